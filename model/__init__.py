@@ -1,0 +1,23 @@
+"""The lifecycles of care-trust, declared once as python-statemachine classes.
+
+Everything else that needs to know which transitions exist (the runtime tables in
+``trust/_generated/``, the diagrams in ``diagrams/``, the proofs) reads them from here
+through `read_spec`.
+"""
+
+from model.posture import SPEC as POSTURE_SPEC
+from model.posture import PostureLifecycle
+from model.spec import LifecycleDefinitionError, LifecycleSpec, Transition, read_spec
+
+LIFECYCLES: tuple[LifecycleSpec, ...] = (POSTURE_SPEC,)
+"""Every declared lifecycle, in the order codegen and diagrams process them."""
+
+__all__ = [
+    "LIFECYCLES",
+    "POSTURE_SPEC",
+    "LifecycleDefinitionError",
+    "LifecycleSpec",
+    "PostureLifecycle",
+    "Transition",
+    "read_spec",
+]

@@ -1,0 +1,39 @@
+"""care-trust: verified trust postures, circuit breakers and constraint checks for AI agents.
+
+The names the user guide imports from ``kaizen.trust`` are importable from ``trust``.
+Importing this package loads neither z3 nor python-statemachine: those serve the proofs
+and the model, not the runtime.
+"""
+
+from trust._clock import Clock, SystemClock
+from trust._errors import InvalidTypeError, InvalidValueError, TrustError
+from trust.postures import (
+    POSTURE_LEVEL_MAP,
+    PostureConstraints,
+    PostureResult,
+    PostureStateMachine,
+    PostureTransition,
+    PostureTransitionRequest,
+    TransitionGuard,
+    TransitionResult,
+    TrustPosture,
+    TrustPostureMapper,
+)
+
+__all__ = [
+    "POSTURE_LEVEL_MAP",
+    "Clock",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "PostureConstraints",
+    "PostureResult",
+    "PostureStateMachine",
+    "PostureTransition",
+    "PostureTransitionRequest",
+    "SystemClock",
+    "TransitionGuard",
+    "TransitionResult",
+    "TrustError",
+    "TrustPosture",
+    "TrustPostureMapper",
+]

@@ -1,0 +1,94 @@
+"""Small checks shared by every public entry point.
+
+Each returns the checked (and possibly normalised) value or raises an error whose message
+names the field, the rule and the value, in the form ``"{name} must be {rule}, got {value!r}"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from trust._errors import InvalidTypeError, InvalidValueError
+
+MAX_ID_LENGTH = 256
+"""Agent ids and names longer than this are refused: they are identifiers, not payloads."""
+
+_SHOWN = 80
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut short so that a hostile value cannot flood a message."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} chars)"
+
+
+def identifier(value: object, name: str = "agent_id") -> str:
+    """A non-blank string of at most `MAX_ID_LENGTH` characters."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{name} must be a string, got {shown(value)}")
+    if not value.strip():
+        raise InvalidValueError(f"{name} must be a non-blank string, got {value!r}")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidValueError(
+            f"{name} must be at most {MAX_ID_LENGTH} characters, got {shown(value)}"
+        )
+    return value
+
+
+def text(value: object, name: str) -> str:
+    """Any string, possibly empty."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{name} must be a string, got {shown(value)}")
+    return value
+
+
+def optional_text(value: object, name: str) -> str | None:
+    """None or a string."""
+    return None if value is None else text(value, name)
+
+
+def positive_int(value: object, name: str) -> int:
+    """An int greater than zero; bools are refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"{name} must be a positive integer, got {shown(value)}")
+    if value <= 0:
+        raise InvalidValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def non_negative_int(value: object, name: str) -> int:
+    """An int of zero or more; bools are refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"{name} must be a non-negative integer, got {shown(value)}")
+    if value < 0:
+        raise InvalidValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def finite_number(value: object, name: str, *, minimum: float = -math.inf) -> float:
+    """A finite int or float (bools refused) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidTypeError(f"{name} must be a finite number, got {shown(value)}")
+    if not math.isfinite(value):
+        raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
+    if value < minimum:
+        raise InvalidValueError(f"{name} must be at least {minimum:g}, got {value!r}")
+    return float(value)
+
+
+def positive_finite(value: object, name: str) -> float:
+    """A finite number greater than zero (bools refused)."""
+    number = finite_number(value, name)
+    if number <= 0:
+        raise InvalidValueError(f"{name} must be a positive finite number, got {value!r}")
+    return number
+
+
+def frozen_mapping(value: object, name: str) -> Mapping[str, Any]:
+    """A read-only copy of a mapping, so that a recorded value cannot be edited later."""
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"{name} must be a mapping, got {shown(value)}")
+    return MappingProxyType(dict(value))

@@ -1,0 +1,421 @@
+"""The posture state machine: each agent's posture, its guarded transitions and its history.
+
+Which moves exist and which guards they need come from the generated lifecycle table
+(``trust/_generated/posture.py``); this module only interprets the guard names and keeps
+the per-agent state. One lock guards that state and is never held while user code (a
+guard) runs: a transition reads the posture, runs its guards unlocked, then commits only
+if nobody changed the posture meanwhile. That is how an emergency downgrade is never lost
+to a transition that was checked before it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from trust import _validators as check
+from trust._clock import Clock, resolve_clock
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust._generated import posture as _lifecycle
+from trust.postures._posture import TrustPosture
+from trust.postures._transition import (
+    EDGES,
+    PostureTransition,
+    PostureTransitionRequest,
+    TransitionGuard,
+    TransitionResult,
+)
+
+UPGRADE_APPROVAL_GUARD = "upgrade_approval_required"
+"""The name under which ``require_upgrade_approval=True`` blocks an upgrade."""
+
+DEFAULT_HISTORY_LIMIT = 1000
+
+_EMERGENCY: dict[TrustPosture, TrustPosture] = {}
+for _source, _event, _target, _guards in _lifecycle.TRANSITIONS:
+    if _event == PostureTransition.EMERGENCY_DOWNGRADE:
+        if _guards:
+            raise ImportError(f"emergency downgrade must have no guards, the model gives {_guards}")
+        _EMERGENCY[TrustPosture(_source)] = TrustPosture(_target)
+
+# A refusal: (blocked_by, reason).
+_Refusal = tuple[str | None, str]
+
+
+class _AgentRecord:
+    """What the machine keeps about one agent once something has happened to it."""
+
+    __slots__ = ("history", "version")
+
+    def __init__(self, history_limit: int) -> None:
+        self.version = 0
+        self.history: deque[TransitionResult] = deque(maxlen=history_limit)
+
+
+class PostureStateMachine:
+    """Tracks each agent's posture and moves it only through the posture lifecycle.
+
+    Args:
+        default_posture: The posture of an agent nothing has happened to yet.
+        require_upgrade_approval: Upgrades need a ``requester_id`` that is a non-blank
+            string other than the agent's own id. While set, the requirement is listed by
+            `list_guards` as ``"upgrade_approval_required"`` and cannot be removed.
+        clock: Where timestamps come from (the system clock by default).
+        history_limit: Entries kept per agent; the oldest are dropped first, and one
+            busy agent never evicts another's.
+
+    Every change is recorded in the agent's history, refused ones included: transitions,
+    emergency downgrades, and administrative `set_posture` calls. Agents at the default
+    posture that nothing has happened to cost no memory.
+
+    The machine is thread-safe.
+    """
+
+    def __init__(
+        self,
+        default_posture: TrustPosture = TrustPosture.SUPERVISED,
+        require_upgrade_approval: bool = True,
+        *,
+        clock: Clock | None = None,
+        history_limit: int = DEFAULT_HISTORY_LIMIT,
+    ) -> None:
+        if not isinstance(require_upgrade_approval, bool):
+            raise InvalidTypeError(
+                "require_upgrade_approval must be a bool, "
+                f"got {check.shown(require_upgrade_approval)}"
+            )
+        self._default = TrustPosture.coerce(default_posture, "default_posture")
+        self._require_upgrade_approval = require_upgrade_approval
+        self._clock = resolve_clock(clock)
+        self._history_limit = check.positive_int(history_limit, "history_limit")
+        self._lock = threading.Lock()
+        self._postures: dict[str, TrustPosture] = {}
+        self._records: dict[str, _AgentRecord] = {}
+        # Replaced, never mutated, so a transition can read it without the lock.
+        self._guards: tuple[TransitionGuard, ...] = ()
+
+    @property
+    def default_posture(self) -> TrustPosture:
+        return self._default
+
+    @property
+    def require_upgrade_approval(self) -> bool:
+        return self._require_upgrade_approval
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this machine stamps its history with."""
+        return self._clock
+
+    def get_posture(self, agent_id: str) -> TrustPosture:
+        """The agent's current posture (the default posture for an agent never seen).
+
+        Raises:
+            ValueError: ``agent_id`` is not a non-blank string.
+        """
+        try:
+            posture = self._postures.get(agent_id)
+        except TypeError:  # unhashable: checked and refused just below
+            posture = None
+        if posture is None:
+            check.identifier(agent_id)
+            return self._default
+        return posture
+
+    def set_posture(
+        self,
+        agent_id: str,
+        posture: TrustPosture,
+        *,
+        reason: str = "administrative change",
+        requester_id: str | None = None,
+    ) -> TransitionResult:
+        """Set the agent's posture directly, bypassing guards.
+
+        This is the administrative escape hatch (initial set-up, operator decisions). It is
+        never silent: the change is recorded in the history with ``administrative=True``.
+        """
+        check.identifier(agent_id)
+        target = TrustPosture.coerce(posture)
+        check.text(reason, "reason")
+        check.optional_text(requester_id, "requester_id")
+        with self._lock:
+            current = self._postures.get(agent_id, self._default)
+            kind = EDGES[current, target][0]
+            return self._commit(
+                agent_id, current, target, kind, reason, requester_id, administrative=True
+            )
+
+    def transition(self, request: PostureTransitionRequest) -> TransitionResult:
+        """Try to move an agent as ``request`` asks; never raises for a refusal.
+
+        The request fails, and the failure is recorded, when its ``from_posture`` is not
+        the agent's current posture, when the lifecycle has no such move, when upgrade
+        approval is required and missing, when a guard refuses or raises, or when the
+        posture changed while the guards ran.
+
+        Raises:
+            ValueError: ``request`` is not a `PostureTransitionRequest`.
+        """
+        if not isinstance(request, PostureTransitionRequest):
+            raise InvalidTypeError(
+                f"request must be a PostureTransitionRequest, got {check.shown(request)}"
+            )
+        agent_id = request.agent_id
+        with self._lock:
+            current = self._postures.get(agent_id, self._default)
+            record = self._records.get(agent_id)
+            version = record.version if record is not None else 0
+        if current is not request.from_posture:
+            return self._refuse(
+                request,
+                None,
+                f"current posture ({current.value}) does not match the request's "
+                f"from_posture ({request.from_posture.value})",
+            )
+        edge = EDGES.get((current, request.to_posture))
+        if edge is None:
+            return self._refuse(
+                request,
+                None,
+                f"the posture lifecycle has no transition from {current.value} "
+                f"to {request.to_posture.value}",
+            )
+        kind, guard_names = edge
+        for guard_name in guard_names:
+            refusal = self._GUARD_CHECKS[guard_name](self, request, kind)
+            if refusal is not None:
+                return self._refuse(request, *refusal)
+        with self._lock:
+            record = self._records.get(agent_id)
+            now_version = record.version if record is not None else 0
+            now_posture = self._postures.get(agent_id, self._default)
+            if now_version != version or now_posture is not current:
+                return self._commit_refusal(
+                    request,
+                    now_posture,
+                    None,
+                    f"posture changed to {now_posture.value} while the transition was checked",
+                )
+            return self._commit(
+                agent_id,
+                current,
+                request.to_posture,
+                kind,
+                request.reason,
+                request.requester_id,
+                metadata=request.metadata,
+            )
+
+    def emergency_downgrade(
+        self,
+        agent_id: str,
+        reason: str = "Emergency downgrade",
+        requester_id: str | None = None,
+    ) -> TransitionResult:
+        """Block the agent at once, bypassing every guard.
+
+        Once this returns, the agent stays BLOCKED until a later recorded change.
+        """
+        check.identifier(agent_id)
+        check.text(reason, "reason")
+        check.optional_text(requester_id, "requester_id")
+        with self._lock:
+            current = self._postures.get(agent_id, self._default)
+            return self._commit(
+                agent_id,
+                current,
+                _EMERGENCY[current],
+                PostureTransition.EMERGENCY_DOWNGRADE,
+                reason,
+                requester_id,
+            )
+
+    def get_transition_history(
+        self, agent_id: str, limit: int | None = None
+    ) -> list[TransitionResult]:
+        """The agent's recorded changes, oldest first; the newest ``limit`` when given.
+
+        Raises:
+            ValueError: ``limit`` is negative or not an int, or ``agent_id`` is malformed.
+        """
+        check.identifier(agent_id)
+        if limit is not None:
+            check.non_negative_int(limit, "limit")
+        with self._lock:
+            record = self._records.get(agent_id)
+            history = list(record.history) if record is not None else []
+        if limit is None:
+            return history
+        return history[len(history) - limit :] if limit else []
+
+    def add_guard(self, guard: TransitionGuard) -> None:
+        """Add a guard; its name must not be taken.
+
+        Raises:
+            ValueError: ``guard`` is not a `TransitionGuard`, or its name is taken.
+        """
+        if not isinstance(guard, TransitionGuard):
+            raise InvalidTypeError(f"guard must be a TransitionGuard, got {check.shown(guard)}")
+        with self._lock:
+            if guard.name in self._guard_names():
+                raise InvalidValueError(f"guard name must be unique, got {guard.name!r} twice")
+            self._guards = (*self._guards, guard)
+
+    def remove_guard(self, guard_name: str) -> bool:
+        """Remove the guard called ``guard_name``; False when there is none.
+
+        Raises:
+            ValueError: ``guard_name`` is the upgrade-approval requirement, which stays
+                while ``require_upgrade_approval`` is set.
+        """
+        check.identifier(guard_name, "guard_name")
+        if self._require_upgrade_approval and guard_name == UPGRADE_APPROVAL_GUARD:
+            raise InvalidValueError(
+                f"guard {UPGRADE_APPROVAL_GUARD!r} cannot be removed: it is enforced by "
+                "require_upgrade_approval=True; build the machine with "
+                "require_upgrade_approval=False instead"
+            )
+        with self._lock:
+            kept = tuple(g for g in self._guards if g.name != guard_name)
+            removed = len(kept) != len(self._guards)
+            self._guards = kept
+        return removed
+
+    def list_guards(self) -> list[str]:
+        """The names of the active guards, in the order they run."""
+        return list(self._guard_names())
+
+    def _guard_names(self) -> tuple[str, ...]:
+        names = tuple(g.name for g in self._guards)
+        return (UPGRADE_APPROVAL_GUARD, *names) if self._require_upgrade_approval else names
+
+    def _requester_present(
+        self, request: PostureTransitionRequest, kind: PostureTransition
+    ) -> _Refusal | None:
+        if not self._require_upgrade_approval:
+            return None
+        requester = request.requester_id
+        if requester is not None and requester.strip() and requester != request.agent_id:
+            return None
+        return (
+            UPGRADE_APPROVAL_GUARD,
+            "upgrade requires a requester_id other than the agent itself, "
+            f"got {check.shown(requester)}",
+        )
+
+    def _guards_pass(
+        self, request: PostureTransitionRequest, kind: PostureTransition
+    ) -> _Refusal | None:
+        for guard in self._guards:
+            if kind not in guard.applies_to:
+                continue
+            try:
+                verdict = guard.check_fn(request)
+            except Exception as error:  # fail closed: a guard that raises refuses
+                return guard.name, (
+                    f"guard {guard.name!r} raised {type(error).__name__}: {error}"
+                )
+            if verdict is True:
+                continue
+            if verdict is False:
+                return guard.name, guard.reason_on_failure
+            return guard.name, (
+                f"guard {guard.name!r} returned {check.shown(verdict)}, not True; refused"
+            )
+        return None
+
+    _GUARD_CHECKS: dict[
+        str,
+        Callable[[PostureStateMachine, PostureTransitionRequest, PostureTransition], Any],
+    ] = {
+        "requester_present": _requester_present,
+        "guards_pass": _guards_pass,
+    }
+
+    def _refuse(
+        self,
+        request: PostureTransitionRequest,
+        blocked_by: str | None,
+        reason: str,
+    ) -> TransitionResult:
+        with self._lock:
+            current = self._postures.get(request.agent_id, self._default)
+            return self._commit_refusal(request, current, blocked_by, reason)
+
+    def _commit_refusal(
+        self,
+        request: PostureTransitionRequest,
+        current: TrustPosture,
+        blocked_by: str | None,
+        reason: str,
+    ) -> TransitionResult:
+        # Called with the lock held. ``from_posture`` is what the agent holds now, so the
+        # history keeps agreeing with the posture.
+        edge = EDGES.get((current, request.to_posture))
+        result = TransitionResult(
+            success=False,
+            from_posture=current,
+            to_posture=request.to_posture,
+            transition_type=edge[0] if edge is not None else request.transition_type,
+            reason=reason,
+            blocked_by=blocked_by,
+            timestamp=self._clock.now(),
+            metadata=request.metadata,
+            agent_id=request.agent_id,
+            requester_id=request.requester_id,
+        )
+        self._record(request.agent_id).history.append(result)
+        return result
+
+    def _commit(
+        self,
+        agent_id: str,
+        current: TrustPosture,
+        target: TrustPosture,
+        kind: PostureTransition,
+        reason: str,
+        requester_id: str | None,
+        *,
+        administrative: bool = False,
+        metadata: Any = None,
+    ) -> TransitionResult:
+        # Called with the lock held: the posture and its history entry change together.
+        result = TransitionResult(
+            success=True,
+            from_posture=current,
+            to_posture=target,
+            transition_type=kind,
+            reason=reason,
+            timestamp=self._clock.now(),
+            metadata=metadata if metadata is not None else {},
+            agent_id=agent_id,
+            requester_id=requester_id,
+            administrative=administrative,
+        )
+        record = self._record(agent_id)
+        record.version += 1
+        record.history.append(result)
+        self._postures[agent_id] = target
+        return result
+
+    def _record(self, agent_id: str) -> _AgentRecord:
+        record = self._records.get(agent_id)
+        if record is None:
+            record = self._records[agent_id] = _AgentRecord(self._history_limit)
+        return record
+
+    def __repr__(self) -> str:
+        return (
+            f"PostureStateMachine(default_posture={self._default.value!r}, "
+            f"require_upgrade_approval={self._require_upgrade_approval}, "
+            f"agents={len(self._postures)}, guards={self.list_guards()})"
+        )
+
+
+_uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()
+if _uninterpreted:
+    # Fail closed at import rather than let an unknown guard pass or crash a transition.
+    raise ImportError(f"the posture model uses guards the runtime cannot check: {_uninterpreted}")

@@ -1,0 +1,240 @@
+"""Map trust-verification results to postures and the constraints that come with them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError
+from trust.postures._posture import TrustPosture
+
+DEFAULT_SENSITIVE_CAPABILITIES = (
+    "delete",
+    "modify_config",
+    "execute_code",
+    "external_api",
+    "financial_transaction",
+)
+DEFAULT_HIGH_RISK_TOOLS = (
+    "bash_command",
+    "delete_file",
+    "write_file",
+    "http_post",
+    "http_put",
+    "http_delete",
+)
+_HIGH_TRUST = frozenset({"high", "full"})
+_NORMAL_OR_HIGHER = frozenset({"normal", "high", "full"})
+_LOW_TRUST = frozenset({"none", "low"})
+
+
+def _names(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidTypeError(f"expected a list of names, got {check.shown(value)}")
+    return tuple(check.text(item, "name") for item in value)
+
+
+@attrs.frozen(kw_only=True)
+class PostureConstraints:
+    """The obligations that come with a posture."""
+
+    audit_required: bool = False
+    approval_required: bool = False
+    log_level: str = "info"
+    allowed_capabilities: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    blocked_capabilities: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    max_actions_before_review: int | None = None
+    require_human_approval_for: tuple[str, ...] | None = attrs.field(
+        default=None, converter=_names
+    )
+    metadata: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda v: check.frozen_mapping(v, "metadata")
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        as_list = lambda names: list(names) if names is not None else None  # noqa: E731
+        return {
+            "audit_required": self.audit_required,
+            "approval_required": self.approval_required,
+            "log_level": self.log_level,
+            "allowed_capabilities": as_list(self.allowed_capabilities),
+            "blocked_capabilities": as_list(self.blocked_capabilities),
+            "max_actions_before_review": self.max_actions_before_review,
+            "require_human_approval_for": as_list(self.require_human_approval_for),
+            "metadata": dict(self.metadata),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class PostureResult:
+    """A posture decided for a verification result, with its constraints and reason."""
+
+    posture: TrustPosture = attrs.field(converter=TrustPosture.coerce)
+    constraints: PostureConstraints = attrs.field(factory=PostureConstraints)
+    reason: str = ""
+    verification_details: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda v: check.frozen_mapping(v, "verification_details")
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "posture": self.posture.value,
+            "constraints": self.constraints.to_dict(),
+            "reason": self.reason,
+            "verification_details": dict(self.verification_details),
+        }
+
+
+class TrustPostureMapper:
+    """Decides a posture from a trust-verification result.
+
+    Fail-closed rules: only ``valid is True`` counts as valid (a truthy string does not);
+    capabilities and tools match a listed name exactly (case and surrounding blanks
+    aside), never as a substring, so ``"undelete_preview"`` is not ``"delete"``; a
+    restrictive flag (``approval_required``, ``human_in_loop``, ``audit_required``) applies
+    when it is truthy, while a permissive one (``trust_level``) must be one of the known
+    words.
+    """
+
+    def __init__(
+        self,
+        default_posture: TrustPosture = TrustPosture.SUPERVISED,
+        sensitive_capabilities: Iterable[str] | None = None,
+        high_risk_tools: Iterable[str] | None = None,
+    ) -> None:
+        self._default = TrustPosture.coerce(default_posture, "default_posture")
+        self._sensitive = _name_set(sensitive_capabilities, DEFAULT_SENSITIVE_CAPABILITIES)
+        self._high_risk = _name_set(high_risk_tools, DEFAULT_HIGH_RISK_TOOLS)
+
+    def map_verification_result(
+        self,
+        verification_result: Any,
+        requested_capability: str | None = None,
+        requested_tool: str | None = None,
+    ) -> PostureResult:
+        """The posture for a verification result (any object with ``valid``, ``reason``,
+        ``constraints``); BLOCKED when it is missing, invalid or malformed."""
+        if verification_result is None:
+            return PostureResult(
+                posture=TrustPosture.BLOCKED, reason="No verification result provided"
+            )
+        details = _details(verification_result)
+        if getattr(verification_result, "valid", False) is not True:
+            reason = getattr(verification_result, "reason", None)
+            return PostureResult(
+                posture=TrustPosture.BLOCKED,
+                reason=reason if isinstance(reason, str) and reason else "Verification failed",
+                verification_details=details,
+            )
+        constraints = getattr(verification_result, "constraints", None)
+        if constraints is None:
+            constraints = {}
+        if not isinstance(constraints, Mapping):
+            return PostureResult(
+                posture=TrustPosture.BLOCKED,
+                reason=f"constraints must be a mapping, got {check.shown(constraints)}",
+                verification_details=details,
+            )
+        audit_required = bool(constraints.get("audit_required", False))
+        approval_required = bool(constraints.get("approval_required", False))
+        human_in_loop = bool(constraints.get("human_in_loop", False))
+        trust_level = constraints.get("trust_level", "normal")
+        is_sensitive = self._matches(requested_capability, self._sensitive)
+        is_high_risk = self._matches(requested_tool, self._high_risk)
+
+        if approval_required or human_in_loop:
+            posture, reason = TrustPosture.HUMAN_DECIDES, "Human approval required"
+        elif is_sensitive or is_high_risk:
+            posture, reason = TrustPosture.SUPERVISED, "Sensitive capability or high-risk tool"
+            audit_required = True
+        elif audit_required:
+            if trust_level in _NORMAL_OR_HIGHER:
+                posture, reason = TrustPosture.ASSISTED, "Assisted mode with audit logging"
+            else:
+                posture, reason = TrustPosture.SUPERVISED, "Audit logging required"
+        elif trust_level in _HIGH_TRUST:
+            posture, reason = TrustPosture.FULL_AUTONOMY, "High trust level"
+        else:
+            posture, reason = self._default, f"Default posture ({self._default.value})"
+
+        return PostureResult(
+            posture=posture,
+            constraints=PostureConstraints(
+                audit_required=audit_required,
+                approval_required=approval_required,
+                log_level="warning" if is_sensitive else "info",
+                require_human_approval_for=sorted(self._sensitive) if is_sensitive else None,
+                metadata=constraints,
+            ),
+            reason=reason,
+            verification_details=details,
+        )
+
+    def map_to_posture(
+        self,
+        is_valid: bool,
+        trust_level: str = "normal",
+        audit_required: bool = False,
+        approval_required: bool = False,
+        reason: str = "",
+    ) -> PostureResult:
+        """The posture for plain flags; BLOCKED unless ``is_valid is True``."""
+        if is_valid is not True:
+            return PostureResult(posture=TrustPosture.BLOCKED, reason=reason or "Access denied")
+        if approval_required:
+            return PostureResult(
+                posture=TrustPosture.HUMAN_DECIDES,
+                constraints=PostureConstraints(approval_required=True, audit_required=True),
+                reason=reason or "Human approval required",
+            )
+        if trust_level in _LOW_TRUST:
+            return PostureResult(
+                posture=TrustPosture.SUPERVISED,
+                constraints=PostureConstraints(audit_required=True),
+                reason=reason or "Low trust level requires supervision",
+            )
+        if audit_required:
+            if trust_level in _NORMAL_OR_HIGHER:
+                return PostureResult(
+                    posture=TrustPosture.ASSISTED,
+                    constraints=PostureConstraints(audit_required=True),
+                    reason=reason or "Assisted mode with audit logging",
+                )
+            return PostureResult(
+                posture=TrustPosture.SUPERVISED,
+                constraints=PostureConstraints(audit_required=True),
+                reason=reason or "Audit logging required",
+            )
+        if trust_level in _HIGH_TRUST:
+            return PostureResult(
+                posture=TrustPosture.FULL_AUTONOMY, reason=reason or "High trust level"
+            )
+        return PostureResult(
+            posture=self._default,
+            reason=reason or f"Default posture ({self._default.value})",
+        )
+
+    @staticmethod
+    def _matches(name: object, names: frozenset[str]) -> bool:
+        return isinstance(name, str) and name.strip().lower() in names
+
+
+def _name_set(names: Iterable[str] | None, default: tuple[str, ...]) -> frozenset[str]:
+    chosen = _names(names if names is not None else default) or ()
+    return frozenset(n.strip().lower() for n in chosen)
+
+
+def _details(verification_result: Any) -> dict[str, Any]:
+    details = {
+        name: getattr(verification_result, name)
+        for name in ("agent_id", "action", "trust_chain_id", "timestamp", "constraints")
+        if hasattr(verification_result, name)
+    }
+    return details

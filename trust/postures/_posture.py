@@ -1,0 +1,99 @@
+"""The five trust postures, ordered by autonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust._generated import posture as _lifecycle
+from trust._validators import shown
+
+
+class TrustPosture(StrEnum):
+    """How much autonomy an agent has, from `FULL_AUTONOMY` (5) down to `BLOCKED` (1).
+
+    Postures compare by autonomy level. Comparing a posture with anything that is not a
+    posture raises `TypeError`: a string never compares by spelling. Values resolve in any
+    case, so ``TrustPosture("FULL_AUTONOMY") is TrustPosture.FULL_AUTONOMY``.
+
+    >>> TrustPosture.FULL_AUTONOMY > TrustPosture.SUPERVISED
+    True
+    >>> TrustPosture("Human_Decides").autonomy_level
+    2
+    """
+
+    FULL_AUTONOMY = "full_autonomy"
+    ASSISTED = "assisted"
+    SUPERVISED = "supervised"
+    HUMAN_DECIDES = "human_decides"
+    BLOCKED = "blocked"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TrustPosture | None:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            for member in cls:
+                if member.value == folded:
+                    return member
+        return None
+
+    @property
+    def autonomy_level(self) -> int:
+        """5 for `FULL_AUTONOMY` down to 1 for `BLOCKED`."""
+        return _LEVEL[self]
+
+    def can_upgrade_to(self, target: TrustPosture) -> bool:
+        """Whether ``target`` has more autonomy than this posture."""
+        return _LEVEL[self] < _level_of(target, "target")
+
+    def can_downgrade_to(self, target: TrustPosture) -> bool:
+        """Whether ``target`` has less autonomy than this posture."""
+        return _LEVEL[self] > _level_of(target, "target")
+
+    def __lt__(self, other: object) -> bool:
+        return _LEVEL[self] < _level_of(other, "the other operand")
+
+    def __le__(self, other: object) -> bool:
+        return _LEVEL[self] <= _level_of(other, "the other operand")
+
+    def __gt__(self, other: object) -> bool:
+        return _LEVEL[self] > _level_of(other, "the other operand")
+
+    def __ge__(self, other: object) -> bool:
+        return _LEVEL[self] >= _level_of(other, "the other operand")
+
+    @classmethod
+    def coerce(cls, value: object, name: str = "posture") -> TrustPosture:
+        """A posture from a posture or its value in any case.
+
+        Raises:
+            InvalidTypeError: ``value`` is neither a posture nor a string.
+            InvalidValueError: ``value`` names no posture.
+        """
+        if isinstance(value, TrustPosture):
+            return value
+        if not isinstance(value, str):
+            raise InvalidTypeError(f"{name} must be a TrustPosture, got {shown(value)}")
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(p.value for p in cls)
+            raise InvalidValueError(f"{name} must be one of {names}, got {shown(value)}") from None
+
+
+def _level_of(other: object, name: str) -> int:
+    if not isinstance(other, TrustPosture):
+        # A TypeError, not NotImplemented: str's own comparison would otherwise answer.
+        raise TypeError(f"{name} must be a TrustPosture to compare autonomy, got {shown(other)}")
+    return _LEVEL[other]
+
+
+# The ladder is the model's state order, lowest autonomy first.
+_LEVEL: dict[TrustPosture, int] = {
+    TrustPosture(state): level for level, state in enumerate(_lifecycle.STATES, start=1)
+}
+
+POSTURE_LEVEL_MAP: Mapping[TrustPosture, int] = MappingProxyType(dict(_LEVEL))
+"""Autonomy level of each posture: 5 for FULL_AUTONOMY down to 1 for BLOCKED (read-only)."""
