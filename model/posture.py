@@ -31,7 +31,7 @@ UPGRADE_GUARDS = ["requester_present", "guards_pass"]
 GUARDED = ["guards_pass"]
 
 
-class PostureLifecycle(StateMachine):  # type: ignore[misc]  # python-statemachine is untyped
+class PostureLifecycle(StateMachine):
     """How an agent's trust posture may change."""
 
     blocked = State()
@@ -59,9 +59,7 @@ class PostureLifecycle(StateMachine):  # type: ignore[misc]  # python-statemachi
         | assisted.to.itself(cond=GUARDED)
         | full_autonomy.to.itself(cond=GUARDED)
     )
-    emergency_downgrade = blocked.from_(
-        blocked, human_decides, supervised, assisted, full_autonomy
-    )
+    emergency_downgrade = blocked.from_(blocked, human_decides, supervised, assisted, full_autonomy)
 
     def __init__(self, *, require_upgrade_approval: bool = True, **kwargs: Any) -> None:
         self.require_upgrade_approval = require_upgrade_approval
@@ -70,8 +68,10 @@ class PostureLifecycle(StateMachine):  # type: ignore[misc]  # python-statemachi
     def requester_present(self, agent_id: str, requester_id: object = None) -> bool:
         if not self.require_upgrade_approval:
             return True
-        return isinstance(requester_id, str) and bool(requester_id.strip()) and (
-            requester_id != agent_id
+        return (
+            isinstance(requester_id, str)
+            and bool(requester_id.strip())
+            and (requester_id != agent_id)
         )
 
     def guards_pass(self, target: State, to: str, guards_approve: bool) -> bool:

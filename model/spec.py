@@ -109,9 +109,7 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
                 key = (edge.source.id, event.id, edge.target.id)
                 if key in found:
                     problems.append(f"{where} on {event.id!r}: declared twice")
-                found[key] = Transition(
-                    source=key[0], event=key[1], target=key[2], guards=guards
-                )
+                found[key] = Transition(source=key[0], event=key[1], target=key[2], guards=guards)
     if problems:
         raise LifecycleDefinitionError(
             f"{machine.__name__} cannot be read into a lifecycle spec:\n- " + "\n- ".join(problems)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
@@ -315,9 +315,7 @@ class PostureStateMachine:
             try:
                 verdict = guard.check_fn(request)
             except Exception as error:  # fail closed: a guard that raises refuses
-                return guard.name, (
-                    f"guard {guard.name!r} raised {type(error).__name__}: {error}"
-                )
+                return guard.name, (f"guard {guard.name!r} raised {type(error).__name__}: {error}")
             if verdict is True:
                 continue
             if verdict is False:
@@ -327,9 +325,11 @@ class PostureStateMachine:
             )
         return None
 
-    _GUARD_CHECKS: dict[
-        str,
-        Callable[[PostureStateMachine, PostureTransitionRequest, PostureTransition], Any],
+    _GUARD_CHECKS: ClassVar[
+        Mapping[
+            str,
+            Callable[[PostureStateMachine, PostureTransitionRequest, PostureTransition], Any],
+        ]
     ] = {
         "requester_present": _requester_present,
         "guards_pass": _guards_pass,

@@ -39,6 +39,22 @@ def _names(value: object) -> tuple[str, ...] | None:
     return tuple(check.text(item, "name") for item in value)
 
 
+def _as_list(names: tuple[str, ...] | None) -> list[str] | None:
+    return list(names) if names is not None else None
+
+
+def _metadata(value: object) -> Mapping[str, Any]:
+    return check.frozen_mapping(value, "metadata")
+
+
+def _verification_details(value: object) -> Mapping[str, Any]:
+    return check.frozen_mapping(value, "verification_details")
+
+
+def _posture(value: object) -> TrustPosture:
+    return TrustPosture.coerce(value, "posture")
+
+
 @attrs.frozen(kw_only=True)
 class PostureConstraints:
     """The obligations that come with a posture."""
@@ -49,24 +65,19 @@ class PostureConstraints:
     allowed_capabilities: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
     blocked_capabilities: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
     max_actions_before_review: int | None = None
-    require_human_approval_for: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_names
-    )
-    metadata: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=lambda v: check.frozen_mapping(v, "metadata")
-    )
+    require_human_approval_for: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_metadata)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        as_list = lambda names: list(names) if names is not None else None  # noqa: E731
         return {
             "audit_required": self.audit_required,
             "approval_required": self.approval_required,
             "log_level": self.log_level,
-            "allowed_capabilities": as_list(self.allowed_capabilities),
-            "blocked_capabilities": as_list(self.blocked_capabilities),
+            "allowed_capabilities": _as_list(self.allowed_capabilities),
+            "blocked_capabilities": _as_list(self.blocked_capabilities),
             "max_actions_before_review": self.max_actions_before_review,
-            "require_human_approval_for": as_list(self.require_human_approval_for),
+            "require_human_approval_for": _as_list(self.require_human_approval_for),
             "metadata": dict(self.metadata),
         }
 
@@ -75,11 +86,11 @@ class PostureConstraints:
 class PostureResult:
     """A posture decided for a verification result, with its constraints and reason."""
 
-    posture: TrustPosture = attrs.field(converter=TrustPosture.coerce)
+    posture: TrustPosture = attrs.field(converter=_posture)
     constraints: PostureConstraints = attrs.field(factory=PostureConstraints)
     reason: str = ""
     verification_details: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=lambda v: check.frozen_mapping(v, "verification_details")
+        factory=dict, converter=_verification_details
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,9 +243,8 @@ def _name_set(names: Iterable[str] | None, default: tuple[str, ...]) -> frozense
 
 
 def _details(verification_result: Any) -> dict[str, Any]:
-    details = {
+    return {
         name: getattr(verification_result, name)
         for name in ("agent_id", "action", "trust_chain_id", "timestamp", "constraints")
         if hasattr(verification_result, name)
     }
-    return details

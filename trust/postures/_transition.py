@@ -38,20 +38,29 @@ EDGES: dict[tuple[TrustPosture, TrustPosture], tuple[PostureTransition, tuple[st
 """(from, to) -> (kind, guard names), read from the generated lifecycle table."""
 
 
-def _posture(name: str) -> Callable[[object], TrustPosture]:
-    return lambda value: TrustPosture.coerce(value, name)
+# Named converters: each names its field in the error it raises.
+def _from_posture(value: object) -> TrustPosture:
+    return TrustPosture.coerce(value, "from_posture")
 
 
-def _text(name: str) -> Callable[[object], str]:
-    return lambda value: check.text(value, name)
+def _to_posture(value: object) -> TrustPosture:
+    return TrustPosture.coerce(value, "to_posture")
 
 
-def _optional_text(name: str) -> Callable[[object], str | None]:
-    return lambda value: check.optional_text(value, name)
+def _reason(value: object) -> str:
+    return check.text(value, "reason")
+
+
+def _requester_id(value: object) -> str | None:
+    return check.optional_text(value, "requester_id")
 
 
 def _metadata(value: object) -> Mapping[str, Any]:
     return check.frozen_mapping(value, "metadata")
+
+
+def _reason_on_failure(value: object) -> str:
+    return check.text(value, "reason_on_failure")
 
 
 @attrs.frozen(kw_only=True)
@@ -64,10 +73,10 @@ class PostureTransitionRequest:
     """
 
     agent_id: str = attrs.field(converter=check.identifier)
-    from_posture: TrustPosture = attrs.field(converter=_posture("from_posture"))
-    to_posture: TrustPosture = attrs.field(converter=_posture("to_posture"))
-    reason: str = attrs.field(default="", converter=_text("reason"))
-    requester_id: str | None = attrs.field(default=None, converter=_optional_text("requester_id"))
+    from_posture: TrustPosture = attrs.field(converter=_from_posture)
+    to_posture: TrustPosture = attrs.field(converter=_to_posture)
+    reason: str = attrs.field(default="", converter=_reason)
+    requester_id: str | None = attrs.field(default=None, converter=_requester_id)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_metadata)
 
     @property
@@ -175,7 +184,7 @@ class TransitionGuard:
         default=frozenset({PostureTransition.UPGRADE}), converter=_applies_to
     )
     reason_on_failure: str = attrs.field(
-        default="Guard check failed", converter=_text("reason_on_failure")
+        default="Guard check failed", converter=_reason_on_failure
     )
 
     def check(self, request: PostureTransitionRequest) -> bool:

@@ -1,0 +1,42 @@
+"""``python -m proofs``: prove every property; exit 1 on any failure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from proofs import all_properties
+from proofs._property import Settings
+from proofs._runner import run, select, table, to_json, write_junit
+from proofs._solver import DEFAULT_TIMEOUT_MS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs", description=__doc__)
+    parser.add_argument("--only", metavar="PATTERN", help="run properties matching PATTERN")
+    parser.add_argument(
+        "--timeout",
+        metavar="MS",
+        type=int,
+        default=DEFAULT_TIMEOUT_MS,
+        help=f"per-query solver timeout in ms (default {DEFAULT_TIMEOUT_MS})",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--junit", metavar="FILE", type=Path, help="also write JUnit XML")
+    args = parser.parse_args(argv)
+    if args.timeout <= 0:
+        parser.error(f"--timeout must be a positive number of ms, got {args.timeout}")
+    chosen = select(all_properties(), args.only)
+    if not chosen:
+        parser.error(f"no property matches {args.only!r}")
+    outcomes = run(chosen, Settings(timeout_ms=args.timeout))
+    print(to_json(outcomes) if args.json else table(outcomes))
+    if args.junit:
+        write_junit(outcomes, args.junit)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Run properties and report: a table, counterexamples, JSON and JUnit XML."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from xml.etree import ElementTree
+
+from proofs._property import Outcome, Property, Settings
+from proofs._verdict import Refuted, Unknown
+
+
+def run(properties: Iterable[Property], settings: Settings) -> list[Outcome]:
+    """Check each property in turn; a check that raises is reported as unknown."""
+    outcomes = []
+    for prop in properties:
+        started = time.perf_counter()
+        try:
+            verdict = prop.check(settings)
+        except Exception as error:  # a broken check must not read as proved
+            verdict = Unknown(f"check raised {type(error).__name__}: {error}")
+        outcomes.append(Outcome(prop=prop, verdict=verdict, seconds=time.perf_counter() - started))
+    return outcomes
+
+
+def select(properties: Iterable[Property], pattern: str | None) -> list[Property]:
+    """The properties whose ``subject: name`` matches the glob or substring ``pattern``."""
+    chosen = list(properties)
+    if not pattern:
+        return chosen
+    glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+    return [p for p in chosen if fnmatch.fnmatch(p.key.lower(), glob.lower())]
+
+
+def table(outcomes: Sequence[Outcome]) -> str:
+    """A plain-text table: property, subject, result, time, method; then counterexamples."""
+    headers = ("property", "subject", "result", "time", "method")
+    rows = [
+        (
+            o.prop.name,
+            o.prop.subject,
+            o.result,
+            f"{o.seconds * 1000:.0f} ms",
+            o.prop.method,
+        )
+        for o in outcomes
+    ]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    line = "  ".join
+    out = [line(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    out.append(line("-" * w for w in widths))
+    out += [line(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    for o in outcomes:
+        if isinstance(o.verdict, Refuted):
+            heading = "expected counterexample" if o.ok else "COUNTEREXAMPLE"
+            out.append(f"\n{heading} for {o.prop.key}:")
+            out += [f"  {text}" for text in o.verdict.explain().splitlines()]
+        elif not o.ok:
+            out.append(f"\nNOT PROVED {o.prop.key}: {o.verdict}")
+    failed = sum(not o.ok for o in outcomes)
+    total = sum(o.seconds for o in outcomes)
+    out.append(f"\n{len(outcomes)} properties, {failed} failed, {total:.2f} s")
+    return "\n".join(out)
+
+
+def to_json(outcomes: Sequence[Outcome]) -> str:
+    """The outcomes as a JSON list."""
+    return json.dumps(
+        [
+            {
+                "property": o.prop.name,
+                "subject": o.prop.subject,
+                "method": o.prop.method,
+                "result": o.result,
+                "ok": o.ok,
+                "seconds": round(o.seconds, 6),
+                "counterexample": (
+                    dict(o.verdict.counterexample) if isinstance(o.verdict, Refuted) else None
+                ),
+            }
+            for o in outcomes
+        ],
+        indent=2,
+    )
+
+
+def write_junit(outcomes: Sequence[Outcome], path: Path) -> None:
+    """Write the outcomes as a JUnit XML test suite, one test case per property."""
+    suite = ElementTree.Element(
+        "testsuite",
+        name="care-trust proofs",
+        tests=str(len(outcomes)),
+        failures=str(sum(not o.ok for o in outcomes)),
+        time=f"{sum(o.seconds for o in outcomes):.3f}",
+    )
+    for o in outcomes:
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname=o.prop.subject,
+            name=o.prop.name,
+            time=f"{o.seconds:.3f}",
+        )
+        if not o.ok:
+            failure = ElementTree.SubElement(case, "failure", message=o.result)
+            if isinstance(o.verdict, Refuted):
+                failure.text = o.verdict.explain()
+    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,118 @@
+"""The proof runner: verdicts, counterexamples, exit codes and report formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import attrs
+import pytest
+import z3
+
+from model import POSTURE_SPEC, Transition
+from proofs import Property, Proved, Refuted, Settings, Unknown, prove
+from proofs.__main__ import main
+from proofs._runner import run, select, table
+from proofs.lifecycles import Encoding, generated_table_matches
+
+
+def test_valid_claim_is_proved_and_invalid_one_refuted_with_values() -> None:
+    x = z3.Int("x")
+    assert prove(z3.Implies(x > 2, x > 1)) == Proved()
+    verdict = prove(z3.Implies(x > 1, x > 2))
+    assert isinstance(verdict, Refuted)
+    assert verdict.counterexample == {"x": "2"}
+    assert verdict.explain() == "x=2"
+
+
+def test_undecided_claim_is_unknown_never_proved() -> None:
+    # Nonlinear integer arithmetic with a tiny timeout: z3 cannot decide it in time.
+    a, b, c = z3.Ints("a b c")
+    claim = z3.Implies(z3.And(a > 0, b > 0, c > 0), a * a * a + b * b * b != c * c * c)
+    verdict = prove(claim, timeout_ms=1)
+    assert isinstance(verdict, Unknown)
+    assert "proved" not in str(verdict)
+
+
+def test_main_proves_every_property(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "emergency downgrade reaches blocked" in out
+    assert " 0 failed" in out
+
+
+def test_only_json_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junit = tmp_path / "proofs.xml"
+    assert main(["--only", "emergency", "--json", "--junit", str(junit)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["result"] for r in report] == ["proved"]
+    suite = ElementTree.parse(junit).getroot()
+    assert suite.get("tests") == "1"
+    assert suite.get("failures") == "0"
+
+
+def test_only_without_a_match_is_an_error() -> None:
+    with pytest.raises(SystemExit):
+        main(["--only", "no such property"])
+
+
+def test_a_planted_guard_on_emergency_is_refuted_with_the_path() -> None:
+    planted = attrs.evolve(
+        POSTURE_SPEC,
+        name="planted_posture",
+        transitions=tuple(
+            attrs.evolve(t, guards=("guards_pass",)) if t.event == "emergency_downgrade" else t
+            for t in POSTURE_SPEC.transitions
+        ),
+    )
+    from proofs.lifecycles import _emergency_reaches_blocked
+
+    verdict = prove(_emergency_reaches_blocked(Encoding.of(planted)))
+    assert isinstance(verdict, Refuted)
+    assert verdict.counterexample["guard:guards_pass"] == "False"
+    assert "posture" in verdict.counterexample
+
+
+def test_drifted_table_is_refuted() -> None:
+    drifted = attrs.evolve(
+        POSTURE_SPEC,
+        transitions=(
+            *POSTURE_SPEC.transitions,
+            Transition(source="blocked", event="upgrade", target="full_autonomy"),
+        ),
+    )
+    verdict = generated_table_matches(drifted)
+    assert isinstance(verdict, Refuted)
+    assert verdict.counterexample["field"] == "TRANSITIONS"
+
+
+def test_failures_and_expected_refutations_in_the_report() -> None:
+    refuted = Property(
+        name="false claim", subject="demo", method="z3", check=lambda s: Refuted({"x": "1"})
+    )
+    expected = attrs.evolve(refuted, name="known unsound", expect_refuted=True)
+    crashing = Property(
+        name="crash",
+        subject="demo",
+        method="z3",
+        check=lambda s: 1 / 0,  # type: ignore[arg-type,return-value]
+    )
+    outcomes = run([refuted, expected, crashing], Settings(timeout_ms=100))
+    assert [o.ok for o in outcomes] == [False, True, False]
+    assert isinstance(outcomes[2].verdict, Unknown)
+    text = table(outcomes)
+    assert "COUNTEREXAMPLE for demo: false claim" in text
+    assert "expected counterexample for demo: known unsound" in text
+    assert "refuted (expected)" in text
+    assert "NOT PROVED demo: crash" in text
+    assert "3 properties, 2 failed" in text
+
+
+def test_select_by_glob_or_substring() -> None:
+    props = [
+        Property(name=n, subject="s", method="z3", check=lambda s: Proved()) for n in ("ab", "cd")
+    ]
+    assert [p.name for p in select(props, "B")] == ["ab"]
+    assert [p.name for p in select(props, "s: c*")] == ["cd"]
+    assert select(props, None) == props

@@ -1,0 +1,71 @@
+"""read_spec: a declared lifecycle becomes a neutral, immutable spec."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from statemachine import State, StateMachine
+
+from model import POSTURE_SPEC, LifecycleDefinitionError, PostureLifecycle, Transition, read_spec
+
+
+def test_posture_spec_reads_the_declaration() -> None:
+    spec = POSTURE_SPEC
+    assert spec.name == "posture"
+    assert spec.declared_in == "model/posture.py"
+    assert spec.states == ("blocked", "human_decides", "supervised", "assisted", "full_autonomy")
+    assert spec.initial == "supervised"
+    assert spec.events == ("upgrade", "downgrade", "maintain", "emergency_downgrade")
+    assert spec.guards == ("requester_present", "guards_pass")
+    assert len(spec.of_event("upgrade")) == 10
+    assert len(spec.of_event("downgrade")) == 10
+    assert len(spec.of_event("maintain")) == 5
+    assert {t.source for t in spec.of_event("emergency_downgrade")} == set(spec.states)
+    assert (
+        Transition(
+            source="supervised",
+            event="upgrade",
+            target="full_autonomy",
+            guards=("requester_present", "guards_pass"),
+        )
+        in spec.transitions
+    )
+    assert len(spec.from_state("blocked")) == 4 + 1 + 1
+
+
+def test_spec_is_immutable_and_hashable() -> None:
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        POSTURE_SPEC.initial = "blocked"  # type: ignore[misc]
+    assert hash(POSTURE_SPEC) == hash(read_spec(PostureLifecycle))
+
+
+def test_unknown_event_is_a_key_error() -> None:
+    with pytest.raises(KeyError, match="no event 'teleport'"):
+        POSTURE_SPEC.of_event("teleport")
+
+
+def test_reading_is_deterministic() -> None:
+    assert read_spec(PostureLifecycle) == read_spec(PostureLifecycle) == POSTURE_SPEC
+
+
+def test_every_offending_transition_is_listed() -> None:
+    class Sloppy(StateMachine):  # type: ignore[misc]
+        idle = State(initial=True)
+        busy = State()
+        start = idle.to(busy, cond=lambda: True) | busy.to(idle, unless="is_done")
+        stop = busy.to(idle, cond="not_a_method")
+
+        def is_done(self) -> bool:
+            return True
+
+    with pytest.raises(LifecycleDefinitionError) as raised:
+        read_spec(Sloppy)
+    message = str(raised.value)
+    assert "must be the name of a method" in message
+    assert "'unless' guards are not read" in message
+    assert "'not_a_method' is not a method of Sloppy" in message
+    assert message.count("\n- ") == 3
+
+
+def test_definition_error_is_a_value_error() -> None:
+    assert issubclass(LifecycleDefinitionError, ValueError)
