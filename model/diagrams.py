@@ -73,6 +73,9 @@ POSTURE_STYLE = DiagramStyle(
             tailport="s",
             headport="s",
         ),
+        "protective_downgrade": EdgeStyle(
+            color="#6a1b9a", style="dashed", constraint=False, tailport="w", headport="w"
+        ),
     },
     fill={
         "full_autonomy": "#e8f5e9",

@@ -7,16 +7,21 @@ levels from it. The events are the guide's transition types:
 - ``upgrade`` to any higher posture, guarded by ``requester_present`` and ``guards_pass``;
 - ``downgrade`` to any lower posture, guarded by ``guards_pass``;
 - ``maintain`` (stay where you are), guarded by ``guards_pass``;
-- ``emergency_downgrade`` to ``blocked`` from every posture, with no guard at all.
+- ``emergency_downgrade`` to ``blocked`` from every posture, with no guard at all;
+- ``protective_downgrade`` to any lower posture, with no guard: what the circuit breaker
+  does when it opens. It only ever lowers autonomy, so nothing may veto it.
 
 `PostureLifecycle` is also an executable oracle: the stateful tests drive it side by side
 with the runtime. Its guard methods encode the contract:
 
 - ``requester_present`` holds when upgrades need no approval, or when the requester is a
   non-empty string that is not the agent itself;
-- ``guards_pass`` holds when the registered guards approve *this* move. Guards approve a
-  specific move, so a request for one target never satisfies the guards of another; that
-  is how an event with several possible targets picks the one that was asked for.
+- ``guards_pass`` holds when the registered guards approve the move.
+
+Several events can lead from one posture to several targets; the event carries the target
+that was asked for (``to=``), and the routing condition ``requested_target`` picks the
+matching transition. It is declared in ``routing_conditions``, so `read_spec` does not list
+it as a guard: it selects a transition, it never vetoes one.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from statemachine import State, StateMachine
 
 from model.spec import LifecycleSpec, read_spec
 
-UPGRADE_GUARDS = ["requester_present", "guards_pass"]
-GUARDED = ["guards_pass"]
+ROUTED = "requested_target"
+UPGRADE_GUARDS = [ROUTED, "requester_present", "guards_pass"]
+GUARDED = [ROUTED, "guards_pass"]
 
 
 class PostureLifecycle(StateMachine):
@@ -60,6 +66,14 @@ class PostureLifecycle(StateMachine):
         | full_autonomy.to.itself(cond=GUARDED)
     )
     emergency_downgrade = blocked.from_(blocked, human_decides, supervised, assisted, full_autonomy)
+    protective_downgrade = (
+        blocked.from_(human_decides, supervised, assisted, full_autonomy, cond=ROUTED)
+        | human_decides.from_(supervised, assisted, full_autonomy, cond=ROUTED)
+        | supervised.from_(assisted, full_autonomy, cond=ROUTED)
+        | assisted.from_(full_autonomy, cond=ROUTED)
+    )
+
+    routing_conditions = frozenset({ROUTED})
 
     def __init__(self, *, require_upgrade_approval: bool = True, **kwargs: Any) -> None:
         self.require_upgrade_approval = require_upgrade_approval
@@ -74,8 +88,11 @@ class PostureLifecycle(StateMachine):
             and (requester_id != agent_id)
         )
 
-    def guards_pass(self, target: State, to: str, guards_approve: bool) -> bool:
-        return bool(target.id == to and guards_approve)
+    def requested_target(self, target: State, to: str) -> bool:
+        return bool(target.id == to)
+
+    def guards_pass(self, guards_approve: bool) -> bool:
+        return guards_approve
 
     @property
     def posture(self) -> str:

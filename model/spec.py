@@ -85,10 +85,15 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
     the name of a method of the class (no lambdas, no expressions, no ``unless``), each
     transition has exactly one target, and no ``(source, event, target)`` appears twice.
 
+    Conditions named in the class attribute ``routing_conditions`` are not guards: they
+    pick which of an event's transitions the event data asked for (its target), and never
+    veto a move, so they are left out of ``Transition.guards``.
+
     Raises:
         LifecycleDefinitionError: listing every transition that breaks these rules.
     """
     problems: list[str] = []
+    routing = frozenset(getattr(machine, "routing_conditions", ()))
     states = tuple(state.id for state in machine.states)
     events = tuple(event.id for event in machine.events)
     state_order = {s: i for i, s in enumerate(states)}
@@ -104,7 +109,9 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
             if len(edge.targets) != 1:
                 problems.append(f"{where}: a transition must have exactly one target")
                 continue
-            guards = _guard_names(machine, edge, where, problems)
+            guards = tuple(
+                g for g in _guard_names(machine, edge, where, problems) if g not in routing
+            )
             for event in edge.events:
                 key = (edge.source.id, event.id, edge.target.id)
                 if key in found:

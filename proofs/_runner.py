@@ -49,7 +49,9 @@ def table(outcomes: Sequence[Outcome]) -> str:
         for o in outcomes
     ]
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    line = "  ".join
+    def line(cells: Iterable[str]) -> str:
+        return "  ".join(cells).rstrip()
+
     out = [line(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     out.append(line("-" * w for w in widths))
     out += [line(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]

@@ -110,6 +110,10 @@ def posture_properties() -> list[Property]:
             _autonomy_rises_only_by_approved_upgrade,
         ),
         z3_property("downgrade lowers autonomy and maintain keeps it", _downgrade_and_maintain),
+        z3_property(
+            "protective downgrade only lowers autonomy and no guard can veto it",
+            _protective_only_lowers_unvetoed,
+        ),
         z3_property("every (from, to) pair has exactly one requestable kind", _one_kind_per_move),
     ]
 
@@ -177,6 +181,18 @@ def _downgrade_and_maintain(enc: Encoding) -> z3.BoolRef:
         z3.Implies(
             enc.moves(source, enc.event["maintain"], target, guards_hold=True), target == source
         ),
+    )
+
+
+def _protective_only_lowers_unvetoed(enc: Encoding) -> z3.BoolRef:
+    source = z3.Const("from", enc.state_sort)
+    target = z3.Const("to", enc.state_sort)
+    protective = enc.event["protective_downgrade"]
+    declared = enc.moves(source, protective, target, guards_hold=True)
+    return z3.Implies(
+        declared,
+        # Fires with the guards left free: no value of any guard stops it.
+        z3.And(enc.level(target) < enc.level(source), enc.moves(source, protective, target)),
     )
 
 

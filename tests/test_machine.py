@@ -235,6 +235,81 @@ def test_emergency_downgrades_are_never_lost_under_threads() -> None:
         )
 
 
+# --- protective downgrades and versions ------------------------------------------------
+
+
+def test_protective_downgrade_lowers_bypassing_guards_and_is_recorded() -> None:
+    machine = PostureStateMachine()
+    machine.add_guard(
+        TransitionGuard(
+            name="never", check_fn=lambda r: False, applies_to=[PostureTransition.DOWNGRADE]
+        )
+    )
+    machine.set_posture("agent-1", F)
+    result = machine.protective_downgrade(
+        "agent-1", H, reason="3 failures", requester_id="circuit_breaker"
+    )
+    assert result is not None
+    assert (result.success, result.protective, result.transition_type) == (
+        True,
+        True,
+        PostureTransition.DOWNGRADE,
+    )
+    assert (result.from_posture, result.to_posture, result.requester_id) == (
+        F,
+        H,
+        "circuit_breaker",
+    )
+    assert machine.get_posture("agent-1") is H
+    assert machine.get_transition_history("agent-1")[-1] is result
+
+
+@pytest.mark.parametrize("current", [H, B])
+def test_protective_downgrade_never_raises_and_records_nothing_when_already_low(
+    current: TrustPosture,
+) -> None:
+    machine = PostureStateMachine()
+    machine.set_posture("agent-1", current)
+    before = machine.version("agent-1")
+    assert machine.protective_downgrade("agent-1", H, reason="trip") is None
+    assert machine.get_posture("agent-1") is current
+    assert machine.version("agent-1") == before
+    assert len(machine.get_transition_history("agent-1")) == 1
+
+
+def test_version_grows_with_every_change_and_fences_transitions() -> None:
+    machine = PostureStateMachine(require_upgrade_approval=False)
+    assert machine.version("agent-1") == 0
+    machine.set_posture("agent-1", A)
+    seen = machine.version("agent-1")
+    assert seen == 1
+    ask(machine, H)  # someone else changes the posture ...
+    ask(machine, A)  # ... and changes it back
+    assert machine.version("agent-1") == 3
+    stale = machine.transition(
+        PostureTransitionRequest(agent_id="agent-1", from_posture=A, to_posture=F),
+        expected_version=seen,
+    )
+    assert not stale.success
+    assert "changed since version 1" in stale.reason
+    assert machine.get_posture("agent-1") is A
+    fresh = machine.transition(
+        PostureTransitionRequest(agent_id="agent-1", from_posture=A, to_posture=F),
+        expected_version=machine.version("agent-1"),
+    )
+    assert fresh.success
+    assert ask(machine, S).success
+    assert machine.version("agent-1") == 5
+    refused_version = machine.version("agent-1")
+    ask(machine, A, frm=F)  # refused: a refusal is not a change
+    assert machine.version("agent-1") == refused_version
+    with pytest.raises(ValueError, match="expected_version must be a non-negative integer"):
+        machine.transition(
+            PostureTransitionRequest(agent_id="agent-1", from_posture=S, to_posture=H),
+            expected_version=-1,
+        )
+
+
 # --- history ---------------------------------------------------------------------------
 
 

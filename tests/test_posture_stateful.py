@@ -1,8 +1,9 @@
 """The runtime posture machine against the python-statemachine model, step by step.
 
 Hypothesis drives random sequences of administrative changes, transitions (any from/to,
-stale or not, with and without a requester, with guards that pass, fail or raise),
-emergency downgrades and guard changes. After every step the runtime must agree with the
+stale or not, fenced by a current or stale version or not, with and without a requester,
+with guards that pass, fail or raise), emergency and protective downgrades and guard
+changes. After every step the runtime must agree with the
 model, used as the oracle: same outcome, same posture, and the reason it predicts.
 """
 
@@ -77,20 +78,29 @@ class PostureAgainstModel(RuleBasedStateMachine):
         stale=st.one_of(st.none(), postures),
         to=postures,
         requester=st.sampled_from([None, "", " ", "self", "admin-1"]),
+        fence=st.sampled_from([None, "current", "stale"]),
     )
     def transition(
-        self, agent: str, stale: TrustPosture | None, to: TrustPosture, requester: str | None
+        self,
+        agent: str,
+        stale: TrustPosture | None,
+        to: TrustPosture,
+        requester: str | None,
+        fence: str | None,
     ) -> None:
         model = self.models[agent]
         frm = stale if stale is not None else TrustPosture(model.posture)
         requester_id = agent if requester == "self" else requester
+        version = None if fence is None else self.runtime.version(agent) + (fence == "stale")
         result = self.runtime.transition(
             PostureTransitionRequest(
                 agent_id=agent, from_posture=frm, to_posture=to, requester_id=requester_id
-            )
+            ),
+            expected_version=version,
         )
         self.recorded[agent] += 1
 
+        current = model.posture
         kind = KIND[frm.value, to.value]
         applicable = [
             (name, behaviour)
@@ -98,7 +108,7 @@ class PostureAgainstModel(RuleBasedStateMachine):
             if PostureTransition(kind) in kinds
         ]
         approve = all(behaviour == "pass" for _, behaviour in applicable)
-        if frm.value != model.posture:
+        if fence == "stale" or frm.value != current:
             predicted, blocked_by = False, None
         else:
             try:
@@ -118,10 +128,10 @@ class PostureAgainstModel(RuleBasedStateMachine):
                     blocked_by = next(n for n, b in applicable if b != "pass")
         assert result.success is predicted
         assert result.blocked_by == blocked_by
-        assert (
-            result.transition_type.value
-            == KIND[model.posture if not predicted else frm.value, to.value]
-        )
+        assert result.from_posture.value == current
+        assert result.transition_type.value == KIND[current, to.value]
+        if fence == "stale":
+            assert "changed since version" in result.reason
 
     @rule(agent=agents)
     def emergency_downgrade(self, agent: str) -> None:
@@ -130,6 +140,20 @@ class PostureAgainstModel(RuleBasedStateMachine):
         self.recorded[agent] += 1
         assert result.success
         assert result.to_posture is TrustPosture.BLOCKED
+
+    @rule(agent=agents, posture=postures)
+    def protective_downgrade(self, agent: str, posture: TrustPosture) -> None:
+        model = self.models[agent]
+        result = self.runtime.protective_downgrade(agent, posture, reason="breaker opened")
+        try:
+            model.send("protective_downgrade", to=posture.value)
+        except TransitionNotAllowed:
+            assert result is None
+        else:
+            self.recorded[agent] += 1
+            assert result is not None
+            assert result.protective
+            assert result.to_posture is posture
 
     @rule(name=guard_names, behaviour=behaviours, kinds=kind_sets)
     def add_guard(self, name: str, behaviour: Behaviour, kinds: set[PostureTransition]) -> None:

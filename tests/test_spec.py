@@ -15,12 +15,21 @@ def test_posture_spec_reads_the_declaration() -> None:
     assert spec.declared_in == "model/posture.py"
     assert spec.states == ("blocked", "human_decides", "supervised", "assisted", "full_autonomy")
     assert spec.initial == "supervised"
-    assert spec.events == ("upgrade", "downgrade", "maintain", "emergency_downgrade")
+    assert spec.events == (
+        "upgrade",
+        "downgrade",
+        "maintain",
+        "emergency_downgrade",
+        "protective_downgrade",
+    )
+    # requested_target is a routing condition: it picks a target, it never vetoes.
     assert spec.guards == ("requester_present", "guards_pass")
     assert len(spec.of_event("upgrade")) == 10
     assert len(spec.of_event("downgrade")) == 10
     assert len(spec.of_event("maintain")) == 5
     assert {t.source for t in spec.of_event("emergency_downgrade")} == set(spec.states)
+    assert len(spec.of_event("protective_downgrade")) == 10
+    assert all(not t.guards for t in spec.of_event("protective_downgrade"))
     assert (
         Transition(
             source="supervised",
@@ -30,7 +39,7 @@ def test_posture_spec_reads_the_declaration() -> None:
         )
         in spec.transitions
     )
-    assert len(spec.from_state("blocked")) == 4 + 1 + 1
+    assert len(spec.from_state("blocked")) == 4 + 1 + 1  # upgrades, maintain, emergency
 
 
 def test_spec_is_immutable_and_hashable() -> None:

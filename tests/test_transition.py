@@ -26,8 +26,10 @@ def request(**overrides: object) -> PostureTransitionRequest:
     return PostureTransitionRequest(**fields)  # type: ignore[arg-type]
 
 
-def test_kinds_are_the_models_events() -> None:
-    assert [k.value for k in PostureTransition] == list(POSTURE_SPEC.events)
+def test_kinds_are_the_models_events_but_protective_which_is_a_downgrade() -> None:
+    assert [k.value for k in PostureTransition] == [
+        e for e in POSTURE_SPEC.events if e != "protective_downgrade"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -148,6 +150,7 @@ def test_result_to_dict() -> None:
         "blocked_by": "g",
         "requester_id": "r",
         "administrative": False,
+        "protective": False,
         "timestamp": "2025-01-01T00:00:00+00:00",
         "metadata": {},
     }

@@ -9,7 +9,7 @@ from typing import Final
 NAME: Final = "posture"
 STATES: Final = ("blocked", "human_decides", "supervised", "assisted", "full_autonomy")
 INITIAL: Final = "supervised"
-EVENTS: Final = ("upgrade", "downgrade", "maintain", "emergency_downgrade")
+EVENTS: Final = ("upgrade", "downgrade", "maintain", "emergency_downgrade", "protective_downgrade")
 GUARDS: Final = ("requester_present", "guards_pass")
 
 # (source, event, target, guards): the transition fires only if every guard holds.
@@ -44,4 +44,14 @@ TRANSITIONS: Final[tuple[tuple[str, str, str, tuple[str, ...]], ...]] = (
     ("supervised", "emergency_downgrade", "blocked", ()),
     ("assisted", "emergency_downgrade", "blocked", ()),
     ("full_autonomy", "emergency_downgrade", "blocked", ()),
+    ("human_decides", "protective_downgrade", "blocked", ()),
+    ("supervised", "protective_downgrade", "blocked", ()),
+    ("supervised", "protective_downgrade", "human_decides", ()),
+    ("assisted", "protective_downgrade", "blocked", ()),
+    ("assisted", "protective_downgrade", "human_decides", ()),
+    ("assisted", "protective_downgrade", "supervised", ()),
+    ("full_autonomy", "protective_downgrade", "blocked", ()),
+    ("full_autonomy", "protective_downgrade", "human_decides", ()),
+    ("full_autonomy", "protective_downgrade", "supervised", ()),
+    ("full_autonomy", "protective_downgrade", "assisted", ()),
 )

@@ -33,12 +33,18 @@ UPGRADE_APPROVAL_GUARD = "upgrade_approval_required"
 
 DEFAULT_HISTORY_LIMIT = 1000
 
+PROTECTIVE_EVENT = "protective_downgrade"
+
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
+_PROTECTIVE: set[tuple[TrustPosture, TrustPosture]] = set()
 for _source, _event, _target, _guards in _lifecycle.TRANSITIONS:
+    if _event in (PostureTransition.EMERGENCY_DOWNGRADE, PROTECTIVE_EVENT) and _guards:
+        # These promise that nothing can veto them; a guard in the model breaks that.
+        raise ImportError(f"{_event} must have no guards, the model gives {_guards}")
     if _event == PostureTransition.EMERGENCY_DOWNGRADE:
-        if _guards:
-            raise ImportError(f"emergency downgrade must have no guards, the model gives {_guards}")
         _EMERGENCY[TrustPosture(_source)] = TrustPosture(_target)
+    elif _event == PROTECTIVE_EVENT:
+        _PROTECTIVE.add((TrustPosture(_source), TrustPosture(_target)))
 
 # A refusal: (blocked_by, reason).
 _Refusal = tuple[str | None, str]
@@ -148,26 +154,48 @@ class PostureStateMachine:
                 agent_id, current, target, kind, reason, requester_id, administrative=True
             )
 
-    def transition(self, request: PostureTransitionRequest) -> TransitionResult:
+    def version(self, agent_id: str) -> int:
+        """How many changes the agent's posture has had; it grows with every change.
+
+        Pass it back as ``transition(..., expected_version=...)`` to change the posture
+        only if nobody has changed it since you looked.
+        """
+        check.identifier(agent_id)
+        record = self._records.get(agent_id)
+        return record.version if record is not None else 0
+
+    def transition(
+        self, request: PostureTransitionRequest, *, expected_version: int | None = None
+    ) -> TransitionResult:
         """Try to move an agent as ``request`` asks; never raises for a refusal.
 
         The request fails, and the failure is recorded, when its ``from_posture`` is not
         the agent's current posture, when the lifecycle has no such move, when upgrade
-        approval is required and missing, when a guard refuses or raises, or when the
-        posture changed while the guards ran.
+        approval is required and missing, when a guard refuses or raises, when the
+        posture changed while the guards ran, or when ``expected_version`` is given and
+        the posture has changed since that `version`.
 
         Raises:
-            ValueError: ``request`` is not a `PostureTransitionRequest`.
+            ValueError: ``request`` is not a `PostureTransitionRequest`, or
+                ``expected_version`` is not a non-negative int.
         """
         if not isinstance(request, PostureTransitionRequest):
             raise InvalidTypeError(
                 f"request must be a PostureTransitionRequest, got {check.shown(request)}"
             )
+        if expected_version is not None:
+            check.non_negative_int(expected_version, "expected_version")
         agent_id = request.agent_id
         with self._lock:
             current = self._postures.get(agent_id, self._default)
             record = self._records.get(agent_id)
             version = record.version if record is not None else 0
+        if expected_version is not None and version != expected_version:
+            return self._refuse(
+                request,
+                None,
+                f"posture changed since version {expected_version} (now {version})",
+            )
         if current is not request.from_posture:
             return self._refuse(
                 request,
@@ -193,6 +221,9 @@ class PostureStateMachine:
             now_version = record.version if record is not None else 0
             now_posture = self._postures.get(agent_id, self._default)
             if now_version != version or now_posture is not current:
+                # Someone changed the posture while the guards ran (an emergency, say):
+                # what they did stands, and this request, checked against the old posture,
+                # is refused.
                 return self._commit_refusal(
                     request,
                     now_posture,
@@ -231,6 +262,39 @@ class PostureStateMachine:
                 PostureTransition.EMERGENCY_DOWNGRADE,
                 reason,
                 requester_id,
+            )
+
+    def protective_downgrade(
+        self,
+        agent_id: str,
+        posture: TrustPosture,
+        *,
+        reason: str,
+        requester_id: str | None = None,
+    ) -> TransitionResult | None:
+        """Lower the agent to ``posture`` if it is above it, bypassing guards.
+
+        This is what a circuit breaker does when it opens: the posture becomes
+        ``min(current, posture)`` and never rises. It is recorded as a downgrade with
+        ``protective=True``. Returns None, and records nothing, when the agent is already
+        at or below ``posture``.
+        """
+        check.identifier(agent_id)
+        target = TrustPosture.coerce(posture)
+        check.text(reason, "reason")
+        check.optional_text(requester_id, "requester_id")
+        with self._lock:
+            current = self._postures.get(agent_id, self._default)
+            if (current, target) not in _PROTECTIVE:
+                return None
+            return self._commit(
+                agent_id,
+                current,
+                target,
+                PostureTransition.DOWNGRADE,
+                reason,
+                requester_id,
+                protective=True,
             )
 
     def get_transition_history(
@@ -380,6 +444,7 @@ class PostureStateMachine:
         requester_id: str | None,
         *,
         administrative: bool = False,
+        protective: bool = False,
         metadata: Any = None,
     ) -> TransitionResult:
         # Called with the lock held: the posture and its history entry change together.
@@ -394,6 +459,7 @@ class PostureStateMachine:
             agent_id=agent_id,
             requester_id=requester_id,
             administrative=administrative,
+            protective=protective,
         )
         record = self._record(agent_id)
         record.version += 1

@@ -33,7 +33,7 @@ REQUESTABLE = frozenset(
 EDGES: dict[tuple[TrustPosture, TrustPosture], tuple[PostureTransition, tuple[str, ...]]] = {
     (TrustPosture(source), TrustPosture(target)): (PostureTransition(event), guards)
     for source, event, target, guards in _lifecycle.TRANSITIONS
-    if PostureTransition(event) in REQUESTABLE
+    if event in REQUESTABLE
 }
 """(from, to) -> (kind, guard names), read from the generated lifecycle table."""
 
@@ -107,6 +107,8 @@ class TransitionResult:
         agent_id: The agent the entry is about.
         requester_id: Who asked.
         administrative: True for `PostureStateMachine.set_posture`, which bypasses guards.
+        protective: True for `PostureStateMachine.protective_downgrade` (what the circuit
+            breaker does when it opens), which only lowers autonomy and bypasses guards.
     """
 
     success: bool
@@ -120,6 +122,7 @@ class TransitionResult:
     agent_id: str | None = None
     requester_id: str | None = None
     administrative: bool = False
+    protective: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -133,6 +136,7 @@ class TransitionResult:
             "blocked_by": self.blocked_by,
             "requester_id": self.requester_id,
             "administrative": self.administrative,
+            "protective": self.protective,
             "timestamp": self.timestamp.isoformat(),
             "metadata": dict(self.metadata),
         }
@@ -183,9 +187,7 @@ class TransitionGuard:
     applies_to: frozenset[PostureTransition] = attrs.field(
         default=frozenset({PostureTransition.UPGRADE}), converter=_applies_to
     )
-    reason_on_failure: str = attrs.field(
-        default="Guard check failed", converter=_reason_on_failure
-    )
+    reason_on_failure: str = attrs.field(default="Guard check failed", converter=_reason_on_failure)
 
     def check(self, request: PostureTransitionRequest) -> bool:
         """Whether this guard lets ``request`` through (True when it does not apply).
