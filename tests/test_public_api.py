@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PACKAGES = ["trust", "trust.postures", "model", "proofs"]
+PACKAGES = ["trust", "trust.postures", "trust.metrics", "model", "proofs"]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

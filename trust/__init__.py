@@ -7,6 +7,7 @@ and the model, not the runtime.
 
 from trust._clock import Clock, SystemClock
 from trust._errors import InvalidTypeError, InvalidValueError, TrustError
+from trust.metrics import ConstraintMetrics, PostureMetrics, TrustMetricsCollector
 from trust.postures import (
     POSTURE_LEVEL_MAP,
     PostureConstraints,
@@ -23,9 +24,11 @@ from trust.postures import (
 __all__ = [
     "POSTURE_LEVEL_MAP",
     "Clock",
+    "ConstraintMetrics",
     "InvalidTypeError",
     "InvalidValueError",
     "PostureConstraints",
+    "PostureMetrics",
     "PostureResult",
     "PostureStateMachine",
     "PostureTransition",
@@ -34,6 +37,7 @@ __all__ = [
     "TransitionGuard",
     "TransitionResult",
     "TrustError",
+    "TrustMetricsCollector",
     "TrustPosture",
     "TrustPostureMapper",
 ]

@@ -1,6 +1,10 @@
 """Trust postures and the state machine that moves agents between them."""
 
-from trust.postures._machine import UPGRADE_APPROVAL_GUARD, PostureStateMachine
+from trust.postures._machine import (
+    UPGRADE_APPROVAL_GUARD,
+    PostureMetricsSink,
+    PostureStateMachine,
+)
 from trust.postures._mapper import PostureConstraints, PostureResult, TrustPostureMapper
 from trust.postures._posture import POSTURE_LEVEL_MAP, TrustPosture
 from trust.postures._transition import (
@@ -14,6 +18,7 @@ __all__ = [
     "POSTURE_LEVEL_MAP",
     "UPGRADE_APPROVAL_GUARD",
     "PostureConstraints",
+    "PostureMetricsSink",
     "PostureResult",
     "PostureStateMachine",
     "PostureTransition",

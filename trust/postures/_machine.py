@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
@@ -46,6 +46,17 @@ for _source, _event, _target, _guards in _lifecycle.TRANSITIONS:
     elif _event == PROTECTIVE_EVENT:
         _PROTECTIVE.add((TrustPosture(_source), TrustPosture(_target)))
 
+
+class PostureMetricsSink(Protocol):
+    """What the machine reports each committed change to (a `TrustMetricsCollector`)."""
+
+    def record_posture(self, agent_id: str, posture: TrustPosture) -> None: ...
+
+    def record_transition(self, transition_type: PostureTransition) -> None: ...
+
+    def record_emergency_downgrade(self) -> None: ...
+
+
 # A refusal: (blocked_by, reason).
 _Refusal = tuple[str | None, str]
 
@@ -71,6 +82,8 @@ class PostureStateMachine:
         clock: Where timestamps come from (the system clock by default).
         history_limit: Entries kept per agent; the oldest are dropped first, and one
             busy agent never evicts another's.
+        metrics: A `TrustMetricsCollector` (or any `PostureMetricsSink`) told of every
+            committed change; see `attach_metrics`.
 
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
@@ -86,6 +99,7 @@ class PostureStateMachine:
         *,
         clock: Clock | None = None,
         history_limit: int = DEFAULT_HISTORY_LIMIT,
+        metrics: PostureMetricsSink | None = None,
     ) -> None:
         if not isinstance(require_upgrade_approval, bool):
             raise InvalidTypeError(
@@ -101,6 +115,26 @@ class PostureStateMachine:
         self._records: dict[str, _AgentRecord] = {}
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
+        self._metrics: PostureMetricsSink | None = None
+        if metrics is not None:
+            self.attach_metrics(metrics)
+
+    def attach_metrics(self, collector: PostureMetricsSink) -> None:
+        """Report every committed change to ``collector`` from now on.
+
+        Each change records the agent's new posture and counts the change by kind;
+        an emergency downgrade is also counted as one. Refusals are not changes. The
+        collector is called with the machine's lock held, so that its view of each
+        agent's posture follows the order of the changes; it must be quick and must not
+        call back into the machine (`TrustMetricsCollector` is both).
+        """
+        for method in ("record_posture", "record_transition", "record_emergency_downgrade"):
+            if not callable(getattr(collector, method, None)):
+                raise InvalidTypeError(
+                    f"metrics collector must have {method}(), got {check.shown(collector)}"
+                )
+        with self._lock:
+            self._metrics = collector
 
     @property
     def default_posture(self) -> TrustPosture:
@@ -465,6 +499,11 @@ class PostureStateMachine:
         record.version += 1
         record.history.append(result)
         self._postures[agent_id] = target
+        if self._metrics is not None:
+            self._metrics.record_posture(agent_id, target)
+            self._metrics.record_transition(kind)
+            if kind is PostureTransition.EMERGENCY_DOWNGRADE:
+                self._metrics.record_emergency_downgrade()
         return result
 
     def _record(self, agent_id: str) -> _AgentRecord:
