@@ -8,7 +8,15 @@ import sys
 
 import pytest
 
-PACKAGES = ["trust", "trust.postures", "trust.metrics", "model", "proofs"]
+PACKAGES = [
+    "trust",
+    "trust.postures",
+    "trust.metrics",
+    "trust.audit",
+    "trust.posture_agent",
+    "model",
+    "proofs",
+]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

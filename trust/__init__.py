@@ -7,7 +7,9 @@ and the model, not the runtime.
 
 from trust._clock import Clock, SystemClock
 from trust._errors import InvalidTypeError, InvalidValueError, TrustError
+from trust.audit import AuditEntry, AuditLog, AuditOutcome, verify_audit_chain
 from trust.metrics import ConstraintMetrics, PostureMetrics, TrustMetricsCollector
+from trust.posture_agent import ApprovalHandler, NotificationHandler, PostureAwareAgent
 from trust.postures import (
     POSTURE_LEVEL_MAP,
     PostureConstraints,
@@ -23,10 +25,16 @@ from trust.postures import (
 
 __all__ = [
     "POSTURE_LEVEL_MAP",
+    "ApprovalHandler",
+    "AuditEntry",
+    "AuditLog",
+    "AuditOutcome",
     "Clock",
     "ConstraintMetrics",
     "InvalidTypeError",
     "InvalidValueError",
+    "NotificationHandler",
+    "PostureAwareAgent",
     "PostureConstraints",
     "PostureMetrics",
     "PostureResult",
@@ -40,4 +48,5 @@ __all__ = [
     "TrustMetricsCollector",
     "TrustPosture",
     "TrustPostureMapper",
+    "verify_audit_chain",
 ]

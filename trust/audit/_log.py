@@ -1,0 +1,137 @@
+"""A bounded, thread-safe, hash-chained audit log with an optional sink."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from trust import _validators as check
+from trust._clock import Clock, resolve_clock
+from trust._errors import InvalidTypeError
+from trust.audit._entry import GENESIS_HASH, AuditEntry, AuditOutcome, digest, snapshot
+from trust.postures import TrustPosture
+
+_log = logging.getLogger("trust.audit")
+
+AuditSink = Callable[[AuditEntry], object]
+"""Called with every entry as it is recorded."""
+
+
+class JsonLinesSink:
+    """Appends each entry as one line of canonical JSON to a file, flushed at once."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def __call__(self, entry: AuditEntry) -> None:
+        line = entry.to_json() + "\n"
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(line)
+            out.flush()
+
+    def __repr__(self) -> str:
+        return f"JsonLinesSink({str(self.path)!r})"
+
+
+class AuditLog:
+    """Keeps the newest ``max_entries`` audit entries, chained by hash.
+
+    Args:
+        max_entries: Entries kept in memory; the oldest are dropped first (the chain stays
+            verifiable from the first entry kept).
+        sink: Where each entry also goes: a callable, or a path (``str``/``PathLike``)
+            written as JSON lines. A sink that raises does not lose the entry or stop the
+            action: the failure is logged and counted in ``sink_failures``.
+        clock: Where entry timestamps come from.
+
+    Several agents may share one log; sequence numbers and hashes are assigned under
+    its lock, so the chain is one total order.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 10_000,
+        sink: AuditSink | str | os.PathLike[str] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._entries: deque[AuditEntry] = deque(
+            maxlen=check.positive_int(max_entries, "max_entries")
+        )
+        if isinstance(sink, str | os.PathLike):
+            sink = JsonLinesSink(sink)
+        if sink is not None and not callable(sink):
+            raise InvalidTypeError(
+                f"sink must be a callable or a file path, got {check.shown(sink)}"
+            )
+        self._sink: AuditSink | None = sink
+        self._clock = resolve_clock(clock)
+        self._lock = threading.Lock()
+        self._sequence = 0
+        self._head = GENESIS_HASH
+        self.sink_failures = 0
+
+    @property
+    def head_hash(self) -> str:
+        """The hash of the newest entry (`GENESIS_HASH` before the first)."""
+        return self._head
+
+    def record(
+        self,
+        *,
+        agent_id: str,
+        posture: TrustPosture,
+        action: str,
+        kwargs: Mapping[str, Any],
+        outcome: AuditOutcome,
+        duration_ms: float,
+        result: Any = None,
+        error: str | None = None,
+        run_id: int | None = None,
+    ) -> AuditEntry:
+        """Append an entry, chain it, and hand it to the sink."""
+        with self._lock:
+            fields: dict[str, Any] = {
+                "sequence": self._sequence,
+                "agent_id": agent_id,
+                "posture": posture,
+                "action": action,
+                "kwargs": snapshot(dict(kwargs)),
+                "outcome": outcome,
+                "result": snapshot(result),
+                "error": error,
+                "duration_ms": float(duration_ms),
+                "timestamp": self._clock.now(),
+                "run_id": run_id,
+                "previous_hash": self._head,
+            }
+            unhashed = AuditEntry(**fields, hash="")
+            entry = AuditEntry(**fields, hash=digest(unhashed.payload()))
+            self._entries.append(entry)
+            self._sequence += 1
+            self._head = entry.hash
+        if self._sink is not None:
+            try:
+                self._sink(entry)
+            except Exception:  # the entry is kept; the sink's failure is reported
+                self.sink_failures += 1
+                _log.exception("audit sink %r failed for entry %d", self._sink, entry.sequence)
+        return entry
+
+    def entries(self, agent_id: str | None = None) -> list[AuditEntry]:
+        """The kept entries, oldest first; only ``agent_id``'s when given."""
+        with self._lock:
+            kept = list(self._entries)
+        return kept if agent_id is None else [e for e in kept if e.agent_id == agent_id]
+
+    def __iter__(self) -> Iterator[AuditEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self._entries)
