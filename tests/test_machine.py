@@ -192,7 +192,7 @@ def test_emergency_downgrade_during_guard_evaluation_wins() -> None:
 
 
 def test_emergency_downgrades_are_never_lost_under_threads() -> None:
-    machine = PostureStateMachine(require_upgrade_approval=False)
+    machine = PostureStateMachine(require_upgrade_approval=False, history_limit=10_000)
     agents = [f"agent-{i}" for i in range(20)]
     barrier = threading.Barrier(8)
     blocked_at_return: list[str] = []

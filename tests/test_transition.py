@@ -154,3 +154,27 @@ def test_result_to_dict() -> None:
         "timestamp": "2025-01-01T00:00:00+00:00",
         "metadata": {},
     }
+
+
+def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
+    from trust._trusted import trusted_constructor
+
+    make = trusted_constructor(TransitionResult)
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    fields = {
+        "success": True,
+        "from_posture": TrustPosture.SUPERVISED,
+        "to_posture": TrustPosture.ASSISTED,
+        "transition_type": PostureTransition.UPGRADE,
+        "reason": "r",
+        "blocked_by": None,
+        "timestamp": stamp,
+        "metadata": {},
+        "agent_id": "a",
+        "requester_id": "admin",
+        "administrative": False,
+        "protective": False,
+    }
+    assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="slotted attrs class"):
+        trusted_constructor(dict)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from trust._errors import InvalidTypeError, InvalidValueError
@@ -27,6 +26,9 @@ def shown(value: object) -> str:
 
 def identifier(value: object, name: str = "agent_id") -> str:
     """A non-blank string of at most `MAX_ID_LENGTH` characters."""
+    # The common case first, without allocating: this runs on every hot-path call.
+    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace():
+        return value
     if not isinstance(value, str):
         raise InvalidTypeError(f"{name} must be a string, got {shown(value)}")
     if not value.strip():
@@ -87,8 +89,34 @@ def positive_finite(value: object, name: str) -> float:
     return number
 
 
+class FrozenDict(dict[str, Any]):
+    """A dict that refuses every change, so that what was recorded stays as recorded."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+
+EMPTY_MAPPING: Mapping[str, Any] = FrozenDict()
+
+
 def frozen_mapping(value: object, name: str) -> Mapping[str, Any]:
-    """A read-only copy of a mapping, so that a recorded value cannot be edited later."""
+    """A read-only copy of a mapping, so that a recorded value cannot be edited later.
+
+    A `FrozenDict` is kept as it is (it cannot change), so passing one on, a request's
+    metadata into its result, costs nothing.
+    """
+    if type(value) is FrozenDict:
+        return value
+    if type(value) is dict and not value:
+        return EMPTY_MAPPING
     if not isinstance(value, Mapping):
         raise InvalidTypeError(f"{name} must be a mapping, got {shown(value)}")
-    return MappingProxyType(dict(value))
+    return FrozenDict(value)

@@ -19,6 +19,8 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._generated import posture as _lifecycle
+from trust._trusted import trusted_constructor
+from trust._validators import EMPTY_MAPPING
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import (
     EDGES,
@@ -31,7 +33,7 @@ from trust.postures._transition import (
 UPGRADE_APPROVAL_GUARD = "upgrade_approval_required"
 """The name under which ``require_upgrade_approval=True`` blocks an upgrade."""
 
-DEFAULT_HISTORY_LIMIT = 1000
+DEFAULT_HISTORY_LIMIT = 100
 
 PROTECTIVE_EVENT = "protective_downgrade"
 
@@ -56,6 +58,8 @@ class PostureMetricsSink(Protocol):
 
     def record_emergency_downgrade(self) -> None: ...
 
+
+_make_result = trusted_constructor(TransitionResult)
 
 # A refusal: (blocked_by, reason).
 _Refusal = tuple[str | None, str]
@@ -453,17 +457,19 @@ class PostureStateMachine:
         # Called with the lock held. ``from_posture`` is what the agent holds now, so the
         # history keeps agreeing with the posture.
         edge = EDGES.get((current, request.to_posture))
-        result = TransitionResult(
-            success=False,
-            from_posture=current,
-            to_posture=request.to_posture,
-            transition_type=edge[0] if edge is not None else request.transition_type,
-            reason=reason,
-            blocked_by=blocked_by,
-            timestamp=self._clock.now(),
-            metadata=request.metadata,
-            agent_id=request.agent_id,
-            requester_id=request.requester_id,
+        result = _make_result(
+            False,
+            current,
+            request.to_posture,
+            edge[0] if edge is not None else request.transition_type,
+            reason,
+            blocked_by,
+            self._clock.now(),
+            request.metadata,
+            request.agent_id,
+            request.requester_id,
+            False,
+            False,
         )
         self._record(request.agent_id).history.append(result)
         return result
@@ -479,23 +485,27 @@ class PostureStateMachine:
         *,
         administrative: bool = False,
         protective: bool = False,
-        metadata: Any = None,
+        metadata: Mapping[str, Any] = EMPTY_MAPPING,
     ) -> TransitionResult:
         # Called with the lock held: the posture and its history entry change together.
-        result = TransitionResult(
-            success=True,
-            from_posture=current,
-            to_posture=target,
-            transition_type=kind,
-            reason=reason,
-            timestamp=self._clock.now(),
-            metadata=metadata if metadata is not None else {},
-            agent_id=agent_id,
-            requester_id=requester_id,
-            administrative=administrative,
-            protective=protective,
+        # Every argument was checked on the way in, hence the trusted constructor.
+        result = _make_result(
+            True,
+            current,
+            target,
+            kind,
+            reason,
+            None,
+            self._clock.now(),
+            metadata,
+            agent_id,
+            requester_id,
+            administrative,
+            protective,
         )
-        record = self._record(agent_id)
+        record = self._records.get(agent_id)
+        if record is None:
+            record = self._records[agent_id] = _AgentRecord(self._history_limit)
         record.version += 1
         record.history.append(result)
         self._postures[agent_id] = target
