@@ -5,16 +5,20 @@ Everything else that needs to know which transitions exist (the runtime tables i
 through `read_spec`.
 """
 
+from model.breaker import SPEC as BREAKER_SPEC
+from model.breaker import BreakerLifecycle
 from model.posture import SPEC as POSTURE_SPEC
 from model.posture import PostureLifecycle
 from model.spec import LifecycleDefinitionError, LifecycleSpec, Transition, read_spec
 
-LIFECYCLES: tuple[LifecycleSpec, ...] = (POSTURE_SPEC,)
+LIFECYCLES: tuple[LifecycleSpec, ...] = (POSTURE_SPEC, BREAKER_SPEC)
 """Every declared lifecycle, in the order codegen and diagrams process them."""
 
 __all__ = [
+    "BREAKER_SPEC",
     "LIFECYCLES",
     "POSTURE_SPEC",
+    "BreakerLifecycle",
     "LifecycleDefinitionError",
     "LifecycleSpec",
     "PostureLifecycle",

@@ -28,19 +28,34 @@ def render(spec: LifecycleSpec) -> str:
         "from typing import Final",
         "",
         f"NAME: Final = {_str(spec.name)}",
-        f"STATES: Final = {_tuple(spec.states)}",
+        *_fitted("STATES: Final = ", spec.states, ""),
         f"INITIAL: Final = {_str(spec.initial)}",
-        f"EVENTS: Final = {_tuple(spec.events)}",
-        f"GUARDS: Final = {_tuple(spec.guards)}",
+        *_fitted("EVENTS: Final = ", spec.events, ""),
+        *_fitted("GUARDS: Final = ", spec.guards, ""),
         "",
         "# (source, event, target, guards): the transition fires only if every guard holds.",
         "TRANSITIONS: Final[tuple[tuple[str, str, str, tuple[str, ...]], ...]] = (",
     ]
     for t in spec.transitions:
-        fields = ", ".join(map(_str, (t.source, t.event, t.target)))
-        lines.append(f"    ({fields}, {_tuple(t.guards)}),")
+        fields = [*map(_str, (t.source, t.event, t.target)), _tuple(t.guards)]
+        row = f"    ({', '.join(fields)}),"
+        if len(row) <= LINE_LENGTH:
+            lines.append(row)
+        else:
+            lines += ["    (", *(f"        {field}," for field in fields), "    ),"]
     lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+LINE_LENGTH = 100
+"""The project's line length: longer lines are split the way ``ruff format`` splits them."""
+
+
+def _fitted(prefix: str, items: Sequence[str], suffix: str) -> list[str]:
+    line = f"{prefix}{_tuple(items)}{suffix}"
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    return [f"{prefix}(", *(f"    {_str(item)}," for item in items), f"){suffix}"]
 
 
 def _str(text: str) -> str:

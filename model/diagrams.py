@@ -1,7 +1,8 @@
 """Draw the declared lifecycles for design reviews.
 
 ``python -m model.diagrams`` writes ``diagrams/<name>.dot``, ``.mmd`` (Mermaid, for
-markdown reviews) and ``.svg`` for every lifecycle in `model.LIFECYCLES`. The DOT and
+markdown reviews) and ``.svg`` for every lifecycle in `model.LIFECYCLES`, and the same for
+the combined breaker-and-posture view of `model.coupling`. The DOT and
 Mermaid text depend only on the spec, so they are byte-stable and drift-tested; the SVG is
 rendered from the DOT with Graphviz's ``dot`` when it is on PATH, otherwise with the
 ``graphviz-pure`` binary from PyPI, so no system package is needed.
@@ -24,7 +25,7 @@ from pathlib import Path
 import attrs
 import graphviz
 
-from model.spec import LifecycleSpec
+from model.spec import LifecycleSpec, Transition
 
 
 @attrs.frozen(kw_only=True)
@@ -50,12 +51,15 @@ class DiagramStyle:
         ladder: State ids from top to bottom; each gets its own rank.
         edges: The style of each event.
         fill: Node fill colour per state id.
+        edge_labels: Label each guarded edge with its guards; for small lifecycles whose
+            guards differ from edge to edge within one event.
     """
 
     title: str
     ladder: tuple[str, ...]
     edges: Mapping[str, EdgeStyle]
     fill: Mapping[str, str] = attrs.field(factory=dict)
+    edge_labels: bool = False
 
 
 POSTURE_STYLE = DiagramStyle(
@@ -86,7 +90,23 @@ POSTURE_STYLE = DiagramStyle(
     },
 )
 
-STYLES: dict[str, DiagramStyle] = {"posture": POSTURE_STYLE}
+BREAKER_STYLE = DiagramStyle(
+    title="Circuit breaker lifecycle (per agent)",
+    ladder=("closed", "open", "half_open"),
+    edges={
+        "failure": EdgeStyle(color="#c62828", penwidth="1.6"),
+        "recovery_timeout": EdgeStyle(color="#1565c0", style="dashed"),
+        "probe_admitted": EdgeStyle(color="#757575", style="dotted", tailport="sw", headport="se"),
+        "probe_success": EdgeStyle(color="#2e7d32", penwidth="1.6", constraint=False),
+        "probe_timeout": EdgeStyle(color="#ef6c00", style="dashed", constraint=False),
+        "force_open": EdgeStyle(color="#6a1b9a", style="bold", constraint=False),
+        "reset": EdgeStyle(color="#00838f", style="bold", constraint=False),
+    },
+    fill={"closed": "#e8f5e9", "open": "#ffebee", "half_open": "#fff8e1"},
+    edge_labels=True,
+)
+
+STYLES: dict[str, DiagramStyle] = {"posture": POSTURE_STYLE, "breaker": BREAKER_STYLE}
 
 
 def to_dot(spec: LifecycleSpec, style: DiagramStyle) -> str:
@@ -119,10 +139,13 @@ def to_dot(spec: LifecycleSpec, style: DiagramStyle) -> str:
         graph.edge(upper, lower, style="invis", weight="100")
     for t in spec.transitions:
         edge = style.edges[t.event]
-        # Colour and line tell the event (see the legend); a label per edge is clutter.
+        # Colour and line tell the event (see the legend); a label per edge is clutter
+        # unless the style asks for it.
         graph.edge(
             t.source,
             t.target,
+            label=_edge_label(t) if style.edge_labels else None,
+            fontcolor=edge.color if style.edge_labels else None,
             tooltip=f"{t.event}: {t.source} -> {t.target}",
             color=edge.color,
             style=edge.style,
@@ -134,6 +157,11 @@ def to_dot(spec: LifecycleSpec, style: DiagramStyle) -> str:
     graph.node("legend", label=_legend(spec, style), shape="plaintext", style="")
     graph.edge(style.ladder[-1], "legend", style="invis")
     return str(graph.source)
+
+
+def _edge_label(t: Transition) -> str | None:
+    # The colour names the event; the label gives what differs from edge to edge.
+    return "[" + "\\n".join(t.guards) + "]" if t.guards else None
 
 
 def _legend(spec: LifecycleSpec, style: DiagramStyle) -> str:
@@ -203,22 +231,31 @@ def diagram_texts(spec: LifecycleSpec) -> dict[str, str]:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def all_diagram_texts() -> dict[str, str]:
+    """Every drift-tested text file `main` writes: each lifecycle's, then combined views."""
     from model import LIFECYCLES
+    from model.coupling import diagram_texts as coupling_texts
 
+    texts: dict[str, str] = {}
+    for spec in LIFECYCLES:
+        texts.update(diagram_texts(spec))
+    texts.update(coupling_texts())
+    return texts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.diagrams", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
     parser.add_argument("--no-svg", action="store_true", help="write only .dot and .mmd")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for spec in LIFECYCLES:
-        for filename, text in diagram_texts(spec).items():
-            (args.out / filename).write_text(text, encoding="utf-8")
-            print(f"wrote {args.out / filename}")
-            if filename.endswith(".dot") and not args.no_svg:
-                svg = args.out / filename.replace(".dot", ".svg")
-                svg.write_bytes(render_svg(text))
-                print(f"wrote {svg}")
+    for filename, text in all_diagram_texts().items():
+        (args.out / filename).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out / filename}")
+        if filename.endswith(".dot") and not args.no_svg:
+            svg = args.out / filename.replace(".dot", ".svg")
+            svg.write_bytes(render_svg(text))
+            print(f"wrote {svg}")
     return 0
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from model import LIFECYCLES, POSTURE_SPEC
-from model.diagrams import POSTURE_STYLE, diagram_texts, main, render_svg, to_dot, to_mermaid
+from model.diagrams import (
+    POSTURE_STYLE,
+    all_diagram_texts,
+    diagram_texts,
+    main,
+    render_svg,
+    to_dot,
+    to_mermaid,
+)
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
 
@@ -49,6 +57,8 @@ def test_svg_renders_without_system_graphviz(tmp_path: Path) -> None:
     assert svg.lstrip().startswith("<?xml")
     assert "FULL_AUTONOMY" in svg
     assert main(["--out", str(tmp_path)]) == 0
+    texts = all_diagram_texts()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{spec.name}.{ext}" for spec in LIFECYCLES for ext in ("dot", "mmd", "svg")
+        [*texts, *(name.replace(".dot", ".svg") for name in texts if name.endswith(".dot"))]
     )
+    assert {f"{spec.name}.{ext}" for spec in LIFECYCLES for ext in ("dot", "mmd")} <= set(texts)
