@@ -1,0 +1,90 @@
+"""What a breaker answers when asked whether a call may run."""
+
+from __future__ import annotations
+
+import attrs
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.circuit_breaker._core import Admitted, CircuitState, Refused, Step
+
+
+@attrs.frozen(kw_only=True)
+class Admission:
+    """Whether one call may run, and the token that ties its outcome to this decision.
+
+    Pass it back to `PostureCircuitBreaker.record_success` or ``record_failure``: an
+    outcome whose admission predates the circuit's current state (the circuit opened,
+    turned half-open or closed since) is fenced and cannot open or close the circuit on
+    the new state's behalf. An admission is truthy exactly when the call may run.
+
+    Attributes:
+        allowed: The call may run.
+        agent_id: The agent it was asked for.
+        state: The circuit's state when it was decided.
+        generation: The fencing token: the breaker's generation when it was decided.
+        probe: The call is one of the half-open probes; its success counts toward closing.
+        reason: Why, in words (for refusals: what the caller is waiting for).
+    """
+
+    allowed: bool
+    agent_id: str
+    state: CircuitState
+    generation: int
+    probe: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+CLOSED_REASON = "closed: calls run and failures are counted"
+
+
+def decide(agent_id: str, step: Step, generation: int, why_open: str) -> Admission:
+    """The admission that `trust.circuit_breaker._core.admit` decided in ``step``."""
+    decision = step.effects[-1]
+    state = step.circuit.state
+    if isinstance(decision, Admitted):
+        reason = "half-open: admitted as a probe" if decision.probe else CLOSED_REASON
+        return Admission(
+            allowed=True,
+            agent_id=agent_id,
+            state=state,
+            generation=generation,
+            probe=decision.probe,
+            reason=reason,
+        )
+    assert isinstance(decision, Refused)
+    reason = f"{decision.reason} ({why_open})" if state is CircuitState.OPEN else decision.reason
+    return Admission(
+        allowed=False,
+        agent_id=agent_id,
+        state=state,
+        generation=generation,
+        probe=False,
+        reason=reason,
+    )
+
+
+def admitted_generation(admission: object, agent_id: str) -> int | None:
+    """The fencing token of an outcome's ``admission`` (None when reported without one).
+
+    Raises:
+        ValueError: ``admission`` is not an `Admission`, is for another agent, or refused
+            the call (a refused call has no outcome to report).
+    """
+    if admission is None:
+        return None
+    if not isinstance(admission, Admission):
+        raise InvalidTypeError(f"admission must be an Admission, got {check.shown(admission)}")
+    if admission.agent_id != agent_id:
+        raise InvalidValueError(
+            f"admission must be for agent {agent_id!r}, got one for {admission.agent_id!r}"
+        )
+    if not admission.allowed:
+        raise InvalidValueError(
+            "admission must be one that allowed the call (a refused call has no outcome), "
+            f"got {admission!r}"
+        )
+    return admission.generation

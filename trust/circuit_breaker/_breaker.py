@@ -1,0 +1,426 @@
+"""The circuit breaker engine: the lock, the clock, the failure windows and the postures.
+
+The transition decisions are the pure core's (`trust.circuit_breaker._core`); this module
+feeds it events under one lock, keeps each agent's failure window, and carries out the
+effects: it holds the posture down when a circuit opens and restores it when it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from trust import _validators as check
+from trust._clock import Clock, resolve_clock
+from trust._errors import InvalidTypeError
+from trust.circuit_breaker import _core
+from trust.circuit_breaker._admission import CLOSED_REASON, Admission, admitted_generation, decide
+from trust.circuit_breaker._agents import AgentRecord, AgentTable
+from trust.circuit_breaker._config import CircuitBreakerConfig
+from trust.circuit_breaker._core import CircuitState, Closed, Event, Opened
+from trust.circuit_breaker._coupling import Hold, PostureCoupling
+from trust.circuit_breaker._failures import FailureEvent
+from trust.postures import PostureStateMachine
+
+logger = logging.getLogger("trust.circuit_breaker")
+
+_T = TypeVar("_T")
+
+
+class BreakerMetricsSink(Protocol):
+    """What the breaker reports each trip to (a `TrustMetricsCollector`)."""
+
+    def record_circuit_breaker_open(self) -> None: ...
+
+
+# Work for after the lock is released: ("opened" | "closed", agent_id, reason, hold).
+_FollowUp = tuple[str, str, str, Hold | None]
+
+
+class PostureCircuitBreaker:
+    """Opens a per-agent circuit when weighted failures accumulate, and holds the posture down.
+
+    Args:
+        posture_machine: The `PostureStateMachine` whose postures the breaker lowers on
+            open and restores on close.
+        config: How it trips and recovers (`CircuitBreakerConfig` defaults when None).
+        clock: Where time comes from; the posture machine's clock by default.
+        metrics: Told of every trip; see `attach_metrics`.
+
+    Semantics, per agent: a circuit opens when the weighted failures inside the window
+    reach ``failure_threshold``. On open the posture becomes ``min(current,
+    downgrade_on_open)`` by a recorded protective downgrade (requester
+    ``"circuit_breaker"``) that no guard can veto. After ``recovery_timeout`` the circuit
+    is half-open and admits at most ``half_open_max_calls`` probes; that many successes
+    close it, any failure (or probes unreported for ``probe_timeout``) reopens it. On
+    close, if ``restore_on_close`` and nobody changed the posture meanwhile, the displaced
+    posture is restored by a guarded upgrade, never above what it was when the circuit
+    opened. ``force_open`` holds a circuit open until ``reset``; ``reset`` closes it and
+    starts afresh.
+
+    Outcomes: pass the `Admission` from `admit` back with the outcome. An outcome admitted
+    under an earlier state is fenced: it cannot open or close the circuit on the new
+    state's behalf. Without an admission, a failure counts and a half-open success counts
+    only against an admitted probe that has not reported yet. The fence is exact while the
+    breaker holds state for the agent; an idle closed agent's state is dropped a full
+    window after its last failure or close, after which an outcome admitted before the drop
+    is fenced only if it reports more than ``failure_window_seconds`` after its admission.
+
+    Threads and tasks: every method is safe from any thread and any task. The state lives
+    under one lock, held only for short bookkeeping (never while a guard, a metrics sink
+    or a log handler runs), so the ``async`` methods are thin wrappers that do not block the
+    event loop for long. From plain threads call the ``_sync`` methods (`admit_sync`,
+    `record_failure_sync`, ...); from a coroutine, await the ``async`` ones.
+    """
+
+    def __init__(
+        self,
+        posture_machine: PostureStateMachine,
+        config: CircuitBreakerConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        metrics: BreakerMetricsSink | None = None,
+    ) -> None:
+        if not isinstance(posture_machine, PostureStateMachine):
+            raise InvalidTypeError(
+                f"posture_machine must be a PostureStateMachine, got {check.shown(posture_machine)}"
+            )
+        if config is None:
+            config = CircuitBreakerConfig()
+        elif not isinstance(config, CircuitBreakerConfig):
+            raise InvalidTypeError(
+                f"config must be a CircuitBreakerConfig, got {check.shown(config)}"
+            )
+        self._machine = posture_machine
+        self._config = config
+        self._coupling = PostureCoupling(posture_machine, config.downgrade_on_open)
+        self._clock = posture_machine.clock if clock is None else resolve_clock(clock)
+        self._lock = threading.Lock()
+        self._agents = AgentTable(config.failure_window_seconds)
+        # Generations come from one breaker-wide counter, so a fencing token never repeats.
+        self._epoch = 0
+        self._restoring: dict[str, int] = {}
+        self._last_now = float("-inf")
+        self._metrics: BreakerMetricsSink | None = None
+        if metrics is not None:
+            self.attach_metrics(metrics)
+
+    @property
+    def config(self) -> CircuitBreakerConfig:
+        return self._config
+
+    @property
+    def posture_machine(self) -> PostureStateMachine:
+        return self._machine
+
+    def attach_metrics(self, collector: BreakerMetricsSink) -> None:
+        """Call ``collector.record_circuit_breaker_open()`` once per trip from now on.
+
+        A trip is the circuit becoming OPEN (from closed or half-open, by failures, a probe
+        timeout or an operator). The collector is called after the lock is released; if it
+        raises, the error is logged and the breaker carries on.
+        """
+        if not callable(getattr(collector, "record_circuit_breaker_open", None)):
+            raise InvalidTypeError(
+                "metrics collector must have record_circuit_breaker_open(), "
+                f"got {check.shown(collector)}"
+            )
+        with self._lock:
+            self._metrics = collector
+
+    # Asking whether a call may run.
+
+    def admit_sync(self, agent_id: str) -> Admission:
+        """Decide whether the agent may make a call now; HALF_OPEN admission is atomic."""
+        with self._lock:
+            now = self._now()
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                check.identifier(agent_id)
+                return Admission(
+                    allowed=True,
+                    agent_id=agent_id,
+                    state=CircuitState.CLOSED,
+                    generation=self._epoch,
+                    probe=False,
+                    reason=CLOSED_REASON,
+                )
+            step = _core.admit(agent.circuit, now, self._config, self._epoch + 1)
+            follow_ups = self._commit(agent_id, agent, step, now)
+            admission = decide(agent_id, step, self._epoch, agent.reason)
+        self._follow_up(follow_ups)
+        return admission
+
+    async def admit(self, agent_id: str) -> Admission:
+        """`admit_sync`, for coroutines."""
+        return self.admit_sync(agent_id)
+
+    def can_proceed_sync(self, agent_id: str) -> bool:
+        """Whether the agent may make a call now (``admit_sync(agent_id).allowed``)."""
+        return self.admit_sync(agent_id).allowed
+
+    async def can_proceed(self, agent_id: str) -> bool:
+        """Whether the agent may make a call now; in HALF_OPEN this admits a probe."""
+        return self.admit_sync(agent_id).allowed
+
+    # Reporting outcomes.
+
+    def record_failure_sync(
+        self,
+        agent_id: str,
+        error_type: str,
+        error_message: str,
+        action: str = "",
+        severity: str = "medium",
+        admission: Admission | None = None,
+    ) -> None:
+        """Record a failure; it may open the circuit (or reopen a half-open one).
+
+        Raises:
+            ValueError: ``severity`` is not a key of ``severity_weights``; a field is
+                malformed; ``admission`` is for another agent or was a refusal.
+        """
+        check.identifier(agent_id)
+        units = self._config.weight_units(severity)
+        admitted = admitted_generation(admission, agent_id)
+        failure = FailureEvent(
+            timestamp=self._clock.now(),
+            error_type=error_type,
+            error_message=error_message,
+            action=action,
+            severity=severity,
+        )
+        with self._lock:
+            now = self._now()
+            agent = self._agents.get_or_create(agent_id)
+            agent.window.prune(now)
+            event = Event(
+                name="failure", weighted_units=agent.window.units + units, admitted=admitted
+            )
+            step = _core.step(agent.circuit, event, now, self._config, self._epoch + 1)
+            if _core.COUNTED in step.effects:
+                agent.window.add(now, units, failure)
+                self._agents.check_at(now + self._config.failure_window_seconds, agent_id)
+            follow_ups = self._commit(agent_id, agent, step, now)
+        self._follow_up(follow_ups)
+
+    async def record_failure(
+        self,
+        agent_id: str,
+        error_type: str,
+        error_message: str,
+        action: str = "",
+        severity: str = "medium",
+        admission: Admission | None = None,
+    ) -> None:
+        """`record_failure_sync`, for coroutines."""
+        self.record_failure_sync(agent_id, error_type, error_message, action, severity, admission)
+
+    def record_success_sync(self, agent_id: str, admission: Admission | None = None) -> None:
+        """Record a success; in HALF_OPEN it counts for an admitted, unreported probe.
+
+        Closed circuits ignore successes: failures leave the window only by age.
+
+        Raises:
+            ValueError: ``admission`` is for another agent or was a refusal.
+        """
+        check.identifier(agent_id)
+        admitted = admitted_generation(admission, agent_id)
+        with self._lock:
+            now = self._now()
+            agent = self._agents.get_or_create(agent_id)
+            event = Event(name="probe_success", admitted=admitted)
+            step = _core.step(agent.circuit, event, now, self._config, self._epoch + 1)
+            follow_ups = self._commit(agent_id, agent, step, now)
+        self._follow_up(follow_ups)
+
+    async def record_success(self, agent_id: str, admission: Admission | None = None) -> None:
+        """`record_success_sync`, for coroutines."""
+        self.record_success_sync(agent_id, admission)
+
+    # Operator overrides.
+
+    def force_open(self, agent_id: str, reason: str) -> None:
+        """Open the circuit and keep it open: nothing automatic undoes it, only `reset`."""
+        check.identifier(agent_id)
+        check.text(reason, "reason")
+        self._operate(agent_id, "force_open", f"forced open by an operator: {reason}")
+
+    def reset(self, agent_id: str) -> None:
+        """Close the circuit and start afresh; this also releases `force_open`.
+
+        The window is emptied, outcomes admitted before the reset are fenced, and the
+        posture is restored as on any close.
+        """
+        check.identifier(agent_id)
+        self._operate(agent_id, "reset", "reset by an operator")
+
+    def _operate(self, agent_id: str, event: str, reason: str) -> None:
+        with self._lock:
+            now = self._now()
+            agent = self._agents.get_or_create(agent_id)
+            step = _core.step(agent.circuit, Event(name=event), now, self._config, self._epoch + 1)
+            follow_ups = self._commit(agent_id, agent, step, now, reason)
+        self._follow_up(follow_ups)
+
+    # Reading.
+
+    def get_state(self, agent_id: str) -> CircuitState:
+        """The circuit's state now; HALF_OPEN as soon as the recovery timeout has elapsed."""
+        return self._look(agent_id, lambda _, agent, now: agent.circuit.state)
+
+    def get_failures(self, agent_id: str) -> list[FailureEvent]:
+        """The failures inside the agent's window now, oldest first."""
+        return self._look(agent_id, lambda _, agent, now: agent.window.failures())
+
+    def get_metrics(self, agent_id: str) -> dict[str, Any]:
+        """The agent's breaker metrics, all read at one instant from one pruned window.
+
+        Keys: ``state``, ``failure_count``, ``weighted_failures``, ``current_posture``;
+        ``time_until_half_open`` while open (None while forced open); ``original_posture``
+        while the breaker holds a displaced posture it may restore; and ``agent_id``,
+        ``failures_by_severity``, ``generation``, ``forced_open``, ``probes_admitted``,
+        ``probes_succeeded``, ``reason`` and the config's limits.
+        """
+        return self._look(agent_id, self._metrics_of)
+
+    def tracked_agents(self) -> int:
+        """How many agents the breaker holds state for (idle closed agents hold none)."""
+        with self._lock:
+            self._now()
+            return len(self._agents)
+
+    def _metrics_of(self, agent_id: str, agent: AgentRecord, now: float) -> dict[str, Any]:
+        config = self._config
+        circuit = agent.circuit
+        agent.window.prune(now)
+        probing = circuit.state is CircuitState.HALF_OPEN
+        metrics: dict[str, Any] = {
+            "agent_id": agent_id,
+            "state": circuit.state.value,
+            "failure_count": len(agent.window),
+            "weighted_failures": float(config.units_to_fraction(agent.window.units)),
+            "failures_by_severity": agent.window.by_severity(),
+            "current_posture": self._machine.get_posture(agent_id).value,
+            "generation": circuit.generation,
+            "forced_open": circuit.forced,
+            "probes_admitted": circuit.probes_admitted if probing else 0,
+            "probes_succeeded": circuit.probes_succeeded if probing else 0,
+            "reason": agent.reason,
+            "failure_threshold": config.failure_threshold,
+            "failure_window_seconds": config.failure_window_seconds,
+            "recovery_timeout_seconds": config.recovery_timeout,
+            "half_open_max_calls": config.half_open_max_calls,
+        }
+        if circuit.state is CircuitState.OPEN:
+            if circuit.forced or circuit.entered_at is None:
+                metrics["time_until_half_open"] = None
+            else:
+                left = circuit.entered_at + config.recovery_timeout - now
+                metrics["time_until_half_open"] = max(0.0, left)
+        hold = agent.hold
+        if hold is not None and self._coupling.is_live(agent_id, hold):
+            metrics["original_posture"] = hold.displaced.value
+        return metrics
+
+    # The engine. Every method below whose name does not say otherwise runs with the lock
+    # held, and so calls no user code.
+
+    def _look(self, agent_id: str, read: Callable[[str, AgentRecord, float], _T]) -> _T:
+        follow_ups: list[_FollowUp] = []
+        with self._lock:
+            now = self._now()
+            agent = self._agents.get(agent_id)
+            if agent is None:
+                check.identifier(agent_id)
+                # An idle agent: read a blank record without keeping it.
+                agent = self._agents.blank()
+            else:
+                step = _core.advance(agent.circuit, now, self._config, self._epoch + 1)
+                follow_ups = self._commit(agent_id, agent, step, now)
+            value = read(agent_id, agent, now)
+        self._follow_up(follow_ups)
+        return value
+
+    def _now(self) -> float:
+        now = self._clock.monotonic()
+        # A clock that steps back must not reorder the windows, which rely on time order.
+        if now < self._last_now:
+            now = self._last_now
+        self._last_now = now
+        self._agents.sweep(now)
+        return now
+
+    def _commit(
+        self, agent_id: str, agent: AgentRecord, step: _core.Step, now: float, reason: str = ""
+    ) -> list[_FollowUp]:
+        agent.circuit = step.circuit
+        self._epoch = max(self._epoch, step.circuit.generation)
+        follow_ups: list[_FollowUp] = []
+        for effect in step.effects:
+            if isinstance(effect, Opened):
+                agent.reason = reason or f"opened: {effect.reason}"
+                if effect.first:
+                    agent.raced_restore = agent_id in self._restoring
+                agent.hold = self._coupling.protect(
+                    agent_id, agent.hold, agent.reason, may_hold=effect.first
+                )
+                if effect.tripped:
+                    follow_ups.append(("opened", agent_id, agent.reason, None))
+            elif isinstance(effect, Closed):
+                agent.reason = reason or f"closed: {effect.reason}"
+                agent.window.clear()
+                hold, agent.hold = agent.hold, None
+                agent.raced_restore = False
+                self._agents.check_at(now + self._config.failure_window_seconds, agent_id)
+                if hold is not None and self._config.restore_on_close:
+                    # Counted before the lock is released, so a trip that lands while the
+                    # restore's guards run knows to re-apply its downgrade afterwards.
+                    self._restoring[agent_id] = self._restoring.get(agent_id, 0) + 1
+                else:
+                    hold = None
+                follow_ups.append(("closed", agent_id, agent.reason, hold))
+        self._agents.forget_if_idle(agent_id, agent, now)
+        return follow_ups
+
+    # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
+
+    def _follow_up(self, follow_ups: list[_FollowUp]) -> None:
+        for kind, agent_id, reason, hold in follow_ups:
+            if kind == "opened":
+                logger.warning("circuit for agent %s %s", agent_id, reason)
+                self._notify_open()
+            else:
+                logger.info("circuit for agent %s %s", agent_id, reason)
+                if hold is not None:
+                    self._restore(agent_id, hold, reason)
+
+    def _notify_open(self) -> None:
+        metrics = self._metrics
+        if metrics is None:
+            return
+        try:
+            metrics.record_circuit_breaker_open()
+        except Exception:  # a broken sink must not undo or hide a trip that happened
+            logger.exception("metrics sink failed to record a circuit breaker open")
+
+    def _restore(self, agent_id: str, hold: Hold, reason: str) -> None:
+        try:
+            self._coupling.restore(agent_id, hold, reason)
+        finally:
+            with self._lock:
+                left = self._restoring.pop(agent_id) - 1
+                if left:
+                    self._restoring[agent_id] = left
+                agent = self._agents.get(agent_id)
+                if agent is not None and agent.circuit.state is not CircuitState.CLOSED:
+                    # The circuit opened again while the guards ran: hold the posture down.
+                    agent.hold = self._coupling.protect(
+                        agent_id, agent.hold, agent.reason, may_hold=agent.raced_restore
+                    )
+                    agent.raced_restore = False
+
+    def __repr__(self) -> str:
+        return f"PostureCircuitBreaker(config={self._config!r}, agents={len(self._agents)})"
