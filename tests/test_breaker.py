@@ -643,3 +643,30 @@ def test_the_breaker_loads_neither_z3_nor_statemachine() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_trip_while_the_restore_is_being_checked_still_holds_the_posture_down() -> None:
+    breaker, machine, clock = make()
+    tripped_inside: list[CircuitState] = []
+
+    def guard(request: object) -> bool:
+        # User code, run while the breaker restores (outside its lock): it may call back.
+        fail(breaker, 3)
+        tripped_inside.append(breaker.get_state(A))
+        return True
+
+    trip(breaker)
+    machine.add_guard(
+        TransitionGuard(name="calls_back", check_fn=guard, applies_to={PostureTransition.UPGRADE})
+    )
+    clock.advance(10)
+    for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
+        breaker.record_success_sync(A, probe)
+    assert tripped_inside == [CircuitState.OPEN]
+    # The restore went through, then the new trip's downgrade was re-applied on top of it.
+    assert breaker.get_state(A) is CircuitState.OPEN
+    assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
+    assert breaker.get_metrics(A)["original_posture"] == "full_autonomy"
+    machine.remove_guard("calls_back")
+    close(breaker, clock)
+    assert machine.get_posture(A) is TrustPosture.FULL_AUTONOMY

@@ -1,4 +1,10 @@
-"""The posture circuit breaker: trips on weighted failures and holds the posture down."""
+"""The posture circuit breaker: trips on weighted failures and holds the posture down.
+
+Trips, closes and refused restores are logged on the ``trust.circuit_breaker`` logger; like
+any library, it prints nothing until the application configures logging.
+"""
+
+import logging
 
 from trust.circuit_breaker._admission import Admission
 from trust.circuit_breaker._breaker import BreakerMetricsSink, PostureCircuitBreaker
@@ -17,3 +23,5 @@ __all__ = [
     "FailureEvent",
     "PostureCircuitBreaker",
 ]
+
+logging.getLogger("trust.circuit_breaker").addHandler(logging.NullHandler())

@@ -6,6 +6,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._trusted import trusted_constructor
 from trust.circuit_breaker._core import Admitted, CircuitState, Refused, Step
 
 
@@ -40,6 +41,10 @@ class Admission:
 
 CLOSED_REASON = "closed: calls run and failures are counted"
 
+make_admission = trusted_constructor(Admission)
+"""``make_admission(allowed, agent_id, state, generation, probe, reason)``, unchecked: for
+the breaker, whose every argument is already valid."""
+
 
 def decide(agent_id: str, step: Step, generation: int, why_open: str) -> Admission:
     """The admission that `trust.circuit_breaker._core.admit` decided in ``step``."""
@@ -47,24 +52,10 @@ def decide(agent_id: str, step: Step, generation: int, why_open: str) -> Admissi
     state = step.circuit.state
     if isinstance(decision, Admitted):
         reason = "half-open: admitted as a probe" if decision.probe else CLOSED_REASON
-        return Admission(
-            allowed=True,
-            agent_id=agent_id,
-            state=state,
-            generation=generation,
-            probe=decision.probe,
-            reason=reason,
-        )
+        return make_admission(True, agent_id, state, generation, decision.probe, reason)
     assert isinstance(decision, Refused)
     reason = f"{decision.reason} ({why_open})" if state is CircuitState.OPEN else decision.reason
-    return Admission(
-        allowed=False,
-        agent_id=agent_id,
-        state=state,
-        generation=generation,
-        probe=False,
-        reason=reason,
-    )
+    return make_admission(False, agent_id, state, generation, False, reason)
 
 
 def admitted_generation(admission: object, agent_id: str) -> int | None:

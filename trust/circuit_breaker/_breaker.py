@@ -16,12 +16,19 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
 from trust.circuit_breaker import _core
-from trust.circuit_breaker._admission import CLOSED_REASON, Admission, admitted_generation, decide
+from trust.circuit_breaker._admission import (
+    CLOSED_REASON,
+    Admission,
+    admitted_generation,
+    decide,
+    make_admission,
+)
 from trust.circuit_breaker._agents import AgentRecord, AgentTable
 from trust.circuit_breaker._config import CircuitBreakerConfig
 from trust.circuit_breaker._core import CircuitState, Closed, Event, Opened
 from trust.circuit_breaker._coupling import Hold, PostureCoupling
-from trust.circuit_breaker._failures import FailureEvent
+from trust.circuit_breaker._failures import FailureEvent, failure_event
+from trust.circuit_breaker._metrics import breaker_metrics
 from trust.postures import PostureStateMachine
 
 logger = logging.getLogger("trust.circuit_breaker")
@@ -63,16 +70,19 @@ class PostureCircuitBreaker:
     Outcomes: pass the `Admission` from `admit` back with the outcome. An outcome admitted
     under an earlier state is fenced: it cannot open or close the circuit on the new
     state's behalf. Without an admission, a failure counts and a half-open success counts
-    only against an admitted probe that has not reported yet. The fence is exact while the
-    breaker holds state for the agent; an idle closed agent's state is dropped a full
-    window after its last failure or close, after which an outcome admitted before the drop
-    is fenced only if it reports more than ``failure_window_seconds`` after its admission.
+    only against an admitted probe that has not reported yet. The fence never lets a stale
+    outcome through. To keep memory bounded it may fence a current one, but only an outcome
+    reported more than ``failure_window_seconds`` after its admission whose agent's state
+    was dropped meanwhile (see `AgentTable`).
 
     Threads and tasks: every method is safe from any thread and any task. The state lives
     under one lock, held only for short bookkeeping (never while a guard, a metrics sink
     or a log handler runs), so the ``async`` methods are thin wrappers that do not block the
     event loop for long. From plain threads call the ``_sync`` methods (`admit_sync`,
-    `record_failure_sync`, ...); from a coroutine, await the ``async`` ones.
+    `record_failure_sync`, ...); from a coroutine, await the ``async`` ones. Admitting a
+    call on a closed circuit takes no lock at all. The one callback made under the lock is
+    the posture machine's own metrics sink, inside its protective downgrade; as the
+    machine already requires, it must be quick and must not call back into the breaker.
     """
 
     def __init__(
@@ -134,21 +144,20 @@ class PostureCircuitBreaker:
 
     def admit_sync(self, agent_id: str) -> Admission:
         """Decide whether the agent may make a call now; HALF_OPEN admission is atomic."""
+        token = self._closed_token(agent_id)
+        if token is not None:
+            return make_admission(True, agent_id, CircuitState.CLOSED, token, False, CLOSED_REASON)
+        follow_ups: list[_FollowUp] = []
         with self._lock:
             now = self._now()
             agent = self._agents.get(agent_id)
-            if agent is None:
-                check.identifier(agent_id)
-                return Admission(
-                    allowed=True,
-                    agent_id=agent_id,
-                    state=CircuitState.CLOSED,
-                    generation=self._epoch,
-                    probe=False,
-                    reason=CLOSED_REASON,
+            if agent is None:  # forgotten meanwhile: idle after all
+                return make_admission(
+                    True, agent_id, CircuitState.CLOSED, self._epoch, False, CLOSED_REASON
                 )
             step = _core.admit(agent.circuit, now, self._config, self._epoch + 1)
-            follow_ups = self._commit(agent_id, agent, step, now)
+            if step.fired:  # otherwise nothing changed: only the decision is new
+                follow_ups = self._commit(agent_id, agent, step, now)
             admission = decide(agent_id, step, self._epoch, agent.reason)
         self._follow_up(follow_ups)
         return admission
@@ -159,11 +168,34 @@ class PostureCircuitBreaker:
 
     def can_proceed_sync(self, agent_id: str) -> bool:
         """Whether the agent may make a call now (``admit_sync(agent_id).allowed``)."""
+        if self._closed_token(agent_id) is not None:
+            return True
         return self.admit_sync(agent_id).allowed
 
     async def can_proceed(self, agent_id: str) -> bool:
         """Whether the agent may make a call now; in HALF_OPEN this admits a probe."""
+        if self._closed_token(agent_id) is not None:
+            return True
         return self.admit_sync(agent_id).allowed
+
+    def _closed_token(self, agent_id: str) -> int | None:
+        """The fencing token of a lock-free admission, if the circuit is plainly closed.
+
+        A closed circuit admits every call and admitting changes nothing, so two atomic
+        reads decide it: the token, then the circuit (immutable, replaced whole). If that
+        circuit is no newer than the token, the admission is current for it, and any state
+        change after it gets a later generation and fences it. Otherwise: None, and the
+        caller takes the lock.
+        """
+        token = self._epoch
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            check.identifier(agent_id)
+            return token
+        circuit = agent.circuit
+        if circuit.state is CircuitState.CLOSED and circuit.generation <= token:
+            return token
+        return None
 
     # Reporting outcomes.
 
@@ -185,20 +217,12 @@ class PostureCircuitBreaker:
         check.identifier(agent_id)
         units = self._config.weight_units(severity)
         admitted = admitted_generation(admission, agent_id)
-        failure = FailureEvent(
-            timestamp=self._clock.now(),
-            error_type=error_type,
-            error_message=error_message,
-            action=action,
-            severity=severity,
-        )
+        failure = failure_event(self._clock.now(), error_type, error_message, action, severity)
         with self._lock:
             now = self._now()
             agent = self._agents.get_or_create(agent_id)
             agent.window.prune(now)
-            event = Event(
-                name="failure", weighted_units=agent.window.units + units, admitted=admitted
-            )
+            event = _core.make_event("failure", agent.window.units + units, admitted)
             step = _core.step(agent.circuit, event, now, self._config, self._epoch + 1)
             if _core.COUNTED in step.effects:
                 agent.window.add(now, units, failure)
@@ -231,7 +255,7 @@ class PostureCircuitBreaker:
         with self._lock:
             now = self._now()
             agent = self._agents.get_or_create(agent_id)
-            event = Event(name="probe_success", admitted=admitted)
+            event = _core.make_event("probe_success", 0, admitted)
             step = _core.step(agent.circuit, event, now, self._config, self._epoch + 1)
             follow_ups = self._commit(agent_id, agent, step, now)
         self._follow_up(follow_ups)
@@ -284,49 +308,16 @@ class PostureCircuitBreaker:
         ``failures_by_severity``, ``generation``, ``forced_open``, ``probes_admitted``,
         ``probes_succeeded``, ``reason`` and the config's limits.
         """
-        return self._look(agent_id, self._metrics_of)
+        config, coupling = self._config, self._coupling
+        return self._look(
+            agent_id, lambda who, agent, now: breaker_metrics(who, agent, now, config, coupling)
+        )
 
     def tracked_agents(self) -> int:
         """How many agents the breaker holds state for (idle closed agents hold none)."""
         with self._lock:
             self._now()
             return len(self._agents)
-
-    def _metrics_of(self, agent_id: str, agent: AgentRecord, now: float) -> dict[str, Any]:
-        config = self._config
-        circuit = agent.circuit
-        agent.window.prune(now)
-        probing = circuit.state is CircuitState.HALF_OPEN
-        metrics: dict[str, Any] = {
-            "agent_id": agent_id,
-            "state": circuit.state.value,
-            "failure_count": len(agent.window),
-            "weighted_failures": float(config.units_to_fraction(agent.window.units)),
-            "failures_by_severity": agent.window.by_severity(),
-            "current_posture": self._machine.get_posture(agent_id).value,
-            "generation": circuit.generation,
-            "forced_open": circuit.forced,
-            "probes_admitted": circuit.probes_admitted if probing else 0,
-            "probes_succeeded": circuit.probes_succeeded if probing else 0,
-            "reason": agent.reason,
-            "failure_threshold": config.failure_threshold,
-            "failure_window_seconds": config.failure_window_seconds,
-            "recovery_timeout_seconds": config.recovery_timeout,
-            "half_open_max_calls": config.half_open_max_calls,
-        }
-        if circuit.state is CircuitState.OPEN:
-            if circuit.forced or circuit.entered_at is None:
-                metrics["time_until_half_open"] = None
-            else:
-                left = circuit.entered_at + config.recovery_timeout - now
-                metrics["time_until_half_open"] = max(0.0, left)
-        hold = agent.hold
-        if hold is not None and self._coupling.is_live(agent_id, hold):
-            metrics["original_posture"] = hold.displaced.value
-        return metrics
-
-    # The engine. Every method below whose name does not say otherwise runs with the lock
-    # held, and so calls no user code.
 
     def _look(self, agent_id: str, read: Callable[[str, AgentRecord, float], _T]) -> _T:
         follow_ups: list[_FollowUp] = []
@@ -343,6 +334,8 @@ class PostureCircuitBreaker:
             value = read(agent_id, agent, now)
         self._follow_up(follow_ups)
         return value
+
+    # The engine: the methods below run with the lock held, so they call no user code.
 
     def _now(self) -> float:
         now = self._clock.monotonic()

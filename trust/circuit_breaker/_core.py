@@ -20,6 +20,7 @@ from enum import StrEnum
 import attrs
 
 from trust._generated import breaker as _lifecycle
+from trust._trusted import trusted_constructor
 from trust.circuit_breaker._config import CircuitBreakerConfig
 
 
@@ -153,6 +154,11 @@ class Step:
     fired: tuple[tuple[str, str, str], ...] = ()
 
 
+# Unchecked constructors for the values built on every call (their fields are known good).
+_step = trusted_constructor(Step)
+make_event = trusted_constructor(Event)
+"""``make_event(name, weighted_units, admitted)``, unchecked: for the engine's hot paths."""
+
 Guard = Callable[[Circuit, Event, float, CircuitBreakerConfig], bool]
 
 
@@ -199,7 +205,10 @@ def _fire(
     probes incomplete/complete), so at most one transition fires.
     """
     for target, guards in _TABLE.get((circuit.state, event.name), ()):
-        if all(guard(circuit, event, now, config) for guard in guards):
+        for guard in guards:
+            if not guard(circuit, event, now, config):
+                break
+        else:
             return target
     return None
 
@@ -292,6 +301,9 @@ if set(_ENTRIES) != set(_lifecycle.EVENTS):
     )
 
 _TIMED = (Event(name="recovery_timeout"), Event(name="probe_timeout"))
+_MAX_TIMED_STEPS = 8
+# The states some time-driven event leaves; from any other, time alone changes nothing.
+_TIMED_SOURCES = frozenset(source for source, event in _TABLE for e in _TIMED if e.name == event)
 
 
 def _apply(
@@ -301,11 +313,11 @@ def _apply(
     target = _fire(circuit, event, now, config)
     if target is None:
         if event.admitted is not None and event.admitted < circuit.generation:
-            return Step(circuit, (*step.effects, FENCED), step.fired)
+            return _step(circuit, (*step.effects, FENCED), step.fired)
         return step
     new, effects = _ENTRIES[event.name](circuit, target, event, now, config, generation)
     fired = (*step.fired, (circuit.state.value, event.name, target.value))
-    return Step(new, step.effects + effects, fired)
+    return _step(new, step.effects + effects, fired)
 
 
 def advance(circuit: Circuit, now: float, config: CircuitBreakerConfig, generation: int) -> Step:
@@ -313,8 +325,13 @@ def advance(circuit: Circuit, now: float, config: CircuitBreakerConfig, generati
 
     ``generation`` is the fencing token given to any state entered.
     """
-    step = Step(circuit)
-    while True:
+    step = _step(circuit, (), ())
+    if circuit.state not in _TIMED_SOURCES:
+        return step
+    # Entering half-open admits no probe, so no probe is outstanding and it cannot time
+    # out at once: at most reopen, then recover. The bound keeps a model edit that made a
+    # timed cycle from hanging the caller; it fails loudly instead.
+    for _ in range(_MAX_TIMED_STEPS):
         for event in _TIMED:
             moved = _apply(step, event, now, config, generation)
             if moved is not step:
@@ -322,6 +339,7 @@ def advance(circuit: Circuit, now: float, config: CircuitBreakerConfig, generati
                 break
         else:
             return step
+    raise RuntimeError(f"time-driven events did not settle: {step.fired}")
 
 
 def step(
@@ -345,10 +363,12 @@ def admit(circuit: Circuit, now: float, config: CircuitBreakerConfig, generation
     CLOSED admits every call; OPEN refuses every call; HALF_OPEN admits a probe while the
     ``probe_admitted`` transition allows it (at most ``half_open_max_calls``).
     """
+    if circuit.state is CircuitState.CLOSED and circuit.state not in _TIMED_SOURCES:
+        return _step(circuit, (ADMITTED,), ())
     moved = advance(circuit, now, config, generation)
     state = moved.circuit.state
     if state is CircuitState.CLOSED:
-        return Step(moved.circuit, (*moved.effects, ADMITTED), moved.fired)
+        return _step(moved.circuit, (*moved.effects, ADMITTED), moved.fired)
     if state is CircuitState.HALF_OPEN:
         probed = _apply(moved, _PROBE, now, config, generation)
         if probed is not moved:
@@ -363,4 +383,4 @@ def admit(circuit: Circuit, now: float, config: CircuitBreakerConfig, generation
         assert moved.circuit.entered_at is not None  # an automatic open has a start
         left = moved.circuit.entered_at + config.recovery_timeout - now
         reason = f"open: half-open in {left:g}s"
-    return Step(moved.circuit, (*moved.effects, Refused(reason)), moved.fired)
+    return _step(moved.circuit, (*moved.effects, Refused(reason)), moved.fired)

@@ -52,15 +52,13 @@ class PostureCoupling:
     ) -> Hold | None:
         """Lower the posture to at most ``downgrade_to``; return the hold that is still live.
 
-        ``hold`` is the one kept so far in this episode; it is dropped if the posture has
-        changed since. A new hold is taken only when ``may_hold`` (the episode's first
-        open) and the downgrade displaced something. Runs no user code: the posture
+        ``hold`` is the one kept so far in this episode (restored at close only if still
+        `is_live`). A new hold is taken only when ``may_hold`` (the episode's first open)
+        and the downgrade displaced something. Runs no user code: the posture
         lifecycle gives protective downgrades no guards, so the breaker may call it with
         its lock held, making a trip and its downgrade one step.
         """
         version = self.machine.version(agent_id)
-        if hold is not None and hold.version != version:
-            hold = None  # someone changed the posture since: nothing will be restored
         result = self.machine.protective_downgrade(
             agent_id, self.downgrade_to, reason=f"circuit breaker {reason}", requester_id=REQUESTER
         )

@@ -9,6 +9,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
+from trust._trusted import trusted_constructor
 
 
 def _timestamp(value: object) -> datetime:
@@ -50,6 +51,26 @@ class FailureEvent:
     error_message: str = attrs.field(converter=_error_message)
     action: str = attrs.field(default="", converter=_action)
     severity: str = attrs.field(default="medium", converter=_severity)
+
+
+_make_failure = trusted_constructor(FailureEvent)
+
+
+def failure_event(
+    timestamp: datetime, error_type: object, error_message: object, action: object, severity: str
+) -> FailureEvent:
+    """A `FailureEvent` from the breaker's own clock stamp and an already known severity.
+
+    Only the caller's strings are checked, which is all that can be wrong: the breaker's
+    clock gives aware stamps, and a severity it has a weight for is a valid name.
+    """
+    return _make_failure(
+        timestamp,
+        _error_type(error_type),
+        _error_message(error_message),
+        _action(action),
+        severity,
+    )
 
 
 class FailureWindow:
