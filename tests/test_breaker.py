@@ -670,3 +670,37 @@ def test_a_trip_while_the_restore_is_being_checked_still_holds_the_posture_down(
     machine.remove_guard("calls_back")
     close(breaker, clock)
     assert machine.get_posture(A) is TrustPosture.FULL_AUTONOMY
+
+
+def cycle(breaker: PostureCircuitBreaker, clock: FakeClock, agent: str) -> None:
+    """Trip ``agent`` and close it again, 10 seconds later."""
+    for _ in range(3):
+        breaker.record_failure_sync(agent, "E", "m")
+    clock.advance(10)
+    for probe in [breaker.admit_sync(agent), breaker.admit_sync(agent)]:
+        breaker.record_success_sync(agent, probe)
+    assert breaker.get_state(agent) is CircuitState.CLOSED
+
+
+def test_the_fence_outlives_the_agents_dropped_state() -> None:
+    breaker, _, clock = make()
+    before_trip = breaker.admit_sync(A)
+    cycle(breaker, clock, A)
+    clock.advance(60)
+    assert breaker.tracked_agents() == 0  # forgotten a window after it closed
+    for _ in range(3):
+        fail(breaker, admission=before_trip)
+    assert breaker.get_state(A) is CircuitState.CLOSED
+
+
+def test_outcomes_reported_within_a_window_count_whatever_other_agents_do() -> None:
+    breaker, _, clock = make()
+    for other in ("b", "c"):
+        cycle(breaker, clock, other)  # closed at 10 and 20
+    clock.advance(0.25)
+    admissions = [breaker.admit_sync(A) for _ in range(3)]
+    clock.advance(59.75)
+    assert breaker.tracked_agents() == 0  # both others forgotten since the admissions
+    for admission in admissions:
+        fail(breaker, admission=admission)
+    assert breaker.get_state(A) is CircuitState.OPEN

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from statemachine.exceptions import TransitionNotAllowed
 
-from model import BreakerLifecycle
+from model import BREAKER_SPEC, BreakerLifecycle
 from tests.fakes import FakeClock
 from trust import PostureStateMachine, TrustPosture
 from trust.circuit_breaker import (
@@ -39,6 +39,10 @@ STEPS = [0, 0.25, 0.5, 1, 2, 3, 4, 8, 16]
 postures = st.sampled_from(list(TrustPosture))
 
 Fired = tuple[str, str, str]  # (source, event, target)
+TIMED: dict[str, Fired] = {
+    event: next((t.source, t.event, t.target) for t in BREAKER_SPEC.of_event(event))
+    for event in ("recovery_timeout", "probe_timeout")
+}
 
 
 def exact(weight: float) -> Fraction:
@@ -103,12 +107,8 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         return self.clock.monotonic()
 
     def tick(self) -> list[Fired]:
-        fired = []
-        for event in self.model.tick(self.now()):
-            target = self.model.state
-            source = "open" if event == "recovery_timeout" else "half_open"
-            fired.append((source, event, target))
-        return fired
+        # Each time-driven event has exactly one transition in the spec.
+        return [TIMED[event] for event in self.model.tick(self.now())]
 
     def send(self, event: str, **kwargs: object) -> list[Fired]:
         fired = self.tick()

@@ -80,7 +80,9 @@ class PostureCircuitBreaker:
     or a log handler runs), so the ``async`` methods are thin wrappers that do not block the
     event loop for long. From plain threads call the ``_sync`` methods (`admit_sync`,
     `record_failure_sync`, ...); from a coroutine, await the ``async`` ones. Admitting a
-    call on a closed circuit takes no lock at all. The one callback made under the lock is
+    call on a closed circuit takes no lock at all. The restore on close runs the posture
+    machine's guards in the calling thread (for the async methods, on the event loop), as
+    `PostureStateMachine.transition` always does. The one callback made under the lock is
     the posture machine's own metrics sink, inside its protective downgrade; as the
     machine already requires, it must be quick and must not call back into the breaker.
     """
