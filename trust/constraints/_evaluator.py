@@ -1,0 +1,458 @@
+"""Evaluate a set of constraints against a context, and check that delegations only tighten.
+
+A constraint set is a mapping ``{dimension name: raw value}``. `evaluate` checks each
+dimension and combines the verdicts by `InteractionMode`. It fails closed: an unknown or
+pending dimension, a value that does not parse, a check that raises or returns something
+other than a `ConstraintCheckResult`, and a context that is not a mapping each make that
+dimension fail, with the reason; none of them raises to the caller.
+
+An empty constraint set is satisfied in every mode: it restricts nothing. That is the
+top of every mode's order, which keeps tightening sound (see
+`MultiDimensionEvaluator.validate_tightening`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
+from trust.constraints._cache import MISSING, BoundedCache, cache_key
+from trust.constraints._dimension import (
+    Comparison,
+    ConstraintCheckResult,
+    ConstraintValue,
+    trusted_result,
+)
+from trust.constraints._registry import ConstraintDimensionRegistry
+
+
+class InteractionMode(StrEnum):
+    """How the verdicts of several dimensions combine into one.
+
+    - ``CONJUNCTIVE``: every dimension must pass (the default).
+    - ``DISJUNCTIVE``: at least one must pass.
+    - ``INDEPENDENT``: a strict majority must pass; a tie fails.
+    - ``HIERARCHICAL``: the first dimension, in the constraint set's order, decides; the
+      order of the mapping is the priority. The others are still checked and reported.
+
+    Values resolve in any case: ``InteractionMode("Conjunctive")``.
+    """
+
+    INDEPENDENT = "independent"
+    CONJUNCTIVE = "conjunctive"
+    DISJUNCTIVE = "disjunctive"
+    HIERARCHICAL = "hierarchical"
+
+    @classmethod
+    def _missing_(cls, value: object) -> InteractionMode | None:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            for member in cls:
+                if member.value == folded:
+                    return member
+        return None
+
+
+# Not slotted, so that `_result` can fill ``__dict__`` directly on the hot path.
+@attrs.frozen(kw_only=True, slots=False)
+class EvaluationResult:
+    """The verdict of `MultiDimensionEvaluator.evaluate`.
+
+    Attributes:
+        satisfied: The combined verdict under ``interaction_mode``.
+        dimension_results: Each dimension's result, in the constraint set's order
+            (read-only). Unknown, pending and unparsable dimensions are here too, failed.
+        failed_dimensions: The names of the dimensions that failed, in order.
+        warnings: Notes about the evaluation (unknown or pending dimensions, ...).
+        anti_gaming_flags: Patterns detected for the agent; they never change ``satisfied``.
+    """
+
+    satisfied: bool
+    dimension_results: Mapping[str, ConstraintCheckResult]
+    interaction_mode: InteractionMode
+    failed_dimensions: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+    anti_gaming_flags: tuple[str, ...] = ()
+
+
+# One planned dimension of a constraint set: name, bound check (None when it cannot run),
+# parsed value, and the ready-made failure when it cannot run.
+_Step = tuple[str, Any, ConstraintValue | None, ConstraintCheckResult | None]
+# The steps of a constraint set, and the warnings every evaluation of it reports.
+_Plan = tuple[tuple[_Step, ...], tuple[str, ...]]
+# A parsed raw value, or why it cannot be used: (value, None) or (None, message).
+_Parsed = tuple[ConstraintValue | None, str | None]
+
+_EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothing",)
+
+
+def _coerce_mode(mode: object) -> InteractionMode:
+    if isinstance(mode, InteractionMode):
+        return mode
+    names = ", ".join(m.name for m in InteractionMode)
+    if not isinstance(mode, str):
+        raise InvalidTypeError(
+            f"mode must be an InteractionMode ({names}), got {check.shown(mode)}"
+        )
+    try:
+        return InteractionMode(mode)
+    except ValueError:
+        raise InvalidValueError(
+            f"mode must be an InteractionMode ({names}), got {check.shown(mode)}"
+        ) from None
+
+
+def _items(constraints: object, name: str) -> dict[str, Any]:
+    if not isinstance(constraints, Mapping):
+        raise InvalidTypeError(
+            f"{name} must be a mapping of dimension name to value, got {check.shown(constraints)}"
+        )
+    for key in constraints:
+        if not isinstance(key, str):
+            raise InvalidTypeError(f"{name} keys must be dimension names, got {check.shown(key)}")
+    return dict(constraints)
+
+
+def _show(raw: object) -> str:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        text = str(raw)
+        return text if len(text) <= 80 else check.shown(raw)
+    return check.shown(raw)
+
+
+def _failure(reason: str) -> ConstraintCheckResult:
+    return trusted_result(False, reason)
+
+
+def _result(
+    satisfied: bool,
+    results: dict[str, ConstraintCheckResult],
+    mode: InteractionMode,
+    failed: tuple[str, ...],
+    warnings: tuple[str, ...],
+    flags: tuple[str, ...],
+) -> EvaluationResult:
+    # Every field is already of its declared type; skip the generated __init__.
+    result: EvaluationResult = object.__new__(EvaluationResult)
+    fields = result.__dict__
+    fields["satisfied"] = satisfied
+    fields["dimension_results"] = MappingProxyType(results)
+    fields["interaction_mode"] = mode
+    fields["failed_dimensions"] = failed
+    fields["warnings"] = warnings
+    fields["anti_gaming_flags"] = flags
+    return result
+
+
+class MultiDimensionEvaluator:
+    """Checks actions against constraint sets, and delegations against their parents.
+
+    Parsed constraint sets are cached (at most ``max_cached_constraint_sets`` of them, the
+    oldest dropped first), so repeated evaluations do not re-parse; registering or
+    approving a dimension in the registry invalidates the cache. Anti-gaming state is kept
+    per agent for at most ``max_tracked_agents`` agents. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        registry: ConstraintDimensionRegistry,
+        enable_anti_gaming: bool = True,
+        *,
+        max_cached_constraint_sets: int = 1024,
+        max_tracked_agents: int = DEFAULT_MAX_AGENTS,
+    ) -> None:
+        if not isinstance(registry, ConstraintDimensionRegistry):
+            raise InvalidTypeError(
+                f"registry must be a ConstraintDimensionRegistry, got {check.shown(registry)}"
+            )
+        if not isinstance(enable_anti_gaming, bool):
+            raise InvalidTypeError(
+                f"enable_anti_gaming must be a bool, got {check.shown(enable_anti_gaming)}"
+            )
+        size = check.positive_int(max_cached_constraint_sets, "max_cached_constraint_sets")
+        self._registry = registry
+        self._detector = AntiGamingDetector(max_tracked_agents) if enable_anti_gaming else None
+        self._plans: BoundedCache[bytes, tuple[int, _Plan]] = BoundedCache(size)
+        self._values: BoundedCache[tuple[str, bytes], tuple[int, _Parsed]] = BoundedCache(size * 8)
+        # Tightening verdicts by (name, parent key, child key). A name's dimension never
+        # changes once registered, so a verdict never goes stale.
+        self._verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(size * 8)
+
+    @property
+    def registry(self) -> ConstraintDimensionRegistry:
+        return self._registry
+
+    @property
+    def anti_gaming_enabled(self) -> bool:
+        return self._detector is not None
+
+    # -- evaluation ------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        constraints: Mapping[str, Any],
+        context: Mapping[str, Any],
+        mode: InteractionMode = InteractionMode.CONJUNCTIVE,
+        agent_id: str | None = None,
+    ) -> EvaluationResult:
+        """Check ``context`` against every dimension of ``constraints`` and combine by ``mode``.
+
+        Anti-gaming detection runs when it is enabled and ``agent_id`` is given.
+
+        Raises:
+            InvalidTypeError: ``constraints`` is not a mapping with str keys, or
+                ``agent_id`` is not a string. (Everything about the values and the context
+                fails the evaluation instead of raising.)
+            InvalidValueError: ``mode`` names no `InteractionMode`.
+        """
+        if mode.__class__ is not InteractionMode:
+            mode = _coerce_mode(mode)
+        if agent_id is not None:
+            agent_id = check.identifier(agent_id)
+        steps, warnings = self._plan(constraints)
+        if not steps:
+            return _result(True, {}, mode, (), _EMPTY_WARNING, ())
+        results: dict[str, ConstraintCheckResult] = {}
+        failed: list[str] = []
+        if context.__class__ is not dict and not isinstance(context, Mapping):
+            bad = _failure(f"context must be a mapping, got {check.shown(context)}")
+            steps = tuple((name, None, None, failure or bad) for name, _, _, failure in steps)
+        for name, run, value, failure in steps:
+            if failure is not None:
+                result = failure
+            else:
+                try:
+                    result = run(value, context)
+                except Exception as exc:
+                    result = _failure(f"check raised {type(exc).__name__}: {exc}")
+                else:
+                    if result.__class__ is not ConstraintCheckResult and not isinstance(
+                        result, ConstraintCheckResult
+                    ):
+                        result = _failure(
+                            f"check must return a ConstraintCheckResult, got {check.shown(result)}"
+                        )
+            results[name] = result
+            if result.satisfied is not True:
+                failed.append(name)
+        if mode is InteractionMode.CONJUNCTIVE:
+            satisfied = not failed
+        elif mode is InteractionMode.DISJUNCTIVE:
+            satisfied = len(failed) < len(steps)
+        elif mode is InteractionMode.INDEPENDENT:
+            satisfied = 2 * (len(steps) - len(failed)) > len(steps)
+        else:
+            satisfied = results[steps[0][0]].satisfied is True
+        flags: tuple[str, ...] = ()
+        if agent_id is not None and self._detector is not None:
+            flags = self._detector.observe(agent_id, results.items())
+        return _result(satisfied, results, mode, tuple(failed), warnings, flags)
+
+    def _plan(self, constraints: Mapping[str, Any]) -> _Plan:
+        generation = self._registry.generation
+        key = cache_key(constraints)
+        if key is not None:
+            cached = self._plans.get(key)
+            if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
+                return cached[1]  # type: ignore[index]
+        items = _items(constraints, "constraints")
+        planned = [self._step(name, raw, generation) for name, raw in items.items()]
+        plan = (
+            tuple(step for step, _ in planned),
+            tuple(warning for _, warning in planned if warning is not None),
+        )
+        if key is not None:
+            self._plans.put(key, (generation, plan))
+        return plan
+
+    def _step(self, name: str, raw: object, generation: int) -> tuple[_Step, str | None]:
+        dimension = self._registry.get(name)
+        value, problem = self._parse(name, raw, cache_key(raw), generation)
+        if dimension is None or value is None:
+            reason = problem or f"dimension '{name}' cannot be used"
+            # Unknown and pending dimensions are also warnings: usually a typo or a
+            # forgotten review, which the operator should see without reading every result.
+            return (name, None, None, _failure(reason)), reason if dimension is None else None
+        return (name, dimension.check, value, None), None
+
+    def _parse(self, name: str, raw: object, frozen: bytes | None, generation: int) -> _Parsed:
+        if frozen is None:
+            return self._parse_uncached(name, raw)
+        key = (name, frozen)
+        cached = self._values.get(key)
+        if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
+            return cached[1]  # type: ignore[index]
+        parsed = self._parse_uncached(name, raw)
+        self._values.put(key, (generation, parsed))
+        return parsed
+
+    def _parse_uncached(self, name: str, raw: object) -> _Parsed:
+        dimension = self._registry.get(name)
+        if dimension is None:
+            if self._registry.has(name):
+                return None, f"dimension '{name}' is pending security review"
+            return None, f"unknown dimension '{name}'"
+        try:
+            value = dimension.parse(raw)
+        except Exception as exc:
+            return None, f"invalid constraint {_show(raw)}: {exc}"
+        if not isinstance(value, ConstraintValue):
+            return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
+        return value, None
+
+    # -- tightening ------------------------------------------------------------------
+
+    def validate_tightening(
+        self,
+        parent_constraints: Mapping[str, Any],
+        child_constraints: Mapping[str, Any],
+        mode: InteractionMode = InteractionMode.CONJUNCTIVE,
+    ) -> list[str]:
+        """Why ``child_constraints`` may allow something ``parent_constraints`` refuses.
+
+        An empty list means the child is a valid tightening under ``mode``: every context
+        the child's set passes, the parent's set passes. What a child may add or drop
+        depends on the mode:
+
+        - CONJUNCTIVE: it may add dimensions, never drop one.
+        - DISJUNCTIVE: it may drop dimensions (not all of them), never add one.
+        - INDEPENDENT: same dimensions. HIERARCHICAL: same dimensions in the same order.
+
+        A parent with no constraints allows everything, so any child tightens it. Each
+        dimension both sets share must be tighter or equal in the child; a violation names
+        the dimension, both values and, when the dimension can tell, an example the child
+        allows and the parent does not. Unknown, pending and unparsable dimensions on
+        either side are violations: they cannot be checked.
+
+        Raises:
+            InvalidTypeError: Either set is not a mapping with str keys.
+            InvalidValueError: ``mode`` names no `InteractionMode`.
+        """
+        mode = _coerce_mode(mode)
+        parent = _items(parent_constraints, "parent_constraints")
+        child = _items(child_constraints, "child_constraints")
+        violations = _shape_violations(parent, child, mode) if parent else []
+        generation = self._registry.generation
+        keys: dict[str, dict[str, bytes | None]] = {"parent": {}, "child": {}}
+        parsed: dict[str, dict[str, ConstraintValue]] = {"parent": {}, "child": {}}
+        for side, values in (("parent", parent), ("child", child)):
+            for name, raw in values.items():
+                keys[side][name] = frozen = cache_key(raw)
+                value, problem = self._parse(name, raw, frozen, generation)
+                if value is None:
+                    violations.append(
+                        f"Dimension '{name}': {side} {problem}; cannot check tightening"
+                    )
+                else:
+                    parsed[side][name] = value
+        for name in child:
+            if name in parsed["parent"] and name in parsed["child"]:
+                problem = self._shared_violation(
+                    name,
+                    (parsed["parent"][name], keys["parent"][name]),
+                    (parsed["child"][name], keys["child"][name]),
+                )
+                if problem is not None:
+                    violations.append(problem)
+        return violations
+
+    def _shared_violation(
+        self,
+        name: str,
+        parent: tuple[ConstraintValue, bytes | None],
+        child: tuple[ConstraintValue, bytes | None],
+    ) -> str | None:
+        if parent[1] is None or child[1] is None:
+            return self._dimension_violation(name, parent[0], child[0])
+        key = (name, parent[1], child[1])
+        known = self._verdicts.get(key)
+        if known is not MISSING:
+            return known  # type: ignore[return-value]
+        return self._verdicts.put(key, self._dimension_violation(name, parent[0], child[0]))
+
+    def _dimension_violation(
+        self, name: str, parent: ConstraintValue, child: ConstraintValue
+    ) -> str | None:
+        dimension = self._registry.get(name)
+        if dimension is None:  # pragma: no cover - parsing already required it
+            return f"Dimension '{name}': unknown dimension; cannot check tightening"
+        shown_parent, shown_child = _show(parent.raw_value), _show(child.raw_value)
+        try:
+            if dimension.validate_tightening(parent, child) is True:
+                return None
+            looser = dimension.validate_tightening(child, parent) is True
+        except Exception as exc:
+            return (
+                f"Dimension '{name}': could not compare child constraint ({shown_child}) "
+                f"with parent ({shown_parent}): {type(exc).__name__}: {exc}"
+            )
+        relation = "is looser than" if looser else "is not within"
+        message = (
+            f"Dimension '{name}': child constraint ({shown_child}) {relation} "
+            f"parent ({shown_parent})"
+        )
+        try:
+            example = dimension.loosening_example(parent, child)
+        except Exception:
+            example = None
+        return f"{message}; for example {example}" if example else message
+
+    def compare(
+        self,
+        a: Mapping[str, Any],
+        b: Mapping[str, Any],
+        mode: InteractionMode = InteractionMode.CONJUNCTIVE,
+    ) -> Comparison:
+        """How constraint set ``a`` relates to ``b`` under ``mode``, by `validate_tightening`.
+
+        ``TIGHTER`` means ``a`` is a valid tightening of ``b`` and not the reverse. The
+        verdict is only as exact as `validate_tightening`, which is sound and, for the
+        shape of the sets, deliberately strict (a CONJUNCTIVE child may not drop a
+        dimension even when the parent's value for it allows everything).
+        """
+        return Comparison.from_inclusions(
+            not self.validate_tightening(b, a, mode), not self.validate_tightening(a, b, mode)
+        )
+
+
+def _shape_violations(
+    parent: dict[str, Any], child: dict[str, Any], mode: InteractionMode
+) -> list[str]:
+    dropped = [name for name in parent if name not in child]
+    added = [name for name in child if name not in parent]
+    violations: list[str] = []
+    if mode is not InteractionMode.DISJUNCTIVE:
+        for name in dropped:
+            violations.append(
+                f"Dimension '{name}': child drops the parent's constraint ({_show(parent[name])}); "
+                f"under {mode.value} mode a child must keep every parent dimension"
+            )
+    if mode is not InteractionMode.CONJUNCTIVE:
+        for name in added:
+            violations.append(
+                f"Dimension '{name}': child adds a constraint ({_show(child[name])}) the parent "
+                f"does not have; under {mode.value} mode a child must not add dimensions"
+            )
+    if mode is InteractionMode.DISJUNCTIVE and not child:
+        violations.append(
+            "child has no constraints, which allows everything; under disjunctive mode a "
+            "child may drop dimensions but must keep at least one"
+        )
+    if (
+        mode is InteractionMode.HIERARCHICAL
+        and not dropped
+        and not added
+        and list(parent) != list(child)
+    ):
+        violations.append(
+            f"child's priority order {list(child)} differs from the parent's "
+            f"{list(parent)}; under hierarchical mode the first dimension decides"
+        )
+    return violations

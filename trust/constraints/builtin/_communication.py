@@ -1,0 +1,331 @@
+"""``communication``: which hosts an agent may talk to.
+
+The target's host is read from ``communication_target``: a URL (``https://h:443/p``), a
+bare host (``h``, ``h:443``, ``user@h``) or an IP literal (``10.0.0.1``, ``[::1]``). It is
+lower-cased and one trailing dot is stripped. A hostname must be ASCII (use the ``xn--``
+form), with labels of letters, digits, ``-`` and ``_``; a hostname whose last label is
+numeric (``2130706433``, ``0x7f000001``) is refused as an ambiguous IP. IPv4-mapped IPv6
+addresses count as the IPv4 address.
+
+Set semantics: every constraint is a `HostSet`, a set of hosts:
+
+- ``none``: no host.
+- ``allowed_domains``: each listed domain ``d`` allows ``d`` and every host ending in
+  ``"." + d`` (never a substring: ``evilopenai.com`` is not under ``openai.com``). An IP
+  literal or CIDR network in the list allows exactly those addresses.
+- ``internal_only``: ``localhost`` and hosts under ``.localhost``; loopback and private IP
+  literals (127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, ::1, fc00::/7; not
+  link-local, so not cloud metadata endpoints); and, by default, hosts under ``.internal``
+  or ``.local`` or with ``internal`` as a whole label (``api.internal.company.com``).
+  ``CommunicationDimension(internal_domains=[...])`` replaces those name rules with "hosts
+  under one of these domains" (localhost and the IP ranges stay).
+
+Hostnames are stored as globs over their reversed labels (``api.openai.com`` is the path
+``com/openai/api``; "under openai.com" is ``com/openai/**``; "has the label internal" is
+``**/internal/**``), so tightening is exact language inclusion and compose exact
+intersection, with the glob engine's witness host. IP parts are unions of CIDR blocks:
+inclusion and intersection are exact. ``{"all_of": [...]}`` is the intersection.
+
+Context: ``communication_target`` absent means no communication, which passes (also under
+``none``). A non-string, or a string with no valid host, fails.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints._cache import MISSING, BoundedCache
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints.builtin._glob import GlobSet
+from trust.constraints.builtin._lattice import (
+    RECENT_RESULTS,
+    BuiltinDimension,
+    all_of_items,
+    not_a_mapping,
+)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+CONTEXT_KEY = "communication_target"
+PRIVATE_NETWORKS: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
+)
+DEFAULT_INTERNAL_NAMES = ("localhost/**", "local/**", "internal/**", "**/internal/**")
+_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+_NUMERIC = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_MAX_TARGET = 2048
+
+
+def _networks(value: object) -> tuple[Network, ...]:
+    if not isinstance(value, tuple):
+        raise InvalidTypeError(f"networks must be a tuple, got {check.shown(value)}")
+    v4 = [n for n in value if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in value if isinstance(n, ipaddress.IPv6Network)]
+    if len(v4) + len(v6) != len(value):
+        raise InvalidTypeError(f"networks must hold IP networks, got {check.shown(value)}")
+    return (*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6))
+
+
+def _covered(network: Network, blocks: tuple[Network, ...]) -> bool:
+    return any(
+        network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
+        for block in blocks
+    )
+
+
+def _uncovered_address(network: Network, blocks: tuple[Network, ...]) -> Address:
+    """An address of ``network`` in none of ``blocks`` (collapsed, so disjoint and sorted)."""
+    candidate = network.network_address
+    for block in blocks:
+        if block.version == network.version and candidate in block:
+            candidate = block.broadcast_address + 1
+    return candidate
+
+
+@attrs.frozen(cache_hash=True)
+class HostSet:
+    """Hostnames matched by ``names`` (reversed-label globs) plus addresses in ``networks``."""
+
+    names: GlobSet
+    networks: tuple[Network, ...] = attrs.field(default=(), converter=_networks)
+    label: str = attrs.field(default="", eq=False)
+
+    def allows(self, host: str | Address) -> bool:
+        if isinstance(host, str):
+            return self.names.matches(host)
+        return any(host in network for network in self.networks)
+
+    def is_within(self, other: HostSet) -> bool:
+        return self.names.is_within(other.names) and all(
+            _covered(n, other.networks) for n in self.networks
+        )
+
+    def meet(self, other: HostSet) -> HostSet:
+        networks = [
+            a if a.subnet_of(b) else b  # type: ignore[arg-type]
+            for a in self.networks
+            for b in other.networks
+            if a.version == b.version and (a.subnet_of(b) or b.subnet_of(a))  # type: ignore[arg-type]
+        ]
+        return HostSet(
+            self.names.meet(other.names), tuple(networks), f"{self.label} and {other.label}"
+        )
+
+    def example_outside(self, other: HostSet) -> str | None:
+        path = self.names.example_outside(other.names)
+        if path is not None:
+            example = ".".join(reversed(path.split("/")))
+        else:
+            loose = [n for n in self.networks if not _covered(n, other.networks)]
+            if not loose:
+                return None
+            example = str(_uncovered_address(loose[0], other.networks))
+        return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
+
+
+NO_HOSTS = HostSet(GlobSet(((),)), (), "none: all communication blocked")
+
+
+def _hostname(host: str) -> str | None:
+    """``host`` as reversed labels if it is a valid, non-numeric ASCII hostname."""
+    if host.endswith("."):
+        host = host[:-1]
+    labels = host.split(".")
+    if (
+        not host.isascii()
+        or len(host) > 253
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or _NUMERIC.fullmatch(labels[-1])
+    ):
+        return None
+    return "/".join(reversed(labels))
+
+
+def _address(text: str) -> Address | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_target(target: str) -> str | Address | tuple[str]:
+    """The host of ``target``: reversed labels (str), an address, or ``(reason,)``."""
+    if not target or len(target) > _MAX_TARGET or not target.isprintable() or " " in target:
+        return ("is empty, too long, or holds spaces or control characters",)
+    address = _address(target[1:-1] if target.startswith("[") else target)
+    if address is not None:
+        return address
+    try:
+        host = urlsplit(target if "://" in target else "//" + target).hostname
+    except ValueError as exc:
+        return (f"is not a valid URL or host: {exc}",)
+    if not host:
+        return ("names no host",)
+    address = _address(host)
+    if address is not None:
+        return address
+    name = _hostname(host.lower())
+    if name is None:
+        return (f"has no valid ASCII hostname ({host!r}; use the xn-- form for IDNs)",)
+    return name
+
+
+def _entry(value: object, name: str) -> tuple[str | None, Network | None]:
+    """A domain entry as a reversed-label glob, or as a network."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{name} entries must be strings, got {check.shown(value)}")
+    text = value.strip().lower()
+    try:
+        return None, ipaddress.ip_network(text.strip("[]"))
+    except ValueError:
+        pass
+    reversed_labels = _hostname(text)
+    if reversed_labels is None:
+        raise InvalidValueError(
+            f"{name} entries must be domain names (no scheme, port, path or '*'; a domain "
+            f"already covers its subdomains) or IP networks, got {value!r}"
+        )
+    return f"{reversed_labels}/**", None
+
+
+def domains_set(domains: object, name: str, label: str, extra_names: Iterable[str] = ()) -> HostSet:
+    """The hosts under ``domains`` (plus ``extra_names`` globs)."""
+    if isinstance(domains, str) or not isinstance(domains, list | tuple | set | frozenset):
+        raise InvalidTypeError(f"{name} must be a list of domains, got {check.shown(domains)}")
+    globs, networks = list(extra_names), []
+    for domain in domains:
+        glob, network = _entry(domain, name)
+        if glob is not None:
+            globs.append(glob)
+        if network is not None:
+            networks.append(network)
+    return HostSet(GlobSet.union(globs), tuple(networks), label)
+
+
+_MODES = ("none", "internal_only", "allowed_domains")
+
+
+class CommunicationDimension(BuiltinDimension[HostSet]):
+    """External communication restrictions: ``none``, ``internal_only``, ``allowed_domains``.
+
+    Args:
+        internal_domains: Replaces the default name rules of ``internal_only`` with "hosts
+            under one of these domains"; localhost and private IP literals stay internal.
+    """
+
+    value_type = HostSet
+
+    def __init__(self, internal_domains: Iterable[str] | None = None) -> None:
+        # Verdicts by (host set, target): a pure function, asked about the same few hosts.
+        self._recent: BoundedCache[tuple[HostSet, str], ConstraintCheckResult] = BoundedCache(
+            RECENT_RESULTS
+        )
+        if internal_domains is None:
+            self._internal = HostSet(
+                GlobSet.union(DEFAULT_INTERNAL_NAMES), PRIVATE_NETWORKS, "internal hosts"
+            )
+        else:
+            domains = internal_domains
+            if not isinstance(domains, str) and isinstance(domains, Iterable):
+                domains = tuple(domains)
+            listed = domains_set(domains, "internal_domains", "", ["localhost/**"])
+            self._internal = HostSet(
+                listed.names, listed.networks + PRIVATE_NETWORKS, "internal hosts"
+            )
+
+    @property
+    def name(self) -> str:
+        return "communication"
+
+    @property
+    def description(self) -> str:
+        return "External communication restrictions"
+
+    def parse(self, value: Any) -> ConstraintValue:
+        """Parse a mode string, ``{"mode": ..., "allowed_domains": [...]}`` or ``all_of``."""
+        if isinstance(value, Mapping) and all_of_items(value) is not None:
+            return self.parse_all_of(value)
+        return ConstraintValue(dimension=self.name, raw_value=value, parsed=self._hosts(value))
+
+    def _hosts(self, value: object) -> HostSet:
+        modes = ", ".join(_MODES)
+        if isinstance(value, str):
+            mode, domains = value.strip().lower(), None
+        elif isinstance(value, Mapping):
+            unknown = sorted(str(k) for k in value if k not in ("mode", "allowed_domains"))
+            if unknown:
+                raise InvalidValueError(
+                    f"communication keys must be among ['allowed_domains', 'mode'], got {unknown}"
+                )
+            raw_mode = value.get("mode", "none")
+            if not isinstance(raw_mode, str):
+                raise InvalidTypeError(
+                    f"communication mode must be one of {modes}, got {check.shown(raw_mode)}"
+                )
+            mode, domains = raw_mode.strip().lower(), value.get("allowed_domains")
+        else:
+            raise InvalidTypeError(
+                f"communication must be a mode string or a mapping, got {check.shown(value)}"
+            )
+        if mode not in _MODES:
+            raise InvalidValueError(f"communication mode must be one of {modes}, got {value!r}")
+        if mode == "allowed_domains":
+            if domains is None:
+                raise InvalidValueError(
+                    "communication mode 'allowed_domains' needs an allowed_domains list, "
+                    f"got {value!r}"
+                )
+            return domains_set(domains, "allowed_domains", f"hosts under {sorted(domains)}")
+        if domains is not None:
+            raise InvalidValueError(
+                f"allowed_domains applies only to mode 'allowed_domains', got {value!r}"
+            )
+        return NO_HOSTS if mode == "none" else self._internal
+
+    def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
+        """Pass iff there is no target or its host is in the set."""
+        if context.__class__ is not dict:
+            bad = not_a_mapping(context)
+            if bad is not None:
+                return bad
+        if CONTEXT_KEY not in context:
+            return _NO_TARGET
+        target = context[CONTEXT_KEY]
+        if not isinstance(target, str):
+            return trusted_result(
+                False, f"{CONTEXT_KEY} must be a URL or host string, got {check.shown(target)}"
+            )
+        hosts: HostSet = constraint.parsed
+        key = (hosts, target)
+        known = self._recent.get(key)
+        if known is not MISSING:
+            return known  # type: ignore[return-value]
+        return self._recent.put(key, _verdict(hosts, target))
+
+
+def _verdict(hosts: HostSet, target: str) -> ConstraintCheckResult:
+    host = parse_target(target)
+    if isinstance(host, tuple):
+        return trusted_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host[0]}")
+    shown = ".".join(reversed(host.split("/"))) if isinstance(host, str) else str(host)
+    if hosts.allows(host):
+        return trusted_result(True, f"host '{shown}' is allowed ({hosts.label})")
+    return trusted_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
+
+
+_NO_TARGET = trusted_result(True, "no communication target")

@@ -1,0 +1,161 @@
+"""What the built-in dimensions share: parsed values that form a lattice, and context reading.
+
+Every built-in parses a raw constraint into a small immutable value denoting the set of
+contexts it allows. The value knows its own order and meet:
+
+- ``a.is_within(b)``: every context ``a`` allows, ``b`` allows (exact for built-ins);
+- ``a.meet(b)``: a value allowing exactly what both allow;
+- ``a.example_outside(b)``: something ``a`` allows and ``b`` refuses, or None if none.
+
+`BuiltinDimension` turns those into `validate_tightening`, `compose` and
+`loosening_example`, after checking that each `ConstraintValue` really belongs to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from functools import reduce
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints._dimension import (
+    ConstraintCheckResult,
+    ConstraintDimension,
+    ConstraintValue,
+    trusted_result,
+)
+
+RECENT_RESULTS = 4096
+"""How many check verdicts a dimension whose check is a pure function of one key keeps."""
+
+ALL_OF = "all_of"
+"""Key of the raw form of an intersection: ``{"all_of": [raw, raw, ...]}``."""
+
+V = TypeVar("V", bound="LatticeValue")
+
+
+class LatticeValue(Protocol):
+    def is_within(self, other: Any, /) -> bool: ...
+
+    def meet(self, other: Any, /) -> Any: ...
+
+    def example_outside(self, other: Any, /) -> str | None: ...
+
+
+class BuiltinDimension(ConstraintDimension, Generic[V]):
+    """A dimension whose parsed values are `LatticeValue` instances of ``value_type``."""
+
+    value_type: ClassVar[type]
+
+    def value_of(self, constraint: object, role: str = "constraint") -> V:
+        """The parsed value of ``constraint``, refusing one from another dimension."""
+        if not isinstance(constraint, ConstraintValue):
+            raise InvalidTypeError(
+                f"{role} must be a ConstraintValue of '{self.name}', got {check.shown(constraint)}"
+            )
+        if constraint.dimension != self.name or not isinstance(constraint.parsed, self.value_type):
+            raise InvalidValueError(
+                f"{role} must be a ConstraintValue parsed by '{self.name}', got one of "
+                f"'{constraint.dimension}' holding {check.shown(constraint.parsed)}"
+            )
+        return cast(V, constraint.parsed)
+
+    def validate_tightening(self, parent: ConstraintValue, child: ConstraintValue) -> bool:
+        """Whether every context ``child`` allows, ``parent`` allows (exact)."""
+        return bool(self.value_of(child, "child").is_within(self.value_of(parent, "parent")))
+
+    def compose(self, constraints: list[ConstraintValue]) -> ConstraintValue:
+        """A constraint allowing exactly the contexts every one of ``constraints`` allows.
+
+        Raises:
+            InvalidValueError: ``constraints`` is empty or holds another dimension's value.
+        """
+        if isinstance(constraints, str | bytes) or not isinstance(constraints, Sequence):
+            raise InvalidTypeError(
+                f"constraints must be a list of ConstraintValue, got {check.shown(constraints)}"
+            )
+        if not constraints:
+            raise InvalidValueError("constraints must be a non-empty list to compose, got []")
+        values = [self.value_of(c, "each composed constraint") for c in constraints]
+        if len(constraints) == 1:
+            return constraints[0]
+        met: V = reduce(lambda a, b: a.meet(b), values)
+        return ConstraintValue(
+            dimension=self.name,
+            raw_value=self.composed_raw(met, [c.raw_value for c in constraints]),
+            parsed=met,
+            metadata={"composed": True, "source_count": len(constraints)},
+        )
+
+    def composed_raw(self, value: V, raws: list[Any]) -> Any:
+        """A raw value that parses back to ``value`` (default: the ``all_of`` form)."""
+        flat: list[Any] = []
+        for raw in raws:
+            nested = all_of_items(raw)
+            flat.extend(nested if nested is not None else [raw])
+        return {ALL_OF: flat}
+
+    def loosening_example(self, parent: ConstraintValue, child: ConstraintValue) -> str | None:
+        """Something ``child`` allows and ``parent`` refuses, or None if there is nothing."""
+        return self.value_of(child, "child").example_outside(self.value_of(parent, "parent"))
+
+    def parse_all_of(self, value: Mapping[str, Any]) -> ConstraintValue:
+        """Parse ``{"all_of": [raw, ...]}``: the meet of every raw value in the list."""
+        items = all_of_items(value)
+        if items is None or not items:
+            raise InvalidValueError(
+                f"{self.name} {ALL_OF} must be a non-empty list of constraints, got "
+                f"{check.shown(value)}"
+            )
+        parts = [self.parse(item) for item in items]
+        composed = self.compose(parts)
+        return ConstraintValue(
+            dimension=self.name,
+            raw_value=value,
+            parsed=composed.parsed,
+            metadata=composed.metadata,
+        )
+
+
+def all_of_items(raw: object) -> list[Any] | None:
+    """The list of an ``{"all_of": [...]}`` raw value, or None if ``raw`` is not that form."""
+    if isinstance(raw, Mapping) and ALL_OF in raw:
+        items = raw[ALL_OF]
+        if len(raw) != 1 or isinstance(items, str | bytes) or not isinstance(items, Sequence):
+            raise InvalidValueError(
+                f"an {ALL_OF} constraint must be {{'{ALL_OF}': [constraint, ...]}} and nothing "
+                f"else, got {check.shown(raw)}"
+            )
+        return list(items)
+    return None
+
+
+def not_a_mapping(context: object) -> ConstraintCheckResult | None:
+    """A failed result when ``context`` is not a mapping, else None."""
+    if context.__class__ is dict or isinstance(context, Mapping):
+        return None
+    return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
+
+
+def is_number(value: object) -> bool:
+    """An int or float, not a bool (which Python counts as an int)."""
+    kind = value.__class__
+    return kind is int or kind is float or (isinstance(value, int | float) and kind is not bool)
+
+
+def finite_non_negative(value: object) -> float | None:
+    """``value`` as a float if it is a finite, non-negative int or float (not a bool)."""
+    if not is_number(value):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def is_plain_int(value: object) -> bool:
+    """An int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,129 @@
+"""``resources``: which paths an agent may touch, as globs.
+
+Set semantics: a constraint denotes the set of normalised paths its globs match (see
+`trust.constraints.builtin._glob` for the syntax: ``*`` and ``?`` never cross ``/``,
+``**`` spans whole segments). A list of globs is their union; ``{"all_of": [a, b]}`` (the
+form compose produces) is the intersection of ``a`` and ``b``. An empty list allows no
+path.
+
+Tightening is exact language inclusion, decided on automata: a child is refused as soon
+as it matches one path the parent does not, and the violation names a shortest such path.
+Compose is the exact intersection, kept as an intersection of unions of globs (globs are
+not closed under intersection), minus conjuncts another conjunct already implies. In the
+pathological case of an inclusion search beyond ``MAX_SEARCH_STATES`` (200,000), the child is
+refused: slow answers are safe answers.
+
+Context: ``resource_requested``. Absent: the action touches no resource, so it passes.
+Otherwise it must be a string naming a normalised path (non-empty, no NUL or backslash,
+no ``..``, ``.`` or empty segment, at most 4096 characters); anything else fails with the
+reason, whatever the globs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError
+from trust.constraints._cache import MISSING, BoundedCache
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints.builtin._glob import GlobSet, path_problem
+from trust.constraints.builtin._lattice import (
+    RECENT_RESULTS,
+    BuiltinDimension,
+    all_of_items,
+    not_a_mapping,
+)
+
+CONTEXT_KEY = "resource_requested"
+_NOTHING_REQUESTED = trusted_result(True, "no resource requested")
+
+
+def parse_globs(value: object) -> GlobSet:
+    """The union of one glob or a list of globs.
+
+    Raises:
+        InvalidTypeError: ``value`` is neither a string nor a list of strings.
+        InvalidValueError: A glob is malformed (see the glob syntax).
+    """
+    if isinstance(value, str):
+        return GlobSet.union([value])
+    if isinstance(value, list | tuple | set | frozenset):
+        return GlobSet.union(value)
+    raise InvalidTypeError(f"resources must be a glob or a list of globs, got {check.shown(value)}")
+
+
+class ResourceDimension(BuiltinDimension[GlobSet]):
+    """Resource access patterns using glob syntax.
+
+    >>> dim = ResourceDimension()
+    >>> dim.check(dim.parse(["data/**"]), {"resource_requested": "data/a/b.json"}).satisfied
+    True
+    """
+
+    value_type = GlobSet
+
+    def __init__(self) -> None:
+        # Verdicts by (globs, path): a pure function, asked about the same few paths.
+        self._recent: BoundedCache[tuple[GlobSet, str], ConstraintCheckResult] = BoundedCache(
+            RECENT_RESULTS
+        )
+
+    @property
+    def name(self) -> str:
+        return "resources"
+
+    @property
+    def description(self) -> str:
+        return "Allowed resource patterns (glob syntax)"
+
+    def parse(self, value: Any) -> ConstraintValue:
+        """Parse a glob, a list of globs, or ``{"all_of": [...]}``."""
+        if isinstance(value, Mapping) and all_of_items(value) is not None:
+            return self.parse_all_of(value)
+        globs = parse_globs(value)
+        return ConstraintValue(
+            dimension=self.name,
+            raw_value=value,
+            parsed=globs,
+            metadata={"pattern_count": sum(len(c) for c in globs.conjuncts)},
+        )
+
+    def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
+        """Pass iff no resource is requested, or the requested path is in the set."""
+        if context.__class__ is not dict:
+            bad = not_a_mapping(context)
+            if bad is not None:
+                return bad
+        if CONTEXT_KEY not in context:
+            return _NOTHING_REQUESTED
+        path = context[CONTEXT_KEY]
+        if not isinstance(path, str):
+            return trusted_result(
+                False, f"{CONTEXT_KEY} must be a path string, got {check.shown(path)}"
+            )
+        globs: GlobSet = constraint.parsed
+        key = (globs, path)
+        known = self._recent.get(key)
+        if known is not MISSING:
+            return known  # type: ignore[return-value]
+        return self._recent.put(key, _verdict(globs, path))
+
+    def loosening_example(self, parent: ConstraintValue, child: ConstraintValue) -> str | None:
+        """A shortest path the child's globs match and the parent's do not."""
+        path = self.value_of(child, "child").example_outside(self.value_of(parent, "parent"))
+        if path is None:
+            return None
+        return f"the child allows {{'{CONTEXT_KEY}': {path!r}}}, the parent does not"
+
+
+def _verdict(globs: GlobSet, path: str) -> ConstraintCheckResult:
+    problem = path_problem(path)
+    if problem is not None:
+        return trusted_result(
+            False, f"security violation: resource path {check.shown(path)} {problem}"
+        )
+    if globs.matches(path):
+        return trusted_result(True, "matches an allowed pattern")
+    return trusted_result(False, f"resource {check.shown(path)} does not match any allowed pattern")
