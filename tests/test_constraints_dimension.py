@@ -1,0 +1,151 @@
+"""The dimension protocol: values, results, and the numeric defaults of the ABC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints import (
+    Comparison,
+    ConstraintCheckResult,
+    ConstraintDimension,
+    ConstraintValue,
+)
+from trust.constraints._dimension import trusted_result
+
+
+class Budget(ConstraintDimension):
+    """A minimal numeric dimension relying on every default."""
+
+    @property
+    def name(self) -> str:
+        return "budget"
+
+    @property
+    def description(self) -> str:
+        return "a budget"
+
+    def parse(self, value: Any) -> ConstraintValue:
+        return ConstraintValue(dimension=self.name, raw_value=value, parsed=value)
+
+    def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
+        return ConstraintCheckResult(satisfied=context["spent"] <= constraint.parsed, reason="")
+
+
+def test_a_constraint_value_is_frozen_with_read_only_metadata() -> None:
+    value = ConstraintValue(dimension="cost_limit", raw_value="1000", parsed=1000.0)
+    assert value.metadata == {}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        value.parsed = 1.0  # type: ignore[misc]
+    metadata = {"unit": "cents"}
+    tagged = ConstraintValue(dimension="d", raw_value=1, parsed=1, metadata=metadata)
+    metadata["unit"] = "dollars"
+    assert tagged.metadata == {"unit": "cents"}
+    with pytest.raises(TypeError):
+        tagged.metadata["unit"] = "euros"  # type: ignore[index]
+
+
+def test_a_constraint_value_names_a_dimension() -> None:
+    with pytest.raises(InvalidValueError, match="dimension must be a non-blank string"):
+        ConstraintValue(dimension="  ", raw_value=1, parsed=1)
+
+
+def test_check_results_accept_numbers_as_floats() -> None:
+    result = ConstraintCheckResult(satisfied=True, reason="ok", remaining=5, used=5, limit=10)
+    assert (result.remaining, result.used, result.limit) == (5.0, 5.0, 10.0)
+    assert isinstance(result.limit, float)
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        ({"satisfied": 1, "reason": ""}, InvalidTypeError, "satisfied must be a bool, got 1"),
+        ({"satisfied": True, "reason": 3}, InvalidTypeError, "reason must be a string"),
+        ({"satisfied": True, "reason": "", "used": "5"}, InvalidTypeError, "used must be"),
+        ({"satisfied": True, "reason": "", "limit": True}, InvalidTypeError, "limit must be"),
+        (
+            {"satisfied": True, "reason": "", "remaining": float("nan")},
+            InvalidValueError,
+            "remaining must be a number or None, got nan",
+        ),
+    ],
+)
+def test_check_results_refuse_malformed_fields(
+    fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        ConstraintCheckResult(**fields)
+
+
+def test_the_fast_constructor_builds_an_equal_frozen_result() -> None:
+    fast = trusted_result(True, "ok", 1.0, 2.0, 3.0)
+    assert fast == ConstraintCheckResult(
+        satisfied=True, reason="ok", remaining=1.0, used=2.0, limit=3.0
+    )
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.satisfied = False  # type: ignore[misc]
+
+
+def test_the_default_order_is_numeric_lower_is_tighter() -> None:
+    dim = Budget()
+    low, high = dim.parse(10), dim.parse(20.5)
+    assert dim.validate_tightening(high, low)
+    assert not dim.validate_tightening(low, high)
+    assert dim.compare(low, high) is Comparison.TIGHTER
+    assert dim.compare(high, low) is Comparison.LOOSER
+    assert dim.compare(low, dim.parse(10.0)) is Comparison.EQUIVALENT
+
+
+def test_the_default_compose_is_the_smallest_value() -> None:
+    dim = Budget()
+    values = [dim.parse(30), dim.parse(10), dim.parse(20)]
+    assert dim.compose(values) is values[1]
+
+
+@pytest.mark.parametrize("parsed", ["10", None, True, float("nan"), [1]])
+def test_the_numeric_defaults_refuse_non_numbers(parsed: object) -> None:
+    dim = Budget()
+    odd, fine = dim.parse(parsed), dim.parse(1)
+    with pytest.raises(InvalidValueError):
+        dim.validate_tightening(fine, odd)
+    with pytest.raises(InvalidValueError):
+        dim.compose([fine, odd])
+
+
+def test_the_numeric_defaults_refuse_another_dimensions_value() -> None:
+    dim = Budget()
+    other = ConstraintValue(dimension="cost_limit", raw_value=1, parsed=1.0)
+    with pytest.raises(InvalidValueError, match="must be a ConstraintValue of 'budget'"):
+        dim.validate_tightening(dim.parse(2), other)
+
+
+@pytest.mark.parametrize("constraints", [[], "abc", None, [1]])
+def test_compose_needs_a_non_empty_list_of_values(constraints: Any) -> None:
+    with pytest.raises(InvalidValueError):
+        Budget().compose(constraints)
+
+
+def test_a_dimension_knows_no_example_by_default() -> None:
+    dim = Budget()
+    assert dim.loosening_example(dim.parse(1), dim.parse(2)) is None
+    assert dim.version == "1.0.0"
+    assert dim.requires_audit is False
+    assert repr(dim) == "Budget()"
+
+
+@pytest.mark.parametrize(
+    ("a_within_b", "b_within_a", "expected"),
+    [
+        (True, True, Comparison.EQUIVALENT),
+        (True, False, Comparison.TIGHTER),
+        (False, True, Comparison.LOOSER),
+        (False, False, Comparison.INCOMPARABLE),
+    ],
+)
+def test_comparison_from_inclusions(
+    a_within_b: bool, b_within_a: bool, expected: Comparison
+) -> None:
+    assert Comparison.from_inclusions(a_within_b, b_within_a) is expected

@@ -1,0 +1,459 @@
+"""The evaluator: fail-closed evaluation under four modes, and mode-aware tightening."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.strategies import CASES, constraint_sets, contexts
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints import (
+    Comparison,
+    ConstraintCheckResult,
+    ConstraintDimension,
+    ConstraintDimensionRegistry,
+    ConstraintValue,
+    EvaluationResult,
+    InteractionMode,
+    MultiDimensionEvaluator,
+)
+from trust.constraints.builtin import register_builtin_dimensions
+
+ALL_NAMES = tuple(CASES)
+CONJ, DISJ = InteractionMode.CONJUNCTIVE, InteractionMode.DISJUNCTIVE
+INDEP, HIER = InteractionMode.INDEPENDENT, InteractionMode.HIERARCHICAL
+
+
+def make_evaluator(*extra: ConstraintDimension, review: bool = False) -> MultiDimensionEvaluator:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    for dimension in extra:
+        registry.register(dimension, requires_review=review)
+    return MultiDimensionEvaluator(registry, enable_anti_gaming=False)
+
+
+@attrs.define
+class Probe(ConstraintDimension):
+    """A custom dimension whose parse and check can be made to misbehave."""
+
+    dimension_name: str = "probe"
+    parses: int = 0
+    check_result: Any = None
+    check_error: Exception | None = None
+
+    @property
+    def name(self) -> str:
+        return self.dimension_name
+
+    @property
+    def description(self) -> str:
+        return "probe"
+
+    def parse(self, value: Any) -> ConstraintValue:
+        self.parses += 1
+        if value == "bad":
+            raise ValueError("probe value must not be 'bad'")
+        return ConstraintValue(dimension=self.name, raw_value=value, parsed=value)
+
+    def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
+        if self.check_error is not None:
+            raise self.check_error
+        if self.check_result is not None:
+            return self.check_result  # type: ignore[no-any-return]
+        return ConstraintCheckResult(satisfied=bool(context.get("probe_ok")), reason="probe")
+
+
+PASS = {"cost_limit": 100}
+FAIL = {"rate_limit": 1}
+CONTEXT = {"cost_used": 10, "requests_in_period": 5}
+
+
+# -- modes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "constraints", "satisfied"),
+    [
+        (CONJ, {**PASS, **FAIL}, False),
+        (CONJ, PASS, True),
+        (DISJ, {**PASS, **FAIL}, True),
+        (DISJ, FAIL, False),
+        (INDEP, {**PASS, **FAIL}, False),  # a tie fails
+        (INDEP, {**PASS, **FAIL, "data_access": "allow_all"}, True),
+        (INDEP, {**FAIL, **PASS, "time_window": "00:00-00:00"}, False),
+        (HIER, {**PASS, **FAIL}, True),
+        (HIER, {**FAIL, **PASS}, False),
+    ],
+)
+def test_modes_combine_verdicts(
+    mode: InteractionMode, constraints: dict[str, Any], satisfied: bool
+) -> None:
+    context = {**CONTEXT, "current_time": datetime(2025, 1, 1, 12, 0)}
+    result = make_evaluator().evaluate(constraints, context, mode)
+    assert result.satisfied is satisfied
+    assert result.interaction_mode is mode
+    assert list(result.dimension_results) == list(constraints)
+
+
+@pytest.mark.parametrize("mode", list(InteractionMode))
+def test_an_empty_constraint_set_is_satisfied_in_every_mode(mode: InteractionMode) -> None:
+    result = make_evaluator().evaluate({}, {}, mode)
+    assert result.satisfied
+    assert result.failed_dimensions == ()
+    assert result.warnings == ("no constraints given: an empty constraint set restricts nothing",)
+
+
+def test_modes_resolve_from_strings_in_any_case() -> None:
+    result = make_evaluator().evaluate({**PASS, **FAIL}, CONTEXT, "Disjunctive")  # type: ignore[arg-type]
+    assert result.interaction_mode is DISJ
+    assert result.satisfied
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"), [("majority", InvalidValueError), (3, InvalidTypeError)]
+)
+def test_an_unknown_mode_is_refused(mode: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="mode must be an InteractionMode"):
+        make_evaluator().evaluate(PASS, CONTEXT, mode)
+
+
+# -- failing closed ------------------------------------------------------------------
+
+
+def test_an_unknown_dimension_fails_with_a_reason_and_a_warning() -> None:
+    result = make_evaluator().evaluate({"cost_limit": 100, "cost_limt": 5}, CONTEXT)
+    assert not result.satisfied
+    assert result.failed_dimensions == ("cost_limt",)
+    assert result.dimension_results["cost_limt"].reason == "unknown dimension 'cost_limt'"
+    assert result.warnings == ("unknown dimension 'cost_limt'",)
+
+
+def test_a_pending_dimension_fails_until_approved_even_with_a_warm_cache() -> None:
+    probe = Probe()
+    evaluator = make_evaluator(probe, review=True)
+    constraints, context = {"probe": 1}, {"probe_ok": True}
+    pending = evaluator.evaluate(constraints, context)
+    assert not pending.satisfied
+    assert (
+        pending.dimension_results["probe"].reason == "dimension 'probe' is pending security review"
+    )
+    evaluator.registry.approve_dimension("probe", reviewer="security-team")
+    assert evaluator.evaluate(constraints, context).satisfied
+
+
+def test_a_value_that_does_not_parse_fails_that_dimension() -> None:
+    result = make_evaluator().evaluate({"rate_limit": -5, **PASS}, CONTEXT, DISJ)
+    reason = result.dimension_results["rate_limit"].reason
+    assert reason.startswith("invalid constraint -5: rate_limit must be a non-negative integer")
+    assert result.failed_dimensions == ("rate_limit",)
+
+
+@pytest.mark.parametrize(
+    ("probe", "reason"),
+    [
+        (Probe(check_error=RuntimeError("boom")), "check raised RuntimeError: boom"),
+        (Probe(check_result="yes"), "check must return a ConstraintCheckResult, got 'yes'"),
+    ],
+)
+def test_a_misbehaving_check_fails_its_dimension(probe: Probe, reason: str) -> None:
+    result = make_evaluator(probe).evaluate({"probe": 1, **PASS}, CONTEXT, DISJ)
+    assert result.dimension_results["probe"].reason == reason
+    assert result.failed_dimensions == ("probe",)
+    assert result.satisfied  # DISJUNCTIVE: cost_limit still passes
+
+
+@pytest.mark.parametrize("context", [None, ["cost_used"], "cost_used=1"])
+def test_a_context_that_is_not_a_mapping_fails_every_dimension(context: Any) -> None:
+    result = make_evaluator().evaluate({**PASS, "data_access": "allow_all"}, context, DISJ)
+    assert not result.satisfied
+    for check in result.dimension_results.values():
+        assert check.reason.startswith("context must be a mapping, got")
+
+
+@pytest.mark.parametrize(
+    ("constraints", "message"),
+    [
+        ([("cost_limit", 1)], "constraints must be a mapping"),
+        ({1: 100}, "constraints keys must be dimension names, got 1"),
+    ],
+)
+def test_a_malformed_constraint_set_is_refused(constraints: Any, message: str) -> None:
+    with pytest.raises(InvalidTypeError, match=message):
+        make_evaluator().evaluate(constraints, CONTEXT)
+
+
+def test_an_agent_id_must_be_an_identifier() -> None:
+    with pytest.raises(InvalidValueError, match="agent_id must be a non-blank string"):
+        make_evaluator().evaluate(PASS, CONTEXT, agent_id=" ")
+
+
+def test_results_are_frozen_and_read_only() -> None:
+    result = make_evaluator().evaluate(PASS, CONTEXT)
+    assert isinstance(result, EvaluationResult)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        result.satisfied = False  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        result.dimension_results["x"] = result.dimension_results["cost_limit"]  # type: ignore[index]
+
+
+# -- caching -------------------------------------------------------------------------
+
+
+def test_a_constraint_set_is_parsed_once() -> None:
+    probe = Probe()
+    evaluator = make_evaluator(probe)
+    for _ in range(5):
+        evaluator.evaluate({"probe": [1, 2], **PASS}, {"probe_ok": True})
+    assert probe.parses == 1
+
+
+def test_a_changed_constraint_set_is_parsed_again() -> None:
+    probe = Probe()
+    evaluator = make_evaluator(probe)
+    constraints: dict[str, Any] = {"probe": [1]}
+    evaluator.evaluate(constraints, {})
+    constraints["probe"].append(2)
+    evaluator.evaluate(constraints, {})
+    assert probe.parses == 2
+
+
+def test_values_of_other_types_are_not_confused_in_the_cache() -> None:
+    evaluator = make_evaluator()
+    assert evaluator.evaluate({"cost_limit": 1}, {"cost_used": 1}).satisfied
+    refused = evaluator.evaluate({"cost_limit": True}, {"cost_used": 1})
+    assert not refused.satisfied
+    assert "got True" in refused.dimension_results["cost_limit"].reason
+
+
+def test_uncacheable_values_are_parsed_every_time() -> None:
+    class Tag:
+        pass
+
+    probe = Probe()
+    evaluator = make_evaluator(probe)
+    tag = Tag()
+    evaluator.evaluate({"probe": tag}, {})
+    evaluator.evaluate({"probe": tag}, {})
+    assert probe.parses == 2
+
+
+# -- tightening ----------------------------------------------------------------------
+
+SHAPES: list[tuple[InteractionMode, dict[str, Any], dict[str, Any], list[str]]] = [
+    (CONJ, {"cost_limit": 100}, {"cost_limit": 100, "rate_limit": 5}, []),
+    (CONJ, {"cost_limit": 100, "rate_limit": 5}, {"cost_limit": 100}, ["child drops"]),
+    (DISJ, {"cost_limit": 100, "rate_limit": 5}, {"cost_limit": 100}, []),
+    (DISJ, {"cost_limit": 100}, {"cost_limit": 100, "rate_limit": 5}, ["child adds"]),
+    (DISJ, {"cost_limit": 100}, {}, ["child has no constraints"]),
+    (INDEP, {"cost_limit": 100}, {"cost_limit": 100, "rate_limit": 5}, ["child adds"]),
+    (INDEP, {"cost_limit": 100, "rate_limit": 5}, {"rate_limit": 5, "cost_limit": 50}, []),
+    (HIER, {"cost_limit": 100, "rate_limit": 5}, {"rate_limit": 5, "cost_limit": 50}, ["order"]),
+    (HIER, {"cost_limit": 100, "rate_limit": 5}, {"cost_limit": 50, "rate_limit": 5}, []),
+    (HIER, {}, {"rate_limit": 5}, []),
+    (DISJ, {}, {"rate_limit": 5}, []),
+]
+
+
+@pytest.mark.parametrize(("mode", "parent", "child", "expected"), SHAPES)
+def test_what_a_child_may_add_or_drop_depends_on_the_mode(
+    mode: InteractionMode, parent: dict[str, Any], child: dict[str, Any], expected: list[str]
+) -> None:
+    violations = make_evaluator().validate_tightening(parent, child, mode)
+    assert len(violations) == len(expected), violations
+    for violation, fragment in zip(violations, expected, strict=True):
+        assert fragment in violation
+
+
+def test_a_looser_shared_dimension_is_named_with_both_values_and_an_example() -> None:
+    violations = make_evaluator().validate_tightening(
+        {"resources": ["data/**"]}, {"resources": ["data/**", "secrets/*"]}
+    )
+    assert violations == [
+        "Dimension 'resources': child constraint (['data/**', 'secrets/*']) is looser than "
+        "parent (['data/**']); for example the child allows {'resource_requested': 'secrets/a'}, "
+        "the parent does not"
+    ]
+
+
+def test_an_incomparable_child_is_not_within_its_parent() -> None:
+    (violation,) = make_evaluator().validate_tightening(
+        {"data_access": "no_pii"}, {"data_access": "internal_only"}
+    )
+    assert "child constraint (internal_only) is not within parent (no_pii)" in violation
+
+
+def test_unknown_pending_and_unparsable_dimensions_cannot_be_validated() -> None:
+    evaluator = make_evaluator(Probe(), review=True)
+    violations = evaluator.validate_tightening(
+        {"cost_limit": "lots", "probe": 1}, {"cost_limit": 1, "probe": 1, "mystery": 2}
+    )
+    assert violations == [
+        "Dimension 'cost_limit': parent invalid constraint lots: cost_limit must be a finite, "
+        "non-negative number of cents, got 'lots'; cannot check tightening",
+        "Dimension 'probe': parent dimension 'probe' is pending security review; cannot check "
+        "tightening",
+        "Dimension 'probe': child dimension 'probe' is pending security review; cannot check "
+        "tightening",
+        "Dimension 'mystery': child unknown dimension 'mystery'; cannot check tightening",
+    ]
+
+
+def test_a_comparison_that_raises_is_a_violation() -> None:
+    class Fussy(Probe):
+        def validate_tightening(self, parent: ConstraintValue, child: ConstraintValue) -> bool:
+            raise RuntimeError("cannot tell")
+
+    (violation,) = make_evaluator(Fussy()).validate_tightening({"probe": 1}, {"probe": 1})
+    assert violation == (
+        "Dimension 'probe': could not compare child constraint (1) with parent (1): "
+        "RuntimeError: cannot tell"
+    )
+
+
+def test_a_non_bool_tightening_verdict_is_not_a_yes() -> None:
+    class Vague(Probe):
+        def validate_tightening(self, parent: ConstraintValue, child: ConstraintValue) -> bool:
+            return "yes"  # type: ignore[return-value]
+
+    assert make_evaluator(Vague()).validate_tightening({"probe": 1}, {"probe": 1}) != []
+
+
+@pytest.mark.parametrize("bad", [None, [("cost_limit", 1)], {2: 1}])
+def test_tightening_needs_two_constraint_sets(bad: Any) -> None:
+    with pytest.raises(InvalidTypeError):
+        make_evaluator().validate_tightening(bad, {})
+    with pytest.raises(InvalidTypeError):
+        make_evaluator().validate_tightening({}, bad)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ({"cost_limit": 50}, {"cost_limit": 100}, Comparison.TIGHTER),
+        ({"cost_limit": 100}, {"cost_limit": 50}, Comparison.LOOSER),
+        ({"cost_limit": 50}, {"cost_limit": 50.0}, Comparison.EQUIVALENT),
+        ({"cost_limit": 50, "rate_limit": 9}, {"cost_limit": 100}, Comparison.TIGHTER),
+        ({"cost_limit": 50}, {"rate_limit": 9}, Comparison.INCOMPARABLE),
+    ],
+)
+def test_constraint_sets_compare(
+    a: dict[str, Any], b: dict[str, Any], expected: Comparison
+) -> None:
+    assert make_evaluator().compare(a, b) is expected
+
+
+# -- properties ----------------------------------------------------------------------
+
+EVALUATOR = make_evaluator()
+DIMENSIONS = dict(EVALUATOR.registry.all())
+
+
+@st.composite
+def derived_children(draw: st.DrawFn, parent: dict[str, Any]) -> dict[str, Any]:
+    """A child that keeps, drops, tightens or reorders the parent's dimensions and may add."""
+    child: dict[str, Any] = {}
+    for name, raw in parent.items():
+        action = draw(st.sampled_from(["keep", "drop", "tighten", "replace"]))
+        if action == "drop":
+            continue
+        if action == "keep":
+            child[name] = raw
+        else:
+            other = draw(CASES[name].values)
+            if action == "tighten":
+                dim = DIMENSIONS[name]
+                other = dim.compose([dim.parse(raw), dim.parse(other)]).raw_value
+            child[name] = other
+    for name in draw(st.lists(st.sampled_from(ALL_NAMES), max_size=2)):
+        child.setdefault(name, draw(CASES[name].values))
+    if draw(st.integers(0, 3)) == 0:
+        child = dict(reversed(list(child.items())))
+    return child
+
+
+@settings(deadline=None)
+@given(data=st.data(), mode=st.sampled_from(list(InteractionMode)))
+def test_a_validated_child_never_passes_where_its_parent_fails(
+    data: st.DataObject, mode: InteractionMode
+) -> None:
+    parent = data.draw(constraint_sets())
+    child = data.draw(derived_children(parent))
+    if EVALUATOR.validate_tightening(parent, child, mode):
+        return
+    for _ in range(5):
+        context = data.draw(contexts())
+        if EVALUATOR.evaluate(child, context, mode).satisfied:
+            assert EVALUATOR.evaluate(parent, context, mode).satisfied, (parent, child, context)
+
+
+@settings(deadline=None)
+@given(data=st.data(), mode=st.sampled_from(list(InteractionMode)))
+def test_tightening_one_dimension_never_turns_a_failure_into_a_pass(
+    data: st.DataObject, mode: InteractionMode
+) -> None:
+    constraints = data.draw(constraint_sets())
+    name = data.draw(st.sampled_from(sorted(constraints)))
+    dim = DIMENSIONS[name]
+    tighter = dim.compose([dim.parse(constraints[name]), dim.parse(data.draw(CASES[name].values))])
+    tightened = {**constraints, name: tighter.raw_value}
+    context = data.draw(contexts())
+    if EVALUATOR.evaluate(tightened, context, mode).satisfied:
+        assert EVALUATOR.evaluate(constraints, context, mode).satisfied
+
+
+@settings(deadline=None)
+@given(constraints=constraint_sets(), context=contexts())
+def test_conjunctive_implies_independent_implies_disjunctive(
+    constraints: dict[str, Any], context: dict[str, Any]
+) -> None:
+    verdict = {mode: EVALUATOR.evaluate(constraints, context, mode) for mode in InteractionMode}
+    if verdict[CONJ].satisfied:
+        assert verdict[INDEP].satisfied
+    if verdict[INDEP].satisfied:
+        assert verdict[DISJ].satisfied
+    first = next(iter(constraints))
+    assert verdict[HIER].satisfied == verdict[HIER].dimension_results[first].satisfied
+    assert verdict[CONJ].failed_dimensions == verdict[DISJ].failed_dimensions
+
+
+def test_concurrent_evaluations_agree() -> None:
+    evaluator = make_evaluator()
+    barrier = threading.Barrier(8)
+    verdicts: list[bool] = []
+
+    def evaluate(index: int) -> None:
+        barrier.wait()
+        for n in range(200):
+            constraints = {"cost_limit": 100 + n % 7, "rate_limit": f"{n % 5 + 10}/minute"}
+            result = evaluator.evaluate(constraints, {"cost_used": 50, "requests_in_period": 9})
+            verdicts.append(result.satisfied)
+
+    threads = [threading.Thread(target=evaluate, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert verdicts == [True] * 1600
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    [
+        ("registry", {}, "registry must be a ConstraintDimensionRegistry"),
+        ("enable_anti_gaming", "yes", "enable_anti_gaming must be a bool"),
+        ("max_cached_constraint_sets", 0, "max_cached_constraint_sets must be a positive"),
+        ("max_tracked_agents", -1, "max_agents must be a positive integer"),
+    ],
+)
+def test_malformed_evaluator_configuration_is_refused(
+    argument: str, value: Any, message: str
+) -> None:
+    arguments: dict[str, Any] = {"registry": ConstraintDimensionRegistry(), argument: value}
+    with pytest.raises(InvalidValueError, match=message):
+        MultiDimensionEvaluator(**arguments)
