@@ -405,3 +405,13 @@ def test_transition_refuses_what_is_not_a_request() -> None:
 def test_bad_configuration_is_a_value_error(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PostureStateMachine(**kwargs)  # type: ignore[arg-type]
+
+
+def test_every_entry_carries_the_version_it_left() -> None:
+    machine = PostureStateMachine()
+    first = machine.set_posture("agent-1", F)
+    lowered = machine.protective_downgrade("agent-1", H, reason="trip")
+    refused = ask(machine, F, requester=None)
+    assert lowered is not None
+    assert (first.version, lowered.version, refused.version) == (1, 2, 2)
+    assert machine.version("agent-1") == 2

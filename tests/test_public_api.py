@@ -14,6 +14,7 @@ PACKAGES = [
     "trust.metrics",
     "trust.audit",
     "trust.posture_agent",
+    "trust.circuit_breaker",
     "model",
     "proofs",
 ]

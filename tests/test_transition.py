@@ -151,6 +151,7 @@ def test_result_to_dict() -> None:
         "requester_id": "r",
         "administrative": False,
         "protective": False,
+        "version": None,
         "timestamp": "2025-01-01T00:00:00+00:00",
         "metadata": {},
     }
@@ -174,6 +175,7 @@ def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
         "requester_id": "admin",
         "administrative": False,
         "protective": False,
+        "version": 3,
     }
     assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="slotted attrs class"):

@@ -8,6 +8,13 @@ and the model, not the runtime.
 from trust._clock import Clock, SystemClock
 from trust._errors import InvalidTypeError, InvalidValueError, TrustError
 from trust.audit import AuditEntry, AuditLog, AuditOutcome, verify_audit_chain
+from trust.circuit_breaker import (
+    Admission,
+    CircuitBreakerConfig,
+    CircuitState,
+    FailureEvent,
+    PostureCircuitBreaker,
+)
 from trust.metrics import ConstraintMetrics, PostureMetrics, TrustMetricsCollector
 from trust.posture_agent import ApprovalHandler, NotificationHandler, PostureAwareAgent
 from trust.postures import (
@@ -25,16 +32,21 @@ from trust.postures import (
 
 __all__ = [
     "POSTURE_LEVEL_MAP",
+    "Admission",
     "ApprovalHandler",
     "AuditEntry",
     "AuditLog",
     "AuditOutcome",
+    "CircuitBreakerConfig",
+    "CircuitState",
     "Clock",
     "ConstraintMetrics",
+    "FailureEvent",
     "InvalidTypeError",
     "InvalidValueError",
     "NotificationHandler",
     "PostureAwareAgent",
+    "PostureCircuitBreaker",
     "PostureConstraints",
     "PostureMetrics",
     "PostureResult",

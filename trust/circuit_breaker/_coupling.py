@@ -58,14 +58,12 @@ class PostureCoupling:
         lifecycle gives protective downgrades no guards, so the breaker may call it with
         its lock held, making a trip and its downgrade one step.
         """
-        version = self.machine.version(agent_id)
         result = self.machine.protective_downgrade(
             agent_id, self.downgrade_to, reason=f"circuit breaker {reason}", requester_id=REQUESTER
         )
         if result is not None and may_hold and hold is None:
-            # The version was read before the downgrade: if another change slipped in
-            # between, it is wrong by at least one and the restore is (safely) never tried.
-            return Hold(result.from_posture, result.to_posture, version + 1)
+            assert result.version is not None  # the machine stamps every entry it records
+            return Hold(result.from_posture, result.to_posture, result.version)
         return hold
 
     def is_live(self, agent_id: str, hold: Hold) -> bool:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import inspect
 import itertools
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -32,6 +33,8 @@ from trust._errors import InvalidTypeError
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
 from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
 from trust.postures import PostureStateMachine, TrustPosture
+
+_log = logging.getLogger("trust.posture_agent")
 
 SeverityOf = Callable[[BaseException], str]
 Sleep = Callable[[float], Awaitable[object]]
@@ -353,24 +356,34 @@ class PostureAwareAgent:
             )
             raise
         if self._breaker is not None:
-            await self._breaker.record_success(self._agent_id, admission)
+            try:
+                await self._breaker.record_success(self._agent_id, admission)
+            except Exception:  # the run succeeded; a breaker fault must not turn it into one
+                _log.exception("circuit breaker failed to record a success of %s", self._agent_id)
         self._record(run_id, posture, kwargs, started, AuditOutcome.EXECUTED, result=result)
         return result
 
     async def _report_failure(self, error: Exception, admission: Any) -> None:
         assert self._breaker is not None
+        weights = getattr(getattr(self._breaker, "config", None), "severity_weights", None)
         try:
             severity = self._severity_of(error)
         except Exception:  # fail closed: an unclassifiable failure counts as the worst
             severity = "critical"
-        await self._breaker.record_failure(
-            self._agent_id,
-            error_type=type(error).__name__,
-            error_message=str(error),
-            action="run",
-            severity=severity,
-            admission=admission,
-        )
+        if isinstance(weights, Mapping) and weights and severity not in weights:
+            # Fail closed: a severity this breaker does not know counts as its heaviest.
+            severity = max(weights, key=weights.__getitem__)
+        try:
+            await self._breaker.record_failure(
+                self._agent_id,
+                error_type=type(error).__name__,
+                error_message=str(error),
+                action="run",
+                severity=severity,
+                admission=admission,
+            )
+        except Exception:  # the base agent's own error is what the caller must see
+            _log.exception("circuit breaker failed to record a failure of %s", self._agent_id)
 
     async def _bounded(self, start: Callable[[], object], timeout: float) -> Any:
         """The result of ``start()`` (awaited if need be), unless ``timeout`` passes first."""

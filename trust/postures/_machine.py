@@ -457,6 +457,9 @@ class PostureStateMachine:
         # Called with the lock held. ``from_posture`` is what the agent holds now, so the
         # history keeps agreeing with the posture.
         edge = EDGES.get((current, request.to_posture))
+        record = self._records.get(request.agent_id)
+        if record is None:
+            record = self._records[request.agent_id] = _AgentRecord(self._history_limit)
         result = _make_result(
             False,
             current,
@@ -470,8 +473,9 @@ class PostureStateMachine:
             request.requester_id,
             False,
             False,
+            record.version,
         )
-        self._record(request.agent_id).history.append(result)
+        record.history.append(result)
         return result
 
     def _commit(
@@ -489,6 +493,10 @@ class PostureStateMachine:
     ) -> TransitionResult:
         # Called with the lock held: the posture and its history entry change together.
         # Every argument was checked on the way in, hence the trusted constructor.
+        record = self._records.get(agent_id)
+        if record is None:
+            record = self._records[agent_id] = _AgentRecord(self._history_limit)
+        record.version += 1
         result = _make_result(
             True,
             current,
@@ -502,11 +510,8 @@ class PostureStateMachine:
             requester_id,
             administrative,
             protective,
+            record.version,
         )
-        record = self._records.get(agent_id)
-        if record is None:
-            record = self._records[agent_id] = _AgentRecord(self._history_limit)
-        record.version += 1
         record.history.append(result)
         self._postures[agent_id] = target
         if self._metrics is not None:
@@ -515,12 +520,6 @@ class PostureStateMachine:
             if kind is PostureTransition.EMERGENCY_DOWNGRADE:
                 self._metrics.record_emergency_downgrade()
         return result
-
-    def _record(self, agent_id: str) -> _AgentRecord:
-        record = self._records.get(agent_id)
-        if record is None:
-            record = self._records[agent_id] = _AgentRecord(self._history_limit)
-        return record
 
     def __repr__(self) -> str:
         return (

@@ -109,6 +109,9 @@ class TransitionResult:
         administrative: True for `PostureStateMachine.set_posture`, which bypasses guards.
         protective: True for `PostureStateMachine.protective_downgrade` (what the circuit
             breaker does when it opens), which only lowers autonomy and bypasses guards.
+        version: The agent's posture `PostureStateMachine.version` once this entry was
+            recorded: after the change it made, or unchanged for a refusal. Pass it as
+            ``expected_version`` to act only if nothing has changed since.
     """
 
     success: bool
@@ -123,6 +126,7 @@ class TransitionResult:
     requester_id: str | None = None
     administrative: bool = False
     protective: bool = False
+    version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -137,6 +141,7 @@ class TransitionResult:
             "requester_id": self.requester_id,
             "administrative": self.administrative,
             "protective": self.protective,
+            "version": self.version,
             "timestamp": self.timestamp.isoformat(),
             "metadata": dict(self.metadata),
         }
