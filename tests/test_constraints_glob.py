@@ -214,3 +214,9 @@ def test_witnesses_use_a_character_no_glob_names() -> None:
     witness = GlobSet.union(["*"]).outside(GlobSet.union(["x*", "y*", "z*"]))
     assert witness is not None
     assert witness[0] not in "xyz"
+
+
+@pytest.mark.parametrize(("pattern", "path"), [("*/a", "/a"), ("*", "/"), ("*/*", "/a")])
+def test_a_star_segment_never_matches_the_empty_first_segment(pattern: str, path: str) -> None:
+    assert not GlobSet.union([pattern]).matches(path)
+    assert GlobSet.union([pattern]).is_within(GlobSet.union(["**"]))

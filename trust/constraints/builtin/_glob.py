@@ -120,6 +120,9 @@ _SLASH: _Node = ("lit", "/")
 
 
 def _segment_node(segment: str) -> _Node:
+    if set(segment) == {"*"}:
+        # Segments are never empty; an empty match here would turn "*/a" into "/a".
+        return _SEGMENT
     parts: list[_Node] = []
     for char in segment:
         if char == "*":
