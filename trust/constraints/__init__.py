@@ -10,7 +10,8 @@ from trust.constraints._dimension import (
     ConstraintDimension,
     ConstraintValue,
 )
-from trust.constraints._evaluator import EvaluationResult, InteractionMode, MultiDimensionEvaluator
+from trust.constraints._evaluator import EvaluationResult, MultiDimensionEvaluator
+from trust.constraints._modes import InteractionMode
 from trust.constraints._registry import ConstraintDimensionRegistry
 
 __all__ = [

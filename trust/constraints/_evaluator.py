@@ -6,22 +6,20 @@ pending dimension, a value that does not parse, a check that raises or returns s
 other than a `ConstraintCheckResult`, and a context that is not a mapping each make that
 dimension fail, with the reason; none of them raises to the caller.
 
-An empty constraint set is satisfied in every mode: it restricts nothing. That is the
-top of every mode's order, which keeps tightening sound (see
-`MultiDimensionEvaluator.validate_tightening`).
+How verdicts combine and what a delegated child may change are the pure rules of
+`trust.constraints._modes`; an empty constraint set is satisfied in every mode.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust._errors import InvalidTypeError
 from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
 from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import (
@@ -30,34 +28,8 @@ from trust.constraints._dimension import (
     ConstraintValue,
     trusted_result,
 )
+from trust.constraints._modes import InteractionMode, shape_violations, show
 from trust.constraints._registry import ConstraintDimensionRegistry
-
-
-class InteractionMode(StrEnum):
-    """How the verdicts of several dimensions combine into one.
-
-    - ``CONJUNCTIVE``: every dimension must pass (the default).
-    - ``DISJUNCTIVE``: at least one must pass.
-    - ``INDEPENDENT``: a strict majority must pass; a tie fails.
-    - ``HIERARCHICAL``: the first dimension, in the constraint set's order, decides; the
-      order of the mapping is the priority. The others are still checked and reported.
-
-    Values resolve in any case: ``InteractionMode("Conjunctive")``.
-    """
-
-    INDEPENDENT = "independent"
-    CONJUNCTIVE = "conjunctive"
-    DISJUNCTIVE = "disjunctive"
-    HIERARCHICAL = "hierarchical"
-
-    @classmethod
-    def _missing_(cls, value: object) -> InteractionMode | None:
-        if isinstance(value, str):
-            folded = value.strip().lower()
-            for member in cls:
-                if member.value == folded:
-                    return member
-        return None
 
 
 # Not slotted, so that `_result` can fill ``__dict__`` directly on the hot path.
@@ -93,22 +65,6 @@ _Parsed = tuple[ConstraintValue | None, str | None]
 _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothing",)
 
 
-def _coerce_mode(mode: object) -> InteractionMode:
-    if isinstance(mode, InteractionMode):
-        return mode
-    names = ", ".join(m.name for m in InteractionMode)
-    if not isinstance(mode, str):
-        raise InvalidTypeError(
-            f"mode must be an InteractionMode ({names}), got {check.shown(mode)}"
-        )
-    try:
-        return InteractionMode(mode)
-    except ValueError:
-        raise InvalidValueError(
-            f"mode must be an InteractionMode ({names}), got {check.shown(mode)}"
-        ) from None
-
-
 def _items(constraints: object, name: str) -> dict[str, Any]:
     if not isinstance(constraints, Mapping):
         raise InvalidTypeError(
@@ -118,13 +74,6 @@ def _items(constraints: object, name: str) -> dict[str, Any]:
         if not isinstance(key, str):
             raise InvalidTypeError(f"{name} keys must be dimension names, got {check.shown(key)}")
     return dict(constraints)
-
-
-def _show(raw: object) -> str:
-    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-        text = str(raw)
-        return text if len(text) <= 80 else check.shown(raw)
-    return check.shown(raw)
 
 
 def _failure(reason: str) -> ConstraintCheckResult:
@@ -213,7 +162,7 @@ class MultiDimensionEvaluator:
             InvalidValueError: ``mode`` names no `InteractionMode`.
         """
         if mode.__class__ is not InteractionMode:
-            mode = _coerce_mode(mode)
+            mode = InteractionMode.coerce(mode)
         if agent_id is not None:
             agent_id = check.identifier(agent_id)
         steps, warnings = self._plan(constraints)
@@ -242,6 +191,7 @@ class MultiDimensionEvaluator:
             results[name] = result
             if result.satisfied is not True:
                 failed.append(name)
+        # `combine`, unrolled: this is the hot path.
         if mode is InteractionMode.CONJUNCTIVE:
             satisfied = not failed
         elif mode is InteractionMode.DISJUNCTIVE:
@@ -302,7 +252,7 @@ class MultiDimensionEvaluator:
         try:
             value = dimension.parse(raw)
         except Exception as exc:
-            return None, f"invalid constraint {_show(raw)}: {exc}"
+            return None, f"invalid constraint {show(raw)}: {exc}"
         if not isinstance(value, ConstraintValue):
             return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
         return value, None
@@ -335,10 +285,10 @@ class MultiDimensionEvaluator:
             InvalidTypeError: Either set is not a mapping with str keys.
             InvalidValueError: ``mode`` names no `InteractionMode`.
         """
-        mode = _coerce_mode(mode)
+        mode = InteractionMode.coerce(mode)
         parent = _items(parent_constraints, "parent_constraints")
         child = _items(child_constraints, "child_constraints")
-        violations = _shape_violations(parent, child, mode) if parent else []
+        violations = shape_violations(parent, child, mode)
         generation = self._registry.generation
         keys: dict[str, dict[str, bytes | None]] = {"parent": {}, "child": {}}
         parsed: dict[str, dict[str, ConstraintValue]] = {"parent": {}, "child": {}}
@@ -383,7 +333,7 @@ class MultiDimensionEvaluator:
         dimension = self._registry.get(name)
         if dimension is None:  # pragma: no cover - parsing already required it
             return f"Dimension '{name}': unknown dimension; cannot check tightening"
-        shown_parent, shown_child = _show(parent.raw_value), _show(child.raw_value)
+        shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
         try:
             if dimension.validate_tightening(parent, child) is True:
                 return None
@@ -420,39 +370,3 @@ class MultiDimensionEvaluator:
         return Comparison.from_inclusions(
             not self.validate_tightening(b, a, mode), not self.validate_tightening(a, b, mode)
         )
-
-
-def _shape_violations(
-    parent: dict[str, Any], child: dict[str, Any], mode: InteractionMode
-) -> list[str]:
-    dropped = [name for name in parent if name not in child]
-    added = [name for name in child if name not in parent]
-    violations: list[str] = []
-    if mode is not InteractionMode.DISJUNCTIVE:
-        for name in dropped:
-            violations.append(
-                f"Dimension '{name}': child drops the parent's constraint ({_show(parent[name])}); "
-                f"under {mode.value} mode a child must keep every parent dimension"
-            )
-    if mode is not InteractionMode.CONJUNCTIVE:
-        for name in added:
-            violations.append(
-                f"Dimension '{name}': child adds a constraint ({_show(child[name])}) the parent "
-                f"does not have; under {mode.value} mode a child must not add dimensions"
-            )
-    if mode is InteractionMode.DISJUNCTIVE and not child:
-        violations.append(
-            "child has no constraints, which allows everything; under disjunctive mode a "
-            "child may drop dimensions but must keep at least one"
-        )
-    if (
-        mode is InteractionMode.HIERARCHICAL
-        and not dropped
-        and not added
-        and list(parent) != list(child)
-    ):
-        violations.append(
-            f"child's priority order {list(child)} differs from the parent's "
-            f"{list(parent)}; under hierarchical mode the first dimension decides"
-        )
-    return violations

@@ -1,0 +1,134 @@
+"""Interaction modes: how dimension verdicts combine, and what a delegated child may change.
+
+Both are pure functions of their arguments, so the proofs can state them directly:
+
+- `combine` is the verdict of a whole constraint set under a mode, from the verdicts of
+  its dimensions in order. An empty set is satisfied in every mode: it restricts nothing.
+- `shape_violations` lists what a child constraint set does to its parent's dimensions
+  that could let it allow more under the mode. Under CONJUNCTIVE every dimension must
+  pass, so adding one only restricts and dropping one may widen; under DISJUNCTIVE one
+  passing dimension suffices, so dropping one only restricts (as long as one is left:
+  an empty set allows everything) and adding one may widen; INDEPENDENT counts a
+  majority, so both may widen; HIERARCHICAL follows the first dimension, so the order
+  must stay too. A parent with no constraints allows everything: nothing a child does
+  can widen it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError, InvalidValueError
+
+
+class InteractionMode(StrEnum):
+    """How the verdicts of several dimensions combine into one.
+
+    - ``CONJUNCTIVE``: every dimension must pass (the default).
+    - ``DISJUNCTIVE``: at least one must pass.
+    - ``INDEPENDENT``: a strict majority must pass; a tie fails.
+    - ``HIERARCHICAL``: the first dimension, in the constraint set's order, decides; the
+      order of the mapping is the priority. The others are still checked and reported.
+
+    Values resolve in any case: ``InteractionMode("Conjunctive")``.
+    """
+
+    INDEPENDENT = "independent"
+    CONJUNCTIVE = "conjunctive"
+    DISJUNCTIVE = "disjunctive"
+    HIERARCHICAL = "hierarchical"
+
+    @classmethod
+    def _missing_(cls, value: object) -> InteractionMode | None:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            for member in cls:
+                if member.value == folded:
+                    return member
+        return None
+
+    @classmethod
+    def coerce(cls, value: object, name: str = "mode") -> InteractionMode:
+        """A mode from a mode or its value in any case.
+
+        Raises:
+            InvalidTypeError: ``value`` is neither a mode nor a string.
+            InvalidValueError: ``value`` names no mode.
+        """
+        if isinstance(value, InteractionMode):
+            return value
+        names = ", ".join(m.name for m in cls)
+        if not isinstance(value, str):
+            raise InvalidTypeError(
+                f"{name} must be an InteractionMode ({names}), got {check.shown(value)}"
+            )
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidValueError(
+                f"{name} must be an InteractionMode ({names}), got {check.shown(value)}"
+            ) from None
+
+
+def combine(mode: InteractionMode, verdicts: Sequence[bool]) -> bool:
+    """The verdict of a constraint set whose dimensions, in order, gave ``verdicts``."""
+    if not verdicts:
+        return True
+    passed = sum(1 for verdict in verdicts if verdict)
+    if mode is InteractionMode.CONJUNCTIVE:
+        return passed == len(verdicts)
+    if mode is InteractionMode.DISJUNCTIVE:
+        return passed > 0
+    if mode is InteractionMode.INDEPENDENT:
+        return 2 * passed > len(verdicts)
+    return verdicts[0]
+
+
+def show(raw: object) -> str:
+    """A raw constraint value as messages quote it: plain for scalars, else its repr."""
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        text = str(raw)
+        return text if len(text) <= 80 else check.shown(raw)
+    return check.shown(raw)
+
+
+def shape_violations(
+    parent: Mapping[str, Any], child: Mapping[str, Any], mode: InteractionMode
+) -> list[str]:
+    """What ``child`` adds, drops or reorders that ``mode`` does not allow (see above)."""
+    if not parent:
+        return []
+    dropped = [name for name in parent if name not in child]
+    added = [name for name in child if name not in parent]
+    violations: list[str] = []
+    if mode is not InteractionMode.DISJUNCTIVE:
+        for name in dropped:
+            violations.append(
+                f"Dimension '{name}': child drops the parent's constraint ({show(parent[name])}); "
+                f"under {mode.value} mode a child must keep every parent dimension"
+            )
+    if mode is not InteractionMode.CONJUNCTIVE:
+        for name in added:
+            violations.append(
+                f"Dimension '{name}': child adds a constraint ({show(child[name])}) the parent "
+                f"does not have; under {mode.value} mode a child must not add dimensions"
+            )
+    if mode is InteractionMode.DISJUNCTIVE and not child:
+        violations.append(
+            "child has no constraints, which allows everything; under disjunctive mode a "
+            "child may drop dimensions but must keep at least one"
+        )
+    if (
+        mode is InteractionMode.HIERARCHICAL
+        and not dropped
+        and not added
+        and list(parent) != list(child)
+    ):
+        violations.append(
+            f"child's priority order {list(child)} differs from the parent's "
+            f"{list(parent)}; under hierarchical mode the first dimension decides"
+        )
+    return violations
