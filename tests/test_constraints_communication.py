@@ -250,3 +250,19 @@ def test_malformed_internal_domains_are_refused() -> None:
         CommunicationDimension(internal_domains="corp.example")
     with pytest.raises(InvalidValueError, match="internal_domains entries must be domain names"):
         CommunicationDimension(internal_domains=["corp..example"])
+
+
+@pytest.mark.parametrize(
+    ("target", "valid"),
+    [
+        ("a-b.com", True),
+        ("_dmarc.a.com", True),
+        ("-a.com", False),
+        ("a-.com", False),
+        ("xn--.com", False),
+        ("x" * 63 + ".com", True),
+        ("x" * 64 + ".com", False),
+    ],
+)
+def test_labels_follow_the_hostname_rules(target: str, valid: bool) -> None:
+    assert isinstance(parse_target(target), str) is valid

@@ -3,7 +3,8 @@
 The target's host is read from ``communication_target``: a URL (``https://h:443/p``), a
 bare host (``h``, ``h:443``, ``user@h``) or an IP literal (``10.0.0.1``, ``[::1]``). It is
 lower-cased and one trailing dot is stripped. A hostname must be ASCII (use the ``xn--``
-form), with labels of letters, digits, ``-`` and ``_``; a hostname whose last label is
+form), with labels of letters, digits, ``-`` and ``_`` that neither start nor end with
+``-``; a hostname whose last label is
 numeric (``2130706433``, ``0x7f000001``) is refused as an ambiguous IP. IPv4-mapped IPv6
 addresses count as the IPv4 address.
 
@@ -62,7 +63,7 @@ PRIVATE_NETWORKS: tuple[Network, ...] = tuple(
     for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
 )
 DEFAULT_INTERNAL_NAMES = ("localhost/**", "local/**", "internal/**", "**/internal/**")
-_LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+_LABEL = re.compile(r"(?=.{1,63}$)[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
 _NUMERIC = re.compile(r"[0-9]+|0x[0-9a-f]*")
 _MAX_TARGET = 2048
 
