@@ -62,3 +62,14 @@ def test_the_example_of_a_looser_child_is_its_own_limit() -> None:
 def test_cost_is_audited() -> None:
     assert DIM.requires_audit
     assert DIM.description == "Maximum cost limit in cents"
+
+
+def test_number_subclasses_are_numbers() -> None:
+    import enum
+
+    class Cents(enum.IntEnum):
+        FIVE = 5
+
+    result = DIM.check(DIM.parse(10), {"cost_used": Cents.FIVE})
+    assert result.satisfied
+    assert result.remaining == 5.0

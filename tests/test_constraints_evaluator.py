@@ -457,3 +457,36 @@ def test_malformed_evaluator_configuration_is_refused(
     arguments: dict[str, Any] = {"registry": ConstraintDimensionRegistry(), argument: value}
     with pytest.raises(InvalidValueError, match=message):
         MultiDimensionEvaluator(**arguments)
+
+
+def test_a_parse_that_returns_something_else_fails_the_dimension() -> None:
+    class Sloppy(Probe):
+        def parse(self, value: Any) -> ConstraintValue:
+            return value  # type: ignore[no-any-return]
+
+    result = make_evaluator(Sloppy()).evaluate({"probe": 1}, {})
+    assert result.dimension_results["probe"].reason == (
+        "parse must return a ConstraintValue, got 1"
+    )
+
+
+def test_uncacheable_values_are_still_validated() -> None:
+    class Models(list[str]):
+        pass
+
+    evaluator = make_evaluator()
+    parent = {"resources": Models(["data/**"])}
+    assert evaluator.validate_tightening(parent, {"resources": Models(["data/a"])}) == []
+    assert evaluator.validate_tightening(parent, {"resources": Models(["x"])}) != []
+
+
+def test_an_example_that_raises_leaves_the_plain_violation() -> None:
+    class Muddled(Probe):
+        def validate_tightening(self, parent: ConstraintValue, child: ConstraintValue) -> bool:
+            return bool(child.parsed <= parent.parsed)
+
+        def loosening_example(self, parent: ConstraintValue, child: ConstraintValue) -> str:
+            raise RuntimeError("no idea")
+
+    violations = make_evaluator(Muddled()).validate_tightening({"probe": 1}, {"probe": 2})
+    assert violations == ["Dimension 'probe': child constraint (2) is looser than parent (1)"]

@@ -168,3 +168,20 @@ def test_cost_uses_the_default_numeric_order() -> None:
     dim = CostLimitDimension()
     assert type(dim).validate_tightening is ConstraintDimension.validate_tightening
     assert type(dim).compose is ConstraintDimension.compose
+
+
+def test_values_of_the_wrong_kind_are_refused_by_name() -> None:
+    dim = ResourceDimension()
+    with pytest.raises(InvalidTypeError, match="child must be a ConstraintValue of 'resources'"):
+        dim.validate_tightening(dim.parse("a"), "a")  # type: ignore[arg-type]
+    with pytest.raises(InvalidTypeError, match="constraints must be a list of ConstraintValue"):
+        dim.compose("a")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_built_in_describes_itself(name: str) -> None:
+    dim, _ = _case(name)
+    assert dim.name == name
+    assert dim.description
+    assert dim.version == "1.0.0"
+    assert dim.requires_audit is (name in ("cost_limit", "data_access"))

@@ -38,3 +38,13 @@ def test_tzif_types_are_read_from_the_64_bit_block() -> None:
     data = _zones._tzif_bytes("Europe/Berlin")
     assert data is not None
     assert {3600, 7200} <= tzif_offsets(data)
+
+
+def test_without_a_system_database_the_tzdata_package_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_zones.zoneinfo, "TZPATH", ())
+    data = _zones._tzif_bytes("Europe/Berlin")
+    assert data is not None
+    assert {3600, 7200} <= tzif_offsets(data)
+    assert _zones._tzif_bytes("Not/AZone") is None

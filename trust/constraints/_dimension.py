@@ -15,7 +15,6 @@ import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -262,8 +261,3 @@ def _non_empty(constraints: object) -> list[ConstraintValue]:
                 f"constraints must hold ConstraintValue items, got {check.shown(value)}"
             )
     return values
-
-
-def read_only(mapping: dict[str, Any]) -> Mapping[str, Any]:
-    """A read-only view of a dict the caller no longer touches (no copy)."""
-    return MappingProxyType(mapping)
