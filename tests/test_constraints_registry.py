@@ -206,3 +206,22 @@ def test_a_built_in_registered_for_review_stays_pending() -> None:
 def test_builtin_registration_needs_a_registry() -> None:
     with pytest.raises(InvalidTypeError, match="registry must be a ConstraintDimensionRegistry"):
         register_builtin_dimensions({})  # type: ignore[arg-type]
+
+
+def test_builtin_registration_passes_the_clock_and_internal_domains_on() -> None:
+    from datetime import UTC, datetime
+
+    from tests.fakes import FakeClock
+    from trust.constraints import MultiDimensionEvaluator
+
+    registry = ConstraintDimensionRegistry()
+    clock = FakeClock(datetime(2025, 1, 15, 3, 0, tzinfo=UTC))
+    register_builtin_dimensions(registry, clock=clock, internal_domains=["corp.example"])
+    evaluator = MultiDimensionEvaluator(registry)
+    night = {"time_window": "22:00-06:00"}
+    assert evaluator.evaluate(night, {}).satisfied
+    clock.advance(6 * 3600)
+    assert not evaluator.evaluate(night, {}).satisfied
+    internal = {"communication": "internal_only"}
+    assert evaluator.evaluate(internal, {"communication_target": "wiki.corp.example"}).satisfied
+    assert not evaluator.evaluate(internal, {"communication_target": "x.internal"}).satisfied

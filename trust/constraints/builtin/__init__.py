@@ -7,6 +7,9 @@ states the meaning, the context keys, and what a missing or malformed key does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from trust._clock import Clock
 from trust.constraints._registry import ConstraintDimensionRegistry
 from trust.constraints.builtin._communication import CommunicationDimension, HostSet
 from trust.constraints.builtin._cost import CostLimitDimension
@@ -33,13 +36,24 @@ __all__ = [
 ]
 
 
-def register_builtin_dimensions(registry: ConstraintDimensionRegistry) -> None:
+def register_builtin_dimensions(
+    registry: ConstraintDimensionRegistry,
+    *,
+    clock: Clock | None = None,
+    internal_domains: Iterable[str] | None = None,
+) -> None:
     """Register the six built-ins, approved, skipping any already registered.
 
     Idempotent and atomic: calling it twice, or from several threads at once, registers
     each built-in once. A name already taken by a dimension of another class (say a custom
     ``cost_limit``) is an error rather than silently shadowed, and a built-in someone
     registered for review stays pending.
+
+    Args:
+        registry: Where to register them.
+        clock: The clock `TimeDimension` reads when a context gives no time.
+        internal_domains: Replaces the default internal name rules of
+            `CommunicationDimension` (see its docstring).
 
     Raises:
         InvalidTypeError: ``registry`` is not a `ConstraintDimensionRegistry`.
@@ -55,10 +69,10 @@ def register_builtin_dimensions(registry: ConstraintDimensionRegistry) -> None:
     registry._register_missing(
         [
             CostLimitDimension(),
-            TimeDimension(),
+            TimeDimension(clock=clock),
             ResourceDimension(),
             RateLimitDimension(),
             DataAccessDimension(),
-            CommunicationDimension(),
+            CommunicationDimension(internal_domains=internal_domains),
         ]
     )
