@@ -210,3 +210,27 @@ def test_attach_metrics_checks_the_collector() -> None:
 def test_bad_configuration() -> None:
     with pytest.raises(ValueError, match="max_agents must be a positive integer, got 0"):
         TrustMetricsCollector(max_agents=0)
+
+
+def test_evaluator_reports_every_evaluation_when_attached() -> None:
+    from trust import ConstraintDimensionRegistry, InteractionMode, MultiDimensionEvaluator
+    from trust.constraints.builtin import register_builtin_dimensions
+
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    collector = TrustMetricsCollector()
+    evaluator = MultiDimensionEvaluator(registry, metrics=collector)
+    limits = {"cost_limit": 100, "rate_limit": 10}
+    evaluator.evaluate(limits, {"cost_used": 99, "requests_in_period": 1}, agent_id="a")
+    evaluator.evaluate(limits, {"cost_used": 500, "requests_in_period": 1})
+    # Passes under DISJUNCTIVE with cost_limit failing: recorded as passed, no failures.
+    evaluator.evaluate(
+        limits, {"cost_used": 500, "requests_in_period": 1}, mode=InteractionMode.DISJUNCTIVE
+    )
+    metrics = collector.get_constraint_metrics()
+    assert (metrics.evaluations_total, metrics.evaluations_passed) == (3, 2)
+    assert metrics.dimension_failures == {"cost_limit": 1}
+    assert metrics.anti_gaming_flags == {"boundary_pushing:cost_limit": 1}
+    assert metrics.average_evaluation_time_ms > 0
+    with pytest.raises(ValueError, match="record_constraint_evaluation"):
+        evaluator.attach_metrics(object())  # type: ignore[arg-type]

@@ -506,3 +506,35 @@ def test_bad_configuration(kwargs: dict[str, Any], message: str) -> None:
     fields.update(kwargs)
     with pytest.raises(ValueError, match=message):
         PostureAwareAgent(**fields)
+
+
+def test_release_ends_the_window_early_and_cancel_wins_over_it() -> None:
+    async def scenario() -> None:
+        sleep = ManualSleep()
+        agent, base, _ = assisted(sleep)
+        first = asyncio.ensure_future(agent.run(n=1))
+        second = asyncio.ensure_future(agent.run(n=2))
+        await settle(lambda: sleep.sleeping == 2)
+        assert agent.cancel_pending(2)
+        assert agent.release_pending() is True  # releases both; the cancelled one stays so
+        assert await first == "done"
+        with pytest.raises(PermissionError, match="cancelled"):
+            await second
+        assert base.calls == [{"n": 1}]
+        assert agent.release_pending() is False
+
+    run(scenario())
+
+
+def test_a_notifier_may_release_the_run_at_once() -> None:
+    holder: list[PostureAwareAgent] = []
+
+    class GoAhead:
+        async def notify(self, agent_id: str, message: str, action_kwargs: dict[str, Any]) -> None:
+            holder[0].release_pending()
+
+    sleep = ManualSleep()
+    agent, _, _ = assisted(sleep, GoAhead())  # type: ignore[arg-type]
+    holder.append(agent)
+    assert run(agent.run()) == "done"
+    assert sleep.requested == [10.0]  # only the notification's timeout was armed; no window

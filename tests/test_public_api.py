@@ -15,6 +15,8 @@ PACKAGES = [
     "trust.audit",
     "trust.posture_agent",
     "trust.circuit_breaker",
+    "trust.constraints",
+    "trust.constraints.builtin",
     "model",
     "proofs",
 ]

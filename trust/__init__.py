@@ -15,6 +15,16 @@ from trust.circuit_breaker import (
     FailureEvent,
     PostureCircuitBreaker,
 )
+from trust.constraints import (
+    Comparison,
+    ConstraintCheckResult,
+    ConstraintDimension,
+    ConstraintDimensionRegistry,
+    ConstraintValue,
+    EvaluationResult,
+    InteractionMode,
+    MultiDimensionEvaluator,
+)
 from trust.metrics import ConstraintMetrics, PostureMetrics, TrustMetricsCollector
 from trust.posture_agent import ApprovalHandler, NotificationHandler, PostureAwareAgent
 from trust.postures import (
@@ -40,10 +50,18 @@ __all__ = [
     "CircuitBreakerConfig",
     "CircuitState",
     "Clock",
+    "Comparison",
+    "ConstraintCheckResult",
+    "ConstraintDimension",
+    "ConstraintDimensionRegistry",
     "ConstraintMetrics",
+    "ConstraintValue",
+    "EvaluationResult",
     "FailureEvent",
+    "InteractionMode",
     "InvalidTypeError",
     "InvalidValueError",
+    "MultiDimensionEvaluator",
     "NotificationHandler",
     "PostureAwareAgent",
     "PostureCircuitBreaker",

@@ -10,7 +10,11 @@ from trust.constraints._dimension import (
     ConstraintDimension,
     ConstraintValue,
 )
-from trust.constraints._evaluator import EvaluationResult, MultiDimensionEvaluator
+from trust.constraints._evaluator import (
+    ConstraintMetricsSink,
+    EvaluationResult,
+    MultiDimensionEvaluator,
+)
 from trust.constraints._modes import InteractionMode
 from trust.constraints._registry import ConstraintDimensionRegistry
 
@@ -19,6 +23,7 @@ __all__ = [
     "ConstraintCheckResult",
     "ConstraintDimension",
     "ConstraintDimensionRegistry",
+    "ConstraintMetricsSink",
     "ConstraintValue",
     "EvaluationResult",
     "InteractionMode",

@@ -12,9 +12,10 @@ How verdicts combine and what a delegated child may change are the pure rules of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -100,6 +101,18 @@ def _result(
     return result
 
 
+class ConstraintMetricsSink(Protocol):
+    """What the evaluator reports each evaluation to (a `TrustMetricsCollector`)."""
+
+    def record_constraint_evaluation(
+        self,
+        passed: bool,
+        failed_dimensions: Iterable[str] | None = None,
+        gaming_flags: Iterable[str] | None = None,
+        duration_ms: float = 0.0,
+    ) -> None: ...
+
+
 class MultiDimensionEvaluator:
     """Checks actions against constraint sets, and delegations against their parents.
 
@@ -116,6 +129,7 @@ class MultiDimensionEvaluator:
         *,
         max_cached_constraint_sets: int = 1024,
         max_tracked_agents: int = DEFAULT_MAX_AGENTS,
+        metrics: ConstraintMetricsSink | None = None,
     ) -> None:
         if not isinstance(registry, ConstraintDimensionRegistry):
             raise InvalidTypeError(
@@ -133,6 +147,24 @@ class MultiDimensionEvaluator:
         # Tightening verdicts by (name, parent key, child key). A name's dimension never
         # changes once registered, so a verdict never goes stale.
         self._verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(size * 8)
+        self._metrics: ConstraintMetricsSink | None = None
+        if metrics is not None:
+            self.attach_metrics(metrics)
+
+    def attach_metrics(self, collector: ConstraintMetricsSink) -> None:
+        """Record every evaluation in ``collector`` (a `TrustMetricsCollector`) from now on.
+
+        Each evaluation is recorded with its verdict, its anti-gaming flags and its
+        duration; the dimensions that failed are recorded when the evaluation failed (a
+        passing DISJUNCTIVE evaluation may have failed dimensions, and a passed evaluation
+        is never recorded with failures).
+        """
+        if not callable(getattr(collector, "record_constraint_evaluation", None)):
+            raise InvalidTypeError(
+                "metrics collector must have record_constraint_evaluation(), "
+                f"got {check.shown(collector)}"
+            )
+        self._metrics = collector
 
     @property
     def registry(self) -> ConstraintDimensionRegistry:
@@ -161,6 +193,25 @@ class MultiDimensionEvaluator:
                 fails the evaluation instead of raising.)
             InvalidValueError: ``mode`` names no `InteractionMode`.
         """
+        if self._metrics is None:
+            return self._evaluate(constraints, context, mode, agent_id)
+        started = time.perf_counter()
+        result = self._evaluate(constraints, context, mode, agent_id)
+        self._metrics.record_constraint_evaluation(
+            passed=result.satisfied,
+            failed_dimensions=() if result.satisfied else result.failed_dimensions,
+            gaming_flags=result.anti_gaming_flags,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        return result
+
+    def _evaluate(
+        self,
+        constraints: Mapping[str, Any],
+        context: Mapping[str, Any],
+        mode: InteractionMode,
+        agent_id: str | None,
+    ) -> EvaluationResult:
         if mode.__class__ is not InteractionMode:
             mode = InteractionMode.coerce(mode)
         if agent_id is not None:

@@ -61,18 +61,26 @@ class _TimedOut(Exception):
 
 
 class _PendingRun:
-    """One ASSISTED run waiting out its cancel window; cancellable from any thread."""
+    """One ASSISTED run waiting out its cancel window; ended early from any thread."""
 
-    __slots__ = ("cancelled", "event", "loop")
+    __slots__ = ("cancelled", "event", "loop", "released")
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
         self.cancelled = False
+        self.released = False
 
     def cancel(self) -> None:
         # The flag is seen at once by the waiting run; the event wakes it.
         self.cancelled = True
+        self._wake()
+
+    def release(self) -> None:
+        self.released = True
+        self._wake()
+
+    def _wake(self) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: the run is over anyway
             self.loop.call_soon_threadsafe(self.event.set)
 
@@ -180,6 +188,19 @@ class PostureAwareAgent:
         with self._pending_lock:
             return list(self._pending)
 
+    def release_pending(self, run_id: int | None = None) -> bool:
+        """End the cancel window of pending ASSISTED runs early: a human said "go ahead".
+
+        Safe to call from any thread, and from the notification handler itself. The
+        released runs go on at once (the posture is still checked again first); a run
+        both cancelled and released is cancelled. Returns whether anything was released.
+        """
+        with self._pending_lock:
+            targets = [p for rid, p in self._pending.items() if run_id is None or rid == run_id]
+        for pending in targets:
+            pending.release()
+        return bool(targets)
+
     def cancel_pending(self, run_id: int | None = None) -> bool:
         """Cancel the pending ASSISTED runs (all of them, or the one with ``run_id``).
 
@@ -261,7 +282,7 @@ class PostureAwareAgent:
         try:
             if self._notifier is not None:
                 await self._notify(run_id, kwargs, started)
-            if not pending.cancelled:
+            if not (pending.cancelled or pending.released):
                 waiter = asyncio.ensure_future(pending.event.wait())
                 timer = asyncio.ensure_future(self._sleep(self._delay))
                 try:
