@@ -69,7 +69,7 @@ def test_posture_machine_under_eight_threads_and_a_hundred_agents() -> None:
 
     def work(n: int) -> None:
         rng = random.Random(n)
-        for _ in range(600):
+        for _ in range(2000):
             agent = rng.choice(agents)
             if rng.random() < 0.2:
                 result = machine.emergency_downgrade(agent, reason=f"thread {n}")
@@ -171,7 +171,7 @@ def test_breaker_under_threads_and_a_hundred_tasks() -> None:
         admitted: list[bool] = []
         lock = threading.Lock()
 
-        def admit(n: int) -> None:
+        def admit(n: int, admitted: list[bool] = admitted, lock: threading.Lock = lock) -> None:
             if n == THREADS:
 
                 async def tasks() -> list[bool]:
@@ -196,8 +196,12 @@ def test_breaker_under_threads_and_a_hundred_tasks() -> None:
 
 def test_evaluator_registry_and_collector_shared_across_threads() -> None:
     registry = ConstraintDimensionRegistry(allow_unreviewed=False)
-    metrics = TrustMetricsCollector()
+    metrics = TrustMetricsCollector(max_agents=50)
     evaluator = MultiDimensionEvaluator(registry, metrics=metrics)
+    rounds = 1000
+    postures = list(TrustPosture)
+    torn: list[str] = []
+    won: list[list[str]] = [[] for _ in range(THREADS)]
 
     class Tokens(CostLimitDimension):
         @property
@@ -208,9 +212,29 @@ def test_evaluator_registry_and_collector_shared_across_threads() -> None:
             super().__init__()
             self._name = name
 
+    def read() -> None:
+        # Snapshots are whole: never between two fields of one update.
+        for _ in range(2000):
+            posture = metrics.get_posture_metrics()
+            if sum(posture.posture_distribution.values()) != posture.agents_tracked:
+                torn.append(f"distribution {posture.posture_distribution}")
+            constraint = metrics.get_constraint_metrics()
+            if sum(constraint.dimension_failures.values()) != constraint.evaluations_failed:
+                torn.append(f"failures {constraint}")
+
     def work(n: int) -> None:
+        if n == THREADS:
+            read()
+            return
         register_builtin_dimensions(registry)  # idempotent from every thread
-        registry.register(Tokens(f"tokens_{n}"), requires_review=True)
+        for r in range(rounds):
+            # Every thread races for the same name: exactly one registration may win.
+            try:
+                registry.register(Tokens(f"tokens_{r}"), requires_review=True)
+            except ValueError:
+                pass
+            else:
+                won[n].append(f"tokens_{r}")
         for i in range(300):
             used = 50 if i % 3 else 500
             evaluator.evaluate(
@@ -218,11 +242,30 @@ def test_evaluator_registry_and_collector_shared_across_threads() -> None:
                 {"cost_used": used, "requests_in_period": 1},
                 agent_id=f"agent-{n}",
             )
+        for i in range(2000):
+            metrics.record_constraint_evaluation(False, ["data_access"])
+            metrics.record_transition(PostureTransition.DOWNGRADE)
+            metrics.record_posture(f"agent-{(n * 7 + i) % 80}", postures[i % 5])
 
-    together(work)
-    assert sorted(registry.pending_review()) == sorted(f"tokens_{n}" for n in range(THREADS))
-    assert len(registry.all()) == 6 + THREADS
+    together(work, THREADS + 1)
+    assert not torn, torn[:3]
+    winners = sorted(name for names in won for name in names)
+    assert winners == sorted(f"tokens_{r}" for r in range(rounds))
+    assert sorted(registry.pending_review()) == winners
+    assert len(registry.all()) == 6 + rounds
     constraint = metrics.get_constraint_metrics()
-    assert constraint.evaluations_total == THREADS * 300
-    assert constraint.evaluations_failed == THREADS * 100
-    assert constraint.dimension_failures == {"cost_limit": THREADS * 100}
+    assert constraint.evaluations_total == THREADS * (300 + 2000)
+    assert constraint.evaluations_failed == THREADS * (100 + 2000)
+    assert constraint.dimension_failures == {
+        "cost_limit": THREADS * 100,
+        "data_access": THREADS * 2000,
+    }
+    transitions = metrics.get_posture_metrics().transitions_by_type
+    assert transitions[PostureTransition.DOWNGRADE.value] == THREADS * 2000
+    # At most max_agents are tracked, and the distribution accounts for each of them.
+    final = metrics.get_posture_metrics()
+    assert final.agents_tracked == 50
+    assert sum(final.posture_distribution.values()) == 50
+    assert final.posture_distribution == {
+        p.value: list(metrics.agent_postures().values()).count(p) for p in TrustPosture
+    }
