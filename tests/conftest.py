@@ -1,10 +1,13 @@
-"""Hypothesis profiles: a modest one for CI, a deep one for local runs.
+"""Hypothesis profiles (a modest one for CI, a deep one for local runs), and the summary
+line of the hostile input matrix.
 
 Select the deep profile with ``CARE_TRUST_HYPOTHESIS=deep python -m pytest``.
 """
 
 import os
+import sys
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
@@ -16,3 +19,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("CARE_TRUST_HYPOTHESIS", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    matrix = sys.modules.get("tests.test_hostile_input")
+    if matrix is None or not matrix.TALLY:
+        return
+    tally = matrix.TALLY
+    terminalreporter.write_line(
+        f"hostile input matrix: {tally.total()} cases, "
+        f"{tally['refused']} refused, {tally['raised']} raised"
+    )

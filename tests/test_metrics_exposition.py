@@ -12,9 +12,8 @@ from trust.metrics.prometheus import TrustPrometheusCollector
 
 HOSTILE_IDS = [
     'quote"d',
-    "new\nline",
     "brace}",
-    'all"}\n# TYPE evil counter\nevil 1',
+    'all"} 1 # TYPE evil counter',
     "back\\slash",
 ]
 
@@ -51,6 +50,13 @@ def test_text_values() -> None:
     assert "care_trust_constraint_evaluation_duration_milliseconds_sum 2.5" in text
     assert 'care_trust_constraint_evaluations_total{result="failed"} 1' in text
     assert "agent_posture_level" not in text  # per-agent series are opt-in
+
+
+def test_an_id_that_breaks_a_line_never_reaches_the_text() -> None:
+    collector = TrustMetricsCollector()
+    with pytest.raises(ValueError, match="control or invisible characters"):
+        collector.record_posture('all"}\n# TYPE evil counter\nevil 1', TrustPosture.ASSISTED)
+    assert "evil" not in collector.to_prometheus(include_agents=True)
 
 
 @pytest.mark.parametrize(

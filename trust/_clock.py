@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from trust import _validators as check
 from trust._errors import InvalidTypeError
 
 
@@ -54,5 +55,7 @@ def resolve_clock(clock: Clock | None) -> Clock:
     if clock is None:
         return SYSTEM_CLOCK
     if not isinstance(clock, Clock):
-        raise InvalidTypeError(f"clock must provide now() and monotonic(), got {clock!r}")
+        raise InvalidTypeError(
+            f"clock must provide now() and monotonic(), got {check.shown(clock)}"
+        )
     return clock

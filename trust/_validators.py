@@ -25,19 +25,34 @@ def shown(value: object) -> str:
 
 
 def identifier(value: object, name: str = "agent_id") -> str:
-    """A non-blank string of at most `MAX_ID_LENGTH` characters."""
-    # The common case first, without allocating: this runs on every hot-path call.
-    if type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace():
+    """A non-blank string of at most `MAX_ID_LENGTH` printable characters, unpadded.
+
+    Control, format and invisible characters (NUL, newlines, zero-width joiners, bidi
+    overrides, non-breaking spaces) and leading or trailing spaces are refused: an id
+    that prints like another id, or breaks the line of a log, is not an identifier.
+    """
+    # The common case first, without allocating (``strip`` returns the string itself
+    # when there is nothing to strip): this runs on every hot-path call.
+    if (
+        type(value) is str
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and value.strip() == value
+    ):
         return value
     if not isinstance(value, str):
         raise InvalidTypeError(f"{name} must be a string, got {shown(value)}")
     if not value.strip():
-        raise InvalidValueError(f"{name} must be a non-blank string, got {value!r}")
+        raise InvalidValueError(f"{name} must be a non-blank string, got {shown(value)}")
     if len(value) > MAX_ID_LENGTH:
         raise InvalidValueError(
             f"{name} must be at most {MAX_ID_LENGTH} characters, got {shown(value)}"
         )
-    return value
+    if not value.isprintable():
+        raise InvalidValueError(
+            f"{name} must not hold control or invisible characters, got {shown(value)}"
+        )
+    raise InvalidValueError(f"{name} must not start or end with whitespace, got {shown(value)}")
 
 
 def text(value: object, name: str) -> str:
@@ -57,7 +72,7 @@ def positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTypeError(f"{name} must be a positive integer, got {shown(value)}")
     if value <= 0:
-        raise InvalidValueError(f"{name} must be a positive integer, got {value!r}")
+        raise InvalidValueError(f"{name} must be a positive integer, got {shown(value)}")
     return value
 
 
@@ -66,7 +81,7 @@ def non_negative_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidTypeError(f"{name} must be a non-negative integer, got {shown(value)}")
     if value < 0:
-        raise InvalidValueError(f"{name} must be a non-negative integer, got {value!r}")
+        raise InvalidValueError(f"{name} must be a non-negative integer, got {shown(value)}")
     return value
 
 
@@ -75,9 +90,9 @@ def finite_number(value: object, name: str, *, minimum: float = -math.inf) -> fl
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidTypeError(f"{name} must be a finite number, got {shown(value)}")
     if not math.isfinite(value):
-        raise InvalidValueError(f"{name} must be a finite number, got {value!r}")
+        raise InvalidValueError(f"{name} must be a finite number, got {shown(value)}")
     if value < minimum:
-        raise InvalidValueError(f"{name} must be at least {minimum:g}, got {value!r}")
+        raise InvalidValueError(f"{name} must be at least {minimum:g}, got {shown(value)}")
     return float(value)
 
 
@@ -85,7 +100,7 @@ def positive_finite(value: object, name: str) -> float:
     """A finite number greater than zero (bools refused)."""
     number = finite_number(value, name)
     if number <= 0:
-        raise InvalidValueError(f"{name} must be a positive finite number, got {value!r}")
+        raise InvalidValueError(f"{name} must be a positive finite number, got {shown(value)}")
     return number
 
 

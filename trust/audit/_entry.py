@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import attrs
 
+from trust import _validators as check
+from trust._errors import InvalidTypeError
 from trust.postures import TrustPosture
 
 GENESIS_HASH = "0" * 64
@@ -171,8 +173,18 @@ def verify_audit_chain(
     otherwise it is trusted as the start. Deleting entries from the end can only be seen
     against a count or head hash kept elsewhere (`AuditLog.head_hash`).
     """
+    if isinstance(entries, str | bytes) or not isinstance(entries, Iterable):
+        raise InvalidTypeError(
+            f"entries must be a sequence of AuditEntry, got {check.shown(entries)}"
+        )
+    if anchor is not None and not isinstance(anchor, str):
+        raise InvalidTypeError(f"anchor must be a hash string, got {check.shown(anchor)}")
     previous: AuditEntry | None = None
     for index, entry in enumerate(entries):
+        if not isinstance(entry, AuditEntry):
+            raise InvalidTypeError(
+                f"entries[{index}] must be an AuditEntry, got {check.shown(entry)}"
+            )
         if entry.computed_hash() != entry.hash:
             return _broken(index, f"entry {entry.sequence} was edited: its hash does not match")
         if previous is None:

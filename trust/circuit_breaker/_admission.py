@@ -76,6 +76,6 @@ def admitted_generation(admission: object, agent_id: str) -> int | None:
     if not admission.allowed:
         raise InvalidValueError(
             "admission must be one that allowed the call (a refused call has no outcome), "
-            f"got {admission!r}"
+            f"got {check.shown(admission)}"
         )
     return admission.generation

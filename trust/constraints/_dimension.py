@@ -81,7 +81,7 @@ def _measure(value: object, name: str) -> float | None:
         raise InvalidTypeError(f"{name} must be a number or None, got {check.shown(value)}")
     number = float(value)
     if math.isnan(number):
-        raise InvalidValueError(f"{name} must be a number or None, got {value!r}")
+        raise InvalidValueError(f"{name} must be a number or None, got {check.shown(value)}")
     return number
 
 
@@ -160,7 +160,7 @@ def _numeric(value: ConstraintValue, role: str, dimension: str) -> float:
     number = float(parsed)
     if math.isnan(number):
         raise InvalidValueError(
-            f"{role} constraint of '{dimension}' must not be NaN, got {parsed!r}"
+            f"{role} constraint of '{dimension}' must not be NaN, got {check.shown(parsed)}"
         )
     return number
 

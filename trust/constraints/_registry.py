@@ -68,7 +68,8 @@ class ConstraintDimensionRegistry:
         with self._lock:
             if name in self._entries:
                 raise InvalidValueError(
-                    f"dimension name must be unique, got {name!r}, which is already registered"
+                    f"dimension name must be unique, got {check.shown(name)}, "
+                    "which is already registered"
                 )
             self._entries[name] = _Entry(dimension, pending=requires_review)
             self._generation += 1

@@ -215,7 +215,7 @@ class TrustMetricsCollector:
         flags = [flag_key(f) for f in _names(gaming_flags, "gaming_flags")]
         if passed and dimensions:
             raise InvalidValueError(
-                f"failed_dimensions must be empty when passed=True, got {dimensions!r}"
+                f"failed_dimensions must be empty when passed=True, got {check.shown(dimensions)}"
             )
         duration = check.finite_number(duration_ms, "duration_ms", minimum=0.0)
         with self._lock:

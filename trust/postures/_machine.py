@@ -400,8 +400,13 @@ class PostureStateMachine:
         if not self._require_upgrade_approval:
             return None
         requester = request.requester_id
-        if requester is not None and requester.strip() and requester != request.agent_id:
-            return None
+        try:
+            if requester is not None and check.identifier(requester, "requester_id") != (
+                request.agent_id
+            ):
+                return None
+        except ValueError as error:
+            return UPGRADE_APPROVAL_GUARD, f"upgrade requires a valid requester_id: {error}"
         return (
             UPGRADE_APPROVAL_GUARD,
             "upgrade requires a requester_id other than the agent itself, "

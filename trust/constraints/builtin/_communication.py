@@ -199,7 +199,7 @@ def _entry(value: object, name: str) -> tuple[str | None, Network | None]:
     if reversed_labels is None:
         raise InvalidValueError(
             f"{name} entries must be domain names (no scheme, port, path or '*'; a domain "
-            f"already covers its subdomains) or IP networks, got {value!r}"
+            f"already covers its subdomains) or IP networks, got {check.shown(value)}"
         )
     return f"{reversed_labels}/**", None
 
@@ -284,17 +284,19 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
                 f"communication must be a mode string or a mapping, got {check.shown(value)}"
             )
         if mode not in _MODES:
-            raise InvalidValueError(f"communication mode must be one of {modes}, got {value!r}")
+            raise InvalidValueError(
+                f"communication mode must be one of {modes}, got {check.shown(value)}"
+            )
         if mode == "allowed_domains":
             if domains is None:
                 raise InvalidValueError(
                     "communication mode 'allowed_domains' needs an allowed_domains list, "
-                    f"got {value!r}"
+                    f"got {check.shown(value)}"
                 )
             return domains_set(domains, "allowed_domains", f"hosts under {sorted(domains)}")
         if domains is not None:
             raise InvalidValueError(
-                f"allowed_domains applies only to mode 'allowed_domains', got {value!r}"
+                f"allowed_domains applies only to mode 'allowed_domains', got {check.shown(value)}"
             )
         return NO_HOSTS if mode == "none" else self._internal
 

@@ -44,16 +44,20 @@ def parse_limit(value: object) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise InvalidValueError(f"cost_limit must be {rule}, got {value!r}") from None
+            raise InvalidValueError(
+                f"cost_limit must be {rule}, got {check.shown(value)}"
+            ) from None
     elif is_number(value):
         try:
             number = float(value)  # type: ignore[arg-type]
         except OverflowError:
-            raise InvalidValueError(f"cost_limit must be {rule}, got {value!r}") from None
+            raise InvalidValueError(
+                f"cost_limit must be {rule}, got {check.shown(value)}"
+            ) from None
     else:
         raise InvalidTypeError(f"cost_limit must be {rule}, got {check.shown(value)}")
     if not math.isfinite(number) or number < 0:
-        raise InvalidValueError(f"cost_limit must be {rule}, got {value!r}")
+        raise InvalidValueError(f"cost_limit must be {rule}, got {check.shown(value)}")
     return number
 
 

@@ -57,7 +57,7 @@ def normalise_classification(value: object, name: str = "classification") -> str
         raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
     folded = value.strip().casefold()
     if not folded:
-        raise InvalidValueError(f"{name} must be a non-blank string, got {value!r}")
+        raise InvalidValueError(f"{name} must be a non-blank string, got {check.shown(value)}")
     return folded
 
 
@@ -132,7 +132,9 @@ def _mode(value: object) -> tuple[bool, frozenset[str] | None]:
         raise InvalidTypeError(f"data_access mode must be one of {names}, got {check.shown(value)}")
     mode = MODES.get(value.strip().lower())
     if mode is None:
-        raise InvalidValueError(f"data_access mode must be one of {names}, got {value!r}")
+        raise InvalidValueError(
+            f"data_access mode must be one of {names}, got {check.shown(value)}"
+        )
     return mode
 
 

@@ -4,8 +4,9 @@ Syntax. A glob is ``/``-separated segments, optionally with a leading ``/`` (abs
 a segment, ``*`` matches any run of characters (possibly empty) and ``?`` one character;
 neither ever matches ``/``. A segment that is exactly ``**`` matches zero or more whole
 segments, so ``data/**`` matches ``data``, ``data/a`` and ``data/a/b``, and ``a/**/b``
-matches ``a/b``. Every other character is literal. Refused at parse: empty segments
-(``a//b``, a trailing ``/``), ``.`` and ``..`` segments, ``**`` inside a longer segment,
+matches ``a/b``. Every other character is literal. Refused at parse: empty or blank
+segments (``a//b``, a trailing ``/``, ``a/ /b``), ``.`` and ``..`` segments, control or
+invisible characters, ``**`` inside a longer segment,
 NUL, backslash and the brackets ``[ ]`` (character classes are not supported).
 
 Universe. Only normalised paths are ever matched: non-empty, no NUL or backslash, no
@@ -62,11 +63,15 @@ def normalise_glob(pattern: object, name: str = "pattern") -> str:
     for char, what in _FORBIDDEN.items():
         if char in pattern:
             raise InvalidValueError(f"{name} must not contain {what}, got {check.shown(pattern)}")
+    if not pattern.isprintable():
+        raise InvalidValueError(
+            f"{name} must not contain control or invisible characters, got {check.shown(pattern)}"
+        )
     absolute = pattern.startswith("/")
     segments = (pattern[1:] if absolute else pattern).split("/")
     kept: list[str] = []
     for segment in segments:
-        if segment in ("", ".", ".."):
+        if segment.strip() in ("", ".", ".."):
             raise InvalidValueError(
                 f"{name} must not have empty, '.' or '..' segments, got {check.shown(pattern)}"
             )

@@ -53,7 +53,7 @@ WINDOWS: tuple[int | None, ...] = (1, 60, 3600, 86400, None)
 """The window lengths a `RateLimit` keeps a cap for, in seconds; None is unbounded."""
 
 _NAME_OF = {seconds: name for name, seconds in PERIODS.items()}
-_RULE = re.compile(r"\s*(\d+)\s*(?:/\s*([A-Za-z]+)\s*)?")
+_RULE = re.compile(r"\s*([0-9]+)\s*(?:/\s*([A-Za-z]+)\s*)?")
 _FORMS = "a non-negative integer, 'N/second|minute|hour|day', or a comma-separated list of those"
 
 Cap = int | None  # None: no bound
@@ -185,7 +185,7 @@ def parse_rate(value: object) -> RateLimit:
     """
     if is_plain_int(value):
         if value < 0:  # type: ignore[operator]
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {value!r}")
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
         return RateLimit(((value, None),))
     if not isinstance(value, str):
         raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
@@ -194,7 +194,7 @@ def parse_rate(value: object) -> RateLimit:
         match = _RULE.fullmatch(item)
         period_name = match.group(2).lower() if match and match.group(2) else None
         if match is None or (period_name is not None and period_name not in PERIODS):
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {value!r}")
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
         rules.append((int(match.group(1)), None if period_name is None else PERIODS[period_name]))
     return RateLimit(tuple(rules))
 

@@ -48,7 +48,7 @@ MINUTES = 1440
 FULL = (1 << MINUTES) - 1
 CONTEXT_KEY = "current_time"
 
-_WINDOW = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
+_WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 _FORM = "'HH:MM-HH:MM[, HH:MM-HH:MM ...] [IANA zone]'"
 
 
@@ -84,7 +84,7 @@ def _zone(value: object) -> str:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidValueError(
-            f"time_window zone must be an IANA time zone name, got {value!r}"
+            f"time_window zone must be an IANA time zone name, got {check.shown(value)}"
         ) from None
     return value
 
@@ -182,10 +182,12 @@ def _outside(inner: TimeWindows, outer: TimeWindows) -> tuple[int, dict[str, int
 def _window_mask(text: str, raw: object) -> int:
     match = _WINDOW.fullmatch(text)
     if match is None:
-        raise InvalidValueError(f"time_window must be {_FORM}, got {raw!r}")
+        raise InvalidValueError(f"time_window must be {_FORM}, got {check.shown(raw)}")
     start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
     if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
-        raise InvalidValueError(f"time_window hours must be 0-23 and minutes 0-59, got {raw!r}")
+        raise InvalidValueError(
+            f"time_window hours must be 0-23 and minutes 0-59, got {check.shown(raw)}"
+        )
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
     if start <= end:
         return ((1 << (end + 1)) - 1) ^ ((1 << start) - 1)
@@ -277,7 +279,7 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
                 return trusted_result(
                     False,
                     f"{CONTEXT_KEY} must be a datetime or a naive time of day; an aware time "
-                    f"of day cannot be placed in a zone without a date, got {current!r}",
+                    f"of day cannot be placed in a zone without a date, got {check.shown(current)}",
                 )
             minute = current.hour * 60 + current.minute
             for part in windows.parts:
