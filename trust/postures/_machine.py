@@ -64,6 +64,11 @@ _make_result = trusted_constructor(TransitionResult)
 # A refusal: (blocked_by, reason).
 _Refusal = tuple[str | None, str]
 
+_NO_REQUESTER: _Refusal = (
+    UPGRADE_APPROVAL_GUARD,
+    "upgrade requires a requester_id other than the agent itself, got None",
+)
+
 
 class _AgentRecord:
     """What the machine keeps about one agent once something has happened to it."""
@@ -191,6 +196,15 @@ class PostureStateMachine:
             return self._commit(
                 agent_id, current, target, kind, reason, requester_id, administrative=True
             )
+
+    def tracked_agents(self) -> int:
+        """How many agents the machine keeps a record for (those something happened to).
+
+        A record is never dropped: it holds the agent's posture, which must not fall back
+        to the default. Its history is capped at ``history_limit`` entries.
+        """
+        with self._lock:
+            return len(self._records)
 
     def version(self, agent_id: str) -> int:
         """How many changes the agent's posture has had; it grows with every change.
@@ -407,6 +421,8 @@ class PostureStateMachine:
                 return None
         except ValueError as error:
             return UPGRADE_APPROVAL_GUARD, f"upgrade requires a valid requester_id: {error}"
+        if requester is None:
+            return _NO_REQUESTER  # the common refusal: one string shared by every entry
         return (
             UPGRADE_APPROVAL_GUARD,
             "upgrade requires a requester_id other than the agent itself, "

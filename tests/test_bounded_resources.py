@@ -1,0 +1,101 @@
+"""Bounded resources: what each per-agent structure may hold, and what it never forgets.
+
+Idle agents at the default posture cost nothing anywhere. Every structure that grows with
+agents has a cap or an eviction rule, and none of those rules weakens a decision: a
+BLOCKED posture and an OPEN circuit are never evicted back to a permissive state; what
+is evicted (metric series, anti-gaming windows, audit entries beyond the cap, parse
+caches) only ever informs, never decides. The fleet-scale figure is in bench/memory.py.
+"""
+
+from __future__ import annotations
+
+from tests.fakes import FakeClock
+from trust import (
+    CircuitBreakerConfig,
+    CircuitState,
+    ConstraintDimensionRegistry,
+    MultiDimensionEvaluator,
+    PostureCircuitBreaker,
+    PostureStateMachine,
+    TrustMetricsCollector,
+    TrustPosture,
+)
+from trust.constraints.builtin import register_builtin_dimensions
+from trust.postures import PostureTransitionRequest
+
+FLEET = [f"agent-{n:04d}" for n in range(2000)]
+
+
+def test_idle_agents_at_the_default_posture_cost_nothing() -> None:
+    clock = FakeClock()
+    machine = PostureStateMachine(clock=clock)
+    breaker = PostureCircuitBreaker(machine)
+    for agent_id in FLEET:
+        assert machine.get_posture(agent_id) is TrustPosture.SUPERVISED
+        assert machine.version(agent_id) == 0
+        assert machine.get_transition_history(agent_id) == []
+        assert breaker.can_proceed_sync(agent_id)
+        assert breaker.get_state(agent_id) is CircuitState.CLOSED
+        breaker.get_metrics(agent_id)
+    assert machine.tracked_agents() == 0
+    assert breaker.tracked_agents() == 0
+
+
+def test_history_is_capped_per_agent_and_a_busy_agent_never_evicts_another() -> None:
+    machine = PostureStateMachine(history_limit=5)
+    machine.emergency_downgrade("quiet", reason="incident")
+    for _ in range(100):
+        machine.set_posture("busy", TrustPosture.ASSISTED)
+    assert len(machine.get_transition_history("busy")) == 5
+    (only,) = machine.get_transition_history("quiet")
+    assert only.to_posture is TrustPosture.BLOCKED
+
+
+def test_a_blocked_agent_stays_blocked_however_large_the_fleet_grows() -> None:
+    machine = PostureStateMachine(history_limit=1)
+    machine.emergency_downgrade("rogue", reason="exfiltration attempt")
+    for agent_id in FLEET:
+        machine.set_posture(agent_id, TrustPosture.FULL_AUTONOMY)
+        machine.transition(
+            PostureTransitionRequest(
+                agent_id=agent_id,
+                from_posture=TrustPosture.FULL_AUTONOMY,
+                to_posture=TrustPosture.SUPERVISED,
+            )
+        )
+    assert machine.tracked_agents() == len(FLEET) + 1
+    assert machine.get_posture("rogue") is TrustPosture.BLOCKED
+
+
+def test_an_open_circuit_is_kept_while_idle_closed_agents_are_dropped() -> None:
+    clock = FakeClock()
+    machine = PostureStateMachine(clock=clock)
+    machine.set_posture("flaky", TrustPosture.FULL_AUTONOMY)
+    breaker = PostureCircuitBreaker(
+        machine, CircuitBreakerConfig(failure_threshold=2, failure_window_seconds=60)
+    )
+    for _ in range(2):
+        breaker.record_failure_sync("flaky", "TimeoutError", "upstream timed out")
+    for agent_id in FLEET:  # one failure each: tracked for a window, then dropped
+        breaker.record_failure_sync(agent_id, "TimeoutError", "upstream timed out")
+    assert breaker.tracked_agents() == len(FLEET) + 1
+    clock.advance(24 * 3600)  # a day with nobody asking
+    assert breaker.tracked_agents() == 1
+    # Never closed on its own: it waits, HALF_OPEN, for probes that succeed.
+    assert breaker.get_state("flaky") is CircuitState.HALF_OPEN
+    assert machine.get_posture("flaky") is TrustPosture.HUMAN_DECIDES
+
+
+def test_evicted_metrics_and_anti_gaming_windows_never_change_a_decision() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    metrics = TrustMetricsCollector(max_agents=10)
+    evaluator = MultiDimensionEvaluator(registry, metrics=metrics)
+    constraints = {"cost_limit": 100}
+    for agent_id in FLEET:
+        metrics.record_posture(agent_id, TrustPosture.BLOCKED)
+        assert not evaluator.evaluate(constraints, {"cost_used": 101}, agent_id=agent_id).satisfied
+    assert metrics.get_posture_metrics().agents_tracked == 10
+    # The first agent's window and series are long gone; its decisions are unchanged.
+    assert not evaluator.evaluate(constraints, {"cost_used": 101}, agent_id=FLEET[0]).satisfied
+    assert evaluator.evaluate(constraints, {"cost_used": 99}, agent_id=FLEET[0]).satisfied
