@@ -8,11 +8,16 @@ from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs.lifecycles import lifecycle_properties
+from proofs.modes import mode_properties
+from proofs.product import product_properties
 
 
 def all_properties() -> list[Property]:
     """Every property ``python -m proofs`` checks, in report order."""
-    return lifecycle_properties()
+    properties = lifecycle_properties()
+    properties += product_properties()
+    properties += mode_properties()
+    return properties
 
 
 __all__ = [
@@ -24,5 +29,7 @@ __all__ = [
     "Unknown",
     "Verdict",
     "all_properties",
+    "mode_properties",
+    "product_properties",
     "prove",
 ]

@@ -49,6 +49,7 @@ def table(outcomes: Sequence[Outcome]) -> str:
         for o in outcomes
     ]
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
     def line(cells: Iterable[str]) -> str:
         return "  ".join(cells).rstrip()
 
@@ -78,6 +79,8 @@ def to_json(outcomes: Sequence[Outcome]) -> str:
                 "method": o.prop.method,
                 "result": o.result,
                 "ok": o.ok,
+                "expect_refuted": o.prop.expect_refuted,
+                "reason": o.verdict.reason if isinstance(o.verdict, Unknown) else None,
                 "seconds": round(o.seconds, 6),
                 "counterexample": (
                     dict(o.verdict.counterexample) if isinstance(o.verdict, Refuted) else None
@@ -110,4 +113,7 @@ def write_junit(outcomes: Sequence[Outcome], path: Path) -> None:
             failure = ElementTree.SubElement(case, "failure", message=o.result)
             if isinstance(o.verdict, Refuted):
                 failure.text = o.verdict.explain()
+        elif isinstance(o.verdict, Refuted):
+            # An expected refutation passes; its counterexample is still the point of it.
+            ElementTree.SubElement(case, "system-out").text = o.verdict.explain()
     ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from model import POSTURE_SPEC, LifecycleSpec
+from model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
 from proofs._property import Property
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Verdict
@@ -61,21 +61,24 @@ class Encoding:
         target: z3.ExprRef,
         *,
         guards_hold: bool | None = None,
+        guards: Mapping[str, z3.BoolRef] | None = None,
     ) -> z3.BoolRef:
         """``T(source, event, target)``: some declared transition fires.
 
         With ``guards_hold=True`` every guard is taken to hold (the move exists at all);
-        by default each guard is its free boolean.
+        ``guards`` gives each guard's value (one step of a path has its own); by default
+        each guard is its free boolean.
         """
+        values = self.guard if guards is None else guards
         disjuncts = []
         for t in self.spec.transitions:
-            guards = [z3.BoolVal(True) if guards_hold else self.guard[g] for g in t.guards]
+            guards_of = [z3.BoolVal(True) if guards_hold else values[g] for g in t.guards]
             disjuncts.append(
                 z3.And(
                     source == self.state[t.source],
                     event == self.event[t.event],
                     target == self.state[t.target],
-                    *guards,
+                    *guards_of,
                 )
             )
         return z3.Or(*disjuncts) if disjuncts else z3.BoolVal(False)
@@ -206,9 +209,27 @@ def _one_kind_per_move(enc: Encoding) -> z3.BoolRef:
     return z3.Sum(*kinds) == 1
 
 
+def breaker_properties() -> list[Property]:
+    """The properties of the breaker model on its own; with postures, see `proofs.product`."""
+    return [
+        Property(
+            name="generated runtime table equals the model",
+            subject="breaker lifecycle",
+            method="exact comparison",
+            check=lambda settings: generated_table_matches(BREAKER_SPEC),
+        )
+    ]
+
+
 def lifecycle_properties() -> list[Property]:
-    """Every lifecycle property."""
-    return posture_properties()
+    """Every property of one lifecycle at a time (the product is `proofs.product`)."""
+    return posture_properties() + breaker_properties()
 
 
-__all__ = ["Encoding", "generated_table_matches", "lifecycle_properties", "posture_properties"]
+__all__ = [
+    "Encoding",
+    "breaker_properties",
+    "generated_table_matches",
+    "lifecycle_properties",
+    "posture_properties",
+]

@@ -44,7 +44,7 @@ def test_main_proves_every_property(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_only_json_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     junit = tmp_path / "proofs.xml"
-    assert main(["--only", "emergency", "--json", "--junit", str(junit)]) == 0
+    assert main(["--only", "posture lifecycle: emergency*", "--json", "--junit", str(junit)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [r["result"] for r in report] == ["proved"]
     suite = ElementTree.parse(junit).getroot()
@@ -116,3 +116,30 @@ def test_select_by_glob_or_substring() -> None:
     assert [p.name for p in select(props, "B")] == ["ab"]
     assert [p.name for p in select(props, "s: c*")] == ["cd"]
     assert select(props, None) == props
+
+
+def test_json_and_junit_carry_unknown_reasons_and_expected_counterexamples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--only", "mode-blind", "--json", "--junit", str(tmp_path / "j.xml")]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["expect_refuted"] is True
+    assert report["ok"] is True
+    assert report["counterexample"]["3 child dims"] == "[c1, p1]"
+    case = ElementTree.parse(tmp_path / "j.xml").getroot().find("testcase")
+    assert case is not None
+    assert case.find("failure") is None
+    out = case.find("system-out")
+    assert out is not None
+    assert "child dims=[c1, p1]" in (out.text or "")
+
+
+def test_a_tiny_timeout_never_passes_as_proved(capsys: pytest.CaptureFixture[str]) -> None:
+    # Whatever z3 manages in 1 ms, nothing it could not finish is reported as proved.
+    code = main(["--only", "posture x breaker", "--timeout", "1", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    for row in report:
+        assert row["result"] == "proved" or not row["ok"]
+        if row["result"].startswith("unknown"):
+            assert row["reason"]
+    assert code == (0 if all(row["ok"] for row in report) else 1)
