@@ -7,12 +7,13 @@ A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Un
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from proofs.dimensions import dimension_properties
 from proofs.lifecycles import lifecycle_properties
 
 
 def all_properties() -> list[Property]:
     """Every property ``python -m proofs`` checks, in report order."""
-    return lifecycle_properties()
+    return lifecycle_properties() + dimension_properties()
 
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "Unknown",
     "Verdict",
     "all_properties",
+    "dimension_properties",
     "prove",
 ]
