@@ -1,4 +1,5 @@
-"""The z3 proof layer: properties of the lifecycles, checked by ``python -m proofs``.
+"""The z3 proof layer: lifecycles, their product, the constraint dimensions and the
+interaction modes, checked by ``python -m proofs``.
 
 A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Unknown`
 (with the solver's reason); `Unknown` is never reported as proved.
@@ -7,6 +8,7 @@ A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Un
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from proofs.dimensions import dimension_properties
 from proofs.lifecycles import lifecycle_properties
 from proofs.modes import mode_properties
 from proofs.product import product_properties
@@ -14,10 +16,9 @@ from proofs.product import product_properties
 
 def all_properties() -> list[Property]:
     """Every property ``python -m proofs`` checks, in report order."""
-    properties = lifecycle_properties()
-    properties += product_properties()
-    properties += mode_properties()
-    return properties
+    return (
+        lifecycle_properties() + product_properties() + dimension_properties() + mode_properties()
+    )
 
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Unknown",
     "Verdict",
     "all_properties",
+    "dimension_properties",
     "mode_properties",
     "product_properties",
     "prove",

@@ -111,7 +111,9 @@ class CostLimitDimension(ConstraintDimension):
                 f"{check.shown(context[CONTEXT_KEY])}",
                 limit=limit,
             )
-        if used <= limit:
+        # Compare the reported value itself: an int beyond 2**53 rounds down as a float
+        # and could pass a limit it exceeds.
+        if context[CONTEXT_KEY] <= limit:
             return trusted_result(True, _WITHIN, limit - used, used, limit)
         return trusted_result(False, f"over budget by {used - limit:g}", 0.0, used, limit)
 

@@ -279,7 +279,12 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
                 candidate = (_ratio(used, cap), used, cap, period_name)
                 if worst is None or candidate[0] > worst[0]:
                     worst = candidate
-        assert worst is not None
+        if worst is None:  # an empty requests_by_period reports no count at all
+            return trusted_result(
+                False,
+                "requests_by_period is empty: the request count is unknown",
+                limit=float(rate.burst),
+            )
         _ratio_value, used, cap, window_name = worst
         if used <= cap:
             return trusted_result(True, _WITHIN, float(cap - used), float(used), float(cap))

@@ -1,0 +1,95 @@
+"""The twin of ``cost_limit``: a limit and a cost as reals.
+
+Unbounded domain: limits and costs are reals; the runtime's finite floats are a subset
+and compare exactly, so every law proved over the reals holds for them. A context is a
+cost that is present and well formed, or not (missing, NaN, a string...: refused by every
+limit, so one boolean stands for all of them).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import z3
+
+from proofs.twins._concrete import as_bool
+from trust.constraints import ConstraintValue
+from trust.constraints.builtin._lattice import finite_non_negative
+
+
+@attrs.frozen
+class Cost:
+    """A context: ``cost_used`` is readable (``known``) and its value."""
+
+    known: z3.BoolRef
+    used: z3.ArithRef
+
+
+def _real(value: float) -> z3.ArithRef:
+    ratio = Fraction(value)
+    return z3.RealVal(f"{ratio.numerator}/{ratio.denominator}")
+
+
+def _number(model: z3.ModelRef, term: z3.ArithRef) -> str:
+    value = model.eval(term, model_completion=True)
+    ratio = Fraction(value.numerator_as_long(), value.denominator_as_long())
+    return f"{float(ratio):g}" if float(ratio) == ratio else str(ratio)
+
+
+class CostTwin:
+    """``allows(L, c) = known(c) and 0 <= used(c) <= L``; tighter is ``<=``; meet is min."""
+
+    exact = True
+
+    def constraint(self, name: str) -> z3.ArithRef:
+        return z3.Real(f"{name}.limit")
+
+    def context(self, name: str) -> Cost:
+        return Cost(z3.Bool(f"{name}.known"), z3.Real(f"{name}.cost_used"))
+
+    def well_formed(self, constraint: z3.ArithRef) -> z3.BoolRef:
+        return constraint >= 0
+
+    def admissible(self, context: Cost) -> z3.BoolRef:
+        return z3.BoolVal(True)
+
+    def allows(self, constraint: z3.ArithRef, context: Cost) -> z3.BoolRef:
+        return z3.And(context.known, context.used >= 0, context.used <= constraint)
+
+    def tighter(self, child: z3.ArithRef, parent: z3.ArithRef) -> z3.BoolRef:
+        return child <= parent
+
+    def meet(self, a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+        return z3.If(a <= b, a, b)
+
+    def witness(self, child: z3.ArithRef, parent: z3.ArithRef) -> Cost:
+        return Cost(z3.BoolVal(True), child)
+
+    def show_constraint(self, model: z3.ModelRef, constraint: z3.ArithRef) -> str:
+        return _number(model, constraint)
+
+    def show_context(self, model: z3.ModelRef, context: Cost) -> str:
+        if not as_bool(model, context.known):
+            return "cost_used missing or malformed"
+        return f"cost_used {_number(model, context.used)}"
+
+    def encode(self, value: ConstraintValue) -> z3.ArithRef:
+        return _real(float(value.parsed))
+
+    def encode_context(self, context: dict[str, Any]) -> Cost:
+        used = finite_non_negative(context.get("cost_used"))
+        raw = context.get("cost_used")
+        if used is None:
+            return Cost(z3.BoolVal(False), z3.RealVal(0))
+        # An int is compared exactly: the twin must see the int, not its rounded float.
+        exact = z3.RealVal(raw) if isinstance(raw, int) else _real(used)
+        return Cost(z3.BoolVal(True), exact)
+
+    def runtime_context(self, model: z3.ModelRef, context: Cost) -> dict[str, Any]:
+        if not as_bool(model, context.known):
+            return {}
+        value = model.eval(context.used, model_completion=True)
+        ratio = Fraction(value.numerator_as_long(), value.denominator_as_long())
+        return {"cost_used": int(ratio) if ratio.denominator == 1 else float(ratio)}
