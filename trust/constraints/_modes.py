@@ -17,14 +17,14 @@ Both are pure functions of their arguments, so the proofs can state them directl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 
 from trust import _validators as check
+from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
 
 
-class InteractionMode(StrEnum):
+class InteractionMode(FoldedStrEnum):
     """How the verdicts of several dimensions combine into one.
 
     - ``CONJUNCTIVE``: every dimension must pass (the default).
@@ -40,15 +40,6 @@ class InteractionMode(StrEnum):
     CONJUNCTIVE = "conjunctive"
     DISJUNCTIVE = "disjunctive"
     HIERARCHICAL = "hierarchical"
-
-    @classmethod
-    def _missing_(cls, value: object) -> InteractionMode | None:
-        if isinstance(value, str):
-            folded = value.strip().lower()
-            for member in cls:
-                if member.value == folded:
-                    return member
-        return None
 
     @classmethod
     def coerce(cls, value: object, name: str = "mode") -> InteractionMode:

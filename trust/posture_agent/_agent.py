@@ -195,9 +195,7 @@ class PostureAwareAgent:
         released runs go on at once (the posture is still checked again first); a run
         both cancelled and released is cancelled. Returns whether anything was released.
         """
-        _check_run_id(run_id)
-        with self._pending_lock:
-            targets = [p for rid, p in self._pending.items() if run_id is None or rid == run_id]
+        targets = self._pending_runs(run_id)
         for pending in targets:
             pending.release()
         return bool(targets)
@@ -208,12 +206,18 @@ class PostureAwareAgent:
         Safe to call from any thread. The cancelled runs stop waiting at once and raise
         `PermissionError`. Returns whether anything was cancelled.
         """
-        _check_run_id(run_id)
-        with self._pending_lock:
-            targets = [p for rid, p in self._pending.items() if run_id is None or rid == run_id]
+        targets = self._pending_runs(run_id)
         for pending in targets:
             pending.cancel()
         return bool(targets)
+
+    def _pending_runs(self, run_id: int | None) -> list[_PendingRun]:
+        if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
+            raise InvalidTypeError(
+                f"run_id must be an int from pending_runs(), got {check.shown(run_id)}"
+            )
+        with self._pending_lock:
+            return [p for rid, p in self._pending.items() if run_id is None or rid == run_id]
 
     async def run(self, **kwargs: Any) -> Any:
         """Run the base agent as the current posture allows, and return its result.
@@ -463,13 +467,6 @@ class PostureAwareAgent:
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"
-
-
-def _check_run_id(run_id: object) -> None:
-    if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
-        raise InvalidTypeError(
-            f"run_id must be an int from pending_runs(), got {check.shown(run_id)}"
-        )
 
 
 def _require_methods(value: object, name: str, methods: tuple[str, ...]) -> None:

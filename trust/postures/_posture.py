@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from types import MappingProxyType
 
+from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._generated import posture as _lifecycle
 from trust._validators import shown
 
 
-class TrustPosture(StrEnum):
+class TrustPosture(FoldedStrEnum):
     """How much autonomy an agent has, from `FULL_AUTONOMY` (5) down to `BLOCKED` (1).
 
     Postures compare by autonomy level. Comparing a posture with anything that is not a
@@ -29,15 +29,6 @@ class TrustPosture(StrEnum):
     SUPERVISED = "supervised"
     HUMAN_DECIDES = "human_decides"
     BLOCKED = "blocked"
-
-    @classmethod
-    def _missing_(cls, value: object) -> TrustPosture | None:
-        if isinstance(value, str):
-            folded = value.strip().lower()
-            for member in cls:
-                if member.value == folded:
-                    return member
-        return None
 
     @property
     def autonomy_level(self) -> int:
