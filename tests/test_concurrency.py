@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -171,7 +172,8 @@ def test_breaker_under_threads_and_a_hundred_tasks() -> None:
         admitted: list[bool] = []
         lock = threading.Lock()
 
-        def admit(n: int) -> None:
+        # Bound as defaults: each round's threads must fill that round's list.
+        def admit(n: int, admitted: list[bool] = admitted, lock: Any = lock) -> None:
             if n == THREADS:
 
                 async def tasks() -> list[bool]:
