@@ -164,10 +164,16 @@ def posture_workloads(ref: Any) -> list[Workload]:
 
     return [
         Workload(
-            "get_posture",
+            "get_posture (known agent)",
             500_000,
             calls(theirs.get_posture, "agent-001"),
             calls(mine.get_posture, "agent-001"),
+        ),
+        Workload(
+            "get_posture (never-seen agent)",
+            200_000,
+            calls(theirs.get_posture, "agent-never-seen"),
+            calls(mine.get_posture, "agent-never-seen"),
         ),
         Workload(
             "transition: upgrade + downgrade",
