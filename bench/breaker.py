@@ -5,8 +5,8 @@
   `Ticks`).
 
 The async methods are timed inside one running event loop; the ``_sync`` variants from
-plain code. The reference (``/tmp/ref/kaizen/trust/circuit_breaker.py``, or the path in
-``$CARE_TRUST_REFERENCE``) is loaded by file path when present; it needs only the stdlib.
+plain code. The reference is loaded by ``_reference.py``, the loader every benchmark
+shares (it downloads the wheel on first use); ``compare.py`` times both side by side.
 
 Run: python bench/breaker.py   (no timing is asserted anywhere; this only reports)
 """
@@ -14,22 +14,17 @@ Run: python bench/breaker.py   (no timing is asserted anywhere; this only report
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
-import sys
 import time
-import types
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+
+import _reference
 
 from trust import PostureStateMachine, TrustPosture
 from trust.circuit_breaker import CircuitBreakerConfig, PostureCircuitBreaker
 
 REPEATS = 5
 IN_WINDOW = 10_000
-REFERENCE = Path(os.environ.get("CARE_TRUST_REFERENCE", "/tmp/ref/kaizen/trust"))
 
 
 def best_us_per_op(run: Callable[[int], float], ops: int) -> float:
@@ -107,29 +102,9 @@ def ours() -> list[Workload]:
     ]
 
 
-def load_reference() -> Any | None:
-    """The reference module, loaded by path under its own package name; None if absent."""
-    if not (REFERENCE / "circuit_breaker.py").exists():
-        return None
-    for package in ("kaizen", "kaizen.trust"):
-        sys.modules.setdefault(package, types.ModuleType(package))
-    for name in ("postures", "circuit_breaker"):
-        spec = importlib.util.spec_from_file_location(
-            f"kaizen.trust.{name}", REFERENCE / f"{name}.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules["kaizen.trust.circuit_breaker"]
-
-
 def reference() -> list[Workload]:
-    ref = load_reference()
-    if ref is None:
-        return []
-    postures = sys.modules["kaizen.trust.postures"]
+    loaded = _reference.load()
+    ref, postures = loaded.circuit_breaker, loaded.postures
     machine = postures.PostureStateMachine()
     config = ref.CircuitBreakerConfig(failure_threshold=10**9, failure_window_seconds=3600)
     breaker = ref.PostureCircuitBreaker(machine, config)

@@ -2,21 +2,22 @@
 
 Run ``python bench/constraints.py``. Each figure is the best of several repeats of a
 timed loop (time.perf_counter), so it reflects the code rather than machine noise. Pass
-``--reference PATH`` to time the reference implementation (the directory holding its
-``kaizen`` package) on the same inputs, for comparison.
+``--reference`` to time the reference implementation on the same inputs, loaded by the
+shared ``_reference.py``. Note that the reference checks tightening only for cost_limit,
+time_window and resources: on the others its figure times a refusal. ``compare.py`` is the
+like-for-like comparison.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
-import sys
 import time
-import types
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+import _reference
 
 CONSTRAINTS_2 = {"cost_limit": 1000, "rate_limit": "100/minute"}
 CONTEXT_2 = {"cost_used": 500, "requests_in_period": 50}
@@ -90,43 +91,26 @@ def ours() -> dict[str, float]:
     return results
 
 
-def reference(path: str) -> dict[str, float]:
+def reference() -> dict[str, float]:
     logging.disable(logging.CRITICAL)  # its warnings would be timed otherwise
-    package = f"{path}/kaizen/trust/constraints"
-    for name, where in (
-        ("kaizen", f"{path}/kaizen"),
-        ("kaizen.trust", f"{path}/kaizen/trust"),
-        ("kaizen.trust.constraints", package),
-    ):
-        module = types.ModuleType(name)
-        module.__path__ = [where]
-        sys.modules[name] = module
-    loaded = {}
-    for name in ("dimension", "builtin", "evaluator"):
-        spec = importlib.util.spec_from_file_location(
-            f"kaizen.trust.constraints.{name}", f"{package}/{name}.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        loaded[name] = module
+    ref = _reference.load()
 
     def registry() -> Any:
-        made = loaded["dimension"].ConstraintDimensionRegistry()
-        loaded["builtin"].register_builtin_dimensions(made)
+        made = ref.dimension.ConstraintDimensionRegistry()
+        ref.builtin.register_builtin_dimensions(made)
         return made
 
-    return cases(loaded["evaluator"].MultiDimensionEvaluator, registry)
+    return cases(ref.evaluator.MultiDimensionEvaluator, registry)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", help="directory holding the reference 'kaizen' package")
+    parser.add_argument(
+        "--reference", action="store_true", help="also time the reference (see _reference.py)"
+    )
     args = parser.parse_args()
     mine = ours()
-    theirs = reference(args.reference) if args.reference else {}
+    theirs = reference() if args.reference else {}
     header = f"{'operation':<44}{'ours µs/op':>12}"
     print(header + (f"{'ref µs/op':>12}{'ratio':>8}" if theirs else ""))
     for name, value in mine.items():

@@ -415,3 +415,21 @@ def test_every_entry_carries_the_version_it_left() -> None:
     assert lowered is not None
     assert (first.version, lowered.version, refused.version) == (1, 2, 2)
     assert machine.version("agent-1") == 2
+
+
+def test_reading_agents_never_seen_keeps_them_unseen_and_bounded() -> None:
+    machine = PostureStateMachine(default_posture=TrustPosture.HUMAN_DECIDES)
+    for i in range(3000):
+        assert machine.get_posture(f"reader-{i}") is H
+        assert machine.get_posture(f"reader-{i}") is H  # the cached read agrees
+    assert "agents=0" in repr(machine)
+    assert machine.get_transition_history("reader-2999") == []
+    # The read cache is what bounds the memory here; nothing public exposes its size.
+    assert len(machine._reads) <= 1024
+
+    machine.set_posture("reader-2999", B)  # cached as unseen a moment ago
+    assert machine.get_posture("reader-2999") is B
+    machine.set_posture("reader-0", B)  # evicted from the cache long ago
+    assert machine.get_posture("reader-0") is B
+    assert machine.get_posture("reader-1") is H
+    assert "agents=2" in repr(machine)

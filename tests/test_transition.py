@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 from model import POSTURE_SPEC
@@ -180,3 +181,16 @@ def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
     assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="slotted attrs class"):
         trusted_constructor(dict)
+
+
+def test_trusted_values_are_still_frozen_instances_of_their_class() -> None:
+    from trust._trusted import trusted_constructor
+
+    make = trusted_constructor(TransitionResult)
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    s, a, up = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, PostureTransition.UPGRADE
+    made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1)
+    assert type(made) is TransitionResult
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.success = False  # type: ignore[misc]
+    assert not hasattr(made, "__dict__")

@@ -5,6 +5,14 @@ An ``@attrs.frozen`` class validates and converts every field, then sets each on
 builds on every transition from inputs it has already checked. `trusted_constructor`
 returns a positional function that fills the slots directly and skips the checks; use it
 only where every argument is known to be valid.
+
+The fastest way to fill a frozen class's slots is not to go through the class at all: a
+plain *twin* class with the very same slots is filled by ordinary attribute stores (which
+the interpreter specialises), and the finished object is then given the frozen class as
+its ``__class__``, which Python allows between classes of identical layout. That halves
+the cost of a 13-field result. CPython refuses the switch when the class also has a
+``__weakref__`` slot, so the hot-path values are declared with ``weakref_slot=False``;
+for any other class the constructor sets each slot through its descriptor instead.
 """
 
 from __future__ import annotations
@@ -25,14 +33,36 @@ def trusted_constructor(cls: type[T]) -> Callable[..., T]:
     """
     if not attrs.has(cls) or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} must be a slotted attrs class")
-    fields = attrs.fields(cls)
-    names = [f.name for f in fields]
-    # One line per field, as attrs itself generates __init__: a loop would cost more.
+    names = [f.name for f in attrs.fields(cls)]
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    for name in names:
-        namespace[f"_set_{name}"] = getattr(cls, name).__set__
-    body = "\n".join(f"    _set_{name}(obj, {name})" for name in names)
-    source = f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{body}\n    return obj\n"
-    exec(compile(source, f"<trusted constructor of {cls.__name__}>", "exec"), namespace)
+    twin = _layout_twin(cls, names)
+    # One line per field, as attrs itself generates __init__: a loop would cost more.
+    if twin is not None:
+        namespace["_twin"] = twin
+        body = [f"    obj.{name} = {name}" for name in names]
+        source = ["    obj = _new(_twin)", *body, "    obj.__class__ = _cls"]
+    else:
+        for name in names:
+            namespace[f"_set_{name}"] = getattr(cls, name).__set__
+        source = ["    obj = _new(_cls)", *(f"    _set_{name}(obj, {name})" for name in names)]
+    code = f"def make({', '.join(names)}):\n" + "\n".join(source) + "\n    return obj\n"
+    exec(compile(code, f"<trusted constructor of {cls.__name__}>", "exec"), namespace)
     make: Callable[..., T] = namespace["make"]
     return make
+
+
+def _layout_twin(cls: type, names: list[str]) -> type | None:
+    """A mutable class whose instances may become ``cls`` instances; None if there is none.
+
+    Whether Python accepts the switch is decided by trying it once, here, rather than by
+    restating its layout rules.
+    """
+    if cls.__base__ is not object or set(cls.__dict__["__slots__"]) != set(names):
+        return None
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": tuple(names)})
+    probe: object = object.__new__(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin

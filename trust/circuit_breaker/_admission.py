@@ -10,7 +10,8 @@ from trust._trusted import trusted_constructor
 from trust.circuit_breaker._core import Admitted, CircuitState, Refused, Step
 
 
-@attrs.frozen(kw_only=True)
+# No __weakref__ slot: see trust._trusted.
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Admission:
     """Whether one call may run, and the token that ties its outcome to this decision.
 

@@ -67,7 +67,8 @@ class Circuit:
     last_probe_at: float = 0.0
 
 
-@attrs.frozen(kw_only=True)
+# No __weakref__ slot: see trust._trusted.
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Event:
     """Something that happened to a circuit: an event of the breaker lifecycle.
 
@@ -145,7 +146,8 @@ FENCED = Fenced()
 ADMITTED = Admitted(probe=False)
 
 
-@attrs.frozen
+# No __weakref__ slot: see trust._trusted.
+@attrs.frozen(weakref_slot=False)
 class Step:
     """The circuit after an event, the effects to carry out, and the transitions fired."""
 

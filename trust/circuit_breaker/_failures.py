@@ -34,7 +34,8 @@ def _severity(value: object) -> str:
     return check.identifier(value, "severity")
 
 
-@attrs.frozen(kw_only=True)
+# No __weakref__ slot: see trust._trusted.
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class FailureEvent:
     """One failure recorded against an agent.
 

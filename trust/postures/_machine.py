@@ -35,6 +35,9 @@ UPGRADE_APPROVAL_GUARD = "upgrade_approval_required"
 
 DEFAULT_HISTORY_LIMIT = 100
 
+# How many never-seen agents `PostureStateMachine.get_posture` remembers at the default.
+_UNSEEN_LIMIT = 1024
+
 PROTECTIVE_EVENT = "protective_downgrade"
 
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
@@ -60,6 +63,7 @@ class PostureMetricsSink(Protocol):
 
 
 _make_result = trusted_constructor(TransitionResult)
+_EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
 
 # A refusal: (blocked_by, reason).
 _Refusal = tuple[str | None, str]
@@ -96,7 +100,7 @@ class PostureStateMachine:
 
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
-    posture that nothing has happened to cost no memory.
+    posture that nothing has happened to cost no memory beyond a bounded read cache.
 
     The machine is thread-safe.
     """
@@ -118,9 +122,16 @@ class PostureStateMachine:
         self._default = TrustPosture.coerce(default_posture, "default_posture")
         self._require_upgrade_approval = require_upgrade_approval
         self._clock = resolve_clock(clock)
+        self._now = self._clock.now
         self._history_limit = check.positive_int(history_limit, "history_limit")
         self._lock = threading.Lock()
+        # Only checked agent ids are ever stored, so finding one here proves it valid.
         self._postures: dict[str, TrustPosture] = {}
+        # What get_posture reads: every known agent, plus the latest agents read but never
+        # seen, at the default posture (the keys of `_unseen`, oldest first, bounded), so
+        # that reading them needs no KeyError. Written only with the lock held.
+        self._reads: dict[str, TrustPosture] = {}
+        self._unseen: dict[str, None] = {}
         self._records: dict[str, _AgentRecord] = {}
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
@@ -164,14 +175,30 @@ class PostureStateMachine:
         Raises:
             ValueError: ``agent_id`` is not a non-blank string.
         """
+        # A plain subscript of an exact dict is the cheapest read Python has (a dict
+        # subclass with __missing__ would tax every read: its subscript is not
+        # specialised), so the first read of an agent never seen pays for a KeyError and
+        # caches the default for the next ones.
         try:
-            posture = self._postures.get(agent_id)
-        except TypeError:  # unhashable: checked and refused just below
-            posture = None
-        if posture is None:
+            return self._reads[agent_id]
+        except KeyError:
+            return self._read_unseen(check.identifier(agent_id))
+        except TypeError:  # unhashable, so no agent id: refused with the usual message
             check.identifier(agent_id)
-            return self._default
-        return posture
+            raise
+
+    def _read_unseen(self, agent_id: str) -> TrustPosture:
+        with self._lock:
+            posture = self._postures.get(agent_id)
+            if posture is not None:  # changed meanwhile
+                return posture
+            unseen = self._unseen
+            if len(unseen) >= _UNSEEN_LIMIT:
+                oldest = next(iter(unseen))
+                del unseen[oldest], self._reads[oldest]
+            unseen[agent_id] = None
+            self._reads[agent_id] = self._default
+        return self._default
 
     def set_posture(
         self,
@@ -302,18 +329,18 @@ class PostureStateMachine:
 
         Once this returns, the agent stays BLOCKED until a later recorded change.
         """
-        check.identifier(agent_id)
-        check.text(reason, "reason")
-        check.optional_text(requester_id, "requester_id")
+        # The checks, skipped where the answer is already known: a stored agent id was
+        # checked when it was stored, and a plain str is a valid reason or requester.
+        if agent_id.__class__ is not str or agent_id not in self._postures:
+            check.identifier(agent_id)
+        if reason.__class__ is not str:
+            check.text(reason, "reason")
+        if requester_id is not None and requester_id.__class__ is not str:
+            check.optional_text(requester_id, "requester_id")
         with self._lock:
             current = self._postures.get(agent_id, self._default)
             return self._commit(
-                agent_id,
-                current,
-                _EMERGENCY[current],
-                PostureTransition.EMERGENCY_DOWNGRADE,
-                reason,
-                requester_id,
+                agent_id, current, _EMERGENCY[current], _EMERGENCY_KIND, reason, requester_id
             )
 
     def protective_downgrade(
@@ -488,7 +515,7 @@ class PostureStateMachine:
             edge[0] if edge is not None else request.transition_type,
             reason,
             blocked_by,
-            self._clock.now(),
+            self._now(),
             request.metadata,
             request.agent_id,
             request.requester_id,
@@ -525,7 +552,7 @@ class PostureStateMachine:
             kind,
             reason,
             None,
-            self._clock.now(),
+            self._now(),
             metadata,
             agent_id,
             requester_id,
@@ -535,6 +562,9 @@ class PostureStateMachine:
         )
         record.history.append(result)
         self._postures[agent_id] = target
+        self._reads[agent_id] = target
+        if agent_id in self._unseen:
+            del self._unseen[agent_id]
         if self._metrics is not None:
             self._metrics.record_posture(agent_id, target)
             self._metrics.record_transition(kind)

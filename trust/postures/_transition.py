@@ -93,7 +93,8 @@ class PostureTransitionRequest:
         return self.transition_type is PostureTransition.DOWNGRADE
 
 
-@attrs.frozen(kw_only=True)
+# No __weakref__ slot, so that the machine can build it fast (see trust._trusted).
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class TransitionResult:
     """What happened to a transition, an emergency downgrade or an administrative change.
 

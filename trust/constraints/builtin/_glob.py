@@ -179,6 +179,7 @@ class Automaton:
         )
         self.start = self._closure({start})
         self._steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
+        self._labels: dict[frozenset[int], tuple[bool, frozenset[str]]] = {}
         self._lock = threading.Lock()
         # The matching DFA: state ids, one transition row per id, and acceptance.
         self._ids: dict[frozenset[int], int] = {self.start: 0}
@@ -235,6 +236,16 @@ class Automaton:
             )
             with self._lock:
                 self._steps[key] = found
+        return found
+
+    def labels(self, states: frozenset[int]) -> tuple[bool, frozenset[str]]:
+        """Where `step` from ``states`` is not empty: (every symbol but "/", these symbols)."""
+        found = self._labels.get(states)
+        if found is None:
+            labels = {label for state in states for label, _ in self._edges[state]}
+            found = (_ANY in labels, frozenset(labels - {_ANY}))
+            with self._lock:
+                self._labels[states] = found
         return found
 
     def matches(self, path: str) -> bool:
@@ -372,7 +383,13 @@ def _outside(inner: GlobSet, outer: GlobSet) -> str | None:
                 symbols.append(symbol)
                 step = came_from[state]
             return _concrete(reversed(symbols), literals)
-        for symbol in alphabet:
+        # Only symbols on which every inner automaton can move: any other empties an
+        # inner set, a branch skipped below anyway. Same order, so the same example.
+        symbols = alphabet
+        for automaton, states in zip(inner_automata, inner_sets, strict=True):
+            any_but_slash, labels = automaton.labels(states)
+            symbols = [x for x in symbols if (any_but_slash and x != "/") or x in labels]
+        for symbol in symbols:
             following_v = _v_step(v, symbol)
             if following_v == _V_DEAD:
                 continue
