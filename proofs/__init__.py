@@ -3,11 +3,17 @@ interaction modes, checked by ``python -m proofs``.
 
 A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Unknown`
 (with the solver's reason); `Unknown` is never reported as proved.
+
+For users' own dimensions and delegations: `verify_dimension` proves the same laws for a
+custom dimension (or samples them when it has no symbolic twin), and `verify_delegation`
+checks a chain of delegated constraint sets, with confirmed counterexamples.
 """
 
+from proofs._delegation import DelegationReport, Hop, verify_delegation
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from proofs._verify import DimensionReport, verify_dimension
 from proofs.dimensions import dimension_properties
 from proofs.lifecycles import lifecycle_properties
 from proofs.modes import mode_properties
@@ -22,6 +28,9 @@ def all_properties() -> list[Property]:
 
 
 __all__ = [
+    "DelegationReport",
+    "DimensionReport",
+    "Hop",
     "Outcome",
     "Property",
     "Proved",
@@ -34,4 +43,6 @@ __all__ = [
     "mode_properties",
     "product_properties",
     "prove",
+    "verify_delegation",
+    "verify_dimension",
 ]

@@ -57,6 +57,9 @@ class Outcome:
 
     @property
     def result(self) -> str:
+        if self.prop.method == "hypothesis" and isinstance(self.verdict, Proved):
+            # Sampling finds no counterexample; that is evidence, not a proof.
+            return "passed (sampled)"
         text = str(self.verdict)
         if self.prop.expect_refuted and isinstance(self.verdict, Refuted):
             return "refuted (expected)"

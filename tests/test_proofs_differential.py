@@ -12,9 +12,19 @@ import z3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs.twins import CostTwin, DataAccessTwin, PathTwin, RateTwin, TimeWindowTwin, decide
+from proofs.twins import (
+    CommunicationTwin,
+    CostTwin,
+    DataAccessTwin,
+    PathTwin,
+    RateTwin,
+    TimeWindowTwin,
+    decide,
+)
+from proofs.twins.communication import LABELS
 from tests import strategies as s
 from trust.constraints.builtin import (
+    CommunicationDimension,
     CostLimitDimension,
     DataAccessDimension,
     RateLimitDimension,
@@ -22,12 +32,13 @@ from trust.constraints.builtin import (
     TimeDimension,
 )
 
-COST, TIME, RATE, DATA, RES = (
+COST, TIME, RATE, DATA, RES, COMM = (
     CostLimitDimension(),
     TimeDimension(),
     RateLimitDimension(),
     DataAccessDimension(),
     ResourceDimension(),
+    CommunicationDimension(),
 )
 
 
@@ -168,3 +179,58 @@ def test_rate_limit_with_an_empty_requests_by_period_fails_closed() -> None:
     result = RATE.check(RATE.parse(0), {"requests_by_period": {}})
     assert not result.satisfied
     assert "requests_by_period is empty" in result.reason
+
+
+# The communication twin's universe: domains of up to two labels, hosts of up to three,
+# one block and addresses inside 10.0.0.0/28 (see `proofs.twins.communication`).
+
+
+def _label_seqs(most: int) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(LABELS), min_size=1, max_size=most).map(".".join)
+
+
+_blocks = st.integers(28, 32).flatmap(
+    lambda p: st.integers(0, (1 << (32 - 28)) - 1).map(
+        lambda a: f"10.0.0.{a & ~((1 << (32 - p)) - 1)}/{p}"
+    )
+)
+_host_sets = st.one_of(
+    st.just("none"),
+    st.tuples(st.lists(_label_seqs(2), max_size=2), st.lists(_blocks, max_size=1)).map(
+        lambda parts: {"mode": "allowed_domains", "allowed_domains": parts[0] + parts[1]}
+    ),
+)
+_targets = st.fixed_dictionaries(
+    {},
+    optional={
+        "communication_target": st.one_of(
+            _label_seqs(3), st.integers(0, 15).map(lambda a: f"10.0.0.{a}")
+        )
+    },
+)
+
+
+@given(st.lists(_host_sets, min_size=2, max_size=2), _targets)
+def test_communication_runtime_matches_twin(raws: list[Any], context: dict[str, Any]) -> None:
+    twin = CommunicationTwin()
+    a, b = (COMM.parse(r) for r in raws)
+    ta, tb = twin.encode(a), twin.encode(b)
+    ctx = twin.encode_context(context)
+    assert COMM.check(a, context).satisfied == decide(twin.allows(ta, ctx))
+    assert COMM.validate_tightening(b, a) == decide(twin.tighter(ta, tb))
+    met = COMM.compose([a, b])
+    assert COMM.check(met, context).satisfied == decide(twin.allows(twin.meet(ta, tb), ctx))
+
+
+def test_communication_twin_round_trips_a_witness_context() -> None:
+    twin = CommunicationTwin()
+    solver = z3.Solver()
+    x = twin.context("x")
+    parent = twin.encode(COMM.parse({"mode": "allowed_domains", "allowed_domains": ["openai.com"]}))
+    solver.add(twin.admissible(x), twin.allows(parent, x), x.kind == 0)
+    assert solver.check() == z3.sat
+    context = twin.runtime_context(solver.model(), x)
+    assert context["communication_target"].endswith("openai.com")
+    assert COMM.check(
+        COMM.parse({"mode": "allowed_domains", "allowed_domains": ["openai.com"]}), context
+    ).satisfied

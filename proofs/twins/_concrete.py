@@ -1,6 +1,6 @@
 """What a built-in twin adds to `SymbolicTwin`: runtime values in, runtime contexts out.
 
-Differential tests and `proofs.verify.verify_delegation` need to cross between the
+Differential tests and `proofs.verify_delegation` need to cross between the
 runtime and the twin: a parsed `ConstraintValue` becomes a closed symbolic constraint, a
 context dict a closed symbolic context, and a model of a symbolic context a context dict
 the runtime can check.

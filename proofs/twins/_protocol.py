@@ -4,6 +4,14 @@ A twin mirrors what a dimension's runtime does, not an idealisation of it: ``all
 the twin of ``check``, ``tighter`` of ``validate_tightening`` and ``meet`` of ``compose``.
 The laws of `proofs.laws` are stated over any object with these methods, so a custom
 dimension proves the same laws as the built-ins by returning one from ``symbolic()``.
+
+The ``symbolic()`` protocol: a `ConstraintDimension` that defines a method
+``symbolic(self) -> SymbolicTwin`` (no arguments) has its laws proved by z3 in
+`proofs.verify_dimension`; one without it can only be law-checked by sampling. If the
+twin also has the `proofs.twins.ConcreteTwin` methods (``encode``, ``encode_context``,
+``runtime_context``), `verify_dimension` can test that the runtime agrees with it, and
+`proofs.verify_delegation` can turn a widening hop into a concrete context. ``trust`` never
+calls ``symbolic()``, so a dimension may import z3 inside it and stay light at run time.
 """
 
 from __future__ import annotations

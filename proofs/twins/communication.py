@@ -17,6 +17,10 @@ address or one past the end of a parent block, so only those are checked. (One b
 constraint keeps the proofs within budget; the covering argument is written for any
 number.)
 
+`CommunicationTwin.encode` and ``encode_context`` translate runtime values and contexts
+that lie inside these bounds (labels of `LABELS`, blocks inside 10.0.0.0/28) and refuse
+the rest with a ValueError; `runtime_context` turns a model back into a context dict.
+
 Addresses have `BITS` bits in the law proofs (shown inside 10.0.0.0/24); IPv4 and IPv6
 use the same prefix arithmetic on 32 and 128 bits. Not in the law proofs: ``internal_only``'s
 label rule (``**/internal/**``). Both are covered for real values by the differential
@@ -25,12 +29,16 @@ tests, which compare the runtime with `proofs.twins.globs` regexes over reversed
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+from typing import Any
 
 import attrs
 import z3
 
 from proofs.twins._concrete import as_bool, as_int, first
+from trust.constraints import ConstraintValue
+from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet, parse_target
 
 LABELS = ("com", "openai", "api", "evil")
 DOMAIN_LABELS = 2
@@ -241,6 +249,15 @@ class CommunicationTwin:
         address = first(_address_candidates(child, parent), z3.BitVecVal(0, BITS))
         return Target(z3.If(any_name, z3.IntVal(NAME), z3.IntVal(ADDRESS)), padded, address)
 
+    def encode(self, value: ConstraintValue) -> Hosts:
+        return encode(value)
+
+    def encode_context(self, context: dict[str, Any]) -> Target:
+        return encode_context(context)
+
+    def runtime_context(self, model: z3.ModelRef, x: Target) -> dict[str, Any]:
+        return runtime_context(model, x)
+
     def _host(self, model: z3.ModelRef, labels: Labels) -> str:
         length = as_int(model, labels.length)
         names = []
@@ -268,3 +285,94 @@ class CommunicationTwin:
             return f"communication_target {self._host(model, x.host)!r}"
         address = as_int(model, x.address)
         return f"communication_target {_dotted(address)!r}"
+
+
+# -- runtime values in, runtime contexts out (see `proofs.twins.ConcreteTwin`) ----------
+
+_BASE = ipaddress.IPv4Network(f"10.0.0.0/{32 - BITS}")
+"""The addresses the twin's `BITS`-bit blocks stand for."""
+
+
+def _labels(reversed_labels: list[str], size: int, what: str) -> Labels:
+    if not 1 <= len(reversed_labels) <= size or not set(reversed_labels) <= set(LABELS):
+        raise ValueError(
+            f"the communication twin encodes {what}s of 1 to {size} labels among {LABELS}, "
+            f"got {'.'.join(reversed(reversed_labels))!r}"
+        )
+    items = [LABELS.index(label) for label in reversed_labels]
+    items += [0] * (size - len(items))
+    return Labels(z3.BitVecVal(len(reversed_labels), 3), tuple(z3.BitVecVal(i, 3) for i in items))
+
+
+def encode(value: ConstraintValue) -> Hosts:
+    """A parsed ``communication`` value inside the twin's bounds, as a closed `Hosts`.
+
+    Raises:
+        ValueError: The value lies outside the bounds of the module docstring.
+    """
+    hosts: HostSet = value.parsed
+    conjuncts = hosts.names.conjuncts
+    globs = conjuncts[0] if len(conjuncts) == 1 else None
+    if globs is None or len(globs) > _DOMAINS or not all(g.endswith("/**") for g in globs):
+        raise ValueError(
+            f"the communication twin encodes up to {_DOMAINS} allowed domains, got "
+            f"{value.raw_value!r}"
+        )
+    networks = hosts.networks
+    if len(networks) > _BLOCKS or not all(
+        isinstance(n, ipaddress.IPv4Network) and n.subnet_of(_BASE) for n in networks
+    ):
+        raise ValueError(
+            f"the communication twin encodes up to {_BLOCKS} block inside {_BASE}, got "
+            f"{value.raw_value!r}"
+        )
+    off = Labels(z3.BitVecVal(1, 3), (z3.BitVecVal(0, 3),) * DOMAIN_LABELS)
+    domains = [
+        Domain(z3.BoolVal(True), _labels(g[: -len("/**")].split("/"), DOMAIN_LABELS, "domain"))
+        for g in globs
+    ]
+    domains += [Domain(z3.BoolVal(False), off)] * (_DOMAINS - len(domains))
+    blocks = [
+        Block(
+            z3.BoolVal(True),
+            z3.BitVecVal(int(n.network_address) - int(_BASE.network_address), BITS),
+            z3.BitVecVal(n.prefixlen - _BASE.prefixlen, BITS),
+        )
+        for n in networks
+    ]
+    blocks += [Block(z3.BoolVal(False), z3.BitVecVal(0, BITS), z3.BitVecVal(0, BITS))] * (
+        _BLOCKS - len(blocks)
+    )
+    return Hosts(tuple(domains), tuple(blocks))
+
+
+def encode_context(context: dict[str, Any]) -> Target:
+    """A context whose target lies inside the twin's bounds, as a closed `Target`.
+
+    Raises:
+        ValueError: The target is not a host or address the twin encodes.
+    """
+    no_host = Labels(z3.BitVecVal(1, 3), (z3.BitVecVal(0, 3),) * HOST_LABELS)
+    if CONTEXT_KEY not in context:
+        return Target(z3.IntVal(ABSENT), no_host, z3.BitVecVal(0, BITS))
+    target = context[CONTEXT_KEY]
+    host = parse_target(target) if isinstance(target, str) else ("not a string",)
+    if isinstance(host, str):
+        return Target(
+            z3.IntVal(NAME), _labels(host.split("/"), HOST_LABELS, "host"), z3.BitVecVal(0, BITS)
+        )
+    if isinstance(host, ipaddress.IPv4Address) and host in _BASE:
+        offset = int(host) - int(_BASE.network_address)
+        return Target(z3.IntVal(ADDRESS), no_host, z3.BitVecVal(offset, BITS))
+    raise ValueError(f"the communication twin does not encode the target {target!r}")
+
+
+def runtime_context(model: z3.ModelRef, x: Target) -> dict[str, Any]:
+    """A model of a `Target` as the context dict the runtime's ``check`` reads."""
+    kind = as_int(model, x.kind)
+    if kind == ABSENT:
+        return {}
+    if kind == NAME:
+        return {CONTEXT_KEY: CommunicationTwin()._host(model, x.host)}
+    address = _BASE.network_address + as_int(model, x.address)
+    return {CONTEXT_KEY: str(address)}

@@ -1,0 +1,362 @@
+"""`verify_dimension` and `verify_delegation`: what a user's CI relies on.
+
+A planted wrong tightening is refuted with a counterexample in the dimension's notation,
+whether the dimension has a twin (z3) or not (hypothesis); a widening delegation hop is
+reported with a context the runtime confirms.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+import z3
+from hypothesis import strategies as st
+
+from proofs import (
+    DelegationReport,
+    DimensionReport,
+    Proved,
+    Refuted,
+    verify_delegation,
+    verify_dimension,
+)
+from trust.constraints import (
+    ConstraintCheckResult,
+    ConstraintDimension,
+    ConstraintDimensionRegistry,
+    ConstraintValue,
+    InteractionMode,
+    MultiDimensionEvaluator,
+)
+from trust.constraints.builtin import CostLimitDimension, register_builtin_dimensions
+
+
+class TokensTwin:
+    """``max_tokens`` as z3 integers: allows ``0 <= tokens <= limit``."""
+
+    exact = True
+
+    def __init__(self, *, wrong: bool = False) -> None:
+        self.wrong = wrong
+
+    def constraint(self, name: str) -> z3.ArithRef:
+        return z3.Int(f"{name}.max_tokens")
+
+    def context(self, name: str) -> z3.ArithRef:
+        return z3.Int(f"{name}.tokens")
+
+    def well_formed(self, c: z3.ArithRef) -> z3.BoolRef:
+        return c >= 0
+
+    def admissible(self, x: z3.ArithRef) -> z3.BoolRef:
+        return x >= 0
+
+    def allows(self, c: z3.ArithRef, x: z3.ArithRef) -> z3.BoolRef:
+        return x <= c
+
+    def tighter(self, child: z3.ArithRef, parent: z3.ArithRef) -> z3.BoolRef:
+        return z3.BoolVal(True) if self.wrong else child <= parent
+
+    def meet(self, a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+        return z3.If(a <= b, a, b)
+
+    def witness(self, child: z3.ArithRef, parent: z3.ArithRef) -> z3.ArithRef:
+        return child
+
+    def show_constraint(self, model: z3.ModelRef, c: z3.ArithRef) -> str:
+        return str(model.eval(c, model_completion=True))
+
+    def show_context(self, model: z3.ModelRef, x: z3.ArithRef) -> str:
+        return repr({"tokens": model.eval(x, model_completion=True).as_long()})
+
+    def encode(self, value: ConstraintValue) -> z3.ArithRef:
+        return z3.IntVal(value.parsed)
+
+    def encode_context(self, context: dict[str, Any]) -> z3.ArithRef:
+        return z3.IntVal(context["tokens"])
+
+    def runtime_context(self, model: z3.ModelRef, x: z3.ArithRef) -> dict[str, Any]:
+        return {"tokens": model.eval(x, model_completion=True).as_long()}
+
+
+class MaxTokens(ConstraintDimension):
+    """A custom dimension: at most ``limit`` tokens; ``wrong`` plants a widening bug."""
+
+    def __init__(self, *, wrong: bool = False) -> None:
+        self.wrong = wrong
+
+    @property
+    def name(self) -> str:
+        return "max_tokens"
+
+    @property
+    def description(self) -> str:
+        return "at most this many tokens"
+
+    def parse(self, value: Any) -> ConstraintValue:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"max_tokens must be a non-negative int, got {value!r}")
+        return ConstraintValue(dimension=self.name, raw_value=value, parsed=value)
+
+    def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
+        tokens = context.get("tokens")
+        if isinstance(tokens, bool) or not isinstance(tokens, int):
+            return ConstraintCheckResult(satisfied=False, reason="tokens missing")
+        return ConstraintCheckResult(
+            satisfied=0 <= tokens <= constraint.parsed, reason=f"{tokens} tokens"
+        )
+
+    def validate_tightening(self, parent: ConstraintValue, child: ConstraintValue) -> bool:
+        # The planted bug: a larger child is accepted too.
+        return self.wrong or bool(child.parsed <= parent.parsed)
+
+
+class ProvedMaxTokens(MaxTokens):
+    """The same dimension with a twin: its laws are proved by z3."""
+
+    def __init__(self, *, wrong: bool = False, twin_wrong: bool | None = None) -> None:
+        super().__init__(wrong=wrong)
+        self.twin_wrong = wrong if twin_wrong is None else twin_wrong
+
+    def symbolic(self) -> TokensTwin:
+        return TokensTwin(wrong=self.twin_wrong)
+
+
+LIMITS = st.integers(0, 1000)
+TOKENS = st.fixed_dictionaries({"tokens": st.integers(0, 1000)})
+
+
+def test_a_correct_dimension_with_a_twin_is_proved_by_z3() -> None:
+    report = verify_dimension(ProvedMaxTokens())
+    assert isinstance(report, DimensionReport)
+    assert report.ok, str(report)
+    assert len(report.outcomes) == 10
+    assert {o.prop.method for o in report.outcomes} == {"z3"}
+    assert all(o.verdict == Proved() for o in report.outcomes)
+    assert report.not_checked == ()
+
+
+def test_a_wrong_tightening_with_a_twin_is_refuted_with_a_readable_counterexample() -> None:
+    report = verify_dimension(ProvedMaxTokens(wrong=True))
+    assert not report.ok
+    sound = report.outcome("tightening is sound")
+    assert sound.prop.method == "z3"
+    assert isinstance(sound.verdict, Refuted)
+    shown = sound.verdict.counterexample
+    assert set(shown) == {"parent", "child", "context"}
+    parent, child = int(shown["parent"]), int(shown["child"])
+    tokens = eval_tokens(shown["context"])
+    assert parent < tokens <= child  # the child allows it, the parent does not
+    text = str(report)
+    assert "COUNTEREXAMPLE for max_tokens dimension: tightening is sound" in text
+    assert f"parent={parent}" in text
+
+
+def eval_tokens(shown: str) -> int:
+    # The twin shows a context as {'tokens': N}; read N without eval.
+    return int(shown.split(":")[1].strip(" }"))
+
+
+def test_a_runtime_that_diverges_from_its_correct_twin_is_caught_by_the_agreement_check() -> None:
+    report = verify_dimension(
+        ProvedMaxTokens(wrong=True, twin_wrong=False), values=LIMITS, contexts=TOKENS
+    )
+    assert report.outcome("tightening is sound").verdict == Proved()  # the twin is right
+    agrees = report.outcome("runtime agrees with its twin")
+    assert agrees.prop.method == "hypothesis"
+    assert isinstance(agrees.verdict, Refuted)
+    because = agrees.verdict.counterexample["because"]
+    assert "validate_tightening(b, a) is True, twin False" in because
+    assert not report.ok
+
+
+def test_a_correct_dimension_without_a_twin_passes_the_sampled_laws() -> None:
+    report = verify_dimension(MaxTokens(), values=LIMITS, contexts=TOKENS, max_examples=50)
+    assert report.ok, str(report)
+    assert {o.prop.method for o in report.outcomes} == {"hypothesis"}
+    assert len(report.outcomes) == 9
+    assert [law for law, _ in report.not_checked] == ["tightening is exact"]
+    assert "passed (sampled)" in str(report)
+    assert "proved" not in str(report)
+
+
+def test_a_wrong_tightening_without_a_twin_is_found_by_sampling() -> None:
+    report = verify_dimension(MaxTokens(wrong=True), values=LIMITS, contexts=TOKENS)
+    sound = report.outcome("tightening is sound")
+    assert sound.prop.method == "hypothesis"
+    assert isinstance(sound.verdict, Refuted)
+    shown = sound.verdict.counterexample
+    assert int(shown["parent"]) < eval_tokens(shown["context"]) <= int(shown["child"])
+    assert "parent refuses" in shown["because"]
+    assert not report.ok
+
+
+def test_sampling_is_deterministic() -> None:
+    first = verify_dimension(MaxTokens(wrong=True), values=LIMITS, contexts=TOKENS)
+    again = verify_dimension(MaxTokens(wrong=True), values=LIMITS, contexts=TOKENS)
+    assert [o.verdict for o in first.outcomes] == [o.verdict for o in again.outcomes]
+
+
+def test_a_builtin_dimension_is_proved_with_its_own_twin() -> None:
+    report = verify_dimension(CostLimitDimension())
+    assert report.ok
+    assert report.outcome("compose is the greatest lower bound").verdict == Proved()
+
+
+def test_a_dimension_without_twin_or_strategies_is_refused_with_the_fix() -> None:
+    fix = "has no symbolic\\(\\) twin.*pass values= and contexts="
+    with pytest.raises(ValueError, match=fix):
+        verify_dimension(MaxTokens())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"values": LIMITS}, "values and contexts go together"),
+        ({"max_examples": 0}, "max_examples must be a positive int, got 0"),
+        ({"timeout_ms": -1}, "timeout_ms must be a positive int, got -1"),
+    ],
+)
+def test_bad_arguments_are_value_errors_naming_the_value(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        verify_dimension(ProvedMaxTokens(), **kwargs)
+
+
+def test_not_a_dimension_is_refused() -> None:
+    with pytest.raises(TypeError, match="dim must be a ConstraintDimension, got 'max_tokens'"):
+        verify_dimension("max_tokens")  # type: ignore[arg-type]
+
+
+def test_a_symbolic_method_returning_no_twin_is_refused() -> None:
+    class Broken(MaxTokens):
+        def symbolic(self) -> object:
+            return "not a twin"
+
+    with pytest.raises(TypeError, match="symbolic\\(\\) must return a SymbolicTwin"):
+        verify_dimension(Broken())
+
+
+def test_missing_hypothesis_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    with pytest.raises(ImportError, match="pip install hypothesis"):
+        verify_dimension(MaxTokens(), values=object(), contexts=object())
+
+
+def test_an_unknown_law_name_is_refused() -> None:
+    report = verify_dimension(ProvedMaxTokens())
+    with pytest.raises(ValueError, match="got 'tightening is fast'"):
+        report.outcome("tightening is fast")
+
+
+# -- verify_delegation -------------------------------------------------------------
+
+
+def _evaluator() -> MultiDimensionEvaluator:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    return MultiDimensionEvaluator(registry, enable_anti_gaming=False)
+
+
+def test_a_valid_three_hop_chain_is_ok_and_its_effective_constraint_is_the_meet() -> None:
+    chain = [
+        {"cost_limit": 1000, "resources": ["data/**"]},
+        {"cost_limit": 500, "resources": ["data/**"], "time_window": "09:00-17:00"},
+        {"cost_limit": 200, "resources": ["data/reports/**"], "time_window": "10:00-12:00"},
+    ]
+    report = verify_delegation(chain)
+    assert isinstance(report, DelegationReport)
+    assert report.ok, str(report)
+    assert [h.ok for h in report.hops] == [True, True]
+    assert report.effective is not None
+    assert report.effective["cost_limit"].parsed == 200
+    assert report.effective["resources"].parsed.matches("data/reports/q1")
+    assert not report.effective["resources"].parsed.matches("data/raw")
+    assert "effective:" in str(report)
+
+
+def test_the_effective_constraint_of_any_chain_is_the_meet_of_every_set() -> None:
+    # A widening hop does not widen the chain: the meet still holds every set's limit.
+    report = verify_delegation([{"cost_limit": 100}, {"cost_limit": 500}])
+    assert not report.ok
+    assert report.effective is not None
+    assert report.effective["cost_limit"].parsed == 100
+
+
+def test_a_widening_hop_has_a_counterexample_the_runtime_confirms() -> None:
+    parent = {"cost_limit": 100, "time_window": "09:00-17:00"}
+    child = {"cost_limit": 500, "time_window": "09:00-17:00"}
+    report = verify_delegation([{"cost_limit": 1000, "time_window": "08:00-18:00"}, parent, child])
+    assert [h.ok for h in report.hops] == [True, False]
+    hop = report.hops[1]
+    assert any("cost_limit" in v for v in hop.violations)
+    assert hop.counterexample is not None
+    context = dict(hop.counterexample)
+    evaluator = _evaluator()
+    assert evaluator.evaluate(child, context).satisfied
+    assert not evaluator.evaluate(parent, context).satisfied
+    assert "counterexample (confirmed by the runtime)" in str(report)
+
+
+def test_a_dropped_dimension_is_a_widening_with_a_counterexample() -> None:
+    parent = {"cost_limit": 100, "resources": ["data/**"]}
+    child = {"resources": ["data/**"]}
+    hop = verify_delegation([parent, child]).hops[0]
+    assert hop.counterexample is not None
+    evaluator = _evaluator()
+    assert evaluator.evaluate(child, dict(hop.counterexample)).satisfied
+    assert not evaluator.evaluate(parent, dict(hop.counterexample)).satisfied
+
+
+def test_a_widening_in_a_dimension_without_a_twin_says_no_witness_was_found() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    registry.register(MaxTokens())
+    hop = verify_delegation([{"max_tokens": 10}, {"max_tokens": 20}], registry=registry).hops[0]
+    assert not hop.ok
+    assert hop.counterexample is None
+    assert "dimensions without a twin: ['max_tokens']" in hop.note
+
+
+def test_a_custom_dimension_with_a_concrete_twin_gets_a_confirmed_counterexample() -> None:
+    registry = ConstraintDimensionRegistry()
+    registry.register(ProvedMaxTokens())
+    hop = verify_delegation([{"max_tokens": 10}, {"max_tokens": 20}], registry=registry).hops[0]
+    assert hop.counterexample is not None
+    assert 10 < hop.counterexample["tokens"] <= 20
+
+
+def test_under_other_modes_the_effective_constraint_is_the_leaf_of_a_valid_chain() -> None:
+    chain = [{"cost_limit": 1000, "resources": ["data/**"]}, {"cost_limit": 500}]
+    report = verify_delegation(chain, mode=InteractionMode.DISJUNCTIVE)
+    assert report.ok
+    assert report.effective is not None
+    assert set(report.effective) == {"cost_limit"}
+    widening = verify_delegation(chain[::-1], mode="disjunctive")
+    assert not widening.ok
+    assert widening.effective is None
+    assert "disjunctive" in widening.effective_note
+
+
+@pytest.mark.parametrize(
+    ("chain", "message"),
+    [
+        ([], "chain must hold at least one constraint set, got \\[\\]"),
+        ("cost_limit", "chain must be a list of constraint sets"),
+        (
+            [{"cost_limit": 1}, 5],
+            "chain\\[1\\] must be a dict of dimension name to raw value, got 5",
+        ),
+    ],
+)
+def test_a_bad_chain_is_a_value_error_naming_it(chain: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        verify_delegation(chain)
+
+
+def test_an_unknown_mode_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="'sideways'"):
+        verify_delegation([{"cost_limit": 1}], mode="sideways")
