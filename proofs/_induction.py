@@ -241,6 +241,11 @@ def _path_to(
             shown = _render(system, model, params, states, inputs, what)
             if on_state:
                 shown["3 offered"] = system.show_step(model, params, states[-1], offered)
+                # The claim may hinge on a guard the offered step does not read: show them all.
+                guards = sorted(k for k, v in offered.items() if z3.is_bool(v))
+                shown["4 guards"] = ", ".join(
+                    f"{k}={model.eval(offered[k], model_completion=True)}" for k in guards
+                )
             return Refuted(shown)
         solver.pop()
         inputs.append(system.fresh(system.inputs, str(depth)))

@@ -127,7 +127,7 @@ def test_a_guarded_emergency_downgrade_is_refuted() -> None:
     )
     verdict = _check("emergency downgrade is enabled", planted, BREAKER_SPEC)
     assert verdict.counterexample["0 kind"].endswith("a path of 0 step(s) from the initial state")
-    assert "guards_pass=False" in verdict.counterexample["3 offered"]
+    assert "pg.guards_pass=False" in verdict.counterexample["4 guards"]
 
 
 def test_a_guard_the_product_cannot_read_fails_closed() -> None:
