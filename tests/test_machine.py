@@ -415,3 +415,51 @@ def test_every_entry_carries_the_version_it_left() -> None:
     assert lowered is not None
     assert (first.version, lowered.version, refused.version) == (1, 2, 2)
     assert machine.version("agent-1") == 2
+
+
+def test_refusals_alone_keep_a_bounded_history_with_the_request() -> None:
+    machine = PostureStateMachine(history_limit=3)
+    for attempt in range(5):
+        refused = ask(machine, F, requester=None, ticket=attempt)
+    assert len(machine.get_transition_history("agent-1")) == 3
+    assert (refused.metadata, refused.requester_id) == ({"ticket": 4}, None)
+    assert (refused.administrative, refused.protective) == (False, False)
+    by_someone = ask(machine, F, requester="agent-1")
+    assert by_someone.requester_id == "agent-1"
+    assert not by_someone.success
+
+
+def test_an_emergency_downgrade_records_its_reason() -> None:
+    machine = PostureStateMachine()
+    assert machine.emergency_downgrade("agent-1").reason == "Emergency downgrade"
+    assert machine.emergency_downgrade("agent-1", reason="incident 7").reason == "incident 7"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.emergency_downgrade("agent-1", reason=5), "^reason must be"),
+        (lambda m: m.emergency_downgrade("agent-1", requester_id=5), "^requester_id must be"),
+        (lambda m: m.protective_downgrade("agent-1", H, reason=5), "^reason must be"),
+        (
+            lambda m: m.protective_downgrade("agent-1", H, reason="r", requester_id=5),
+            "^requester_id must be",
+        ),
+        (lambda m: m.remove_guard(" "), "^guard_name must be"),
+        (
+            lambda m: m.remove_guard(UPGRADE_APPROVAL_GUARD),
+            "^guard 'upgrade_approval_required' cannot be removed: it is enforced by "
+            "require_upgrade_approval=True; build the machine with "
+            "require_upgrade_approval=False instead$",
+        ),
+        (
+            lambda m: m.attach_metrics(object()),
+            r"^metrics collector must have record_posture\(\), got <object ",
+        ),
+    ],
+)
+def test_a_bad_argument_is_named(call: object, message: str) -> None:
+    machine = PostureStateMachine()
+    with pytest.raises(ValueError, match=message):
+        call(machine)  # type: ignore[operator]
+    assert machine.tracked_agents() == 0
