@@ -862,3 +862,60 @@ def test_a_bad_argument_is_named(call: Any, message: str) -> None:
     breaker, _, _ = make()
     with pytest.raises(ValueError, match=message):
         call(breaker)
+
+
+def test_the_breakers_posture_changes_say_why() -> None:
+    breaker, machine, clock = make()
+    fail(breaker)
+    assert breaker.get_metrics(A)["reason"] == "closed: calls run and failures are counted"
+    fail(breaker, 2)
+    close(breaker, clock)
+    down, up = breaker_entries(machine)
+    assert down.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+    assert up.reason == (
+        "circuit breaker closed: 2 probe(s) succeeded: restoring the posture it displaced"
+    )
+
+
+def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
+    breaker, machine, clock = make()
+
+    def guard(request: object) -> bool:
+        fail(breaker, 3)  # a trip while the restore's guards run
+        return True
+
+    trip(breaker)
+    machine.add_guard(TransitionGuard(name="calls_back", check_fn=guard))
+    clock.advance(10)
+    for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
+        breaker.record_success_sync(A, probe)
+    assert breaker.get_state(A) is CircuitState.OPEN
+    reapplied = breaker_entries(machine)[-1]
+    assert (reapplied.to_posture, reapplied.protective) == (TrustPosture.HUMAN_DECIDES, True)
+    assert reapplied.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+
+
+def test_metrics_name_the_agent_the_limits_and_the_probes() -> None:
+    breaker, _, clock = make()
+    trip(breaker)
+    metrics = breaker.get_metrics(A)
+    assert metrics["agent_id"] == A
+    assert (metrics["probes_admitted"], metrics["probes_succeeded"]) == (0, 0)
+    assert {
+        key: metrics[key]
+        for key in (
+            "failure_threshold",
+            "failure_window_seconds",
+            "recovery_timeout_seconds",
+            "half_open_max_calls",
+        )
+    } == {
+        "failure_threshold": 3,
+        "failure_window_seconds": 60,
+        "recovery_timeout_seconds": 10,
+        "half_open_max_calls": 2,
+    }
+    clock.advance(10)
+    breaker.record_success_sync(A, breaker.admit_sync(A))
+    probing = breaker.get_metrics(A)
+    assert (probing["probes_admitted"], probing["probes_succeeded"]) == (1, 1)

@@ -463,3 +463,66 @@ def test_a_bad_argument_is_named(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call(machine)  # type: ignore[operator]
     assert machine.tracked_agents() == 0
+
+
+def test_set_posture_moves_from_the_current_posture() -> None:
+    machine = PostureStateMachine()
+    machine.set_posture("agent-1", F)
+    down = machine.set_posture("agent-1", H)
+    assert (down.from_posture, down.transition_type) == (F, PostureTransition.DOWNGRADE)
+    assert (down.reason, down.administrative) == ("administrative change", True)
+    with pytest.raises(ValueError, match=r"^reason must be"):
+        machine.set_posture("agent-1", H, reason=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^requester_id must be"):
+        machine.set_posture("agent-1", H, requester_id=5)  # type: ignore[arg-type]
+
+
+def test_a_granted_transition_records_the_requests_metadata() -> None:
+    machine = PostureStateMachine()
+    assert ask(machine, A, ticket="T-1").metadata == {"ticket": "T-1"}
+
+
+def test_upgrade_approval_refusals_say_why() -> None:
+    machine = PostureStateMachine()
+    itself = ask(machine, A, requester="agent-1")
+    assert (
+        itself.reason
+        == "upgrade requires a requester_id other than the agent itself, got 'agent-1'"
+    )
+    padded = ask(machine, A, requester="admin\u200b")
+    assert padded.reason.startswith("upgrade requires a valid requester_id: requester_id must ")
+
+
+def test_every_applicable_guard_runs() -> None:
+    machine = PostureStateMachine(require_upgrade_approval=False)
+    machine.add_guard(
+        TransitionGuard(name="downs_only", check_fn=lambda r: False, applies_to={"downgrade"})
+    )
+    machine.add_guard(TransitionGuard(name="vague", check_fn=lambda r: "yes"))
+    refused = ask(machine, A)
+    assert (refused.success, refused.blocked_by) == (False, "vague")
+    assert refused.reason == "guard 'vague' returned 'yes', not True; refused"
+
+
+def test_a_change_while_the_guards_run_refuses_even_if_the_posture_is_the_same() -> None:
+    machine = PostureStateMachine(require_upgrade_approval=False)
+
+    def reset_by_an_operator(request: PostureTransitionRequest) -> bool:
+        machine.set_posture("agent-1", S, reason="operator")  # same posture, new version
+        return True
+
+    machine.add_guard(TransitionGuard(name="meanwhile", check_fn=reset_by_an_operator))
+    refused = ask(machine, A)
+    assert not refused.success
+    assert machine.get_posture("agent-1") is S
+
+
+def test_constructor_errors_name_the_argument_and_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"^require_upgrade_approval must be a bool, got 'yes'$"):
+        PostureStateMachine(require_upgrade_approval="yes")  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError,
+        match=r"^default_posture must be one of full_autonomy, assisted, supervised, "
+        "human_decides, blocked, got 'nope'$",
+    ):
+        PostureStateMachine(default_posture="nope")  # type: ignore[arg-type]
