@@ -1,7 +1,8 @@
 """Hypothesis profiles (a modest one for CI, a deep one for local runs), and the summary
 line of the hostile input matrix.
 
-Select the deep profile with ``CARE_TRUST_HYPOTHESIS=deep python -m pytest``.
+Select the deep profile with ``CARE_TRUST_HYPOTHESIS=deep python -m pytest``, and the
+mutation profile with ``CARE_TRUST_HYPOTHESIS=mutation mutmut run``.
 """
 
 import os
@@ -18,6 +19,9 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# For `mutmut run` (the README's development section): every covering test runs once per
+# mutant, so fewer examples, and derandomized so that a score is reproducible.
+settings.register_profile("mutation", max_examples=20, deadline=None, derandomize=True)
 settings.load_profile(os.environ.get("CARE_TRUST_HYPOTHESIS", "ci"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -704,3 +705,217 @@ def test_outcomes_reported_within_a_window_count_whatever_other_agents_do() -> N
     for admission in admissions:
         fail(breaker, admission=admission)
     assert breaker.get_state(A) is CircuitState.OPEN
+
+
+def test_async_outcomes_carry_their_admission_and_default_action() -> None:
+    breaker, _, _ = make()
+
+    async def scenario() -> None:
+        before = [await breaker.admit(A) for _ in range(3)]
+        await breaker.record_failure(A, "E", "m")
+        breaker.reset(A)
+        for admission in before:  # fenced, as through record_failure_sync
+            await breaker.record_failure(A, "E", "m", severity="critical", admission=admission)
+
+    asyncio.run(scenario())
+    assert breaker.get_state(A) is CircuitState.CLOSED
+    assert breaker.get_failures(A) == []
+    asyncio.run(breaker.record_failure(A, "E", "m"))
+    (failure,) = breaker.get_failures(A)
+    assert (failure.action, failure.severity) == ("", "medium")
+
+
+def test_an_explicit_clock_is_the_breakers_own() -> None:
+    machine = PostureStateMachine(clock=FakeClock())
+    clock = FakeClock(start=datetime(2030, 6, 1, tzinfo=UTC))
+    breaker = PostureCircuitBreaker(
+        machine, CircuitBreakerConfig(failure_threshold=3, recovery_timeout=10), clock=clock
+    )
+    fail(breaker, 3)
+    assert breaker.get_failures(A)[0].timestamp == clock.now()
+    clock.advance(10)  # the machine's clock has not moved
+    assert breaker.get_state(A) is CircuitState.HALF_OPEN
+
+
+def test_a_clock_that_steps_back_changes_nothing() -> None:
+    class Jumpy(FakeClock):
+        back = 0.0
+
+        def monotonic(self) -> float:
+            return super().monotonic() - self.back
+
+    clock = Jumpy()
+    breaker = PostureCircuitBreaker(
+        PostureStateMachine(clock=clock), CircuitBreakerConfig(failure_threshold=3), clock=clock
+    )
+    fail(breaker, 2)
+    clock.back = 30.0
+    fail(breaker)
+    assert breaker.get_state(A) is CircuitState.OPEN
+    assert len(breaker.get_failures(A)) == 3
+
+
+def test_admissions_say_why() -> None:
+    breaker, _, clock = make()
+    closed = breaker.admit_sync(A)
+    assert (closed.state, closed.probe, closed.reason) == (
+        CircuitState.CLOSED,
+        False,
+        "closed: calls run and failures are counted",
+    )
+    half_open(breaker, clock)
+    probe = breaker.admit_sync(A)
+    assert (probe.allowed, probe.state, probe.probe, probe.reason) == (
+        True,
+        CircuitState.HALF_OPEN,
+        True,
+        "half-open: admitted as a probe",
+    )
+    breaker.admit_sync(A)
+    full = breaker.admit_sync(A)
+    assert (full.allowed, full.reason) == (
+        False,
+        "half-open: all 2 probe(s) admitted, waiting for their outcomes",
+    )
+    assert full.generation == breaker.get_metrics(A)["generation"]
+
+
+def test_the_reason_names_what_the_circuit_last_did() -> None:
+    breaker, _, clock = make()
+    half_open(breaker, clock)
+    fail(breaker, admission=breaker.admit_sync(A))
+    assert breaker.get_metrics(A)["reason"] == "opened: a probe failed while half-open"
+    clock.advance(10)
+    for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
+        breaker.record_success_sync(A, probe)
+    assert breaker.get_metrics(A)["reason"] == "closed: 2 probe(s) succeeded"
+    breaker.force_open(A, "maintenance")
+    assert breaker.get_metrics(A)["reason"] == "forced open by an operator: maintenance"
+    breaker.reset(A)
+    assert breaker.get_metrics(A)["reason"] == "reset by an operator"
+
+
+def test_every_state_change_gets_a_new_generation() -> None:
+    breaker, _, clock = make()
+    seen = [breaker.get_metrics(A)["generation"]]
+    trip(breaker)
+    seen.append(breaker.get_metrics(A)["generation"])
+    clock.advance(10)
+    seen.append(breaker.get_metrics(A)["generation"])  # half-open
+    for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
+        breaker.record_success_sync(A, probe)
+    seen.append(breaker.get_metrics(A)["generation"])  # closed
+    breaker.force_open(A, "maintenance")
+    seen.append(breaker.get_metrics(A)["generation"])
+    assert seen == sorted(set(seen)), seen
+    assert seen[0] >= 0
+
+
+def test_a_fractional_threshold_is_exact() -> None:
+    breaker, _, _ = make(failure_threshold=2.5, severity_weights={"medium": 1})
+    fail(breaker, 2)
+    assert breaker.get_state(A) is CircuitState.CLOSED
+    fail(breaker)
+    assert breaker.get_state(A) is CircuitState.OPEN
+
+
+def test_a_restore_is_refused_if_the_posture_changes_just_before_it() -> None:
+    class Racing(PostureStateMachine):
+        race = False
+
+        def version(self, agent_id: str) -> int:
+            seen = super().version(agent_id)
+            if self.race:  # an operator re-sets the posture right after the breaker looked
+                self.race = False
+                self.set_posture(agent_id, self.get_posture(agent_id), reason="operator")
+            return seen
+
+    clock = FakeClock()
+    machine = Racing(clock=clock)
+    machine.set_posture(A, TrustPosture.FULL_AUTONOMY)
+    breaker = PostureCircuitBreaker(
+        machine, CircuitBreakerConfig(failure_threshold=3, recovery_timeout=10)
+    )
+    trip(breaker)
+    clock.advance(10)
+    probes = [breaker.admit_sync(A) for _ in range(breaker.config.half_open_max_calls)]
+    machine.race = True
+    for probe in probes:
+        breaker.record_success_sync(A, probe)
+    assert breaker.get_state(A) is CircuitState.CLOSED
+    assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES  # the operator's decision stands
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda b: b.record_failure_sync(A, 5, "m"), "^error_type must be"),
+        (lambda b: b.record_failure_sync(A, "E", "m", action=5), "^action must be"),
+        (lambda b: b.force_open(A, 5), "^reason must be"),
+        (
+            lambda b: b.attach_metrics(object()),
+            r"^metrics collector must have record_circuit_breaker_open\(\), got <object ",
+        ),
+    ],
+)
+def test_a_bad_argument_is_named(call: Any, message: str) -> None:
+    breaker, _, _ = make()
+    with pytest.raises(ValueError, match=message):
+        call(breaker)
+
+
+def test_the_breakers_posture_changes_say_why() -> None:
+    breaker, machine, clock = make()
+    fail(breaker)
+    assert breaker.get_metrics(A)["reason"] == "closed: calls run and failures are counted"
+    fail(breaker, 2)
+    close(breaker, clock)
+    down, up = breaker_entries(machine)
+    assert down.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+    assert up.reason == (
+        "circuit breaker closed: 2 probe(s) succeeded: restoring the posture it displaced"
+    )
+
+
+def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
+    breaker, machine, clock = make()
+
+    def guard(request: object) -> bool:
+        fail(breaker, 3)  # a trip while the restore's guards run
+        return True
+
+    trip(breaker)
+    machine.add_guard(TransitionGuard(name="calls_back", check_fn=guard))
+    clock.advance(10)
+    for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
+        breaker.record_success_sync(A, probe)
+    assert breaker.get_state(A) is CircuitState.OPEN
+    reapplied = breaker_entries(machine)[-1]
+    assert (reapplied.to_posture, reapplied.protective) == (TrustPosture.HUMAN_DECIDES, True)
+    assert reapplied.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+
+
+def test_metrics_name_the_agent_the_limits_and_the_probes() -> None:
+    breaker, _, clock = make()
+    trip(breaker)
+    metrics = breaker.get_metrics(A)
+    assert metrics["agent_id"] == A
+    assert (metrics["probes_admitted"], metrics["probes_succeeded"]) == (0, 0)
+    assert {
+        key: metrics[key]
+        for key in (
+            "failure_threshold",
+            "failure_window_seconds",
+            "recovery_timeout_seconds",
+            "half_open_max_calls",
+        )
+    } == {
+        "failure_threshold": 3,
+        "failure_window_seconds": 60,
+        "recovery_timeout_seconds": 10,
+        "half_open_max_calls": 2,
+    }
+    clock.advance(10)
+    breaker.record_success_sync(A, breaker.admit_sync(A))
+    probing = breaker.get_metrics(A)
+    assert (probing["probes_admitted"], probing["probes_succeeded"]) == (1, 1)

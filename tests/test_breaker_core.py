@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -194,3 +195,62 @@ def test_at_most_one_transition_fires_for_any_circuit_and_event(
         if all(core.GUARDS[g](circuit, event, now, CONFIG) for g in guards)
     ]
     assert len(firing) <= 1
+
+
+def test_a_probe_failure_reopens_without_taking_a_new_hold() -> None:
+    probing = attrs.evolve(HALF, probes_admitted=1, last_probe_at=111.0)
+    step = core.step(probing, failure(UNITS, admitted=5), 112.0, CONFIG, generation=9)
+    assert step.circuit == Circuit(state=CircuitState.OPEN, generation=9, entered_at=112.0)
+    assert step.effects == (
+        Opened(reason="a probe failed while half-open", tripped=True, first=False),
+    )
+
+
+def test_a_probe_timeout_says_how_many_probes_are_unreported() -> None:
+    probing = attrs.evolve(HALF, probes_admitted=2, probes_succeeded=1, last_probe_at=112.0)
+    step = core.advance(probing, 118.0, CONFIG, generation=9)
+    assert step.circuit == Circuit(state=CircuitState.OPEN, generation=9, entered_at=117.0)
+    assert step.effects == (
+        Opened(
+            reason=f"1 probe(s) unreported {CONFIG.probe_timeout}s after the last admission",
+            tripped=True,
+            first=False,
+        ),
+    )
+
+
+def test_forcing_a_closed_circuit_open_starts_an_episode() -> None:
+    step = core.step(Circuit(), Event(name="force_open"), 1.0, CONFIG, generation=3)
+    assert step.circuit == Circuit(
+        state=CircuitState.OPEN, generation=3, entered_at=1.0, forced=True
+    )
+    assert step.effects == (Opened(reason="forced open by an operator", tripped=True, first=True),)
+
+
+def test_a_fenced_outcome_fires_nothing_and_a_current_one_is_not_fenced() -> None:
+    stale = core.step(HALF, failure(UNITS, admitted=4), 111.0, CONFIG, generation=9)
+    assert stale.fired == ()
+    # Admitted under the current state, it is current even when it changes nothing.
+    idle = core.step(HALF, Event(name="probe_success", admitted=5), 111.0, CONFIG, generation=9)
+    assert (idle.circuit, idle.effects, idle.fired) == (HALF, (), ())
+
+
+def test_time_driven_events_before_an_event_get_the_new_generation() -> None:
+    step = core.step(OPEN, Event(name="probe_success"), 125.0, CONFIG, generation=9)
+    assert step.circuit == Circuit(state=CircuitState.HALF_OPEN, generation=9, entered_at=110.0)
+
+
+def test_admission_steps_fire_nothing_but_the_time_driven_events() -> None:
+    closed = Circuit()
+    assert core.admit(closed, 0.0, CONFIG, 1) == core.Step(closed, (ADMITTED,), ())
+    assert core.admit(OPEN, 104.0, CONFIG, 9) == core.Step(
+        OPEN, (Refused("open: half-open in 6s"),), ()
+    )
+    forced = Circuit(state=CircuitState.OPEN, generation=4, entered_at=100.0, forced=True)
+    assert core.admit(forced, 1e9, CONFIG, 9).effects == (
+        Refused("forced open by an operator; only a reset releases it"),
+    )
+    full = attrs.evolve(HALF, probes_admitted=2, last_probe_at=111.0)
+    assert core.admit(full, 112.0, CONFIG, 9).effects == (
+        Refused("half-open: all 2 probe(s) admitted, waiting for their outcomes"),
+    )

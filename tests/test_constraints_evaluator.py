@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -105,7 +106,8 @@ def test_modes_combine_verdicts(
 def test_an_empty_constraint_set_is_satisfied_in_every_mode(mode: InteractionMode) -> None:
     result = make_evaluator().evaluate({}, {}, mode)
     assert result.satisfied
-    assert result.failed_dimensions == ()
+    assert result.interaction_mode is mode
+    assert (result.failed_dimensions, result.anti_gaming_flags) == ((), ())
     assert result.warnings == ("no constraints given: an empty constraint set restricts nothing",)
 
 
@@ -152,6 +154,25 @@ def test_a_value_that_does_not_parse_fails_that_dimension() -> None:
     reason = result.dimension_results["rate_limit"].reason
     assert reason.startswith("invalid constraint -5: rate_limit must be a non-negative integer")
     assert result.failed_dimensions == ("rate_limit",)
+    # Unlike an unknown dimension (likely a typo), a bad value is no warning: its result says it.
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("constraints", "context"),
+    [
+        ({"cost_limt": 1}, {}),
+        ({"rate_limit": -5}, {}),
+        ({"probe": 1}, {}),
+        ({"cost_limit": 1}, None),
+    ],
+)
+def test_a_dimension_that_cannot_be_checked_is_a_plain_failure(
+    constraints: dict[str, Any], context: Any
+) -> None:
+    result = make_evaluator(Probe(check_error=RuntimeError("boom"))).evaluate(constraints, context)
+    (checked,) = result.dimension_results.values()
+    assert checked.satisfied is False
 
 
 @pytest.mark.parametrize(
@@ -174,6 +195,29 @@ def test_a_context_that_is_not_a_mapping_fails_every_dimension(context: Any) -> 
     assert not result.satisfied
     for check in result.dimension_results.values():
         assert check.reason.startswith("context must be a mapping, got")
+
+
+def test_the_context_is_checked_before_any_custom_check_runs() -> None:
+    result = make_evaluator(Probe()).evaluate({"probe": 1}, ["probe_ok"])
+    assert result.dimension_results["probe"].reason == "context must be a mapping, got ['probe_ok']"
+
+
+def test_any_mapping_is_a_context() -> None:
+    result = make_evaluator(Probe()).evaluate(
+        {"probe": 1, **PASS}, MappingProxyType({"probe_ok": True, "cost_used": 1})
+    )
+    assert result.satisfied, result.dimension_results
+
+
+def test_a_check_may_return_a_subclass_of_the_result() -> None:
+    @attrs.frozen(kw_only=True, slots=False)
+    class Detailed(ConstraintCheckResult):
+        detail: str = ""
+
+    answer = Detailed(satisfied=True, reason="fine", detail="x")
+    result = make_evaluator(Probe(check_result=answer)).evaluate({"probe": 1}, {})
+    assert result.satisfied
+    assert result.dimension_results["probe"] is answer
 
 
 @pytest.mark.parametrize(
@@ -326,10 +370,19 @@ def test_a_non_bool_tightening_verdict_is_not_a_yes() -> None:
 
 @pytest.mark.parametrize("bad", [None, [("cost_limit", 1)], {2: 1}])
 def test_tightening_needs_two_constraint_sets(bad: Any) -> None:
-    with pytest.raises(InvalidTypeError):
+    with pytest.raises(InvalidTypeError, match=r"^parent_constraints "):
         make_evaluator().validate_tightening(bad, {})
-    with pytest.raises(InvalidTypeError):
+    with pytest.raises(InvalidTypeError, match=r"^child_constraints "):
         make_evaluator().validate_tightening({}, bad)
+
+
+def test_constraint_sets_compare_under_the_mode_given() -> None:
+    evaluator = make_evaluator()
+    fewer, more = {"cost_limit": 100}, {"cost_limit": 100, "rate_limit": 5}
+    # Dropping a dimension widens a CONJUNCTIVE set and narrows a DISJUNCTIVE one.
+    assert evaluator.compare(fewer, more) is Comparison.LOOSER
+    assert evaluator.compare(fewer, more, DISJ) is Comparison.TIGHTER
+    assert evaluator.compare(more, fewer, DISJ) is Comparison.LOOSER
 
 
 @pytest.mark.parametrize(
@@ -490,3 +543,77 @@ def test_an_example_that_raises_leaves_the_plain_violation() -> None:
 
     violations = make_evaluator(Muddled()).validate_tightening({"probe": 1}, {"probe": 2})
     assert violations == ["Dimension 'probe': child constraint (2) is looser than parent (1)"]
+
+
+def test_one_uncacheable_side_does_not_confuse_tightening_verdicts() -> None:
+    class Models(list[str]):
+        pass
+
+    evaluator = make_evaluator()
+    child = {"resources": ["data/a"]}
+    assert evaluator.validate_tightening({"resources": Models(["data/**"])}, child) == []
+    assert evaluator.validate_tightening({"resources": Models(["logs/**"])}, child) != []
+    parent = {"resources": ["data/**"]}
+    assert evaluator.validate_tightening(parent, {"resources": Models(["data/a"])}) == []
+    assert evaluator.validate_tightening(parent, {"resources": Models(["logs/a"])}) != []
+
+
+class RecordingSink:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def record_constraint_evaluation(self, **fields: Any) -> None:
+        self.calls.append(fields)
+
+
+def test_the_metrics_sink_gets_the_verdict_the_flags_and_the_duration_in_ms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trust.constraints import _evaluator
+
+    ticks = iter([10.0, 10.25, 20.0, 20.5])
+    monkeypatch.setattr(_evaluator, "time", type("Time", (), {"perf_counter": ticks.__next__}))
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    sink = RecordingSink()
+    evaluator = MultiDimensionEvaluator(registry, metrics=sink)
+    limits = {"cost_limit": 100, "rate_limit": 10}
+    near = evaluator.evaluate(limits, {"cost_used": 99, "requests_in_period": 1}, agent_id="a")
+    over = evaluator.evaluate(limits, {"cost_used": 500, "requests_in_period": 1}, DISJ, "a")
+    assert near.anti_gaming_flags != ()
+    assert sink.calls == [
+        {
+            "passed": True,
+            "failed_dimensions": (),
+            "gaming_flags": near.anti_gaming_flags,
+            "duration_ms": 250.0,
+        },
+        {
+            "passed": True,  # DISJUNCTIVE: a passed evaluation is never recorded with failures
+            "failed_dimensions": (),
+            "gaming_flags": over.anti_gaming_flags,
+            "duration_ms": 500.0,
+        },
+    ]
+
+
+def test_configuration_errors_show_the_value() -> None:
+    registry = ConstraintDimensionRegistry()
+    with pytest.raises(InvalidTypeError, match=r"^enable_anti_gaming must be a bool, got 'yes'$"):
+        MultiDimensionEvaluator(registry, enable_anti_gaming="yes")  # type: ignore[arg-type]
+    with pytest.raises(
+        InvalidTypeError,
+        match=r"^metrics collector must have record_constraint_evaluation\(\), got <object ",
+    ):
+        MultiDimensionEvaluator(registry).attach_metrics(object())  # type: ignore[arg-type]
+
+
+def test_anti_gaming_history_is_kept_per_agent() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    evaluator = MultiDimensionEvaluator(registry)
+    small = ({"cost_limit": 100}, {"cost_used": 1})
+    flags = [evaluator.evaluate(*small, agent_id="splitter").anti_gaming_flags for _ in range(8)]
+    assert flags[6] == ()
+    assert flags[7] == ("constraint_splitting:detected (8/10 evaluations with small ops)",)
+    assert evaluator.evaluate(*small, agent_id="newcomer").anti_gaming_flags == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -105,6 +106,18 @@ def test_shape_messages_name_the_dimension_and_the_value() -> None:
         "Dimension 'cost_limit': child drops the parent's constraint (100); under conjunctive "
         "mode a child must keep every parent dimension"
     )
+    (added,) = shape_violations(
+        {"cost_limit": 100}, {"cost_limit": 100, "rate_limit": 5}, InteractionMode.INDEPENDENT
+    )
+    assert added == (
+        "Dimension 'rate_limit': child adds a constraint (5) the parent does not have; under "
+        "independent mode a child must not add dimensions"
+    )
+    (emptied,) = shape_violations({"cost_limit": 100}, {}, InteractionMode.DISJUNCTIVE)
+    assert emptied == (
+        "child has no constraints, which allows everything; under disjunctive mode a child may "
+        "drop dimensions but must keep at least one"
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,6 +127,9 @@ def test_shape_messages_name_the_dimension_and_the_value() -> None:
         ("100/minute", "100/minute"),
         (True, "True"),
         (["a"], "['a']"),
+        (Decimal("1.5"), "Decimal('1.5')"),  # not a plain scalar: its repr shows the type
+        ("x" * 80, "x" * 80),
+        ("x" * 81, None),
         ("x" * 90, None),
     ],
 )
@@ -123,4 +139,4 @@ def test_show_quotes_values_plainly_and_briefly(raw: object, shown: str | None) 
         assert text == shown
     else:
         assert len(text) < 100
-        assert text.endswith("(92 chars)")
+        assert text.endswith(f"({len(raw) + 2} chars)")  # type: ignore[arg-type]

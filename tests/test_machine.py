@@ -433,3 +433,114 @@ def test_reading_agents_never_seen_keeps_them_unseen_and_bounded() -> None:
     assert machine.get_posture("reader-0") is B
     assert machine.get_posture("reader-1") is H
     assert "agents=2" in repr(machine)
+
+
+def test_refusals_alone_keep_a_bounded_history_with_the_request() -> None:
+    machine = PostureStateMachine(history_limit=3)
+    for attempt in range(5):
+        refused = ask(machine, F, requester=None, ticket=attempt)
+    assert len(machine.get_transition_history("agent-1")) == 3
+    assert (refused.metadata, refused.requester_id) == ({"ticket": 4}, None)
+    assert (refused.administrative, refused.protective) == (False, False)
+    by_someone = ask(machine, F, requester="agent-1")
+    assert by_someone.requester_id == "agent-1"
+    assert not by_someone.success
+
+
+def test_an_emergency_downgrade_records_its_reason() -> None:
+    machine = PostureStateMachine()
+    assert machine.emergency_downgrade("agent-1").reason == "Emergency downgrade"
+    assert machine.emergency_downgrade("agent-1", reason="incident 7").reason == "incident 7"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda m: m.emergency_downgrade("agent-1", reason=5), "^reason must be"),
+        (lambda m: m.emergency_downgrade("agent-1", requester_id=5), "^requester_id must be"),
+        (lambda m: m.protective_downgrade("agent-1", H, reason=5), "^reason must be"),
+        (
+            lambda m: m.protective_downgrade("agent-1", H, reason="r", requester_id=5),
+            "^requester_id must be",
+        ),
+        (lambda m: m.remove_guard(" "), "^guard_name must be"),
+        (
+            lambda m: m.remove_guard(UPGRADE_APPROVAL_GUARD),
+            "^guard 'upgrade_approval_required' cannot be removed: it is enforced by "
+            "require_upgrade_approval=True; build the machine with "
+            "require_upgrade_approval=False instead$",
+        ),
+        (
+            lambda m: m.attach_metrics(object()),
+            r"^metrics collector must have record_posture\(\), got <object ",
+        ),
+    ],
+)
+def test_a_bad_argument_is_named(call: object, message: str) -> None:
+    machine = PostureStateMachine()
+    with pytest.raises(ValueError, match=message):
+        call(machine)  # type: ignore[operator]
+    assert machine.tracked_agents() == 0
+
+
+def test_set_posture_moves_from_the_current_posture() -> None:
+    machine = PostureStateMachine()
+    machine.set_posture("agent-1", F)
+    down = machine.set_posture("agent-1", H)
+    assert (down.from_posture, down.transition_type) == (F, PostureTransition.DOWNGRADE)
+    assert (down.reason, down.administrative) == ("administrative change", True)
+    with pytest.raises(ValueError, match=r"^reason must be"):
+        machine.set_posture("agent-1", H, reason=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^requester_id must be"):
+        machine.set_posture("agent-1", H, requester_id=5)  # type: ignore[arg-type]
+
+
+def test_a_granted_transition_records_the_requests_metadata() -> None:
+    machine = PostureStateMachine()
+    assert ask(machine, A, ticket="T-1").metadata == {"ticket": "T-1"}
+
+
+def test_upgrade_approval_refusals_say_why() -> None:
+    machine = PostureStateMachine()
+    itself = ask(machine, A, requester="agent-1")
+    assert (
+        itself.reason
+        == "upgrade requires a requester_id other than the agent itself, got 'agent-1'"
+    )
+    padded = ask(machine, A, requester="admin\u200b")
+    assert padded.reason.startswith("upgrade requires a valid requester_id: requester_id must ")
+
+
+def test_every_applicable_guard_runs() -> None:
+    machine = PostureStateMachine(require_upgrade_approval=False)
+    machine.add_guard(
+        TransitionGuard(name="downs_only", check_fn=lambda r: False, applies_to={"downgrade"})
+    )
+    machine.add_guard(TransitionGuard(name="vague", check_fn=lambda r: "yes"))
+    refused = ask(machine, A)
+    assert (refused.success, refused.blocked_by) == (False, "vague")
+    assert refused.reason == "guard 'vague' returned 'yes', not True; refused"
+
+
+def test_a_change_while_the_guards_run_refuses_even_if_the_posture_is_the_same() -> None:
+    machine = PostureStateMachine(require_upgrade_approval=False)
+
+    def reset_by_an_operator(request: PostureTransitionRequest) -> bool:
+        machine.set_posture("agent-1", S, reason="operator")  # same posture, new version
+        return True
+
+    machine.add_guard(TransitionGuard(name="meanwhile", check_fn=reset_by_an_operator))
+    refused = ask(machine, A)
+    assert not refused.success
+    assert machine.get_posture("agent-1") is S
+
+
+def test_constructor_errors_name_the_argument_and_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"^require_upgrade_approval must be a bool, got 'yes'$"):
+        PostureStateMachine(require_upgrade_approval="yes")  # type: ignore[arg-type]
+    with pytest.raises(
+        ValueError,
+        match=r"^default_posture must be one of full_autonomy, assisted, supervised, "
+        "human_decides, blocked, got 'nope'$",
+    ):
+        PostureStateMachine(default_posture="nope")  # type: ignore[arg-type]

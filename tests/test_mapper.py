@@ -34,7 +34,8 @@ def test_malformed_constraints_are_blocked() -> None:
         SimpleNamespace(valid=True, constraints=["approval_required"])
     )
     assert result.posture is TrustPosture.BLOCKED
-    assert "constraints must be a mapping" in result.reason
+    assert result.reason == "constraints must be a mapping, got ['approval_required']"
+    assert result.verification_details == {"constraints": ["approval_required"]}
 
 
 @pytest.mark.parametrize(
@@ -143,3 +144,218 @@ def test_results_serialise() -> None:
         "reason": "r",
         "verification_details": {},
     }
+    lists = PostureConstraints(
+        allowed_capabilities=("read",),
+        blocked_capabilities=["delete"],
+        require_human_approval_for=["wire"],
+    ).to_dict()
+    assert (
+        lists["allowed_capabilities"],
+        lists["blocked_capabilities"],
+        lists["require_human_approval_for"],
+    ) == (["read"], ["delete"], ["wire"])
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: PostureConstraints(allowed_capabilities="read"),
+            "expected a list of names, got 'read'",
+        ),
+        (lambda: PostureConstraints(blocked_capabilities=5), "expected a list of names, got 5"),
+        (lambda: PostureConstraints(require_human_approval_for=["ok", 5]), "^name must be"),
+        (lambda: PostureConstraints(metadata=["x"]), "^metadata must be"),
+        (lambda: PostureResult(posture="nowhere"), "^posture must be one of"),
+        (
+            lambda: PostureResult(posture="blocked", verification_details=1),
+            "^verification_details must",
+        ),
+        (lambda: TrustPostureMapper(default_posture="nowhere"), "^default_posture must be one of"),
+        (lambda: TrustPostureMapper(default_posture=5), "^default_posture must be a TrustPosture"),
+    ],
+)
+def test_malformed_values_are_refused_naming_the_field(build: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "posture", "audit", "approval", "reason"),
+    [
+        ({"is_valid": False}, TrustPosture.BLOCKED, False, False, "Access denied"),
+        (
+            {"is_valid": True, "approval_required": True},
+            TrustPosture.HUMAN_DECIDES,
+            True,
+            True,
+            "Human approval required",
+        ),
+        (
+            {"is_valid": True, "trust_level": "none"},
+            TrustPosture.SUPERVISED,
+            True,
+            False,
+            "Low trust level requires supervision",
+        ),
+        (
+            {"is_valid": True, "audit_required": True, "trust_level": "high"},
+            TrustPosture.ASSISTED,
+            True,
+            False,
+            "Assisted mode with audit logging",
+        ),
+        (
+            {"is_valid": True, "audit_required": True, "trust_level": "weird"},
+            TrustPosture.SUPERVISED,
+            True,
+            False,
+            "Audit logging required",
+        ),
+        (
+            {"is_valid": True, "trust_level": "high"},
+            TrustPosture.FULL_AUTONOMY,
+            False,
+            False,
+            "High trust level",
+        ),
+        (
+            {"is_valid": True, "trust_level": "weird"},
+            TrustPosture.SUPERVISED,
+            False,
+            False,
+            "Default posture (supervised)",
+        ),
+    ],
+)
+def test_map_to_posture_gives_the_obligations_and_the_reason(
+    kwargs: dict[str, object], posture: TrustPosture, audit: bool, approval: bool, reason: str
+) -> None:
+    mapper = TrustPostureMapper()
+    result = mapper.map_to_posture(**kwargs)  # type: ignore[arg-type]
+    assert (result.posture, result.reason) == (posture, reason)
+    assert result.constraints == PostureConstraints(
+        audit_required=audit, approval_required=approval
+    )
+    # A reason the caller gives replaces the default one, whatever the posture.
+    assert mapper.map_to_posture(**kwargs, reason="ticket 7").reason == "ticket 7"  # type: ignore[arg-type]
+
+
+def test_map_to_posture_defaults_to_normal_trust() -> None:
+    # "normal" is neither low nor high: with an audit it is assisted, without one the default.
+    mapper = TrustPostureMapper(default_posture=TrustPosture.HUMAN_DECIDES)
+    assert mapper.map_to_posture(is_valid=True).posture is TrustPosture.HUMAN_DECIDES
+    assert mapper.map_to_posture(is_valid=True, audit_required=True).posture is (
+        TrustPosture.ASSISTED
+    )
+
+
+@pytest.mark.parametrize(
+    ("constraints", "capability", "posture", "audit", "approval", "reason"),
+    [
+        (
+            {"approval_required": True},
+            None,
+            TrustPosture.HUMAN_DECIDES,
+            False,
+            True,
+            "Human approval required",
+        ),
+        (
+            {"human_in_loop": 1, "audit_required": "yes"},
+            None,
+            TrustPosture.HUMAN_DECIDES,
+            True,
+            False,
+            "Human approval required",
+        ),
+        (
+            {"trust_level": "full"},
+            "delete",
+            TrustPosture.SUPERVISED,
+            True,
+            False,
+            "Sensitive capability or high-risk tool",
+        ),
+        (
+            {"audit_required": True, "trust_level": "full"},
+            None,
+            TrustPosture.ASSISTED,
+            True,
+            False,
+            "Assisted mode with audit logging",
+        ),
+        (
+            {"audit_required": True, "trust_level": "none"},
+            None,
+            TrustPosture.SUPERVISED,
+            True,
+            False,
+            "Audit logging required",
+        ),
+        (
+            {"trust_level": "full"},
+            None,
+            TrustPosture.FULL_AUTONOMY,
+            False,
+            False,
+            "High trust level",
+        ),
+        ({}, None, TrustPosture.SUPERVISED, False, False, "Default posture (supervised)"),
+    ],
+)
+def test_map_verification_result_gives_the_obligations_and_the_reason(
+    constraints: dict[str, object],
+    capability: str | None,
+    posture: TrustPosture,
+    audit: bool,
+    approval: bool,
+    reason: str,
+) -> None:
+    checked = verification(**constraints)
+    result = TrustPostureMapper().map_verification_result(checked, requested_capability=capability)
+    assert (result.posture, result.reason) == (posture, reason)
+    assert result.constraints.audit_required is audit
+    assert result.constraints.approval_required is approval
+    assert result.constraints.metadata == constraints
+    assert result.verification_details == {"agent_id": "a", "constraints": constraints}
+
+
+def test_a_sensitive_capability_logs_warnings_and_names_what_needs_a_human() -> None:
+    mapper = TrustPostureMapper(sensitive_capabilities=["Wire_Transfer", " delete "])
+    sensitive = mapper.map_verification_result(verification(), requested_capability="DELETE")
+    assert sensitive.constraints.log_level == "warning"
+    assert sensitive.constraints.require_human_approval_for == ("delete", "wire_transfer")
+    risky = mapper.map_verification_result(verification(), requested_tool="bash_command")
+    assert (risky.posture, risky.constraints.log_level) == (TrustPosture.SUPERVISED, "info")
+    assert risky.constraints.audit_required is True
+    assert risky.constraints.require_human_approval_for is None
+
+
+def test_a_refusal_keeps_the_reason_and_the_details() -> None:
+    checked = SimpleNamespace(
+        valid=False,
+        reason="chain expired",
+        action="read",
+        trust_chain_id="c1",
+        timestamp="t",
+        unrelated="x",
+    )
+    result = TrustPostureMapper().map_verification_result(checked)
+    assert (result.posture, result.reason) == (TrustPosture.BLOCKED, "chain expired")
+    assert result.verification_details == {
+        "action": "read",
+        "trust_chain_id": "c1",
+        "timestamp": "t",
+    }
+    for unusable in ("", None, 3):
+        checked = SimpleNamespace(valid=False, reason=unusable)
+        assert TrustPostureMapper().map_verification_result(checked).reason == "Verification failed"
+    assert TrustPostureMapper().map_verification_result(SimpleNamespace()).posture is (
+        TrustPosture.BLOCKED
+    )
+
+
+def test_missing_constraints_are_no_constraints() -> None:
+    result = TrustPostureMapper().map_verification_result(SimpleNamespace(valid=True))
+    assert (result.posture, result.constraints) == (TrustPosture.SUPERVISED, PostureConstraints())

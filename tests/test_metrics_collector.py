@@ -234,3 +234,13 @@ def test_evaluator_reports_every_evaluation_when_attached() -> None:
     assert metrics.average_evaluation_time_ms > 0
     with pytest.raises(ValueError, match="record_constraint_evaluation"):
         evaluator.attach_metrics(object())  # type: ignore[arg-type]
+
+
+def test_only_emergency_downgrades_count_as_emergencies() -> None:
+    collector = TrustMetricsCollector()
+    machine = PostureStateMachine(metrics=collector)
+    machine.set_posture("agent-1", TrustPosture.ASSISTED)
+    machine.set_posture("agent-1", TrustPosture.HUMAN_DECIDES)
+    assert collector.get_posture_metrics().emergency_downgrades == 0
+    machine.emergency_downgrade("agent-1")
+    assert collector.get_posture_metrics().emergency_downgrades == 1

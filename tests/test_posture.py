@@ -57,9 +57,13 @@ def test_order_is_total_and_strict() -> None:
     ladder = sorted(TrustPosture)
     for lower, higher in pairwise(ladder):
         assert lower < higher
+        assert not lower < lower
         assert higher > lower
         assert lower <= lower
         assert not higher <= lower
+        assert higher >= lower
+        assert higher >= higher
+        assert not lower >= higher
         assert lower.can_upgrade_to(higher)
         assert not lower.can_downgrade_to(higher)
         assert higher.can_downgrade_to(lower)
@@ -70,6 +74,25 @@ def test_order_is_total_and_strict() -> None:
 def test_can_upgrade_to_refuses_a_string() -> None:
     with pytest.raises(TypeError, match="target"):
         TrustPosture.SUPERVISED.can_upgrade_to("full_autonomy")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("compare", "operand"),
+    [
+        (operator.lt, "the other operand"),
+        (operator.le, "the other operand"),
+        (operator.gt, "the other operand"),
+        (operator.ge, "the other operand"),
+        (TrustPosture.can_upgrade_to, "target"),
+        (TrustPosture.can_downgrade_to, "target"),
+    ],
+)
+def test_a_refused_comparison_names_the_operand_and_the_value(
+    compare: Callable[[TrustPosture, object], bool], operand: str
+) -> None:
+    message = f"^{operand} must be a TrustPosture to compare autonomy, got 'assisted'$"
+    with pytest.raises(TypeError, match=message):
+        compare(TrustPosture.SUPERVISED, "assisted")
 
 
 def test_coerce() -> None:

@@ -194,3 +194,30 @@ def test_trusted_values_are_still_frozen_instances_of_their_class() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.success = False  # type: ignore[misc]
     assert not hasattr(made, "__dict__")
+
+
+def test_guard_check_is_given_the_request() -> None:
+    seen: list[PostureTransitionRequest] = []
+    guard = TransitionGuard(name="g", check_fn=lambda r: seen.append(r) is None)
+    asked = request()
+    assert guard.check(asked) is True
+    assert seen == [asked]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reason_on_failure": 5}, "^reason_on_failure must be"),
+        ({"applies_to": 5}, "^applies_to must be a collection of PostureTransition, got 5$"),
+        (
+            {"applies_to": ["upgrade", "emergency_downgrade"]},
+            r"^applies_to must not include EMERGENCY_DOWNGRADE: emergency downgrades bypass "
+            r"every guard, got \['upgrade', 'emergency_downgrade'\]$",
+        ),
+    ],
+)
+def test_a_malformed_guard_names_the_field_and_the_value(
+    fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        TransitionGuard(name="g", check_fn=bool, **fields)  # type: ignore[arg-type]
