@@ -46,7 +46,18 @@ DECISION_CODE = (
 COPIED = ("trust", "model", "proofs", "tests", "pyproject.toml", "README.md", "diagrams")
 
 PROOF_COMMAND = (sys.executable, "-m", "proofs")
-TEST_COMMAND = (sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-cov")
+# The gates (ruff, mypy) judge the formatting ast.unparse writes, not behaviour.
+TEST_COMMAND = (
+    sys.executable,
+    "-m",
+    "pytest",
+    "-x",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "--no-cov",
+    "--ignore=tests/test_gates.py",
+)
 
 _SWAPS: dict[type[ast.AST], type[ast.AST]] = {
     ast.Lt: ast.LtE,
