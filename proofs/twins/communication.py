@@ -38,7 +38,8 @@ import z3
 
 from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet, parse_target
+from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet
+from trust.constraints.builtin._target import parse_target
 
 LABELS = ("com", "openai", "api", "evil")
 DOMAIN_LABELS = 2
