@@ -236,6 +236,29 @@ def test_a_looser_child_gets_a_host_it_allows_and_the_parent_refuses(
 
 
 @pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        ("internal_only", DOMAINS),
+        ("none", "internal_only"),
+        ({"mode": "allowed_domains", "allowed_domains": ["a.com"]}, "internal_only"),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["fd00::/9"]},
+            {"mode": "allowed_domains", "allowed_domains": ["fd00::/8"]},
+        ),
+        ("none", {"mode": "allowed_domains", "allowed_domains": ["::/0"]}),
+    ],
+)
+def test_the_loosening_example_is_a_target_the_child_allows_and_the_parent_refuses(
+    parent: Any, child: Any
+) -> None:
+    text = DIM.loosening_example(DIM.parse(parent), DIM.parse(child))
+    assert text is not None
+    target = text.split("'communication_target': ", 1)[1].split("}", 1)[0].strip("'")
+    assert allows(child, target)
+    assert not allows(parent, target)
+
+
+@pytest.mark.parametrize(
     ("raw", "error", "message"),
     [
         ("allowed_domains", InvalidValueError, "needs an allowed_domains list"),
@@ -264,6 +287,16 @@ def test_a_looser_child_gets_a_host_it_allows_and_the_parent_refuses(
             "entries must be strings",
         ),
         (["none"], InvalidTypeError, "mode string or a mapping"),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["xn--exmple-4nf.com"]},
+            InvalidValueError,
+            "mixes scripts: CYRILLIC, LATIN",
+        ),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["127.1"]},
+            InvalidValueError,
+            "numeric host",
+        ),
     ],
 )
 def test_malformed_communication_constraints_are_refused(

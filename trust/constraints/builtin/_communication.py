@@ -126,7 +126,9 @@ class HostSet:
             loose = [n for n in self.networks if not _covered(n, other.networks)]
             if not loose:
                 return None
-            example = str(_uncovered_address(loose[0], other.networks))
+            address = _uncovered_address(loose[0], other.networks)
+            # Bracketed: an IPv6 target without brackets is refused.
+            example = f"[{address}]" if address.version == 6 else str(address)
         return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
 
 

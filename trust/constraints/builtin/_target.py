@@ -44,6 +44,8 @@ from encodings import idna
 
 import attrs
 
+from trust._validators import shown
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_TARGET = 2048
@@ -166,7 +168,7 @@ def _ipv6(text: str) -> Address | NoHost:
     try:
         address = ipaddress.IPv6Address(text)
     except ValueError:
-        return NoHost(f"has an invalid IPv6 address ({text!r})")
+        return NoHost(f"has an invalid IPv6 address ({shown(text)})")
     if any(address in n for n in _EMBEDDING_V4) or (address in _COMPATIBLE and int(address) >> 24):
         v4 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         return NoHost(
@@ -189,7 +191,7 @@ def read_host(host: str) -> str | Address | NoHost:
         if _DOTTED_QUAD.fullmatch(host):
             return ipaddress.IPv4Address(host)
         return NoHost(
-            f"has a numeric host that is not a dotted-quad IPv4 address ({host!r}): clients "
+            f"has a numeric host that is not a dotted-quad IPv4 address ({shown(host)}): clients "
             "read forms like '127.1', '0x7f.1', '0177.0.0.1', '2130706433' or a trailing dot "
             "as different addresses, or refuse them"
         )
@@ -201,7 +203,7 @@ def _hostname(name: str) -> str | NoHost:
     labels = name.split(".")
     if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         return NoHost(
-            f"has no valid hostname ({name!r}): labels of ASCII letters, digits, '-' and "
+            f"has no valid hostname ({shown(name)}): labels of ASCII letters, digits, '-' and "
             "'_', not starting or ending with '-', of 1 to 63 characters, 253 in all"
         )
     for label in labels:
