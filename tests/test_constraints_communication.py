@@ -58,6 +58,12 @@ def test_the_host_is_read_from_urls_and_bare_hosts(target: str, host: object) ->
         ("xn--exmple-4nf.com", "mixes scripts: CYRILLIC, LATIN"),
         ("xn--strae-oqa.de", "not a valid IDNA label"),  # "straße": IDNA 2003 maps it to ss
         ("xn--a.com", "holds a symbol"),
+        ("xn--k.com", "not punycode"),
+        ("xn---a.com", "not the canonical punycode"),
+        ("xn--1qg.com", "not a valid IDNA label"),  # "ᾁ", which IDNA maps to another label
+        ("xn--a-zhc.com", "not a valid IDNA label"),  # "אa": right-to-left beside left-to-right
+        ("[::1]:99999", "invalid port"),
+        ("[1:2]", "invalid IPv6 address"),
         ("http:8080", "reads as a URL of scheme 'http:'"),
     ],
 )
