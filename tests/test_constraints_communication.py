@@ -292,6 +292,11 @@ def test_the_loosening_example_is_a_target_the_child_allows_and_the_parent_refus
             InvalidTypeError,
             "entries must be strings",
         ),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["a.com", 3]},
+            InvalidTypeError,
+            "entries must be strings, got 3",
+        ),
         (["none"], InvalidTypeError, "mode string or a mapping"),
         (
             {"mode": "allowed_domains", "allowed_domains": ["xn--exmple-4nf.com"]},
