@@ -149,7 +149,7 @@ HOSTS = (
     "10.2.0.1",
     "192.168.1.1",
     "8.8.8.8",
-    "::1",
+    "[::1]",
     "https://b.a.com:8443/path",
 )
 communication_values = st.one_of(

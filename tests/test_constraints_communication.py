@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.hostile import LyingStr
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import Comparison
 from trust.constraints.builtin import CommunicationDimension
-from trust.constraints.builtin._communication import parse_target
+from trust.constraints.builtin._target import NoHost, parse_target
 
 DIM = CommunicationDimension()
 DOMAINS = {"mode": "allowed_domains", "allowed_domains": ["api.openai.com", "anthropic.com"]}
@@ -27,16 +28,49 @@ def allows(raw: Any, target: str, dim: CommunicationDimension = DIM) -> bool:
         ("API.OpenAI.com.", "com/openai/api"),  # lower-cased, trailing dot stripped
         ("https://api.openai.com:443/v1/chat", "com/openai/api"),
         ("api.openai.com:443", "com/openai/api"),
-        ("bot@anthropic.com", "com/anthropic"),
-        ("http://user:pw@anthropic.com/", "com/anthropic"),
+        ("api.openai.com/v1/chat?q=1#top", "com/openai/api"),
+        ("https://mastodon.social/@user", "social/mastodon"),  # '@' in the path is no userinfo
         ("10.0.0.1", ipaddress.ip_address("10.0.0.1")),
         ("[::1]", ipaddress.ip_address("::1")),
-        ("http://[::ffff:10.0.0.1]:80/", ipaddress.ip_address("10.0.0.1")),
-        ("::ffff:192.168.0.1", ipaddress.ip_address("192.168.0.1")),
+        ("[fd00::1]:8080", ipaddress.ip_address("fd00::1")),
+        ("http://[::1]:80/", ipaddress.ip_address("::1")),
+        ("xn--bcher-kva.de", "de/xn--bcher-kva"),  # bücher.de
+        ("xn--zckzah.jp", "jp/xn--zckzah"),  # テスト.jp
     ],
 )
 def test_the_host_is_read_from_urls_and_bare_hosts(target: str, host: object) -> None:
     assert parse_target(target) == host
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        # userinfo: refused, where it used to be skipped to the host after it
+        ("bot@anthropic.com", "has '@' before the path"),
+        ("http://user:pw@anthropic.com/", "has '@' before the path"),
+        # IPv4 inside IPv6: refused, where it used to count as the IPv4 address
+        ("http://[::ffff:10.0.0.1]:80/", "embeds the IPv4 address 10.0.0.1"),
+        ("[::127.0.0.1]", "embeds the IPv4 address 127.0.0.1"),
+        ("[64:ff9b::10.0.0.1]", "embeds the IPv4 address 10.0.0.1"),
+        # IPv6 without brackets: "http://" + "fd00::1" is host "fd00" to urllib.parse
+        ("::ffff:192.168.0.1", "more than one ':'"),
+        ("fd00::1", "more than one ':'"),
+        ("xn--exmple-4nf.com", "mixes scripts: CYRILLIC, LATIN"),
+        ("xn--strae-oqa.de", "not a valid IDNA label"),  # "straße": IDNA 2003 maps it to ss
+        ("xn--a.com", "holds a symbol"),
+        ("xn--k.com", "not punycode"),
+        ("xn---a.com", "not the canonical punycode"),
+        ("xn--1qg.com", "not a valid IDNA label"),  # "ᾁ", which IDNA maps to another label
+        ("xn--a-zhc.com", "not a valid IDNA label"),  # "אa": right-to-left beside left-to-right
+        ("[::1]:99999", "invalid port"),
+        ("[1:2]", "invalid IPv6 address"),
+        ("http:8080", "reads as a URL of scheme 'http:'"),
+    ],
+)
+def test_targets_that_clients_could_read_differently_are_refused(target: str, reason: str) -> None:
+    read = parse_target(target)
+    assert isinstance(read, NoHost)
+    assert reason in read.reason
 
 
 @pytest.mark.parametrize(
@@ -83,8 +117,8 @@ def test_allowed_domains_match_the_domain_and_its_subdomains(target: str, satisf
         ("172.16.0.1", True),
         ("172.32.0.1", False),
         ("192.168.1.1", True),
-        ("::1", True),
-        ("fd00::1", True),
+        ("[::1]", True),
+        ("[fd00::1]", True),
         ("169.254.169.254", False),  # link-local: cloud metadata is not "internal"
         ("8.8.8.8", False),
         ("api.internal.company.com", True),  # 'internal' as a whole label
@@ -208,6 +242,29 @@ def test_a_looser_child_gets_a_host_it_allows_and_the_parent_refuses(
 
 
 @pytest.mark.parametrize(
+    ("parent", "child"),
+    [
+        ("internal_only", DOMAINS),
+        ("none", "internal_only"),
+        ({"mode": "allowed_domains", "allowed_domains": ["a.com"]}, "internal_only"),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["fd00::/9"]},
+            {"mode": "allowed_domains", "allowed_domains": ["fd00::/8"]},
+        ),
+        ("none", {"mode": "allowed_domains", "allowed_domains": ["::/0"]}),
+    ],
+)
+def test_the_loosening_example_is_a_target_the_child_allows_and_the_parent_refuses(
+    parent: Any, child: Any
+) -> None:
+    text = DIM.loosening_example(DIM.parse(parent), DIM.parse(child))
+    assert text is not None
+    target = text.split("'communication_target': ", 1)[1].split("}", 1)[0].strip("'")
+    assert allows(child, target)
+    assert not allows(parent, target)
+
+
+@pytest.mark.parametrize(
     ("raw", "error", "message"),
     [
         ("allowed_domains", InvalidValueError, "needs an allowed_domains list"),
@@ -235,7 +292,22 @@ def test_a_looser_child_gets_a_host_it_allows_and_the_parent_refuses(
             InvalidTypeError,
             "entries must be strings",
         ),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["a.com", 3]},
+            InvalidTypeError,
+            "entries must be strings, got 3",
+        ),
         (["none"], InvalidTypeError, "mode string or a mapping"),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["xn--exmple-4nf.com"]},
+            InvalidValueError,
+            "mixes scripts: CYRILLIC, LATIN",
+        ),
+        (
+            {"mode": "allowed_domains", "allowed_domains": ["127.1"]},
+            InvalidValueError,
+            "numeric host",
+        ),
     ],
 )
 def test_malformed_communication_constraints_are_refused(
@@ -266,3 +338,25 @@ def test_malformed_internal_domains_are_refused() -> None:
 )
 def test_labels_follow_the_hostname_rules(target: str, valid: bool) -> None:
     assert isinstance(parse_target(target), str) is valid
+
+
+def test_a_lying_str_target_is_read_for_what_it_holds() -> None:
+    # LyingStr hashes and compares equal to every LyingStr: a verdict cached under one
+    # must not answer for another.
+    allowed = DIM.parse(DOMAINS)
+    assert DIM.check(allowed, {"communication_target": LyingStr("api.openai.com")}).satisfied
+    result = DIM.check(allowed, {"communication_target": LyingStr("http://169.254.169.254/")})
+    assert not result.satisfied
+    assert result.reason == (
+        "host '169.254.169.254' is not in the allowed set "
+        "(hosts under ['anthropic.com', 'api.openai.com'])"
+    )
+
+
+def test_lying_str_entries_and_modes_are_read_for_what_they_hold() -> None:
+    raw = {"mode": LyingStr("allowed_domains"), "allowed_domains": [LyingStr("a.com")]}
+    assert allows(raw, "x.a.com")
+    assert not allows(raw, "x.b.com")
+    assert allows(LyingStr("internal_only"), "localhost")
+    with pytest.raises(InvalidValueError, match="entries must be domain names"):
+        DIM.parse({"mode": "allowed_domains", "allowed_domains": [LyingStr("a.com/x")]})

@@ -21,6 +21,11 @@ number.)
 that lie inside these bounds (labels of `LABELS`, blocks inside 10.0.0.0/28) and refuse
 the rest with a ValueError; `runtime_context` turns a model back into a context dict.
 
+The twin starts from a target's host: which strings have one is the runtime's
+`parse_target`, which refuses every target that real HTTP clients could read as another
+host; tests/test_constraints_ssrf.py holds it to what browsers (WHATWG), urllib.parse,
+urllib3, httpx and curl read from a corpus of parser-confusion targets.
+
 Addresses have `BITS` bits in the law proofs (shown inside 10.0.0.0/24); IPv4 and IPv6
 use the same prefix arithmetic on 32 and 128 bits. Not in the law proofs: ``internal_only``'s
 label rule (``**/internal/**``). Both are covered for real values by the differential
@@ -38,7 +43,8 @@ import z3
 
 from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet, parse_target
+from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet
+from trust.constraints.builtin._target import parse_target
 
 LABELS = ("com", "openai", "api", "evil")
 DOMAIN_LABELS = 2

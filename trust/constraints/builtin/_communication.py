@@ -1,12 +1,12 @@
 """``communication``: which hosts an agent may talk to.
 
-The target's host is read from ``communication_target``: a URL (``https://h:443/p``), a
-bare host (``h``, ``h:443``, ``user@h``) or an IP literal (``10.0.0.1``, ``[::1]``). It is
-lower-cased and one trailing dot is stripped. A hostname must be ASCII (use the ``xn--``
-form), with labels of letters, digits, ``-`` and ``_`` that neither start nor end with
-``-``; a hostname whose last label is
-numeric (``2130706433``, ``0x7f000001``) is refused as an ambiguous IP. IPv4-mapped IPv6
-addresses count as the IPv4 address.
+The target's host is read from ``communication_target`` by `parse_target`: a URL
+(``https://h:443/p``), a bare host (``h``, ``h:443``) or an IP literal (``10.0.0.1``,
+``[::1]``), read so that every HTTP client would connect to the same host, and refused
+with the ambiguity named when they might not (backslashes, userinfo, percent-encoded,
+non-ASCII or numeric-shorthand hosts, IPv6 addresses embedding IPv4 ones: see
+``trust/constraints/builtin/_target.py``). The host is lower-cased and one trailing dot
+is stripped.
 
 Set semantics: every constraint is a `HostSet`, a set of hosts:
 
@@ -33,17 +33,15 @@ Context: ``communication_target`` absent means no communication, which passes (a
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_str, snapshot
 from trust.constraints._cache import MISSING, BoundedCache
 from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
 from trust.constraints.builtin._glob import GlobSet
@@ -53,9 +51,9 @@ from trust.constraints.builtin._lattice import (
     all_of_items,
     not_a_mapping,
 )
+from trust.constraints.builtin._target import Address, NoHost, parse_target, read_host
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 CONTEXT_KEY = "communication_target"
 PRIVATE_NETWORKS: tuple[Network, ...] = tuple(
@@ -63,9 +61,6 @@ PRIVATE_NETWORKS: tuple[Network, ...] = tuple(
     for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
 )
 DEFAULT_INTERNAL_NAMES = ("localhost/**", "local/**", "internal/**", "**/internal/**")
-_LABEL = re.compile(r"(?=.{1,63}$)[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
-_NUMERIC = re.compile(r"[0-9]+|0x[0-9a-f]*")
-_MAX_TARGET = 2048
 
 
 def _networks(value: object) -> tuple[Network, ...]:
@@ -131,91 +126,51 @@ class HostSet:
             loose = [n for n in self.networks if not _covered(n, other.networks)]
             if not loose:
                 return None
-            example = str(_uncovered_address(loose[0], other.networks))
+            address = _uncovered_address(loose[0], other.networks)
+            # Bracketed: an IPv6 target without brackets is refused.
+            example = f"[{address}]" if address.version == 6 else str(address)
         return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
 
 
 NO_HOSTS = HostSet(GlobSet(((),)), (), "none: all communication blocked")
 
 
-def _hostname(host: str) -> str | None:
-    """``host`` as reversed labels if it is a valid, non-numeric ASCII hostname."""
-    if host.endswith("."):
-        host = host[:-1]
-    labels = host.split(".")
-    if (
-        not host.isascii()
-        or len(host) > 253
-        or not all(_LABEL.fullmatch(label) for label in labels)
-        or _NUMERIC.fullmatch(labels[-1])
-    ):
-        return None
-    return "/".join(reversed(labels))
-
-
-def _address(text: str) -> Address | None:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_target(target: str) -> str | Address | tuple[str]:
-    """The host of ``target``: reversed labels (str), an address, or ``(reason,)``."""
-    if not target or len(target) > _MAX_TARGET or not target.isprintable() or " " in target:
-        return ("is empty, too long, or holds spaces or control characters",)
-    address = _address(target[1:-1] if target.startswith("[") else target)
-    if address is not None:
-        return address
-    try:
-        host = urlsplit(target if "://" in target else "//" + target).hostname
-    except ValueError as exc:
-        return (f"is not a valid URL or host: {exc}",)
-    if not host:
-        return ("names no host",)
-    address = _address(host)
-    if address is not None:
-        return address
-    name = _hostname(host.lower())
-    if name is None:
-        return (f"has no valid ASCII hostname ({host!r}; use the xn-- form for IDNs)",)
-    return name
-
-
-def _entry(value: object, name: str) -> tuple[str | None, Network | None]:
-    """A domain entry as a reversed-label glob, or as a network."""
-    if not isinstance(value, str):
+def _entry(value: object, name: str) -> tuple[str, str | None, Network | None]:
+    """A domain entry as its text and a reversed-label glob, or its text and a network."""
+    entry = exact_str(value)
+    if entry is None:
         raise InvalidTypeError(f"{name} entries must be strings, got {check.shown(value)}")
-    text = value.strip().lower()
+    text = entry.strip().lower()
     try:
-        return None, ipaddress.ip_network(text.strip("[]"))
+        return entry, None, ipaddress.ip_network(text.strip("[]"))
     except ValueError:
         pass
-    reversed_labels = _hostname(text)
-    if reversed_labels is None:
+    host = read_host(text)
+    if not isinstance(host, str):
+        why = f" ({host.reason})" if isinstance(host, NoHost) else ""
         raise InvalidValueError(
             f"{name} entries must be domain names (no scheme, port, path or '*'; a domain "
-            f"already covers its subdomains) or IP networks, got {check.shown(value)}"
+            f"already covers its subdomains) or IP networks, got {check.shown(entry)}{why}"
         )
-    return f"{reversed_labels}/**", None
+    return entry, f"{host}/**", None
 
 
-def domains_set(domains: object, name: str, label: str, extra_names: Iterable[str] = ()) -> HostSet:
-    """The hosts under ``domains`` (plus ``extra_names`` globs)."""
+def domains_set(
+    domains: object, name: str, label: str | None = None, extra_names: Iterable[str] = ()
+) -> HostSet:
+    """The hosts under ``domains`` (plus ``extra_names`` globs), labelled by the list."""
     if isinstance(domains, str) or not isinstance(domains, list | tuple | set | frozenset):
         raise InvalidTypeError(f"{name} must be a list of domains, got {check.shown(domains)}")
-    globs, networks = list(extra_names), []
-    for domain in domains:
-        glob, network = _entry(domain, name)
+    entries, globs, networks = [], list(extra_names), []
+    for domain in tuple(domains):
+        entry, glob, network = _entry(domain, name)
+        entries.append(entry)
         if glob is not None:
             globs.append(glob)
         if network is not None:
             networks.append(network)
-    return HostSet(GlobSet.union(globs), tuple(networks), label)
+    shown = f"hosts under {sorted(entries)}" if label is None else label
+    return HostSet(GlobSet.union(globs), tuple(networks), shown)
 
 
 _MODES = ("none", "internal_only", "allowed_domains")
@@ -265,20 +220,22 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
 
     def _hosts(self, value: object) -> HostSet:
         modes = ", ".join(_MODES)
-        if isinstance(value, str):
-            mode, domains = value.strip().lower(), None
-        elif isinstance(value, Mapping):
-            unknown = sorted(str(k) for k in value if k not in ("mode", "allowed_domains"))
+        text, fields = exact_str(value), snapshot(value)
+        if text is not None:
+            mode, domains = text.strip().lower(), None
+        elif fields is not None:
+            unknown = sorted(str(k) for k in fields if k not in ("mode", "allowed_domains"))
             if unknown:
                 raise InvalidValueError(
                     f"communication keys must be among ['allowed_domains', 'mode'], got {unknown}"
                 )
-            raw_mode = value.get("mode", "none")
-            if not isinstance(raw_mode, str):
+            raw_mode = fields.get("mode", "none")
+            given = exact_str(raw_mode)
+            if given is None:
                 raise InvalidTypeError(
                     f"communication mode must be one of {modes}, got {check.shown(raw_mode)}"
                 )
-            mode, domains = raw_mode.strip().lower(), value.get("allowed_domains")
+            mode, domains = given.strip().lower(), fields.get("allowed_domains")
         else:
             raise InvalidTypeError(
                 f"communication must be a mode string or a mapping, got {check.shown(value)}"
@@ -293,7 +250,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
                     "communication mode 'allowed_domains' needs an allowed_domains list, "
                     f"got {check.shown(value)}"
                 )
-            return domains_set(domains, "allowed_domains", f"hosts under {sorted(domains)}")
+            return domains_set(domains, "allowed_domains")
         if domains is not None:
             raise InvalidValueError(
                 f"allowed_domains applies only to mode 'allowed_domains', got {check.shown(value)}"
@@ -302,16 +259,19 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff there is no target or its host is in the set."""
-        if context.__class__ is not dict:
+        if type(context) is not dict:
             bad = not_a_mapping(context)
             if bad is not None:
                 return bad
         if CONTEXT_KEY not in context:
             return _NO_TARGET
-        target = context[CONTEXT_KEY]
-        if not isinstance(target, str):
+        given = context[CONTEXT_KEY]
+        # An exact copy: a str subclass that lies about equality would hit another
+        # target's cached verdict. (The plain case inline: this is the hot path.)
+        target = given if type(given) is str else exact_str(given)
+        if target is None:
             return trusted_result(
-                False, f"{CONTEXT_KEY} must be a URL or host string, got {check.shown(target)}"
+                False, f"{CONTEXT_KEY} must be a URL or host string, got {check.shown(given)}"
             )
         hosts: HostSet = constraint.parsed
         key = (hosts, target)
@@ -323,8 +283,8 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
 
 def _verdict(hosts: HostSet, target: str) -> ConstraintCheckResult:
     host = parse_target(target)
-    if isinstance(host, tuple):
-        return trusted_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host[0]}")
+    if isinstance(host, NoHost):
+        return trusted_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host.reason}")
     shown = ".".join(reversed(host.split("/"))) if isinstance(host, str) else str(host)
     if hosts.allows(host):
         return trusted_result(True, f"host '{shown}' is allowed ({hosts.label})")
