@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fakes import FakeClock
+from tests.hostile import LyingFloat, LyingInt, LyingStr
 from trust import TrustPosture
 from trust.audit import (
     MAX_SNAPSHOT_BYTES,
@@ -33,6 +34,7 @@ from trust.audit import (
     verify_audit_chain,
 )
 from trust.audit._entry import canonical_json
+from trust.audit._snapshot import snapshot_text
 
 
 def json_bytes(value: Any) -> int:
@@ -169,6 +171,7 @@ def hostile() -> dict[str, Any]:
             for _ in range(200)
         ],
         "an unsized list": UnsizedList(range(1_000)),
+        "lone surrogates": {"\ud800 key": "\udfff" * 20_000},
     }
 
 
@@ -225,6 +228,61 @@ def test_what_cannot_be_shown_is_recorded_as_such() -> None:
     assert name["<truncated>"].isascii()
 
 
+def test_lone_surrogates_are_escaped_so_that_the_entry_can_be_hashed() -> None:
+    log = AuditLog()
+    entry = log.record(
+        agent_id="a",
+        posture=TrustPosture.SUPERVISED,
+        action="run",
+        kwargs={"\ud800": "x\udfffy"},
+        outcome=AuditOutcome.EXECUTED,
+        duration_ms=0.0,
+        result="\ud83d",
+        error="\udc00",
+    )
+    assert entry.kwargs == {"\\ud800": "x\\udfffy"}
+    assert (entry.result, entry.error) == ("\\ud83d", "\\udc00")
+    json.loads(entry.to_json())
+    assert verify_audit_chain(log.entries())
+
+
+def test_subclasses_of_builtins_are_copied_to_the_builtin() -> None:
+    snap = snapshot({LyingStr("k"): [LyingStr("v"), LyingInt(7), LyingFloat(2.5)]})
+    assert snap == {"k": ["v", 7, 2.5]}
+    assert [type(v) for v in snap["k"]] == [str, int, float]
+    assert snapshot({10**5000: 1, LyingInt(3): 2, None: 3, 1.5: 4}) == {
+        "<int too large: 16610 bits>": 1,
+        "3": 2,
+        "None": 3,
+        "1.5": 4,
+    }
+
+
+def test_a_mapping_whose_items_are_not_pairs_is_recorded() -> None:
+    class NotPairs(dict[str, int]):
+        def items(self) -> Any:
+            return [1]
+
+    assert snapshot(NotPairs(a=1)) == {"<unrepresentable: TypeError in items()>": None}
+
+
+def test_a_value_that_fits_nowhere_is_left_out_and_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 820 bytes: the list (104) and its slot (16) leave 60 bytes for a string at depth 1,
+    # less than even a cut string's "... (N chars)" costs.
+    monkeypatch.setattr(_snapshot, "MAX_SNAPSHOT_BYTES", 820)
+    assert snapshot(["x" * 10_000]) == ["<truncated: 1 more items>"]
+
+
+def test_a_snapshot_that_fails_inside_is_still_a_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def exhausted(*args: Any) -> Any:
+        raise RecursionError("stack exhausted")
+
+    monkeypatch.setattr(_snapshot, "_nested", exhausted)
+    monkeypatch.setattr(_snapshot, "_text", exhausted)
+    assert snapshot([1]) == "<unrepresentable: RecursionError in snapshot>"
+    assert snapshot_text("x") == "<unrepresentable: RecursionError in snapshot>"
+
+
 def test_sets_are_recorded_in_a_stable_order() -> None:
     assert snapshot({3, 1, 2}) == snapshot(frozenset([2, 3, 1])) == [1, 2, 3]
 
@@ -248,8 +306,9 @@ def test_container_costs_bound_what_cpython_allocates(
 
 # Long values are built from a few drawn parameters: drawing them element by element
 # would make each example slow to generate.
+any_character = st.characters(exclude_categories=())  # lone surrogates included
 long_texts = st.builds(
-    lambda char, n: char * n, st.characters(), st.integers(0, 2 * MAX_SNAPSHOT_TEXT)
+    lambda char, n: char * n, any_character, st.integers(0, 2 * MAX_SNAPSHOT_TEXT)
 )
 json_like = st.recursive(
     st.one_of(
@@ -257,7 +316,7 @@ json_like = st.recursive(
         st.booleans(),
         st.integers(),
         st.floats(),
-        st.text(max_size=20),
+        st.text(any_character, max_size=20),
         long_texts,
         st.builds(Unprintable),
         st.builds(HugeRepr),
@@ -275,14 +334,14 @@ json_like = st.recursive(
 
 
 @given(value=json_like, budget=st.integers(4_096, MAX_SNAPSHOT_BYTES))
-def test_any_value_fits_any_budget(value: Any, budget: int) -> None:
+def test_any_value_fits_any_budget_and_encodes(value: Any, budget: int) -> None:
     original = _snapshot.MAX_SNAPSHOT_BYTES
     _snapshot.MAX_SNAPSHOT_BYTES = budget
     try:
         snap = snapshot(value)
     finally:
         _snapshot.MAX_SNAPSHOT_BYTES = original
-    assert json_bytes(snap) <= budget
+    assert json_bytes(snap) <= budget  # json_bytes encodes it as UTF-8, as the hash does
     assert retained(snap) <= budget
 
 

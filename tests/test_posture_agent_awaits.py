@@ -284,3 +284,48 @@ def test_a_sync_notification_that_answers_late_is_audited_as_failed() -> None:
         "notification answered after 11s, past its 10s timeout",
     )
     assert (ran.action, ran.outcome) == ("run", AuditOutcome.EXECUTED)
+
+
+def test_a_plain_function_that_returns_a_coroutine_is_awaited_within_the_timeout() -> None:
+    class Wrapped:
+        def request_approval(self, **kwargs: Any) -> Any:
+            async def answer() -> bool:
+                return True
+
+            return answer()
+
+    agent = PostureAwareAgent(
+        RecordingAgent(),
+        AGENT,
+        machine_at(TrustPosture.HUMAN_DECIDES),
+        approval_handler=Wrapped(),
+        sleep=ManualSleep(),
+    )
+    assert asyncio.run(agent.run()) == "done"
+
+
+def test_a_coroutine_returned_after_the_timeout_is_closed_and_denies() -> None:
+    clock = FakeClock()
+    started: list[bool] = []
+
+    class LateWrapped:
+        def request_approval(self, **kwargs: Any) -> Any:
+            async def answer() -> bool:
+                started.append(True)
+                return True
+
+            clock.advance(2)
+            return answer()
+
+    agent = PostureAwareAgent(
+        RecordingAgent(),
+        AGENT,
+        machine_at(TrustPosture.HUMAN_DECIDES, clock),
+        approval_handler=LateWrapped(),
+        approval_timeout_seconds=1,
+        sleep=ManualSleep(),
+    )
+    # Closed, not left to warn "never awaited" (which the test settings make an error).
+    with pytest.raises(PermissionError, match=r"approval timed out after 1s"):
+        asyncio.run(agent.run())
+    assert started == []

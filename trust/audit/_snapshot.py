@@ -18,7 +18,8 @@ What is cut says so in the snapshot: a string ends with ``... (N chars)``; a lis
 with ``"<truncated: N more items>"``; a mapping gains the key ``"<truncated>"``; a
 container nested too deep becomes ``"<truncated: list nested deeper than 20>"``; an
 integer too large becomes ``"<int too large: N bits>"``; a value whose ``repr`` (or a key
-whose ``str``) raises becomes ``"<unrepresentable: ValueError in __repr__>"``.
+whose ``str``) raises becomes ``"<unrepresentable: ValueError in __repr__>"``. A lone
+surrogate, which UTF-8 cannot encode, is kept as its escape (``\\ud800``).
 
 Types are read with ``type()`` and ``issubclass``, never ``isinstance``: a value may
 override ``__class__`` to look like (or to raise instead of saying) what it is.
@@ -29,8 +30,8 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
-from itertools import islice
+from collections.abc import Callable, Mapping, Sequence, Set
+from json.encoder import encode_basestring as _encode_json_string
 from typing import Any
 
 MAX_SNAPSHOT_BYTES = 16 * 1024
@@ -68,23 +69,16 @@ _SPENT = "<truncated: snapshot budget spent>"
 
 
 class _Budget:
-    """The bytes one snapshot may still spend, keeping room for the markers it may owe."""
+    """The bytes one snapshot may still spend.
+
+    A value at depth ``d`` may spend only ``left - (d + 1) * _MARKER_COST``: a marker's
+    room stays for each open container, so that the markers they add when cut fit too.
+    """
 
     __slots__ = ("left",)
 
     def __init__(self, total: int) -> None:
         self.left = total
-
-    def room(self, depth: int) -> int:
-        """What a value at ``depth`` may spend: a marker's room stays for each open level."""
-        return self.left - (depth + 1) * _MARKER_COST
-
-    def take(self, cost: int, depth: int) -> bool:
-        """Spend ``cost`` if it fits at ``depth``."""
-        if cost > self.room(depth):
-            return False
-        self.left -= cost
-        return True
 
 
 class _Skip:
@@ -102,14 +96,20 @@ def snapshot(value: Any) -> Any:
     is recorded as its cut ``repr``. Non-finite floats become strings, so the canonical
     JSON stays standard. Never raises, whatever ``value`` does.
     """
-    copied = _value(value, 0, _Budget(MAX_SNAPSHOT_BYTES))
+    try:
+        copied = _value(value, 0, _Budget(MAX_SNAPSHOT_BYTES))
+    except Exception as error:  # e.g. RecursionError when called on an exhausted stack
+        return _unrepresentable(error, "snapshot")
     return _SPENT if copied is _SKIP else copied
 
 
 def snapshot_text(value: object) -> str:
     """``value`` as one bounded string: itself if a string, else its ``repr``; never raises."""
-    text = _exact_text(value)
-    shown = _text(text if text is not None else _repr(value), 0, _Budget(MAX_SNAPSHOT_BYTES))
+    try:
+        text = _exact_text(value)
+        shown = _text(text if text is not None else _repr(value), 0, _Budget(MAX_SNAPSHOT_BYTES))
+    except Exception as error:  # e.g. RecursionError when called on an exhausted stack
+        return _unrepresentable(error, "snapshot")
     return _SPENT if shown is _SKIP else shown
 
 
@@ -143,61 +143,83 @@ def safe_repr(value: object, limit: int = 80) -> str:
 
 
 def _value(value: Any, depth: int, budget: _Budget) -> Any:
+    kind = type(value)
+    # The common exact types first: this runs for every value of every audited action.
+    if kind is str:
+        return _text(value, depth, budget)
+    if kind is dict or kind is list or kind is tuple:
+        return _nested(value, depth, budget)
     try:
-        return _dispatch(value, depth, budget)
+        return _dispatch(value, kind, depth, budget)
     except Exception as error:  # a value that defeats every guard is still recorded
         return _text(_unrepresentable(error, "snapshot"), depth, budget)
 
 
-def _dispatch(value: Any, depth: int, budget: _Budget) -> Any:
-    kind = type(value)
+def _dispatch(value: Any, kind: type, depth: int, budget: _Budget) -> Any:
     if value is None or kind is bool:
-        return _leaf(value, 5, 0, depth, budget)
+        return _leaf(value, 5, depth, budget)
     if issubclass(kind, int):
-        return _int(int.__int__(value), depth, budget)
+        number = int.__int__(value)
+        if not -_INT_LIMIT < number < _INT_LIMIT:
+            return _text(f"<int too large: {number.bit_length()} bits>", depth, budget)
+        return _leaf(number, max(len(str(number)), sys.getsizeof(number)), depth, budget)
     if issubclass(kind, float):
-        return _float(float.__float__(value), depth, budget)
+        real = float.__float__(value)
+        if not math.isfinite(real):
+            return _text(repr(real), depth, budget)
+        return _leaf(real, max(len(repr(real)), sys.getsizeof(real)), depth, budget)
     if issubclass(kind, str):
         return _text(str.__str__(value), depth, budget)
-    if issubclass(kind, Mapping):
-        return _nested(value, depth, budget, "mapping", _mapping)
-    if issubclass(kind, Set) or (
-        issubclass(kind, Sequence) and not issubclass(kind, bytes | bytearray)
+    if (
+        issubclass(kind, Mapping)
+        or issubclass(kind, Set)
+        or (issubclass(kind, Sequence) and not issubclass(kind, bytes | bytearray))
     ):
-        return _nested(value, depth, budget, "list", _sequence)
+        return _nested(value, depth, budget)
     return _text(_repr(value), depth, budget)
 
 
-def _int(number: int, depth: int, budget: _Budget) -> Any:
-    if not -_INT_LIMIT < number < _INT_LIMIT:
-        return _text(f"<int too large: {number.bit_length()} bits>", depth, budget)
-    return _leaf(number, len(str(number)), sys.getsizeof(number), depth, budget)
-
-
-def _float(number: float, depth: int, budget: _Budget) -> Any:
-    if not math.isfinite(number):
-        return _text(repr(number), depth, budget)
-    return _leaf(number, len(repr(number)), sys.getsizeof(number), depth, budget)
-
-
-def _leaf(value: Any, json_bytes: int, memory: int, depth: int, budget: _Budget) -> Any:
-    return value if budget.take(max(json_bytes, memory), depth) else _SKIP
+def _leaf(value: Any, cost: int, depth: int, budget: _Budget) -> Any:
+    if cost > budget.left - (depth + 1) * _MARKER_COST:
+        return _SKIP
+    budget.left -= cost
+    return value
 
 
 def _text_cost(text: str) -> int:
-    encoded = json.dumps(text, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return max(len(encoded), sys.getsizeof(text))
+    """The larger of ``text``'s canonical JSON size and its size in memory."""
+    quoted = _encode_json_string(text)
+    size = len(quoted) if text.isascii() else len(quoted.encode("utf-8"))
+    memory = sys.getsizeof(text)
+    return size if size > memory else memory
+
+
+def _utf8(text: str) -> str:
+    """``text``, with any lone surrogate escaped: the entry's hash encodes it as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _text(text: str, depth: int, budget: _Budget) -> Any:
     """``text``, cut to `MAX_SNAPSHOT_TEXT` and then to what the budget still affords."""
+    if not text.isascii():
+        text = _utf8(text)
+    room = budget.left - (depth + 1) * _MARKER_COST
     length = len(text)
+    if length <= MAX_SNAPSHOT_TEXT:
+        cost = _text_cost(text)
+        if cost <= room:
+            budget.left -= cost
+            return text
     keep = min(length, MAX_SNAPSHOT_TEXT)
-    room = budget.room(depth)
     for _ in range(16):  # the cost is close to linear in ``keep``: this ends in one or two
-        shown = text if keep == length else f"{text[:keep]}... ({length} chars)"
+        shown = f"{text[:keep]}... ({length} chars)"
         cost = _text_cost(shown)
-        if budget.take(cost, depth):
+        if cost <= room:
+            budget.left -= cost
             return shown
         if keep == 0:
             break
@@ -205,96 +227,88 @@ def _text(text: str, depth: int, budget: _Budget) -> Any:
     return _SKIP
 
 
-def _nested(value: Any, depth: int, budget: _Budget, name: str, copy: Callable[..., Any]) -> Any:
+def _nested(value: Any, depth: int, budget: _Budget) -> Any:
+    mapping = issubclass(type(value), Mapping)
     if depth >= MAX_SNAPSHOT_DEPTH:
+        name = "mapping" if mapping else "list"
         return _text(f"<truncated: {name} nested deeper than {MAX_SNAPSHOT_DEPTH}>", depth, budget)
-    return copy(value, depth, budget)
-
-
-def _sequence(value: Any, depth: int, budget: _Budget) -> Any:
-    base, slot = LIST_COST
-    if not budget.take(base, depth):
+    base = DICT_COST[0] if mapping else LIST_COST[0]
+    if base > budget.left - (depth + 1) * _MARKER_COST:
         return _SKIP
+    budget.left -= base
+    return _mapping(value, depth, budget) if mapping else _sequence(value, depth, budget)
+
+
+def _sequence(value: Any, depth: int, budget: _Budget) -> list[Any]:
+    slot = LIST_COST[1]
+    reserve = (depth + 1) * _MARKER_COST
     copied: list[Any] = []
-    items = _Items(lambda: iter(value))
-    for item in items:
-        # What a cut item had already spent stays spent: the budget only overestimates.
-        kept = _value(item, depth + 1, budget) if budget.take(slot, depth) else _SKIP
-        if kept is _SKIP:
-            items.cut = True
-            break
-        copied.append(kept)
+    cut, failure = False, ""
+    try:
+        for item in value:  # only the iteration can raise here: _value never does
+            # What a cut item had already spent stays spent: the budget only overestimates.
+            if len(copied) == MAX_SNAPSHOT_ITEMS or slot > budget.left - reserve:
+                cut = True
+                break
+            budget.left -= slot
+            kept = _value(item, depth + 1, budget)
+            if kept is _SKIP:
+                cut = True
+                break
+            copied.append(kept)
+    except Exception as error:  # the caller's container failed: say so, keep the rest
+        failure = _unrepresentable(error, "iteration")
     if issubclass(type(value), Set):
         # A set has no order of its own: a stable one makes equal sets record equally.
         copied.sort(key=_canonical)
-    note = items.note(value, len(copied))
+    note = failure or (_more(value, len(copied)) if cut else "")
     if note:
         budget.left -= _text_cost(note) + slot
         copied.append(note)
     return copied
 
 
-def _mapping(value: Any, depth: int, budget: _Budget) -> Any:
-    base, slot = DICT_COST
-    if not budget.take(base, depth):
-        return _SKIP
+def _mapping(value: Any, depth: int, budget: _Budget) -> dict[str, Any]:
+    slot = DICT_COST[1]
+    reserve = (depth + 1) * _MARKER_COST
     copied: dict[str, Any] = {}
-    items = _Items(lambda: iter(value.items()))
     taken = 0
-    for pair in items:
-        kept: Any = _SKIP
-        if budget.take(slot, depth):
+    cut, failure = False, ""
+    try:
+        for pair in value.items():
+            if taken == MAX_SNAPSHOT_ITEMS or slot > budget.left - reserve:
+                cut = True
+                break
+            budget.left -= slot
             key, item = _pair(pair)
             shown_key = _text(_key(key), depth + 1, budget)
-            if shown_key is not _SKIP:
-                kept = _value(item, depth + 1, budget)
-        if kept is _SKIP:
-            items.cut = True
-            break
-        copied[shown_key] = kept
-        taken += 1
-    note = items.note(value, taken)
+            kept = _SKIP if shown_key is _SKIP else _value(item, depth + 1, budget)
+            if kept is _SKIP:
+                cut = True
+                break
+            copied[shown_key] = kept
+            taken += 1
+    except Exception as error:  # the caller's mapping failed: say so, keep the rest
+        failure = _unrepresentable(error, "iteration")
+    note = failure or (_more(value, taken) if cut else "")
     if note:
         budget.left -= _text_cost("<truncated>") + _text_cost(note) + slot
         copied["<truncated>"] = note
     return copied
 
 
-class _Items:
-    """At most `MAX_SNAPSHOT_ITEMS` items of a container, and what to say about the rest.
-
-    An iteration that raises ends the items (those read are kept) and is named.
-    """
-
-    def __init__(self, start: Callable[[], Iterator[Any]]) -> None:
-        self._start = start
-        self.cut = False
-        self._failure = ""
-
-    def __iter__(self) -> Iterator[Any]:
-        try:
-            for count, item in enumerate(islice(self._start(), MAX_SNAPSHOT_ITEMS + 1)):
-                if count == MAX_SNAPSHOT_ITEMS:
-                    self.cut = True
-                    return
-                yield item
-        except Exception as error:  # the caller's container failed: say so, keep the rest
-            self._failure = _unrepresentable(error, "iteration")
-
-    def note(self, value: Any, taken: int) -> str:
-        """The marker for what was left out; empty when nothing was."""
-        if self._failure:
-            return self._failure
-        if not self.cut:
-            return ""
-        try:
-            more = len(value) - taken
-        except Exception:  # an unsized or lying container: the count is unknown
-            more = 0
-        return f"<truncated: {more} more items>" if more > 0 else "<truncated: more items>"
+def _more(value: Any, taken: int) -> str:
+    """The marker for the items left out, counted if the container can say how many."""
+    try:
+        more = len(value) - taken
+    except Exception:  # an unsized or lying container: the count is unknown
+        more = 0
+    return f"<truncated: {more} more items>" if more > 0 else "<truncated: more items>"
 
 
 def _pair(pair: Any) -> tuple[Any, Any]:
+    if type(pair) is tuple and len(pair) == 2:
+        return pair[0], pair[1]
     try:
         key, item = pair
     except Exception as error:
