@@ -88,8 +88,9 @@ def three_runs(agent: PostureAwareAgent) -> list[str]:
     [
         (Unprintable(), "<unrepresentable: ValueError in __repr__>"),
         (10**5000, "<int too large: 16610 bits>"),
+        ("\ud800", "\\ud800"),  # UTF-8 cannot encode it: the entry's hash failed
     ],
-    ids=["returns an object whose __repr__ raises", "returns 10**5000"],
+    ids=["returns an object whose __repr__ raises", "returns 10**5000", "returns a lone surrogate"],
 )
 def test_a_run_that_returned_anything_is_audited_and_its_result_handed_back(
     result: object, recorded: str
@@ -132,6 +133,20 @@ def test_a_run_that_raised_anything_is_audited_and_trips_the_breaker(
     assert machine.get_posture(AGENT) is TrustPosture.HUMAN_DECIDES
     (failure,) = breaker.get_failures(AGENT)
     assert failure.error_type == type(error).__name__
+
+
+def test_a_run_given_arguments_nested_5000_deep_is_audited() -> None:
+    nested: list[Any] = []
+    node = nested
+    for _ in range(5_000):  # repr() of it overflowed the stack, and the entry vanished
+        node.append([])
+        node = node[0]
+    base = Base(result="ok")
+    agent, _, _ = wired(base)
+    assert asyncio.run(agent.run(tree=nested)) == "ok"
+    (entry,) = agent.audit_log
+    assert entry.outcome is AuditOutcome.EXECUTED
+    assert "nested deeper than 20" in entry.to_json()
 
 
 # --- the policy for BaseException, with a stand-in breaker that records what it is told --
