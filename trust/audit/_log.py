@@ -53,6 +53,11 @@ class AuditLog:
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
+
+    Memory: an entry keeps its kwargs, result and error as snapshots of at most
+    `MAX_SNAPSHOT_BYTES` (16 KiB) each, plus about 1 KiB of its own, so a full log of
+    the default 10,000 entries keeps at most about 500 MiB even if every action was
+    given and returned hostile values (typical entries are a few hundred bytes).
     """
 
     def __init__(

@@ -13,7 +13,8 @@ its cancel window, its approval or the breaker's admission was pending follows t
 posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is right before
 the base agent is called, with no await in between. With a circuit breaker, the call must
 be admitted by it right before running (an admission followed by another wait is dropped
-and asked for again), and its outcome is reported back with that admission, so a late
+and asked for again; a dropped half-open probe is released by the breaker's
+``probe_timeout``), and its outcome is reported back with that admission, so a late
 outcome cannot act on a newer breaker state.
 
 Every run ends in exactly one audit entry (``action="run"``), whatever happened: refused,
@@ -67,7 +68,7 @@ class _Call:
         self.run_id = run_id
         self.kwargs = kwargs
         self.started = started
-        self.posture = TrustPosture.BLOCKED  # until the first read
+        self.posture = TrustPosture.BLOCKED  # what an entry says before the first read
         self.stage = "reading the posture"
         self.recorded = False
 
