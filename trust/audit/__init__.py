@@ -5,13 +5,25 @@ from trust.audit._entry import (
     AuditEntry,
     AuditOutcome,
     ChainVerification,
-    snapshot,
     verify_audit_chain,
 )
 from trust.audit._log import AuditLog, AuditSink, JsonLinesSink
+from trust.audit._snapshot import (
+    MAX_SNAPSHOT_BYTES,
+    MAX_SNAPSHOT_DEPTH,
+    MAX_SNAPSHOT_INT_DIGITS,
+    MAX_SNAPSHOT_ITEMS,
+    MAX_SNAPSHOT_TEXT,
+    snapshot,
+)
 
 __all__ = [
     "GENESIS_HASH",
+    "MAX_SNAPSHOT_BYTES",
+    "MAX_SNAPSHOT_DEPTH",
+    "MAX_SNAPSHOT_INT_DIGITS",
+    "MAX_SNAPSHOT_ITEMS",
+    "MAX_SNAPSHOT_TEXT",
     "AuditEntry",
     "AuditLog",
     "AuditOutcome",

@@ -1,16 +1,16 @@
 """Audit entries: immutable, hash-chained records of each decision an agent wrapper made.
 
-Each entry stores a JSON-safe snapshot of the action's arguments and result, taken when
-it was recorded, and the SHA-256 of its own canonical JSON, which covers the hash of the
-entry before it. `verify_audit_chain` recomputes the chain: editing an entry changes its
-hash, and inserting or deleting one breaks the link or the sequence numbers.
+Each entry stores bounded, JSON-safe snapshots (see `snapshot`) of the action's arguments,
+result and error, taken when it was recorded, and the SHA-256 of its own canonical JSON,
+which covers the hash of the entry before it. `verify_audit_chain` recomputes the chain:
+editing an entry changes its hash, and inserting or deleting one breaks the link or the
+sequence numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -25,11 +25,6 @@ from trust.postures import TrustPosture
 GENESIS_HASH = "0" * 64
 """The ``previous_hash`` of the first entry of a log."""
 
-MAX_SNAPSHOT_TEXT = 10_000
-"""Strings (and reprs of other objects) longer than this are cut in snapshots."""
-
-_MAX_DEPTH = 20
-
 
 class AuditOutcome(StrEnum):
     """What became of an action."""
@@ -39,33 +34,6 @@ class AuditOutcome(StrEnum):
     DENIED = "denied"
     CANCELLED = "cancelled"
     FAILED = "failed"
-
-
-def snapshot(value: Any, _depth: int = 0) -> Any:
-    """A JSON-safe copy of ``value``: containers copied, anything else as a cut ``repr``.
-
-    Non-finite floats become strings, so the canonical JSON stays standard.
-    """
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, str):
-        return _cut(value)
-    if _depth >= _MAX_DEPTH:
-        return _cut(repr(value))
-    if isinstance(value, Mapping):
-        return {_cut(str(k)): snapshot(v, _depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [snapshot(v, _depth + 1) for v in items]
-    return _cut(repr(value))
-
-
-def _cut(text: str) -> str:
-    if len(text) <= MAX_SNAPSHOT_TEXT:
-        return text
-    return f"{text[:MAX_SNAPSHOT_TEXT]}... ({len(text)} chars)"
 
 
 @attrs.frozen(kw_only=True)

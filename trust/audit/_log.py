@@ -13,7 +13,8 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust.audit._entry import GENESIS_HASH, AuditEntry, AuditOutcome, digest, snapshot
+from trust.audit._entry import GENESIS_HASH, AuditEntry, AuditOutcome, digest
+from trust.audit._snapshot import snapshot, snapshot_text
 from trust.postures import TrustPosture
 
 _log = logging.getLogger("trust.audit")
@@ -52,6 +53,11 @@ class AuditLog:
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
+
+    Memory: an entry keeps its kwargs, result and error as snapshots of at most
+    `MAX_SNAPSHOT_BYTES` (16 KiB) each, plus about 1 KiB of its own, so a full log of
+    the default 10,000 entries keeps at most about 500 MiB even if every action was
+    given and returned hostile values (typical entries are a few hundred bytes).
     """
 
     def __init__(
@@ -95,17 +101,28 @@ class AuditLog:
         error: str | None = None,
         run_id: int | None = None,
     ) -> AuditEntry:
-        """Append an entry, chain it, and hand it to the sink."""
+        """Append an entry, chain it, and hand it to the sink.
+
+        ``kwargs``, ``result`` and ``error`` are stored as bounded snapshots (see
+        `snapshot`): whatever they are, the entry is recorded, never dropped.
+        """
+        # Snapshots run the caller's __repr__ and __str__: never under the lock, so that
+        # one that is slow, or that reads this log, cannot stall or deadlock it.
+        kept_kwargs = snapshot(kwargs)
+        if type(kept_kwargs) is not dict:
+            kept_kwargs = {"<kwargs>": kept_kwargs}
+        kept_result = snapshot(result)
+        kept_error = None if error is None else snapshot_text(error)
         with self._lock:
             fields: dict[str, Any] = {
                 "sequence": self._sequence,
                 "agent_id": agent_id,
                 "posture": posture,
                 "action": action,
-                "kwargs": snapshot(dict(kwargs)),
+                "kwargs": kept_kwargs,
                 "outcome": outcome,
-                "result": snapshot(result),
-                "error": error,
+                "result": kept_result,
+                "error": kept_error,
                 "duration_ms": float(duration_ms),
                 "timestamp": self._clock.now(),
                 "run_id": run_id,

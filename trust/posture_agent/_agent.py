@@ -8,81 +8,69 @@
 | HUMAN_DECIDES  | runs only if the approval handler answers ``True`` in time         |
 | BLOCKED        | refuses with `PermissionError`                                     |
 
-The posture is read again after every wait: an agent downgraded while its notification
-window or its approval was pending follows the new posture (BLOCKED refuses,
-HUMAN_DECIDES needs an approval). With a circuit breaker, the call must be admitted by it
-right before running, and its outcome is reported back with that admission, so a late
-outcome cannot act on a newer breaker state. Every decision, in every posture, is
-written to a hash-chained audit log.
+The posture is read again after every await: an agent downgraded while its notification,
+its cancel window, its approval or the breaker's admission was pending follows the new
+posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is right before
+the base agent is called, with no await in between. With a circuit breaker, the call must
+be admitted by it right before running (an admission followed by another wait is dropped
+and asked for again; a dropped half-open probe is released by the breaker's
+``probe_timeout``), and its outcome is reported back with that admission, so a late
+outcome cannot act on a newer breaker state.
+
+Every run ends in exactly one audit entry (``action="run"``), whatever happened: refused,
+denied, cancelled, executed, failed, or interrupted by an exception from anywhere, so an
+action that ran is never missing from the log. What the base agent raises reaches the
+breaker as a failure, `BaseException` included (``KeyboardInterrupt``, ``SystemExit``,
+a ``CancelledError`` the agent raised itself); only a real cancellation of the run's task
+(`asyncio.Task.cancelling`) is recorded as cancelled and not counted against the agent.
+The exception then propagates unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import itertools
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
+from trust.audit._snapshot import (
+    describe_error,
+    error_message,
+    safe_repr,
+    snapshot_text,
+    type_name,
+)
+from trust.posture_agent._failures import (
+    SeverityOf,
+    breaker_severity,
+    default_severity,
+    task_cancelled,
+)
 from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
+from trust.posture_agent._waits import PendingRun, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
 
 _log = logging.getLogger("trust.posture_agent")
 
-SeverityOf = Callable[[BaseException], str]
-Sleep = Callable[[float], Awaitable[object]]
 
+class _Call:
+    """One call of ``run``: what it was given, where it is, and whether it was recorded."""
 
-def default_severity(error: BaseException) -> str:
-    """The breaker severity of a base agent's exception.
+    __slots__ = ("kwargs", "posture", "recorded", "run_id", "stage", "started")
 
-    Resource exhaustion and interpreter faults are ``critical``; a refused permission is
-    ``high``; timeouts and connection errors, usually transient, are ``low``; anything
-    else is ``medium``.
-    """
-    if isinstance(error, MemoryError | RecursionError | SystemError):
-        return "critical"
-    if isinstance(error, PermissionError):
-        return "high"
-    if isinstance(error, TimeoutError | ConnectionError):
-        return "low"
-    return "medium"
-
-
-class _TimedOut(Exception):
-    pass
-
-
-class _PendingRun:
-    """One ASSISTED run waiting out its cancel window; ended early from any thread."""
-
-    __slots__ = ("cancelled", "event", "loop", "released")
-
-    def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.event = asyncio.Event()
-        self.cancelled = False
-        self.released = False
-
-    def cancel(self) -> None:
-        # The flag is seen at once by the waiting run; the event wakes it.
-        self.cancelled = True
-        self._wake()
-
-    def release(self) -> None:
-        self.released = True
-        self._wake()
-
-    def _wake(self) -> None:
-        with contextlib.suppress(RuntimeError):  # a closed loop: the run is over anyway
-            self.loop.call_soon_threadsafe(self.event.set)
+    def __init__(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
+        self.run_id = run_id
+        self.kwargs = kwargs
+        self.started = started
+        self.posture = TrustPosture.BLOCKED  # what an entry says before the first read
+        self.stage = "reading the posture"
+        self.recorded = False
 
 
 class PostureAwareAgent:
@@ -97,7 +85,9 @@ class PostureAwareAgent:
         approval_handler: Asked under HUMAN_DECIDES; without one, such runs are refused.
         notification_handler: Told under ASSISTED, before the cancel window.
         assisted_delay_seconds: The cancel window under ASSISTED.
-        approval_timeout_seconds: How long an approval may take; then it is denied.
+        approval_timeout_seconds: How long an approval may take; then it is denied. A
+            synchronous handler runs in a thread of its own so that it can be timed out
+            (its late answer is ignored); an answer the clock shows came late denies.
         notification_timeout_seconds: How long a notification may take; then it counts
             as failed (audited), and the cancel window still runs in full.
         audit_log: The log to write to (share one between agents); a new bounded log
@@ -162,7 +152,7 @@ class PostureAwareAgent:
         self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
         self._run_ids = itertools.count(1)
         self._pending_lock = threading.Lock()
-        self._pending: dict[int, _PendingRun] = {}
+        self._pending: dict[int, PendingRun] = {}
 
     @property
     def agent_id(self) -> str:
@@ -211,7 +201,7 @@ class PostureAwareAgent:
             pending.cancel()
         return bool(targets)
 
-    def _pending_runs(self, run_id: int | None) -> list[_PendingRun]:
+    def _pending_runs(self, run_id: int | None) -> list[PendingRun]:
         if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
             raise InvalidTypeError(
                 f"run_id must be an int from pending_runs(), got {check.shown(run_id)}"
@@ -225,245 +215,220 @@ class PostureAwareAgent:
         Raises:
             PermissionError: the posture is BLOCKED, the approval was denied (or missing,
                 failed, timed out), the run was cancelled, or the breaker refused it.
-            Exception: whatever the base agent raised (recorded as a failure).
+            BaseException: whatever the base agent raised (recorded, and reported to the
+                breaker as a failure unless the run's task was cancelled).
         """
-        run_id = next(self._run_ids)
-        started = self._clock.monotonic()
+        call = _Call(next(self._run_ids), kwargs, self._clock.monotonic())
+        try:
+            return await self._run(call)
+        except BaseException as error:
+            if not call.recorded:  # interrupted before its decision was recorded
+                self._record_interruption(call, error)
+            raise
+
+    async def _run(self, call: _Call) -> Any:
         approved = waited = False
+        admission: Any = None
         while True:
-            posture = self.posture
+            # Read after every await: whatever was decided before it may be stale.
+            posture = call.posture = self.posture
             if posture is TrustPosture.BLOCKED:
                 raise self._decline(
-                    run_id,
-                    posture,
-                    kwargs,
-                    started,
-                    AuditOutcome.REFUSED,
-                    f"agent {self._agent_id} is BLOCKED",
+                    call, AuditOutcome.REFUSED, f"agent {self._agent_id} is BLOCKED"
                 )
             if posture is TrustPosture.HUMAN_DECIDES and not approved:
-                await self._approve(run_id, kwargs, started)
-                approved = True
-                continue
-            if posture is TrustPosture.ASSISTED and not (waited or approved):
-                await self._notify_and_wait(run_id, kwargs, started)
-                waited = True
-                continue
-            return await self._execute(run_id, posture, kwargs, started)
+                await self._approve(call)
+                approved, admission = True, None
+            elif posture is TrustPosture.ASSISTED and not (waited or approved):
+                await self._notify_and_wait(call)
+                waited, admission = True, None
+            elif self._breaker is not None and admission is None:
+                admission = await self._admit(call)
+            else:
+                return await self._execute(call, admission)
 
-    async def _approve(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
-        posture = TrustPosture.HUMAN_DECIDES
+    async def _approve(self, call: _Call) -> None:
+        call.stage = "awaiting approval"
         if self._approver is None:
             raise self._decline(
-                run_id,
-                posture,
-                kwargs,
-                started,
+                call,
                 AuditOutcome.REFUSED,
                 f"agent {self._agent_id} is HUMAN_DECIDES and no approval_handler is configured",
             )
         try:
-            verdict = await self._bounded(
-                lambda: self._approver.request_approval(  # type: ignore[union-attr]
-                    agent_id=self._agent_id,
-                    action_description=f"Execute agent run with kwargs: {check.shown(kwargs)}",
-                    kwargs=dict(kwargs),
-                ),
+            verdict = await bounded(
+                self._approver.request_approval,
+                {
+                    "agent_id": self._agent_id,
+                    "action_description": (
+                        f"Execute agent run with kwargs: {safe_repr(call.kwargs)}"
+                    ),
+                    "kwargs": dict(call.kwargs),
+                },
                 self._approval_timeout,
+                sleep=self._sleep,
+                clock=self._clock,
             )
-        except _TimedOut:
-            reason = f"approval timed out after {self._approval_timeout:g}s"
+        except TimedOut as late:
+            reason = f"approval {late.reason}"
         except Exception as error:  # fail closed: an approver that fails denies
-            reason = f"approval handler raised {type(error).__name__}: {error}"
+            reason = f"approval handler raised {describe_error(error)}"
         else:
             if verdict is True:
                 return
-            reason = f"approver answered {check.shown(verdict)}, not True"
-        raise self._decline(run_id, posture, kwargs, started, AuditOutcome.DENIED, reason)
+            reason = f"approver answered {safe_repr(verdict)}, not True"
+        raise self._decline(call, AuditOutcome.DENIED, reason)
 
-    async def _notify_and_wait(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
-        pending = _PendingRun()
+    async def _notify_and_wait(self, call: _Call) -> None:
+        call.stage = "in its ASSISTED cancel window"
+        pending = PendingRun()
         with self._pending_lock:
-            self._pending[run_id] = pending
+            self._pending[call.run_id] = pending
         try:
             if self._notifier is not None:
-                await self._notify(run_id, kwargs, started)
-            if not (pending.cancelled or pending.released):
-                waiter = asyncio.ensure_future(pending.event.wait())
-                timer = asyncio.ensure_future(self._sleep(self._delay))
-                try:
-                    await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    waiter.cancel()
-                    timer.cancel()
+                await self._notify(call)
+            # The posture may have moved while the notification was sent: the window is
+            # ASSISTED's, and the run loop follows whatever posture holds now.
+            if self.posture is TrustPosture.ASSISTED:
+                await pending.wait(self._delay, self._sleep)
         finally:
             with self._pending_lock:
-                self._pending.pop(run_id, None)
+                self._pending.pop(call.run_id, None)
         if pending.cancelled:
+            call.posture = TrustPosture.ASSISTED
             raise self._decline(
-                run_id,
-                TrustPosture.ASSISTED,
-                kwargs,
-                started,
+                call,
                 AuditOutcome.CANCELLED,
-                f"run {run_id} of agent {self._agent_id} was cancelled in its cancel window",
+                f"run {call.run_id} of agent {self._agent_id} was cancelled in its cancel window",
             )
 
-    async def _notify(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
+    async def _notify(self, call: _Call) -> None:
         message = (
-            f"Agent {self._agent_id} will execute run {run_id} in {self._delay:g} seconds "
-            f"unless cancelled (cancel_pending({run_id}))"
+            f"Agent {self._agent_id} will execute run {call.run_id} in {self._delay:g} seconds "
+            f"unless cancelled (cancel_pending({call.run_id}))"
         )
         try:
-            await self._bounded(
-                lambda: self._notifier.notify(  # type: ignore[union-attr]
-                    agent_id=self._agent_id, message=message, action_kwargs=dict(kwargs)
-                ),
+            await bounded(
+                self._notifier.notify,  # type: ignore[union-attr]
+                {
+                    "agent_id": self._agent_id,
+                    "message": message,
+                    "action_kwargs": dict(call.kwargs),
+                },
                 self._notification_timeout,
+                sleep=self._sleep,
+                clock=self._clock,
             )
-        except _TimedOut:
-            error = f"notification timed out after {self._notification_timeout:g}s"
+        except TimedOut as late:
+            error = f"notification {late.reason}"
         except Exception as failure:  # audited; the cancel window still runs in full
-            error = f"notification handler raised {type(failure).__name__}: {failure}"
+            error = f"notification handler raised {describe_error(failure)}"
         else:
             return
-        self._record(
-            run_id,
-            TrustPosture.ASSISTED,
-            kwargs,
-            started,
-            AuditOutcome.FAILED,
-            action="notify",
-            error=error,
-        )
+        self._record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
 
-    async def _execute(
-        self, run_id: int, posture: TrustPosture, kwargs: dict[str, Any], started: float
-    ) -> Any:
-        admission = None
-        if self._breaker is not None:
-            try:
-                admission = await self._breaker.admit(self._agent_id)
-                allowed, why = admission.allowed is True, str(admission.reason)
-            except Exception as error:  # fail closed: a breaker that fails refuses
-                allowed, why = False, f"breaker raised {type(error).__name__}: {error}"
-            if not allowed:
-                raise self._decline(
-                    run_id,
-                    posture,
-                    kwargs,
-                    started,
-                    AuditOutcome.REFUSED,
-                    f"circuit breaker refused agent {self._agent_id}: {why}",
-                )
+    async def _admit(self, call: _Call) -> Any:
+        assert self._breaker is not None
+        call.stage = "awaiting the circuit breaker's admission"
         try:
-            result = self._base_agent.run(**kwargs)
+            admission = await self._breaker.admit(self._agent_id)
+            allowed, why = admission.allowed is True, snapshot_text(admission.reason)
+        except Exception as error:  # fail closed: a breaker that fails refuses
+            allowed, why = False, f"breaker raised {describe_error(error)}"
+        if not allowed:
+            raise self._decline(
+                call,
+                AuditOutcome.REFUSED,
+                f"circuit breaker refused agent {self._agent_id}: {why}",
+            )
+        return admission
+
+    async def _execute(self, call: _Call, admission: Any) -> Any:
+        # No await between the posture read in _run and this call: it runs under that
+        # posture, which is what the audit records.
+        call.stage = "running the base agent"
+        try:
+            result = self._base_agent.run(**call.kwargs)
             if inspect.isawaitable(result):
                 result = await result
-        except asyncio.CancelledError:
-            self._record(
-                run_id,
-                posture,
-                kwargs,
-                started,
-                AuditOutcome.CANCELLED,
-                error="the run's task was cancelled while the base agent ran",
-            )
+        except BaseException as error:
+            await self._ran_and_raised(call, error, admission)
             raise
-        except Exception as error:
-            if self._breaker is not None:
-                await self._report_failure(error, admission)
-            self._record(
-                run_id,
-                posture,
-                kwargs,
-                started,
-                AuditOutcome.FAILED,
-                error=f"{type(error).__name__}: {error}",
-            )
-            raise
+        # Recorded before the breaker is told: an await there cannot lose the entry.
+        self._record(call, AuditOutcome.EXECUTED, result=result)
         if self._breaker is not None:
             try:
                 await self._breaker.record_success(self._agent_id, admission)
             except Exception:  # the run succeeded; a breaker fault must not turn it into one
                 _log.exception("circuit breaker failed to record a success of %s", self._agent_id)
-        self._record(run_id, posture, kwargs, started, AuditOutcome.EXECUTED, result=result)
         return result
 
-    async def _report_failure(self, error: Exception, admission: Any) -> None:
-        assert self._breaker is not None
-        weights = getattr(getattr(self._breaker, "config", None), "severity_weights", None)
+    async def _ran_and_raised(self, call: _Call, error: BaseException, admission: Any) -> None:
+        if task_cancelled(error):
+            # The caller cancelled the run: not a failure of the agent, but it did run.
+            self._record(
+                call,
+                AuditOutcome.CANCELLED,
+                error="the run's task was cancelled while the base agent ran",
+            )
+            return
         try:
-            severity = self._severity_of(error)
-        except Exception:  # fail closed: an unclassifiable failure counts as the worst
-            severity = "critical"
-        if isinstance(weights, Mapping) and weights and severity not in weights:
-            # Fail closed: a severity this breaker does not know counts as its heaviest.
-            severity = max(weights, key=weights.__getitem__)
+            self._record(call, AuditOutcome.FAILED, error=describe_error(error))
+        finally:
+            if self._breaker is not None:
+                await self._report_failure(error, admission)
+
+    async def _report_failure(self, error: BaseException, admission: Any) -> None:
+        assert self._breaker is not None
         try:
             await self._breaker.record_failure(
                 self._agent_id,
-                error_type=type(error).__name__,
-                error_message=str(error),
+                error_type=type_name(error),
+                error_message=error_message(error),
                 action="run",
-                severity=severity,
+                severity=breaker_severity(error, self._severity_of, self._breaker),
                 admission=admission,
             )
         except Exception:  # the base agent's own error is what the caller must see
             _log.exception("circuit breaker failed to record a failure of %s", self._agent_id)
 
-    async def _bounded(self, start: Callable[[], object], timeout: float) -> Any:
-        """The result of ``start()`` (awaited if need be), unless ``timeout`` passes first."""
-        outcome = start()
-        if not inspect.isawaitable(outcome):
-            return outcome
-        work = asyncio.ensure_future(outcome)
-        timer = asyncio.ensure_future(self._sleep(timeout))
-        try:
-            await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            if not work.done():
-                work.cancel()
-        if work.done() and not work.cancelled():
-            return work.result()
-        raise _TimedOut
-
-    def _decline(
-        self,
-        run_id: int,
-        posture: TrustPosture,
-        kwargs: dict[str, Any],
-        started: float,
-        outcome: AuditOutcome,
-        reason: str,
-    ) -> PermissionError:
-        self._record(run_id, posture, kwargs, started, outcome, error=reason)
+    def _decline(self, call: _Call, outcome: AuditOutcome, reason: str) -> PermissionError:
+        self._record(call, outcome, error=reason)
         return PermissionError(reason)
+
+    def _record_interruption(self, call: _Call, error: BaseException) -> None:
+        cancelled = issubclass(type(error), asyncio.CancelledError)
+        outcome = AuditOutcome.CANCELLED if cancelled else AuditOutcome.FAILED
+        cause = "the run's task was cancelled" if cancelled else describe_error(error)
+        try:
+            self._record(call, outcome, error=f"interrupted while {call.stage}: {cause}")
+        except Exception:  # the interruption itself is what the caller must see
+            _log.exception(
+                "could not audit the interrupted run %d of %s", call.run_id, self._agent_id
+            )
 
     def _record(
         self,
-        run_id: int,
-        posture: TrustPosture,
-        kwargs: Mapping[str, Any],
-        started: float,
+        call: _Call,
         outcome: AuditOutcome,
         *,
         action: str = "run",
         result: Any = None,
         error: str | None = None,
+        final: bool = True,
     ) -> None:
         self._audit.record(
             agent_id=self._agent_id,
-            posture=posture,
+            posture=call.posture,
             action=action,
-            kwargs=kwargs,
+            kwargs=call.kwargs,
             outcome=outcome,
-            duration_ms=(self._clock.monotonic() - started) * 1000,
+            duration_ms=(self._clock.monotonic() - call.started) * 1000,
             result=result,
             error=error,
-            run_id=run_id,
+            run_id=call.run_id,
         )
+        call.recorded = call.recorded or final
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"

@@ -10,7 +10,12 @@ class ApprovalHandler(Protocol):
     """Asks a human whether an action may run (HUMAN_DECIDES).
 
     Only a return value of ``True`` itself approves. ``False``, any other value, an
-    exception, or no answer within the agent's ``approval_timeout_seconds`` denies.
+    exception, or no answer within the agent's ``approval_timeout_seconds`` denies, and
+    so does an answer that comes later than that, ``True`` included.
+
+    ``request_approval`` may also be a plain (synchronous) method: it then runs in a
+    thread of its own, so that it neither blocks the event loop nor outlives its timeout
+    (Python cannot stop the thread; its late answer is ignored). It must be thread-safe.
     """
 
     async def request_approval(
@@ -20,7 +25,11 @@ class ApprovalHandler(Protocol):
 
 @runtime_checkable
 class NotificationHandler(Protocol):
-    """Tells a human an action is about to run (ASSISTED), so that they may cancel it."""
+    """Tells a human an action is about to run (ASSISTED), so that they may cancel it.
+
+    Bounded by the agent's ``notification_timeout_seconds`` like an approval; a plain
+    (synchronous) ``notify`` runs in a thread of its own.
+    """
 
     async def notify(self, agent_id: str, message: str, action_kwargs: dict[str, Any]) -> None: ...
 
