@@ -520,6 +520,34 @@ def test_a_metrics_sink_that_raises_does_not_undo_the_trip() -> None:
     assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
 
 
+def test_the_machines_metrics_sink_may_call_the_breaker_when_told_of_a_trip() -> None:
+    breaker, machine, clock = make()
+
+    class ReadsTheBreaker:
+        def __init__(self) -> None:
+            self.seen: list[tuple[TrustPosture, CircuitState | None]] = []
+
+        def record_posture(self, agent_id: str, posture: TrustPosture) -> None:
+            # Under the breaker's lock, calling it would deadlock: record that and stop.
+            state = None if breaker._lock.locked() else breaker.get_state(agent_id)
+            self.seen.append((posture, state))
+
+        def record_transition(self, transition_type: PostureTransition) -> None:
+            pass
+
+        def record_emergency_downgrade(self) -> None:
+            pass
+
+    sink = ReadsTheBreaker()
+    machine.attach_metrics(sink)
+    trip(breaker)
+    close(breaker, clock)
+    assert sink.seen == [
+        (TrustPosture.HUMAN_DECIDES, CircuitState.OPEN),  # the trip and its downgrade
+        (TrustPosture.FULL_AUTONOMY, CircuitState.CLOSED),  # the restore
+    ]
+
+
 def test_attach_metrics_refuses_what_cannot_record() -> None:
     breaker, _, _ = make()
     with pytest.raises(TypeError, match="record_circuit_breaker_open"):

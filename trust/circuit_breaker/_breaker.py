@@ -82,9 +82,9 @@ class PostureCircuitBreaker:
     `record_failure_sync`, ...); from a coroutine, await the ``async`` ones. Admitting a
     call on a closed circuit takes no lock at all. The restore on close runs the posture
     machine's guards in the calling thread (for the async methods, on the event loop), as
-    `PostureStateMachine.transition` always does. The one callback made under the lock is
-    the posture machine's own metrics sink, inside its protective downgrade; as the
-    machine already requires, it must be quick and must not call back into the breaker.
+    `PostureStateMachine.transition` always does. The posture machine's metrics sink is
+    told of a protective downgrade after the breaker's lock is released, so it may call
+    back into the breaker.
     """
 
     def __init__(
@@ -383,6 +383,7 @@ class PostureCircuitBreaker:
     # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
 
     def _follow_up(self, follow_ups: list[_FollowUp]) -> None:
+        self._coupling.report()
         for kind, agent_id, reason, hold in follow_ups:
             if kind == "opened":
                 logger.warning("circuit for agent %s %s", agent_id, reason)

@@ -55,16 +55,22 @@ class PostureCoupling:
         ``hold`` is the one kept so far in this episode (restored at close only if still
         `is_live`). A new hold is taken only when ``may_hold`` (the episode's first open)
         and the downgrade displaced something. Runs no user code: the posture
-        lifecycle gives protective downgrades no guards, so the breaker may call it with
-        its lock held, making a trip and its downgrade one step.
+        lifecycle gives protective downgrades no guards, and the machine's metrics sink
+        is told later (`report`), so the breaker may call it with its lock held, making a
+        trip and its downgrade one step.
         """
-        result = self.machine.protective_downgrade(
-            agent_id, self.downgrade_to, reason=f"circuit breaker {reason}", requester_id=REQUESTER
+        result = self.machine._protect(
+            agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER
         )
         if result is not None and may_hold and hold is None:
             assert result.version is not None  # the machine stamps every entry it records
             return Hold(result.from_posture, result.to_posture, result.version)
         return hold
+
+    def report(self) -> None:
+        """Tell the machine's metrics sink of the downgrades `protect` made (user code)."""
+        if self.machine._reports:
+            self.machine._report()
 
     def is_live(self, agent_id: str, hold: Hold) -> bool:
         """Whether nobody has changed the posture since the breaker set it."""

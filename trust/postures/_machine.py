@@ -10,6 +10,7 @@ to a transition that was checked before it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -61,6 +62,11 @@ class PostureMetricsSink(Protocol):
 
     def record_emergency_downgrade(self) -> None: ...
 
+
+logger = logging.getLogger("trust.postures")
+
+# A committed change waiting for the metrics sink: (sink, agent_id, new posture, kind).
+_Report = tuple[PostureMetricsSink, str, TrustPosture, PostureTransition]
 
 _make_result = trusted_constructor(TransitionResult)
 _EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
@@ -136,6 +142,11 @@ class PostureStateMachine:
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
         self._metrics: PostureMetricsSink | None = None
+        # Changes committed but not yet told to the sink, in commit order. One thread at a
+        # time (`_reporting`) drains it, without the lock, so that the sink sees the
+        # changes in the order they were made and may call back into the machine.
+        self._reports: deque[_Report] = deque()
+        self._reporting = False
         if metrics is not None:
             self.attach_metrics(metrics)
 
@@ -144,9 +155,12 @@ class PostureStateMachine:
 
         Each change records the agent's new posture and counts the change by kind;
         an emergency downgrade is also counted as one. Refusals are not changes. The
-        collector is called with the machine's lock held, so that its view of each
-        agent's posture follows the order of the changes; it must be quick and must not
-        call back into the machine (`TrustMetricsCollector` is both).
+        collector is called after the machine's lock is released, before the call that
+        made the change returns (or, if another thread is reporting at that moment, by
+        that thread), and always in the order the changes were made, so its view of each
+        agent's posture follows the machine's. It may call back into the machine; a change
+        it makes is reported after the one being reported. If it raises, the error is
+        logged and the change stands: a broken collector never undoes or hides a change.
         """
         for method in ("record_posture", "record_transition", "record_emergency_downgrade"):
             if not callable(getattr(collector, method, None)):
@@ -220,9 +234,12 @@ class PostureStateMachine:
         with self._lock:
             current = self._postures.get(agent_id, self._default)
             kind = EDGES[current, target][0]
-            return self._commit(
+            result = self._commit(
                 agent_id, current, target, kind, reason, requester_id, administrative=True
             )
+        if self._reports:
+            self._report()
+        return result
 
     def tracked_agents(self) -> int:
         """How many agents the machine keeps a record for (those something happened to).
@@ -309,7 +326,7 @@ class PostureStateMachine:
                     None,
                     f"posture changed to {now_posture.value} while the transition was checked",
                 )
-            return self._commit(
+            result = self._commit(
                 agent_id,
                 current,
                 request.to_posture,
@@ -318,6 +335,9 @@ class PostureStateMachine:
                 request.requester_id,
                 metadata=request.metadata,
             )
+        if self._reports:
+            self._report()
+        return result
 
     def emergency_downgrade(
         self,
@@ -339,9 +359,12 @@ class PostureStateMachine:
             check.optional_text(requester_id, "requester_id")
         with self._lock:
             current = self._postures.get(agent_id, self._default)
-            return self._commit(
+            result = self._commit(
                 agent_id, current, _EMERGENCY[current], _EMERGENCY_KIND, reason, requester_id
             )
+        if self._reports:
+            self._report()
+        return result
 
     def protective_downgrade(
         self,
@@ -358,6 +381,16 @@ class PostureStateMachine:
         ``protective=True``. Returns None, and records nothing, when the agent is already
         at or below ``posture``.
         """
+        result = self._protect(agent_id, posture, reason, requester_id)
+        if self._reports:
+            self._report()
+        return result
+
+    def _protect(
+        self, agent_id: str, posture: TrustPosture, reason: str, requester_id: str | None
+    ) -> TransitionResult | None:
+        # `protective_downgrade` without telling the metrics sink: for a caller that holds
+        # a lock of its own (the circuit breaker) and calls `_report` once it let go.
         check.identifier(agent_id)
         target = TrustPosture.coerce(posture)
         check.text(reason, "reason")
@@ -566,11 +599,32 @@ class PostureStateMachine:
         if agent_id in self._unseen:
             del self._unseen[agent_id]
         if self._metrics is not None:
-            self._metrics.record_posture(agent_id, target)
-            self._metrics.record_transition(kind)
-            if kind is PostureTransition.EMERGENCY_DOWNGRADE:
-                self._metrics.record_emergency_downgrade()
+            self._reports.append((self._metrics, agent_id, target, kind))
         return result
+
+    def _report(self) -> None:
+        """Tell the metrics sink of the changes committed so far, oldest first.
+
+        Call it without the lock. Only one thread reports at a time; any other caller (a
+        sink that changed a posture from inside its callback, included) returns at once,
+        and the reporting thread sends what it queued, in order, before it stops.
+        """
+        with self._lock:
+            if self._reporting:
+                return
+            self._reporting = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._reports:
+                        self._reporting = False
+                        return
+                    sink, agent_id, posture, kind = self._reports.popleft()
+                _send(sink, agent_id, posture, kind)
+        except BaseException:  # a sink raised KeyboardInterrupt, say: let the next one report
+            with self._lock:
+                self._reporting = False
+            raise
 
     def __repr__(self) -> str:
         return (
@@ -578,6 +632,22 @@ class PostureStateMachine:
             f"require_upgrade_approval={self._require_upgrade_approval}, "
             f"agents={len(self._postures)}, guards={self.list_guards()})"
         )
+
+
+def _send(
+    sink: PostureMetricsSink, agent_id: str, posture: TrustPosture, kind: PostureTransition
+) -> None:
+    calls: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+        (sink.record_posture, (agent_id, posture)),
+        (sink.record_transition, (kind,)),
+    ]
+    if kind is PostureTransition.EMERGENCY_DOWNGRADE:
+        calls.append((sink.record_emergency_downgrade, ()))
+    for call, args in calls:
+        try:
+            call(*args)
+        except Exception:  # the change stands: a broken sink must not undo or hide it
+            logger.exception("metrics sink failed to record a posture change of %s", agent_id)
 
 
 _uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()
