@@ -39,6 +39,9 @@ DEFAULT_HISTORY_LIMIT = 100
 # How many never-seen agents `PostureStateMachine.get_posture` remembers at the default.
 _UNSEEN_LIMIT = 1024
 
+REFUSAL_ONLY_LIMIT = 1024
+"""How many refusals a machine keeps, in all, for agents whose posture never changed."""
+
 PROTECTIVE_EVENT = "protective_downgrade"
 
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
@@ -106,7 +109,10 @@ class PostureStateMachine:
 
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
-    posture that nothing has happened to cost no memory beyond a bounded read cache.
+    posture that nothing has happened to cost no memory beyond a bounded read cache. An
+    agent whose posture never changed keeps no record either: its refusals go to one
+    machine-wide store of at most `REFUSAL_ONLY_LIMIT` entries, the agent refused least
+    recently forgotten first, and move into its history if its posture ever changes.
 
     The machine is thread-safe.
     """
@@ -139,6 +145,11 @@ class PostureStateMachine:
         self._reads: dict[str, TrustPosture] = {}
         self._unseen: dict[str, None] = {}
         self._records: dict[str, _AgentRecord] = {}
+        # Refusals of agents without a record, least recently refused first; at most
+        # REFUSAL_ONLY_LIMIT entries in all (`_refused_entries`), so that refusing requests
+        # for ever new ids cannot grow the machine.
+        self._refused: dict[str, deque[TransitionResult]] = {}
+        self._refused_entries = 0
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
         self._metrics: PostureMetricsSink | None = None
@@ -242,10 +253,12 @@ class PostureStateMachine:
         return result
 
     def tracked_agents(self) -> int:
-        """How many agents the machine keeps a record for (those something happened to).
+        """How many agents the machine keeps a record for (those whose posture changed).
 
         A record is never dropped: it holds the agent's posture, which must not fall back
-        to the default. Its history is capped at ``history_limit`` entries.
+        to the default. Its history is capped at ``history_limit`` entries. Agents that
+        were only refused are not counted: their refusals are kept apart, in a bounded
+        store (see the class).
         """
         with self._lock:
             return len(self._records)
@@ -422,7 +435,11 @@ class PostureStateMachine:
             check.non_negative_int(limit, "limit")
         with self._lock:
             record = self._records.get(agent_id)
-            history = list(record.history) if record is not None else []
+            if record is not None:
+                history = list(record.history)
+            else:
+                refused = self._refused.get(agent_id)
+                history = list(refused) if refused is not None else []
         if limit is None:
             return history
         return history[len(history) - limit :] if limit else []
@@ -539,8 +556,6 @@ class PostureStateMachine:
         # history keeps agreeing with the posture.
         edge = EDGES.get((current, request.to_posture))
         record = self._records.get(request.agent_id)
-        if record is None:
-            record = self._records[request.agent_id] = _AgentRecord(self._history_limit)
         result = _make_result(
             False,
             current,
@@ -554,10 +569,27 @@ class PostureStateMachine:
             request.requester_id,
             False,
             False,
-            record.version,
+            record.version if record is not None else 0,
         )
-        record.history.append(result)
+        if record is not None:
+            record.history.append(result)
+        else:
+            self._keep_refusal(request.agent_id, result)
         return result
+
+    def _keep_refusal(self, agent_id: str, result: TransitionResult) -> None:
+        # Called with the lock held, for an agent without a record.
+        refused = self._refused
+        history = refused.pop(agent_id, None)  # put back last: refused most recently
+        if history is None:
+            history = deque(maxlen=min(self._history_limit, REFUSAL_ONLY_LIMIT))
+        elif len(history) == history.maxlen:
+            self._refused_entries -= 1  # the append below drops the oldest
+        history.append(result)
+        refused[agent_id] = history
+        self._refused_entries += 1
+        while self._refused_entries > REFUSAL_ONLY_LIMIT:
+            self._refused_entries -= len(refused.pop(next(iter(refused))))
 
     def _commit(
         self,
@@ -577,6 +609,10 @@ class PostureStateMachine:
         record = self._records.get(agent_id)
         if record is None:
             record = self._records[agent_id] = _AgentRecord(self._history_limit)
+            refused = self._refused.pop(agent_id, None)
+            if refused is not None:  # its refusals so far become the start of its history
+                self._refused_entries -= len(refused)
+                record.history.extend(refused)
         record.version += 1
         result = _make_result(
             True,
