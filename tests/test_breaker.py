@@ -692,7 +692,7 @@ def test_a_trip_while_the_restore_is_being_checked_still_holds_the_posture_down(
     for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
         breaker.record_success_sync(A, probe)
     assert tripped_inside == [CircuitState.OPEN]
-    # The restore went through, then the new trip's downgrade was re-applied on top of it.
+    # The trip refused the restore; the new episode holds the same displaced posture.
     assert breaker.get_state(A) is CircuitState.OPEN
     assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
     assert breaker.get_metrics(A)["original_posture"] == "full_autonomy"
@@ -905,7 +905,7 @@ def test_the_breakers_posture_changes_say_why() -> None:
     )
 
 
-def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
+def test_a_restore_refused_by_a_trip_during_its_guards_says_why() -> None:
     breaker, machine, clock = make()
 
     def guard(request: object) -> bool:
@@ -918,9 +918,15 @@ def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
     for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
         breaker.record_success_sync(A, probe)
     assert breaker.get_state(A) is CircuitState.OPEN
-    reapplied = breaker_entries(machine)[-1]
-    assert (reapplied.to_posture, reapplied.protective) == (TrustPosture.HUMAN_DECIDES, True)
-    assert reapplied.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+    refused = breaker_entries(machine)[-1]
+    assert (refused.success, refused.from_posture, refused.to_posture) == (
+        False,
+        TrustPosture.HUMAN_DECIDES,
+        TrustPosture.FULL_AUTONOMY,
+    )
+    assert refused.reason == (
+        "the circuit is open again: it tripped while the restore was checked"
+    )
 
 
 def test_metrics_name_the_agent_the_limits_and_the_probes() -> None:

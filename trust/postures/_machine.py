@@ -274,7 +274,11 @@ class PostureStateMachine:
         return record.version if record is not None else 0
 
     def transition(
-        self, request: PostureTransitionRequest, *, expected_version: int | None = None
+        self,
+        request: PostureTransitionRequest,
+        *,
+        expected_version: int | None = None,
+        _fence: Callable[[], str | None] | None = None,
     ) -> TransitionResult:
         """Try to move an agent as ``request`` asks; never raises for a refusal.
 
@@ -288,6 +292,10 @@ class PostureStateMachine:
             ValueError: ``request`` is not a `PostureTransitionRequest`, or
                 ``expected_version`` is not a non-negative int.
         """
+        # ``_fence`` is the circuit breaker's, not public API: called with the lock held
+        # right before the commit, it returns a reason to refuse or None. It must be quick,
+        # take no lock and never call back into the machine (the breaker's reads one
+        # attribute), so that a restore commits only while its circuit is still closed.
         if not isinstance(request, PostureTransitionRequest):
             raise InvalidTypeError(
                 f"request must be a PostureTransitionRequest, got {check.shown(request)}"
@@ -339,6 +347,10 @@ class PostureStateMachine:
                     None,
                     f"posture changed to {now_posture.value} while the transition was checked",
                 )
+            if _fence is not None:
+                fenced = _fence()
+                if fenced is not None:
+                    return self._commit_refusal(request, now_posture, None, fenced)
             result = self._commit(
                 agent_id,
                 current,
