@@ -924,9 +924,7 @@ def test_a_restore_refused_by_a_trip_during_its_guards_says_why() -> None:
         TrustPosture.HUMAN_DECIDES,
         TrustPosture.FULL_AUTONOMY,
     )
-    assert refused.reason == (
-        "the circuit is open again: it tripped while the restore was checked"
-    )
+    assert refused.reason == "the circuit is open again: it tripped while the restore was checked"
 
 
 def test_metrics_name_the_agent_the_limits_and_the_probes() -> None:

@@ -376,11 +376,11 @@ class PostureStateMachine:
         """
         # The checks, skipped where the answer is already known: a stored agent id was
         # checked when it was stored, and a plain str is a valid reason or requester.
-        if agent_id.__class__ is not str or agent_id not in self._postures:
+        if type(agent_id) is not str or agent_id not in self._postures:
             check.identifier(agent_id)
-        if reason.__class__ is not str:
+        if type(reason) is not str:
             check.text(reason, "reason")
-        if requester_id is not None and requester_id.__class__ is not str:
+        if requester_id is not None and type(requester_id) is not str:
             check.optional_text(requester_id, "requester_id")
         with self._lock:
             current = self._postures.get(agent_id, self._default)
