@@ -142,3 +142,26 @@ def test_the_sink_sees_every_agents_changes_in_the_order_they_were_made_under_th
         told = [posture for who, posture in sink.postures if who == agent]
         assert told == [entry.to_posture for entry in machine.get_transition_history(agent)]
         assert told[-1] is machine.get_posture(agent)
+
+
+class Stop(BaseException):
+    """Not an Exception: what a sink's KeyboardInterrupt or SystemExit would be."""
+
+
+def test_a_sink_that_raises_a_base_exception_lets_it_through_after_the_change() -> None:
+    sink = Recorder()
+    stopped: list[bool] = []
+
+    def record_posture(agent_id: str, posture: TrustPosture) -> None:
+        if not stopped:
+            stopped.append(True)
+            raise Stop
+        sink.postures.append((agent_id, posture))
+
+    sink.record_posture = record_posture  # type: ignore[method-assign]
+    machine = PostureStateMachine(metrics=sink)
+    with pytest.raises(Stop):
+        machine.emergency_downgrade("agent-1", reason="incident")
+    assert machine.get_posture("agent-1") is B  # the change stands
+    machine.set_posture("agent-2", A)  # and the machine still reports
+    assert sink.postures == [("agent-2", A)]

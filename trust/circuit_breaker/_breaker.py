@@ -386,7 +386,8 @@ class PostureCircuitBreaker:
     # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
 
     def _follow_up(self, follow_ups: list[_FollowUp]) -> None:
-        self._coupling.report()
+        if self._machine._reports:  # a protective downgrade to tell the machine's sink of
+            self._coupling.report()
         for kind, agent_id, reason, hold in follow_ups:
             if kind == "opened":
                 logger.warning("circuit for agent %s %s", agent_id, reason)

@@ -73,8 +73,7 @@ class PostureCoupling:
 
     def report(self) -> None:
         """Tell the machine's metrics sink of the downgrades `protect` made (user code)."""
-        if self.machine._reports:
-            self.machine._report()
+        self.machine._report()
 
     def is_live(self, agent_id: str, hold: Hold) -> bool:
         """Whether nobody has changed the posture since the breaker set it."""
