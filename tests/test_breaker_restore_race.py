@@ -157,3 +157,21 @@ def test_a_trip_before_the_restore_is_checked_is_lowered_by_that_trip() -> None:
     world.assert_invariant()
     assert world.machine.get_posture(A) is DOWN
     assert world.breaker.get_metrics(A)["original_posture"] == "full_autonomy"
+
+
+def test_an_emergency_then_a_trip_while_the_restore_is_checked_forfeits_the_hold() -> None:
+    world = World()
+    world.trip()
+
+    def emergency_then_trip() -> None:
+        world.machine.emergency_downgrade(A, reason="incident")
+        world.trip()
+
+    world.once_in_the_restore(emergency_then_trip)
+    world.close()
+    world.assert_invariant()
+    assert "original_posture" not in world.breaker.get_metrics(A)
+    world.machine.remove_guard("meanwhile")
+    world.close()
+    # The operator's emergency stands: no restore ever lifts it.
+    assert world.machine.get_posture(A) is TrustPosture.BLOCKED

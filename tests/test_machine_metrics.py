@@ -165,3 +165,12 @@ def test_a_sink_that_raises_a_base_exception_lets_it_through_after_the_change() 
     assert machine.get_posture("agent-1") is B  # the change stands
     machine.set_posture("agent-2", A)  # and the machine still reports
     assert sink.postures == [("agent-2", A)]
+
+
+def test_a_protective_downgrade_is_reported_like_any_change() -> None:
+    sink = Recorder()
+    machine = PostureStateMachine(metrics=sink)
+    machine.set_posture("agent-1", F)
+    lowered = machine.protective_downgrade("agent-1", H, reason="circuit breaker opened")
+    assert lowered is not None
+    assert sink.postures == [("agent-1", F), ("agent-1", H)]
