@@ -6,7 +6,8 @@ Each agent is moved to FULL_AUTONOMY, tripped once (five failures: the circuit o
 the breaker lowers its posture), then driven through refused upgrades until its history
 holds `history_limit` entries. The peak is what `tracemalloc` saw while all of it was
 alive, on top of what was allocated before the fleet was built; the idle line shows what
-agents that were only looked at cost.
+agents that were only looked at cost, and the last line what a refused transition for
+each of as many new agent ids keeps.
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def main() -> None:
         assert len(machine.get_transition_history(agent_id, limit=limit)) == limit
     built = time.perf_counter() - started
     current, peak = tracemalloc.get_traced_memory()
+
+    # Refused upgrades for agents never changed, one per new id: a bounded store, no records.
+    strangers = PostureStateMachine()
+    before_refusals, _ = tracemalloc.get_traced_memory()
+    for n in range(agents):
+        strangers.transition(
+            PostureTransitionRequest(
+                agent_id=f"stranger-{n:06d}",
+                from_posture=TrustPosture.SUPERVISED,
+                to_posture=TrustPosture.FULL_AUTONOMY,
+            )
+        )
+    after_refusals, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     entries = agents * limit
@@ -66,6 +80,10 @@ def main() -> None:
     print(f"per agent: {(current - baseline) / agents / 1024:,.1f} KiB")
     print(f"per history entry: {(current - baseline) / entries:,.0f} B (all included)")
     print(f"built in {built:,.1f} s (with tracemalloc on)")
+    print(
+        f"{agents:,} refused transitions for new agent ids: "
+        f"{megabytes(after_refusals - before_refusals)}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,9 +8,8 @@ moves exist and which guards they need are read from them, never restated) and f
 - breaker: its state, the weighted failures in the window ``w``, the probes admitted ``a``
   and succeeded ``s`` in this half-open episode, and whether an operator forced it open;
 - coupling: the hold an open circuit keeps (the posture it displaced, the one it set, and
-  the version right after), the restores in flight ``k`` once a circuit closed (the
-  newest one's displaced and held postures, version and phase), and ``raced`` (a trip
-  landed while a restore was being checked);
+  the version right after), and the restores in flight ``k`` once a circuit closed (the
+  newest one's displaced and held postures, version and phase);
 - configuration, symbolic: the threshold ``T >= 1`` (in weight units), ``N >= 1`` probes,
   ``downgrade_on_open`` (any posture) and ``restore_on_close``.
 
@@ -18,13 +17,17 @@ Steps: each breaker event (its guards read the counters: ``w + weight >= T``, ``
 ``s + 1 >= N``, ...; the clock and fencing guards are free), failures leaving the window,
 every posture event by anyone else with its guards free, an administrative ``set_posture``
 to any posture, and a restore in two steps as the engine runs it (the fenced upgrade after
-the lock is released, then the re-check under the lock), interleaved with everything else.
-Counters are unbounded integers; nothing bounds the depth.
+the lock is released, which commits only if the version is unchanged and the circuit is
+still closed, then the bookkeeping when it finishes), interleaved with everything else.
+A circuit that opens from closed and displaces nothing may take over the hold of a restore
+still in flight whose version is current (the engine does when one is): that restore can
+no longer commit into the open circuit, and the new episode restores the same posture when
+it closes. Counters are unbounded integers; nothing bounds the depth.
 
-Only the newest restore in flight is tracked: an older one was displaced by a newer hold,
-taken by a protective downgrade that bumped the version past the older one's, so its
-fenced upgrade can never commit again (the invariant keeps ``rv < hv``); what it still does
-(the re-check when it finishes) does not depend on which restore it was.
+Only the newest restore in flight is tracked. An older one either holds an older version,
+so its fenced upgrade can never commit again, or holds the same version, and then the
+same hold (a version is stamped by one protective downgrade, and a take-over copies the
+hold): committing it is committing the newest. The invariant keeps ``rv <= hv``.
 
 Two ghost variables state what the claims are about: ``ceiling``, the posture anyone other
 than the breaker last set, and ``last_other``, the version of that change.
@@ -104,7 +107,7 @@ class Product:
         brk, lvl = self.brk.state, self.level
         closed, half_open = brk["closed"], brk["half_open"]
         live_hold = z3.And(s["hold"], s["hv"] == s["v"])
-        live_restore = z3.And(s["rp"] == PENDING, s["rv"] == s["v"])
+        live_restore = z3.And(s["k"] >= 1, s["rv"] == s["v"])
         return z3.And(
             # Breaker counters.
             s["w"] >= 0,
@@ -120,7 +123,6 @@ class Product:
             s["last_other"] <= s["v"],
             # The hold: only while not closed; live only if nothing changed the posture.
             z3.Implies(s["hold"], z3.And(s["b"] != closed, s["hv"] <= s["v"])),
-            z3.Implies(s["b"] == closed, z3.Not(s["raced"])),
             z3.Implies(
                 live_hold,
                 z3.And(
@@ -129,11 +131,13 @@ class Product:
                     s["last_other"] < s["hv"],
                 ),
             ),
-            # Restores in flight: the newest is the only one that may still commit.
+            # Restores in flight: the newest is the only one that may still commit, and a
+            # take-over finds its hold (the newest's) current only through it.
             s["k"] >= 0,
             z3.Or(s["rp"] == NONE, s["rp"] == PENDING, s["rp"] == COMMITTED),
-            z3.Implies(s["rp"] != NONE, z3.And(s["k"] >= 1, s["rv"] <= s["v"])),
-            z3.Implies(z3.And(s["hold"], s["rp"] != NONE), s["rv"] < s["hv"]),
+            z3.Implies(s["rp"] != NONE, s["k"] >= 1),
+            z3.Implies(s["k"] >= 1, s["rv"] <= s["v"]),
+            z3.Implies(z3.And(s["hold"], s["rp"] != NONE), s["rv"] <= s["hv"]),
             z3.Implies(
                 live_restore,
                 z3.And(
@@ -182,7 +186,7 @@ class _Builder:
             "p": ps, "v": integer, "ceiling": ps, "last_other": integer,
             "b": bs, "w": integer, "a": integer, "s": integer, "forced": boolean,
             "hold": boolean, "hD": ps, "hH": ps, "hv": integer,
-            "k": integer, "rp": integer, "rD": ps, "rH": ps, "rv": integer, "raced": boolean,
+            "k": integer, "rp": integer, "rD": ps, "rH": ps, "rv": integer,
         }  # fmt: skip
         inputs: dict[str, z3.SortRef] = {
             "event": event_sort,
@@ -190,6 +194,7 @@ class _Builder:
             "weight": integer,
             "left": integer,
             "newest": boolean,
+            "takeover": boolean,
         }
         inputs |= {f"g.{g}": boolean for g in FREE_BREAKER_GUARDS}
         inputs |= {f"pg.{g}": boolean for g in self.posture.guards}
@@ -214,7 +219,7 @@ class _Builder:
             s["b"] == self.brk.state[self.breaker.initial], s["w"] == 0, s["a"] == 0,
             s["s"] == 0, z3.Not(s["forced"]), z3.Not(s["hold"]), s["hv"] == 0,
             s["hD"] == s["p"], s["hH"] == s["p"], s["k"] == 0, s["rp"] == NONE,
-            s["rv"] == 0, s["rD"] == s["p"], s["rH"] == s["p"], z3.Not(s["raced"]),
+            s["rv"] == 0, s["rD"] == s["p"], s["rH"] == s["p"],
         )  # fmt: skip
 
     # The transition relation.
@@ -303,18 +308,12 @@ class _Builder:
         parts += [n[name] == counters.get(name, s[name]) for name in ("w", "a", "s", "forced")]
         if opened:
             first = source == "closed"
-            parts.append(self._protect(p, s, n, may_hold=z3.BoolVal(first)))
+            parts.append(self._protect(p, s, n, may_hold=z3.BoolVal(first), i=i))
             changed |= {"p", "v", "hold", "hD", "hH", "hv"}
-            if first:
-                parts.append(n["raced"] == (s["k"] >= 1))
-            else:
-                parts.append(n["raced"] == s["raced"])
-            changed.add("raced")
         elif closed:
             restore = z3.And(s["hold"], p["restore_on_close"])
             parts += [
                 z3.Not(n["hold"]),
-                z3.Not(n["raced"]),
                 n["k"] == z3.If(restore, s["k"] + 1, s["k"]),
                 n["rp"] == z3.If(restore, PENDING, s["rp"]),
                 n["rD"] == z3.If(restore, s["hD"], s["rD"]),
@@ -324,32 +323,44 @@ class _Builder:
                 n["hH"] == s["hH"],
                 n["hv"] == s["hv"],
             ]
-            changed |= {"hold", "raced", "k", "rp", "rD", "rH", "rv", "hD", "hH", "hv"}
+            changed |= {"hold", "k", "rp", "rD", "rH", "rv", "hD", "hH", "hv"}
         parts.append(_same(s, n, exclude=tuple(changed)))
         return z3.And(*parts)
 
-    def _protect(self, p: Vars, s: Vars, n: Vars, *, may_hold: z3.BoolRef) -> z3.BoolRef:
+    def _protect(self, p: Vars, s: Vars, n: Vars, *, may_hold: z3.BoolRef, i: Vars) -> z3.BoolRef:
         """``protective_downgrade`` to ``downgrade_on_open``, if the spec has that move.
 
-        A new hold is taken only when ``may_hold``, none is held, and something was displaced.
+        A new hold is taken only when ``may_hold``, none is held, and something was
+        displaced. Otherwise, when ``may_hold`` and none is held, the hold of a restore in
+        flight whose version is current may be taken over (``takeover``: the engine looks
+        through every restore in flight, and only the newest is tracked here).
         """
         lowers = self.pos.moves(s["p"], self.pos.event[PROTECT], p["down"], guards_hold=True)
         takes = z3.And(lowers, may_hold, z3.Not(s["hold"]))
+        takes_over = z3.And(
+            z3.Not(lowers),
+            may_hold,
+            z3.Not(s["hold"]),
+            s["k"] >= 1,
+            s["rv"] == s["v"],
+            i["takeover"],
+        )
         return z3.And(
             n["p"] == z3.If(lowers, p["down"], s["p"]),
             n["v"] == z3.If(lowers, s["v"] + 1, s["v"]),
-            n["hold"] == z3.Or(s["hold"], takes),
-            n["hD"] == z3.If(takes, s["p"], s["hD"]),
-            n["hH"] == z3.If(takes, p["down"], s["hH"]),
-            n["hv"] == z3.If(takes, s["v"] + 1, s["hv"]),
+            n["hold"] == z3.Or(s["hold"], takes, takes_over),
+            n["hD"] == z3.If(takes, s["p"], z3.If(takes_over, s["rD"], s["hD"])),
+            n["hH"] == z3.If(takes, p["down"], z3.If(takes_over, s["rH"], s["hH"])),
+            n["hv"] == z3.If(takes, s["v"] + 1, z3.If(takes_over, s["rv"], s["hv"])),
         )
 
     def _restore(self, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         """The newest restore's fenced upgrade, run after the breaker's lock is released.
 
         It is an ordinary transition request (from the held to the displaced posture) with
-        ``expected_version``: it commits only if the version and posture are unchanged and
-        the lifecycle's guards pass; otherwise it is refused and changes nothing.
+        ``expected_version``: it commits only if the version and posture are unchanged, the
+        lifecycle's guards pass and, at the commit, the circuit is still closed (the
+        breaker's fence); otherwise it is refused and changes nothing.
         """
         guards = self._posture_guards(i)
         allowed = z3.Or(
@@ -359,7 +370,8 @@ class _Builder:
                 if e in REQUESTABLE
             ]
         )
-        commits = z3.And(s["v"] == s["rv"], s["p"] == s["rH"], allowed)
+        closed = s["b"] == self.brk.state["closed"]
+        commits = z3.And(s["v"] == s["rv"], s["p"] == s["rH"], allowed, closed)
         return z3.And(
             i["event"] == self.event[RESTORE],
             s["rp"] == PENDING,
@@ -370,21 +382,15 @@ class _Builder:
         )
 
     def _finish(self, p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
-        """A restore in flight finishes: if the circuit opened meanwhile, hold it down again."""
+        """A restore in flight finishes: it is no longer listed; the posture is untouched."""
         newest = z3.And(i["newest"], s["rp"] == COMMITTED)
         older = z3.And(z3.Not(i["newest"]), s["k"] >= z3.If(s["rp"] == NONE, 1, 2))
-        not_closed = s["b"] != self.brk.state["closed"]
         return z3.And(
             i["event"] == self.event[FINISH],
             z3.Or(newest, older),
             n["k"] == s["k"] - 1,
             n["rp"] == z3.If(newest, NONE, s["rp"]),
-            z3.If(
-                not_closed,
-                z3.And(self._protect(p, s, n, may_hold=s["raced"]), z3.Not(n["raced"])),
-                _same(s, n, only=("p", "v", "hold", "hD", "hH", "hv", "raced")),
-            ),
-            _same(s, n, exclude=("k", "rp", "p", "v", "hold", "hD", "hH", "hv", "raced")),
+            _same(s, n, exclude=("k", "rp")),
         )
 
     # Printing a counterexample.

@@ -100,6 +100,31 @@ def _restore_fenced(prod: Product) -> StepClaim:
     return claim
 
 
+def _held_down_while_open(prod: Product) -> StepClaim:
+    closed = prod.brk.state["closed"]
+
+    def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
+        others = [prod.is_event(i, posture_event(e)) for e in prod.posture.events]
+        # Opening leaves the posture at most downgrade_on_open; while the circuit stays
+        # open or half-open, only someone else raises it: never the breaker's restore.
+        return z3.And(
+            z3.Implies(
+                z3.And(s["b"] == closed, n["b"] != closed),
+                prod.level(n["p"]) <= prod.level(p["down"]),
+            ),
+            z3.Implies(
+                z3.And(
+                    s["b"] != closed,
+                    n["b"] != closed,
+                    prod.level(n["p"]) > prod.level(s["p"]),
+                ),
+                z3.Or(*others, prod.is_event(i, SET_POSTURE)),
+            ),
+        )
+
+    return claim
+
+
 def _opens_at_threshold(prod: Product) -> StepClaim:
     closed, opened = prod.brk.state["closed"], prod.brk.state["open"]
 
@@ -197,6 +222,11 @@ def product_properties(
         prop(
             "a breaker restore never overrides a later downgrade (emergency, manual, any change)",
             _restore_fenced,
+        ),
+        prop(
+            "opening holds the posture at most downgrade_on_open, and while the circuit is "
+            "not closed only someone else raises it (a restore never commits into it)",
+            _held_down_while_open,
         ),
         prop(
             "closed -> open only when weighted failures >= threshold (or forced)",

@@ -9,6 +9,9 @@ caches) only ever informs, never decides. The fleet-scale figure is in bench/mem
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+
 from tests.fakes import FakeClock
 from trust import (
     CircuitBreakerConfig,
@@ -21,9 +24,22 @@ from trust import (
     TrustPosture,
 )
 from trust.constraints.builtin import register_builtin_dimensions
-from trust.postures import PostureTransitionRequest
+from trust.postures import REFUSAL_ONLY_LIMIT, PostureTransitionRequest, TransitionResult
 
 FLEET = [f"agent-{n:04d}" for n in range(2000)]
+
+
+def refuse(machine: PostureStateMachine, agent_id: str) -> TransitionResult:
+    """An upgrade with no requester: refused, and recorded."""
+    result = machine.transition(
+        PostureTransitionRequest(
+            agent_id=agent_id,
+            from_posture=machine.get_posture(agent_id),
+            to_posture=TrustPosture.FULL_AUTONOMY,
+        )
+    )
+    assert not result.success
+    return result
 
 
 def test_idle_agents_at_the_default_posture_cost_nothing() -> None:
@@ -99,3 +115,72 @@ def test_evicted_metrics_and_anti_gaming_windows_never_change_a_decision() -> No
     # The first agent's window and series are long gone; its decisions are unchanged.
     assert not evaluator.evaluate(constraints, {"cost_used": 101}, agent_id=FLEET[0]).satisfied
     assert evaluator.evaluate(constraints, {"cost_used": 99}, agent_id=FLEET[0]).satisfied
+
+
+def test_refusals_for_ever_new_agent_ids_keep_no_record_and_a_bounded_store() -> None:
+    machine = PostureStateMachine()
+    results = [refuse(machine, f"new-{n}") for n in range(3 * REFUSAL_ONLY_LIMIT)]
+    assert machine.tracked_agents() == 0
+    assert "agents=0" in repr(machine)
+    # The latest refusals are still each agent's history; the oldest are forgotten.
+    assert machine.get_transition_history(f"new-{3 * REFUSAL_ONLY_LIMIT - 1}") == [results[-1]]
+    assert machine.get_transition_history(f"new-{2 * REFUSAL_ONLY_LIMIT}") == [
+        results[2 * REFUSAL_ONLY_LIMIT]
+    ]
+    assert machine.get_transition_history(f"new-{2 * REFUSAL_ONLY_LIMIT - 1}") == []
+    assert (results[-1].version, machine.version("new-0")) == (0, 0)
+
+
+def test_refusals_for_new_agent_ids_keep_memory_bounded() -> None:
+    """The DoS case: 20,000 refusals for new ids kept ~20 MiB before; now ~1 MiB."""
+    requests = [
+        PostureTransitionRequest(
+            agent_id=f"new-{n:06d}",
+            from_posture=TrustPosture.SUPERVISED,
+            to_posture=TrustPosture.FULL_AUTONOMY,
+        )
+        for n in range(20_000)
+    ]
+    machine = PostureStateMachine()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for request in requests:
+            machine.transition(request)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 4 * 2**20
+
+
+def test_the_agent_refused_least_recently_is_forgotten_first() -> None:
+    machine = PostureStateMachine()
+    refuse(machine, "keep")
+    for n in range(REFUSAL_ONLY_LIMIT - 1):
+        refuse(machine, f"other-{n}")
+    refuse(machine, "keep")  # the store is full: the oldest refused agent goes
+    assert len(machine.get_transition_history("keep")) == 2
+    assert machine.get_transition_history("other-0") == []
+    assert len(machine.get_transition_history("other-1")) == 1
+
+
+def test_one_agent_refused_again_and_again_keeps_at_most_history_limit_entries() -> None:
+    machine = PostureStateMachine(history_limit=5)
+    refuse(machine, "other")
+    for _ in range(5 * REFUSAL_ONLY_LIMIT):
+        last = refuse(machine, "pest")
+    assert machine.get_transition_history("pest")[-1] is last
+    assert len(machine.get_transition_history("pest")) == 5
+    assert len(machine.get_transition_history("other")) == 1  # never crowded out
+    assert machine.tracked_agents() == 0
+
+
+def test_refusals_become_the_start_of_the_history_once_the_posture_changes() -> None:
+    machine = PostureStateMachine(history_limit=3)
+    first, second = refuse(machine, "agent-1"), refuse(machine, "agent-1")
+    granted = machine.set_posture("agent-1", TrustPosture.ASSISTED)
+    assert machine.get_transition_history("agent-1") == [first, second, granted]
+    assert machine.tracked_agents() == 1
+    later = refuse(machine, "agent-1")
+    assert machine.get_transition_history("agent-1") == [second, granted, later]
+    assert later.version == 1

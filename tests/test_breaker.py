@@ -520,6 +520,34 @@ def test_a_metrics_sink_that_raises_does_not_undo_the_trip() -> None:
     assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
 
 
+def test_the_machines_metrics_sink_may_call_the_breaker_when_told_of_a_trip() -> None:
+    breaker, machine, clock = make()
+
+    class ReadsTheBreaker:
+        def __init__(self) -> None:
+            self.seen: list[tuple[TrustPosture, CircuitState | None]] = []
+
+        def record_posture(self, agent_id: str, posture: TrustPosture) -> None:
+            # Under the breaker's lock, calling it would deadlock: record that and stop.
+            state = None if breaker._lock.locked() else breaker.get_state(agent_id)
+            self.seen.append((posture, state))
+
+        def record_transition(self, transition_type: PostureTransition) -> None:
+            pass
+
+        def record_emergency_downgrade(self) -> None:
+            pass
+
+    sink = ReadsTheBreaker()
+    machine.attach_metrics(sink)
+    trip(breaker)
+    close(breaker, clock)
+    assert sink.seen == [
+        (TrustPosture.HUMAN_DECIDES, CircuitState.OPEN),  # the trip and its downgrade
+        (TrustPosture.FULL_AUTONOMY, CircuitState.CLOSED),  # the restore
+    ]
+
+
 def test_attach_metrics_refuses_what_cannot_record() -> None:
     breaker, _, _ = make()
     with pytest.raises(TypeError, match="record_circuit_breaker_open"):
@@ -664,7 +692,7 @@ def test_a_trip_while_the_restore_is_being_checked_still_holds_the_posture_down(
     for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
         breaker.record_success_sync(A, probe)
     assert tripped_inside == [CircuitState.OPEN]
-    # The restore went through, then the new trip's downgrade was re-applied on top of it.
+    # The trip refused the restore; the new episode holds the same displaced posture.
     assert breaker.get_state(A) is CircuitState.OPEN
     assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
     assert breaker.get_metrics(A)["original_posture"] == "full_autonomy"
@@ -877,7 +905,7 @@ def test_the_breakers_posture_changes_say_why() -> None:
     )
 
 
-def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
+def test_a_restore_refused_by_a_trip_during_its_guards_says_why() -> None:
     breaker, machine, clock = make()
 
     def guard(request: object) -> bool:
@@ -890,9 +918,13 @@ def test_a_downgrade_reapplied_after_a_raced_restore_says_why() -> None:
     for probe in [breaker.admit_sync(A), breaker.admit_sync(A)]:
         breaker.record_success_sync(A, probe)
     assert breaker.get_state(A) is CircuitState.OPEN
-    reapplied = breaker_entries(machine)[-1]
-    assert (reapplied.to_posture, reapplied.protective) == (TrustPosture.HUMAN_DECIDES, True)
-    assert reapplied.reason == "circuit breaker opened: weighted failures 3 >= threshold 3"
+    refused = breaker_entries(machine)[-1]
+    assert (refused.success, refused.from_posture, refused.to_posture) == (
+        False,
+        TrustPosture.HUMAN_DECIDES,
+        TrustPosture.FULL_AUTONOMY,
+    )
+    assert refused.reason == "the circuit is open again: it tripped while the restore was checked"
 
 
 def test_metrics_name_the_agent_the_limits_and_the_probes() -> None:

@@ -42,7 +42,7 @@ def _breaker(name: str, change: dict[tuple[str, str, str], tuple[str, ...]]) -> 
 def test_every_product_property_is_proved_for_all_reachable_states() -> None:
     outcomes = run(product_properties(), SETTINGS)
     assert [str(o.verdict) for o in outcomes] == ["proved"] * len(outcomes)
-    assert len(outcomes) == 8
+    assert len(outcomes) == 9
 
 
 def test_an_unguarded_upgrade_is_refuted_with_the_one_step_path() -> None:

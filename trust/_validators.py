@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from trust import _lookalikes
 from trust._errors import InvalidTypeError, InvalidValueError
 
 MAX_ID_LENGTH = 256
@@ -29,19 +30,27 @@ def identifier(value: object, name: str = "agent_id") -> str:
 
     Control, format and invisible characters (NUL, newlines, zero-width joiners, bidi
     overrides, non-breaking spaces) and leading or trailing spaces are refused: an id
-    that prints like another id, or breaks the line of a log, is not an identifier.
+    that prints like another id, or breaks the line of a log, is not an identifier. So
+    is a non-ASCII id that could pass for another (`trust._lookalikes`): one not in NFKC
+    form, one with a non-ASCII digit, punctuation or symbol, one mixing scripts, and one
+    whose non-ASCII letters all look like ASCII letters. A `str` subclass is refused: its
+    methods could answer differently from the string it holds.
     """
     # The common case first, without allocating (``strip`` returns the string itself
-    # when there is nothing to strip): this runs on every hot-path call.
+    # when there is nothing to strip): this runs on every hot-path call. ``isascii`` is
+    # a flag read; only other ids pay for the script analysis.
     if (
         type(value) is str
         and 0 < len(value) <= MAX_ID_LENGTH
+        and value.isascii()
         and value.isprintable()
         and value.strip() == value
     ):
         return value
     if not isinstance(value, str):
         raise InvalidTypeError(f"{name} must be a string, got {shown(value)}")
+    if type(value) is not str:
+        raise InvalidTypeError(f"{name} must be a str, not a subclass of it, got {shown(value)}")
     if not value.strip():
         raise InvalidValueError(f"{name} must be a non-blank string, got {shown(value)}")
     if len(value) > MAX_ID_LENGTH:
@@ -52,7 +61,12 @@ def identifier(value: object, name: str = "agent_id") -> str:
         raise InvalidValueError(
             f"{name} must not hold control or invisible characters, got {shown(value)}"
         )
-    raise InvalidValueError(f"{name} must not start or end with whitespace, got {shown(value)}")
+    if value.strip() != value:
+        raise InvalidValueError(f"{name} must not start or end with whitespace, got {shown(value)}")
+    refusal = _lookalikes.refusal(value)
+    if refusal is not None:
+        raise InvalidValueError(f"{name} must be {refusal}, got {shown(value)}")
+    return value
 
 
 def text(value: object, name: str) -> str:

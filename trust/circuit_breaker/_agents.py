@@ -13,15 +13,13 @@ from trust.circuit_breaker._failures import FailureWindow
 class AgentRecord:
     """One agent's circuit, failure window and posture hold, while there is any to keep."""
 
-    __slots__ = ("circuit", "hold", "raced_restore", "reason", "window")
+    __slots__ = ("circuit", "hold", "reason", "window")
 
     def __init__(self, circuit: Circuit, span: float) -> None:
         self.circuit = circuit
         self.window = FailureWindow(span)
         self.hold: Hold | None = None
         self.reason = CLOSED_REASON
-        # The circuit opened while the restore of the previous episode was being checked.
-        self.raced_restore = False
 
 
 class AgentTable:

@@ -7,6 +7,7 @@ effects: it holds the posture down when a circuit opens and restores it when it 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -64,8 +65,10 @@ class PostureCircuitBreaker:
     close it, any failure (or probes unreported for ``probe_timeout``) reopens it. On
     close, if ``restore_on_close`` and nobody changed the posture meanwhile, the displaced
     posture is restored by a guarded upgrade, never above what it was when the circuit
-    opened. ``force_open`` holds a circuit open until ``reset``; ``reset`` closes it and
-    starts afresh.
+    opened. The restore commits only while the circuit is still closed: a trip that lands
+    while its guards run refuses it (the refusal is recorded), and the new episode holds
+    the same displaced posture, to restore when it closes. ``force_open`` holds a circuit
+    open until ``reset``; ``reset`` closes it and starts afresh.
 
     Outcomes: pass the `Admission` from `admit` back with the outcome. An outcome admitted
     under an earlier state is fenced: it cannot open or close the circuit on the new
@@ -82,9 +85,9 @@ class PostureCircuitBreaker:
     `record_failure_sync`, ...); from a coroutine, await the ``async`` ones. Admitting a
     call on a closed circuit takes no lock at all. The restore on close runs the posture
     machine's guards in the calling thread (for the async methods, on the event loop), as
-    `PostureStateMachine.transition` always does. The one callback made under the lock is
-    the posture machine's own metrics sink, inside its protective downgrade; as the
-    machine already requires, it must be quick and must not call back into the breaker.
+    `PostureStateMachine.transition` always does. The posture machine's metrics sink is
+    told of a protective downgrade after the breaker's lock is released, so it may call
+    back into the breaker.
     """
 
     def __init__(
@@ -113,7 +116,8 @@ class PostureCircuitBreaker:
         self._agents = AgentTable(config.failure_window_seconds)
         # Generations come from one breaker-wide counter, so a fencing token never repeats.
         self._epoch = 0
-        self._restoring: dict[str, int] = {}
+        # The holds being restored (their guards running), per agent, oldest first.
+        self._restoring: dict[str, list[Hold]] = {}
         self._last_now = float("-inf")
         self._metrics: BreakerMetricsSink | None = None
         if metrics is not None:
@@ -357,23 +361,22 @@ class PostureCircuitBreaker:
         for effect in step.effects:
             if isinstance(effect, Opened):
                 agent.reason = reason or f"opened: {effect.reason}"
-                if effect.first:
-                    agent.raced_restore = agent_id in self._restoring
                 agent.hold = self._coupling.protect(
                     agent_id, agent.hold, agent.reason, may_hold=effect.first
                 )
+                if effect.first and agent.hold is None:
+                    agent.hold = self._pending_hold(agent_id)
                 if effect.tripped:
                     follow_ups.append(("opened", agent_id, agent.reason, None))
             elif isinstance(effect, Closed):
                 agent.reason = reason or f"closed: {effect.reason}"
                 agent.window.clear()
                 hold, agent.hold = agent.hold, None
-                agent.raced_restore = False
                 self._agents.check_at(now + self._config.failure_window_seconds, agent_id)
                 if hold is not None and self._config.restore_on_close:
-                    # Counted before the lock is released, so a trip that lands while the
-                    # restore's guards run knows to re-apply its downgrade afterwards.
-                    self._restoring[agent_id] = self._restoring.get(agent_id, 0) + 1
+                    # Listed before the lock is released, so that a trip landing while the
+                    # restore's guards run can take the hold over (`_pending_hold`).
+                    self._restoring.setdefault(agent_id, []).append(hold)
                 else:
                     hold = None
                 follow_ups.append(("closed", agent_id, agent.reason, hold))
@@ -383,6 +386,8 @@ class PostureCircuitBreaker:
     # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
 
     def _follow_up(self, follow_ups: list[_FollowUp]) -> None:
+        if self._machine._reports:  # a protective downgrade to tell the machine's sink of
+            self._coupling.report()
         for kind, agent_id, reason, hold in follow_ups:
             if kind == "opened":
                 logger.warning("circuit for agent %s %s", agent_id, reason)
@@ -401,21 +406,48 @@ class PostureCircuitBreaker:
         except Exception:  # a broken sink must not undo or hide a trip that happened
             logger.exception("metrics sink failed to record a circuit breaker open")
 
+    def _pending_hold(self, agent_id: str) -> Hold | None:
+        """The hold a restore still being checked would give back, if it is still live.
+
+        Called with the lock held, by a trip that displaced nothing: the posture is still
+        the one the last episode held down, because its restore has not committed, and
+        now never will (`_closed_fence`). The new episode holds that posture instead, so
+        that its close restores it.
+        """
+        for hold in reversed(self._restoring.get(agent_id, ())):
+            if self._coupling.is_live(agent_id, hold):
+                return hold
+        return None
+
+    def _closed_fence(self, agent_id: str) -> str | None:
+        """Why a restore must not commit now: the circuit is no longer closed; else None.
+
+        The posture machine calls it with its own lock held, right before the restore
+        commits, so it takes no lock: it reads the agent's circuit, which a trip replaces
+        (under the breaker's lock) before it takes the machine's lock to lower the posture.
+        So either the restore commits first and that trip's downgrade lowers it again, or
+        the restore sees the trip and is refused: never FULL_AUTONOMY (nor anything above
+        ``downgrade_on_open``) restored into an open circuit.
+        """
+        agent = self._agents.get(agent_id)
+        if agent is None or agent.circuit.state is CircuitState.CLOSED:
+            return None
+        return (
+            f"the circuit is {agent.circuit.state.value} again: it tripped while the "
+            "restore was checked"
+        )
+
     def _restore(self, agent_id: str, hold: Hold, reason: str) -> None:
         try:
-            self._coupling.restore(agent_id, hold, reason)
+            self._coupling.restore(
+                agent_id, hold, reason, functools.partial(self._closed_fence, agent_id)
+            )
         finally:
             with self._lock:
-                left = self._restoring.pop(agent_id) - 1
-                if left:
-                    self._restoring[agent_id] = left
-                agent = self._agents.get(agent_id)
-                if agent is not None and agent.circuit.state is not CircuitState.CLOSED:
-                    # The circuit opened again while the guards ran: hold the posture down.
-                    agent.hold = self._coupling.protect(
-                        agent_id, agent.hold, agent.reason, may_hold=agent.raced_restore
-                    )
-                    agent.raced_restore = False
+                holds = self._restoring[agent_id]
+                holds.remove(hold)
+                if not holds:
+                    del self._restoring[agent_id]
 
     def __repr__(self) -> str:
         return f"PostureCircuitBreaker(config={self._config!r}, agents={len(self._agents)})"

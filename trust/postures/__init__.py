@@ -1,6 +1,7 @@
 """Trust postures and the state machine that moves agents between them."""
 
 from trust.postures._machine import (
+    REFUSAL_ONLY_LIMIT,
     UPGRADE_APPROVAL_GUARD,
     PostureMetricsSink,
     PostureStateMachine,
@@ -16,6 +17,7 @@ from trust.postures._transition import (
 
 __all__ = [
     "POSTURE_LEVEL_MAP",
+    "REFUSAL_ONLY_LIMIT",
     "UPGRADE_APPROVAL_GUARD",
     "PostureConstraints",
     "PostureMetricsSink",

@@ -10,6 +10,7 @@ to a transition that was checked before it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -38,6 +39,9 @@ DEFAULT_HISTORY_LIMIT = 100
 # How many never-seen agents `PostureStateMachine.get_posture` remembers at the default.
 _UNSEEN_LIMIT = 1024
 
+REFUSAL_ONLY_LIMIT = 1024
+"""How many refusals a machine keeps, in all, for agents whose posture never changed."""
+
 PROTECTIVE_EVENT = "protective_downgrade"
 
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
@@ -61,6 +65,11 @@ class PostureMetricsSink(Protocol):
 
     def record_emergency_downgrade(self) -> None: ...
 
+
+logger = logging.getLogger("trust.postures")
+
+# A committed change waiting for the metrics sink: (sink, agent_id, new posture, kind).
+_Report = tuple[PostureMetricsSink, str, TrustPosture, PostureTransition]
 
 _make_result = trusted_constructor(TransitionResult)
 _EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
@@ -100,7 +109,10 @@ class PostureStateMachine:
 
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
-    posture that nothing has happened to cost no memory beyond a bounded read cache.
+    posture that nothing has happened to cost no memory beyond a bounded read cache. An
+    agent whose posture never changed keeps no record either: its refusals go to one
+    machine-wide store of at most `REFUSAL_ONLY_LIMIT` entries, the agent refused least
+    recently forgotten first, and move into its history if its posture ever changes.
 
     The machine is thread-safe.
     """
@@ -133,9 +145,19 @@ class PostureStateMachine:
         self._reads: dict[str, TrustPosture] = {}
         self._unseen: dict[str, None] = {}
         self._records: dict[str, _AgentRecord] = {}
+        # Refusals of agents without a record, least recently refused first; at most
+        # REFUSAL_ONLY_LIMIT entries in all (`_refused_entries`), so that refusing requests
+        # for ever new ids cannot grow the machine.
+        self._refused: dict[str, deque[TransitionResult]] = {}
+        self._refused_entries = 0
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
         self._metrics: PostureMetricsSink | None = None
+        # Changes committed but not yet told to the sink, in commit order. One thread at a
+        # time (`_reporting`) drains it, without the lock, so that the sink sees the
+        # changes in the order they were made and may call back into the machine.
+        self._reports: deque[_Report] = deque()
+        self._reporting = False
         if metrics is not None:
             self.attach_metrics(metrics)
 
@@ -144,9 +166,12 @@ class PostureStateMachine:
 
         Each change records the agent's new posture and counts the change by kind;
         an emergency downgrade is also counted as one. Refusals are not changes. The
-        collector is called with the machine's lock held, so that its view of each
-        agent's posture follows the order of the changes; it must be quick and must not
-        call back into the machine (`TrustMetricsCollector` is both).
+        collector is called after the machine's lock is released, before the call that
+        made the change returns (or, if another thread is reporting at that moment, by
+        that thread), and always in the order the changes were made, so its view of each
+        agent's posture follows the machine's. It may call back into the machine; a change
+        it makes is reported after the one being reported. If it raises, the error is
+        logged and the change stands: a broken collector never undoes or hides a change.
         """
         for method in ("record_posture", "record_transition", "record_emergency_downgrade"):
             if not callable(getattr(collector, method, None)):
@@ -220,15 +245,20 @@ class PostureStateMachine:
         with self._lock:
             current = self._postures.get(agent_id, self._default)
             kind = EDGES[current, target][0]
-            return self._commit(
+            result = self._commit(
                 agent_id, current, target, kind, reason, requester_id, administrative=True
             )
+        if self._reports:
+            self._report()
+        return result
 
     def tracked_agents(self) -> int:
-        """How many agents the machine keeps a record for (those something happened to).
+        """How many agents the machine keeps a record for (those whose posture changed).
 
         A record is never dropped: it holds the agent's posture, which must not fall back
-        to the default. Its history is capped at ``history_limit`` entries.
+        to the default. Its history is capped at ``history_limit`` entries. Agents that
+        were only refused are not counted: their refusals are kept apart, in a bounded
+        store (see the class).
         """
         with self._lock:
             return len(self._records)
@@ -244,7 +274,11 @@ class PostureStateMachine:
         return record.version if record is not None else 0
 
     def transition(
-        self, request: PostureTransitionRequest, *, expected_version: int | None = None
+        self,
+        request: PostureTransitionRequest,
+        *,
+        expected_version: int | None = None,
+        _fence: Callable[[], str | None] | None = None,
     ) -> TransitionResult:
         """Try to move an agent as ``request`` asks; never raises for a refusal.
 
@@ -258,6 +292,10 @@ class PostureStateMachine:
             ValueError: ``request`` is not a `PostureTransitionRequest`, or
                 ``expected_version`` is not a non-negative int.
         """
+        # ``_fence`` is the circuit breaker's, not public API: called with the lock held
+        # right before the commit, it returns a reason to refuse or None. It must be quick,
+        # take no lock and never call back into the machine (the breaker's reads one
+        # attribute), so that a restore commits only while its circuit is still closed.
         if not isinstance(request, PostureTransitionRequest):
             raise InvalidTypeError(
                 f"request must be a PostureTransitionRequest, got {check.shown(request)}"
@@ -309,7 +347,11 @@ class PostureStateMachine:
                     None,
                     f"posture changed to {now_posture.value} while the transition was checked",
                 )
-            return self._commit(
+            if _fence is not None:
+                fenced = _fence()
+                if fenced is not None:
+                    return self._commit_refusal(request, now_posture, None, fenced)
+            result = self._commit(
                 agent_id,
                 current,
                 request.to_posture,
@@ -318,6 +360,9 @@ class PostureStateMachine:
                 request.requester_id,
                 metadata=request.metadata,
             )
+        if self._reports:
+            self._report()
+        return result
 
     def emergency_downgrade(
         self,
@@ -331,17 +376,20 @@ class PostureStateMachine:
         """
         # The checks, skipped where the answer is already known: a stored agent id was
         # checked when it was stored, and a plain str is a valid reason or requester.
-        if agent_id.__class__ is not str or agent_id not in self._postures:
+        if type(agent_id) is not str or agent_id not in self._postures:
             check.identifier(agent_id)
-        if reason.__class__ is not str:
+        if type(reason) is not str:
             check.text(reason, "reason")
-        if requester_id is not None and requester_id.__class__ is not str:
+        if requester_id is not None and type(requester_id) is not str:
             check.optional_text(requester_id, "requester_id")
         with self._lock:
             current = self._postures.get(agent_id, self._default)
-            return self._commit(
+            result = self._commit(
                 agent_id, current, _EMERGENCY[current], _EMERGENCY_KIND, reason, requester_id
             )
+        if self._reports:
+            self._report()
+        return result
 
     def protective_downgrade(
         self,
@@ -358,6 +406,16 @@ class PostureStateMachine:
         ``protective=True``. Returns None, and records nothing, when the agent is already
         at or below ``posture``.
         """
+        result = self._protect(agent_id, posture, reason, requester_id)
+        if self._reports:
+            self._report()
+        return result
+
+    def _protect(
+        self, agent_id: str, posture: TrustPosture, reason: str, requester_id: str | None
+    ) -> TransitionResult | None:
+        # `protective_downgrade` without telling the metrics sink: for a caller that holds
+        # a lock of its own (the circuit breaker) and calls `_report` once it let go.
         check.identifier(agent_id)
         target = TrustPosture.coerce(posture)
         check.text(reason, "reason")
@@ -389,7 +447,11 @@ class PostureStateMachine:
             check.non_negative_int(limit, "limit")
         with self._lock:
             record = self._records.get(agent_id)
-            history = list(record.history) if record is not None else []
+            if record is not None:
+                history = list(record.history)
+            else:
+                refused = self._refused.get(agent_id)
+                history = list(refused) if refused is not None else []
         if limit is None:
             return history
         return history[len(history) - limit :] if limit else []
@@ -506,8 +568,6 @@ class PostureStateMachine:
         # history keeps agreeing with the posture.
         edge = EDGES.get((current, request.to_posture))
         record = self._records.get(request.agent_id)
-        if record is None:
-            record = self._records[request.agent_id] = _AgentRecord(self._history_limit)
         result = _make_result(
             False,
             current,
@@ -521,10 +581,27 @@ class PostureStateMachine:
             request.requester_id,
             False,
             False,
-            record.version,
+            record.version if record is not None else 0,
         )
-        record.history.append(result)
+        if record is not None:
+            record.history.append(result)
+        else:
+            self._keep_refusal(request.agent_id, result)
         return result
+
+    def _keep_refusal(self, agent_id: str, result: TransitionResult) -> None:
+        # Called with the lock held, for an agent without a record.
+        refused = self._refused
+        history = refused.pop(agent_id, None)  # put back last: refused most recently
+        if history is None:
+            history = deque(maxlen=min(self._history_limit, REFUSAL_ONLY_LIMIT))
+        elif len(history) == history.maxlen:
+            self._refused_entries -= 1  # the append below drops the oldest
+        history.append(result)
+        refused[agent_id] = history
+        self._refused_entries += 1
+        while self._refused_entries > REFUSAL_ONLY_LIMIT:
+            self._refused_entries -= len(refused.pop(next(iter(refused))))
 
     def _commit(
         self,
@@ -544,6 +621,10 @@ class PostureStateMachine:
         record = self._records.get(agent_id)
         if record is None:
             record = self._records[agent_id] = _AgentRecord(self._history_limit)
+            refused = self._refused.pop(agent_id, None)
+            if refused is not None:  # its refusals so far become the start of its history
+                self._refused_entries -= len(refused)
+                record.history.extend(refused)
         record.version += 1
         result = _make_result(
             True,
@@ -566,11 +647,32 @@ class PostureStateMachine:
         if agent_id in self._unseen:
             del self._unseen[agent_id]
         if self._metrics is not None:
-            self._metrics.record_posture(agent_id, target)
-            self._metrics.record_transition(kind)
-            if kind is PostureTransition.EMERGENCY_DOWNGRADE:
-                self._metrics.record_emergency_downgrade()
+            self._reports.append((self._metrics, agent_id, target, kind))
         return result
+
+    def _report(self) -> None:
+        """Tell the metrics sink of the changes committed so far, oldest first.
+
+        Call it without the lock. Only one thread reports at a time; any other caller (a
+        sink that changed a posture from inside its callback, included) returns at once,
+        and the reporting thread sends what it queued, in order, before it stops.
+        """
+        with self._lock:
+            if self._reporting:
+                return
+            self._reporting = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._reports:
+                        self._reporting = False
+                        return
+                    sink, agent_id, posture, kind = self._reports.popleft()
+                _send(sink, agent_id, posture, kind)
+        except BaseException:  # a sink raised KeyboardInterrupt, say: let the next one report
+            with self._lock:
+                self._reporting = False
+            raise
 
     def __repr__(self) -> str:
         return (
@@ -578,6 +680,22 @@ class PostureStateMachine:
             f"require_upgrade_approval={self._require_upgrade_approval}, "
             f"agents={len(self._postures)}, guards={self.list_guards()})"
         )
+
+
+def _send(
+    sink: PostureMetricsSink, agent_id: str, posture: TrustPosture, kind: PostureTransition
+) -> None:
+    calls: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+        (sink.record_posture, (agent_id, posture)),
+        (sink.record_transition, (kind,)),
+    ]
+    if kind is PostureTransition.EMERGENCY_DOWNGRADE:
+        calls.append((sink.record_emergency_downgrade, ()))
+    for call, args in calls:
+        try:
+            call(*args)
+        except Exception:  # the change stands: a broken sink must not undo or hide it
+            logger.exception("metrics sink failed to record a posture change of %s", agent_id)
 
 
 _uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()
