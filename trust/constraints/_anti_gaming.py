@@ -20,6 +20,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 
 from trust import _validators as check
+from trust._exact import exact_number
 from trust.constraints._dimension import ConstraintCheckResult
 
 BOUNDARY_RATIO = 0.95
@@ -31,12 +32,31 @@ DEFAULT_MAX_AGENTS = 10_000
 
 def usage_ratio(result: ConstraintCheckResult) -> float | None:
     """``used / limit`` when both are reported, finite, ``used >= 0`` and ``limit > 0``."""
+    usage = _usage(result)
+    return None if usage is None else usage[1]
+
+
+def _usage(result: ConstraintCheckResult) -> tuple[float, float] | None:
+    """``(used, used / limit)`` read once from ``result``, or None (see `usage_ratio`)."""
     used, limit = result.used, result.limit
-    if used is None or limit is None:
-        return None
+    if type(used) is not float or type(limit) is not float:
+        # A check may hand over a subclass whose comparisons lie: read the numbers held.
+        used, limit = _measure(used), _measure(limit)
+        if used is None or limit is None:
+            return None
     if not (limit > 0 and used >= 0 and math.isfinite(limit) and math.isfinite(used)):
         return None
-    return used / limit
+    return used, used / limit
+
+
+def _measure(value: object) -> float | None:
+    number = exact_number(value)
+    if number is None:
+        return None
+    try:
+        return float(number)
+    except OverflowError:
+        return None
 
 
 class AntiGamingDetector:
@@ -54,12 +74,13 @@ class AntiGamingDetector:
         flags: list[str] = []
         small = False
         for name, result in results:
-            ratio = usage_ratio(result)
-            if ratio is None:
+            usage = _usage(result)
+            if usage is None:
                 continue
+            used, ratio = usage
             if BOUNDARY_RATIO < ratio <= 1.0:
                 flags.append(f"boundary_pushing:{name} (usage_ratio={ratio:.2f})")
-            if ratio < SMALL_RATIO and result.used is not None and result.used > 0:
+            if ratio < SMALL_RATIO and used > 0:
                 small = True
         with self._lock:
             window = self._history.get(agent_id)

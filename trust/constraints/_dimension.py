@@ -21,6 +21,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_number, snapshot
 
 
 class Comparison(StrEnum):
@@ -77,9 +78,12 @@ def _is_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) 
 def _measure(value: object, name: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    exact = exact_number(value)
+    if exact is None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise InvalidTypeError(f"{name} must be a number or None, got {check.shown(value)}")
-    number = float(value)
+    # A subclass of int or float is read as the number it holds (its __float__ may lie);
+    # other reals (Fraction, Decimal) convert themselves.
+    number = float(value if exact is None else exact)  # type: ignore[arg-type]
     if math.isnan(number):
         raise InvalidValueError(f"{name} must be a number or None, got {check.shown(value)}")
     return number
@@ -98,7 +102,7 @@ def _limit(value: object) -> float | None:
 
 
 def _reason(value: object) -> str:
-    return check.text(value, "reason")
+    return str.__str__(check.text(value, "reason"))
 
 
 # Not slotted: `trusted_result` fills ``__dict__`` directly, which is much faster.
@@ -144,21 +148,76 @@ def trusted_result(
 _new = object.__new__
 
 
-def _numeric(value: ConstraintValue, role: str, dimension: str) -> float:
+def error_text(exc: BaseException) -> str:
+    """The message of ``exc``, even when the exception cannot print itself."""
+    try:
+        return str(exc)
+    except Exception:
+        return "(its message could not be read)"
+
+
+def describe_error(exc: BaseException) -> str:
+    """``"TypeName: message"`` for a reason (see `error_text`)."""
+    return f"{type(exc).__name__}: {error_text(exc)}"
+
+
+def shown_safely(value: object) -> str:
+    """`check.shown` of ``value``, even when it cannot print itself.
+
+    ``repr`` raises for an int of more than ``sys.get_int_max_str_digits()`` digits, and a
+    hostile class may raise from it: a message about a bad value must not fail in turn.
+    """
+    try:
+        return check.shown(value)
+    except Exception:
+        if type(value) is int:
+            return f"an int of {value.bit_length()} bits"
+        return f"a {type(value).__name__} that cannot be shown"
+
+
+def read_context(context: object) -> dict[str, Any] | ConstraintCheckResult:
+    """``context`` as a plain dict read once, or the failed result that says why it is not one.
+
+    A mapping other than a dict is copied with one read of each key, so that a mapping
+    answering differently on every read cannot show one value to a check and another to
+    what reports it. A mapping whose reads raise fails, with the cause.
+    """
+    if type(context) is dict:
+        return context
+    if not isinstance(context, Mapping):
+        return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
+    try:
+        copy = snapshot(context)
+    except Exception as exc:
+        return trusted_result(
+            False,
+            f"context must be a mapping that can be read, got {shown_safely(context)}, "
+            f"whose reads raised {describe_error(exc)}",
+        )
+    assert copy is not None  # a Mapping always has a snapshot
+    return copy
+
+
+def _numeric(value: ConstraintValue, role: str, dimension: str) -> int | float:
+    """The parsed number of ``value``, exact: ints stay ints, so that they compare exactly."""
     if not isinstance(value, ConstraintValue) or value.dimension != dimension:
         raise InvalidValueError(
             f"{role} constraint must be a ConstraintValue of '{dimension}', "
             f"got {check.shown(value)}"
         )
     parsed = value.parsed
-    if isinstance(parsed, bool) or not isinstance(parsed, numbers.Real):
-        raise InvalidTypeError(
-            f"{role} constraint of '{dimension}' must have a numeric parsed value for the "
-            f"default numeric ordering (override validate_tightening and compose for other "
-            f"kinds), got {check.shown(parsed)}"
-        )
-    number = float(parsed)
-    if math.isnan(number):
+    number = exact_number(parsed)
+    if number is None:
+        if isinstance(parsed, bool) or not isinstance(parsed, numbers.Real):
+            raise InvalidTypeError(
+                f"{role} constraint of '{dimension}' must have a numeric parsed value for the "
+                f"default numeric ordering (override validate_tightening and compose for other "
+                f"kinds), got {check.shown(parsed)}"
+            )
+        number = float(parsed)
+    # int and float compare exactly in Python; going through float would make 2**53 + 1
+    # equal to 2**53, and a looser child would pass for an equal one.
+    if type(number) is float and math.isnan(number):
         raise InvalidValueError(
             f"{role} constraint of '{dimension}' must not be NaN, got {check.shown(parsed)}"
         )
