@@ -20,13 +20,18 @@ from typing import Any, Protocol
 import attrs
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_str, snapshot
 from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
 from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import (
     Comparison,
     ConstraintCheckResult,
     ConstraintValue,
+    describe_error,
+    error_text,
+    read_context,
+    shown_safely,
     trusted_result,
 )
 from trust.constraints._modes import InteractionMode, shape_violations, show
@@ -67,14 +72,55 @@ _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothi
 
 
 def _items(constraints: object, name: str) -> dict[str, Any]:
-    if not isinstance(constraints, Mapping):
+    """A constraint set as a plain dict read once, keyed by exact dimension names.
+
+    Everything the evaluator decides about one call reads this copy, so a mapping that
+    answers differently on a second read cannot be checked as one set and used as another.
+    """
+    items: dict[Any, Any] | None
+    if type(constraints) is dict:
+        items = dict(constraints)
+    elif isinstance(constraints, Mapping):
+        try:
+            items = snapshot(constraints)
+        except Exception as exc:
+            raise InvalidValueError(
+                f"{name} must be a mapping that can be read, got {shown_safely(constraints)}, "
+                f"whose reads raised {describe_error(exc)}"
+            ) from None
+        assert items is not None  # a Mapping always has a snapshot
+    else:
         raise InvalidTypeError(
-            f"{name} must be a mapping of dimension name to value, got {check.shown(constraints)}"
+            f"{name} must be a mapping of dimension name to value, got {shown_safely(constraints)}"
         )
-    for key in constraints:
-        if not isinstance(key, str):
-            raise InvalidTypeError(f"{name} keys must be dimension names, got {check.shown(key)}")
-    return dict(constraints)
+    if all(type(key) is str for key in items):
+        return items
+    # A str subclass may hash and compare like another name: key by the string it holds.
+    plain: dict[str, Any] = {}
+    for key, raw in items.items():
+        text = exact_str(key)
+        if text is None:
+            raise InvalidTypeError(f"{name} keys must be dimension names, got {shown_safely(key)}")
+        if text in plain:
+            raise InvalidValueError(
+                f"{name} keys must be distinct dimension names, got {shown_safely(text)} twice"
+            )
+        plain[text] = raw
+    return plain
+
+
+@attrs.frozen
+class _Side:
+    """One constraint set of a tightening question, read and parsed once.
+
+    ``keys`` holds each raw value's cache key (None when it cannot be cached), ``parsed``
+    the values that parsed, ``problems`` why the others cannot be used.
+    """
+
+    items: dict[str, Any]
+    keys: dict[str, bytes | None]
+    parsed: dict[str, ConstraintValue]
+    problems: dict[str, str]
 
 
 def _failure(reason: str) -> ConstraintCheckResult:
@@ -212,7 +258,7 @@ class MultiDimensionEvaluator:
         mode: InteractionMode,
         agent_id: str | None,
     ) -> EvaluationResult:
-        if mode.__class__ is not InteractionMode:
+        if type(mode) is not InteractionMode:
             mode = InteractionMode.coerce(mode)
         if agent_id is not None:
             agent_id = check.identifier(agent_id)
@@ -221,9 +267,13 @@ class MultiDimensionEvaluator:
             return _result(True, {}, mode, (), _EMPTY_WARNING, ())
         results: dict[str, ConstraintCheckResult] = {}
         failed: list[str] = []
-        if context.__class__ is not dict and not isinstance(context, Mapping):
-            bad = _failure(f"context must be a mapping, got {check.shown(context)}")
-            steps = tuple((name, None, None, failure or bad) for name, _, _, failure in steps)
+        if type(context) is not dict:
+            # Read once: every check sees the same values, whatever the mapping does.
+            read = read_context(context)
+            if isinstance(read, ConstraintCheckResult):
+                steps = tuple((name, None, None, failure or read) for name, _, _, failure in steps)
+            else:
+                context = read
         for name, run, value, failure in steps:
             if failure is not None:
                 result = failure
@@ -231,15 +281,17 @@ class MultiDimensionEvaluator:
                 try:
                     result = run(value, context)
                 except Exception as exc:
-                    result = _failure(f"check raised {type(exc).__name__}: {exc}")
+                    result = _failure(f"check raised {describe_error(exc)}")
                 else:
-                    if result.__class__ is not ConstraintCheckResult and not isinstance(
-                        result, ConstraintCheckResult
+                    # issubclass of the real type: isinstance believes a faked __class__.
+                    if type(result) is not ConstraintCheckResult and not issubclass(
+                        type(result), ConstraintCheckResult
                     ):
                         result = _failure(
-                            f"check must return a ConstraintCheckResult, got {check.shown(result)}"
+                            f"check must return a ConstraintCheckResult, got {shown_safely(result)}"
                         )
             results[name] = result
+            # Read once: `failed` is the one record of every verdict from here on.
             if result.satisfied is not True:
                 failed.append(name)
         # `combine`, unrolled: this is the hot path.
@@ -250,7 +302,7 @@ class MultiDimensionEvaluator:
         elif mode is InteractionMode.INDEPENDENT:
             satisfied = 2 * (len(steps) - len(failed)) > len(steps)
         else:
-            satisfied = results[steps[0][0]].satisfied is True
+            satisfied = not failed or failed[0] != steps[0][0]
         flags: tuple[str, ...] = ()
         if agent_id is not None and self._detector is not None:
             flags = self._detector.observe(agent_id, results.items())
@@ -303,9 +355,9 @@ class MultiDimensionEvaluator:
         try:
             value = dimension.parse(raw)
         except Exception as exc:
-            return None, f"invalid constraint {show(raw)}: {exc}"
+            return None, f"invalid constraint {show(raw)}: {error_text(exc)}"
         if not isinstance(value, ConstraintValue):
-            return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
+            return None, f"parse must return a ConstraintValue, got {shown_safely(value)}"
         return value, None
 
     # -- tightening ------------------------------------------------------------------
@@ -337,28 +389,33 @@ class MultiDimensionEvaluator:
             InvalidValueError: ``mode`` names no `InteractionMode`.
         """
         mode = InteractionMode.coerce(mode)
-        parent = _items(parent_constraints, "parent_constraints")
-        child = _items(child_constraints, "child_constraints")
-        violations = shape_violations(parent, child, mode)
+        parent = self._side(_items(parent_constraints, "parent_constraints"))
+        child = self._side(_items(child_constraints, "child_constraints"))
+        return self._violations(parent, child, mode)
+
+    def _side(self, items: dict[str, Any]) -> _Side:
         generation = self._registry.generation
-        keys: dict[str, dict[str, bytes | None]] = {"parent": {}, "child": {}}
-        parsed: dict[str, dict[str, ConstraintValue]] = {"parent": {}, "child": {}}
-        for side, values in (("parent", parent), ("child", child)):
-            for name, raw in values.items():
-                keys[side][name] = frozen = cache_key(raw)
-                value, problem = self._parse(name, raw, frozen, generation)
-                if value is None:
-                    violations.append(
-                        f"Dimension '{name}': {side} {problem}; cannot check tightening"
-                    )
-                else:
-                    parsed[side][name] = value
-        for name in child:
-            if name in parsed["parent"] and name in parsed["child"]:
+        side = _Side(items, {}, {}, {})
+        for name, raw in items.items():
+            side.keys[name] = frozen = cache_key(raw)
+            value, problem = self._parse(name, raw, frozen, generation)
+            if value is None:
+                side.problems[name] = problem or f"dimension '{name}' cannot be used"
+            else:
+                side.parsed[name] = value
+        return side
+
+    def _violations(self, parent: _Side, child: _Side, mode: InteractionMode) -> list[str]:
+        violations = shape_violations(parent.items, child.items, mode)
+        for role, side in (("parent", parent), ("child", child)):
+            for name, why in side.problems.items():
+                violations.append(f"Dimension '{name}': {role} {why}; cannot check tightening")
+        for name in child.items:
+            if name in parent.parsed and name in child.parsed:
                 problem = self._shared_violation(
                     name,
-                    (parsed["parent"][name], keys["parent"][name]),
-                    (parsed["child"][name], keys["child"][name]),
+                    (parent.parsed[name], parent.keys[name]),
+                    (child.parsed[name], child.keys[name]),
                 )
                 if problem is not None:
                     violations.append(problem)
@@ -392,7 +449,7 @@ class MultiDimensionEvaluator:
         except Exception as exc:
             return (
                 f"Dimension '{name}': could not compare child constraint ({shown_child}) "
-                f"with parent ({shown_parent}): {type(exc).__name__}: {exc}"
+                f"with parent ({shown_parent}): {describe_error(exc)}"
             )
         relation = "is looser than" if looser else "is not within"
         message = (
@@ -417,7 +474,16 @@ class MultiDimensionEvaluator:
         verdict is only as exact as `validate_tightening`, which is sound and, for the
         shape of the sets, deliberately strict (a CONJUNCTIVE child may not drop a
         dimension even when the parent's value for it allows everything).
+
+        Each set is read and parsed once for both directions, so both verdicts are about
+        the same values.
+
+        Raises:
+            InvalidTypeError: Either set is not a mapping with str keys.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read.
         """
+        mode = InteractionMode.coerce(mode)
+        side_a, side_b = self._side(_items(a, "a")), self._side(_items(b, "b"))
         return Comparison.from_inclusions(
-            not self.validate_tightening(b, a, mode), not self.validate_tightening(a, b, mode)
+            not self._violations(side_b, side_a, mode), not self._violations(side_a, side_b, mode)
         )
