@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -164,3 +165,8 @@ def test_a_lying_measure_is_read_as_the_number_it_holds() -> None:
     assert usage_ratio(result) == 0.99
     flags = AntiGamingDetector().observe("agent", [("cost_limit", result)])
     assert flags == ("boundary_pushing:cost_limit (usage_ratio=0.99)",)
+
+
+@pytest.mark.parametrize(("used", "limit"), [(10**400, 1.0), ("99", 100.0), (99.0, None)])
+def test_a_measure_that_is_no_finite_number_reports_no_usage(used: Any, limit: Any) -> None:
+    assert usage_ratio(trusted_result(True, "", used=used, limit=limit)) is None

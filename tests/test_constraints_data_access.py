@@ -9,7 +9,7 @@ import pytest
 
 from tests.hostile import ShiftyMapping
 from tests.hostile_constraints import BrokenMapping, Posing
-from trust._errors import InvalidValueError
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import Comparison
 from trust.constraints.builtin import DataAccessDimension, DataAccessPolicy
 
@@ -201,3 +201,8 @@ def test_a_context_whose_reads_raise_fails_the_check() -> None:
 def test_a_context_that_shifts_is_read_once() -> None:
     context = ShiftyMapping({"contains_pii": True}, {"contains_pii": False})
     assert not DIM.check(DIM.parse("no_pii"), context).satisfied
+
+
+def test_a_raw_value_that_is_no_data_is_refused_as_before() -> None:
+    with pytest.raises(InvalidTypeError, match="mode string or a mapping, got b'no_pii'"):
+        DIM.parse(b"no_pii")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -175,3 +176,9 @@ def test_a_measure_from_a_subclass_is_the_number_it_holds() -> None:
     )
     assert (result.used, result.limit) == (99.0, 100.0)
     assert (type(result.used), type(result.limit), type(result.reason)) == (float, float, str)
+
+
+def test_the_default_numeric_order_accepts_other_reals() -> None:
+    dim = Budget()
+    assert dim.validate_tightening(dim.parse(Fraction(1, 2)), dim.parse(Fraction(1, 4)))
+    assert not dim.validate_tightening(dim.parse(Fraction(1, 3)), dim.parse(Fraction(1, 2)))

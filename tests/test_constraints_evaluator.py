@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.hostile import LyingStr, ShiftyMapping
+from tests.hostile import LyingFloat, LyingInt, LyingStr, ShiftyMapping
 from tests.hostile_constraints import BrokenMapping, Unprintable
 from tests.strategies import CASES, constraint_sets, contexts
 from trust._errors import InvalidTypeError, InvalidValueError
@@ -287,6 +287,29 @@ def test_uncacheable_values_are_parsed_every_time() -> None:
     evaluator.evaluate({"probe": tag}, {})
     evaluator.evaluate({"probe": tag}, {})
     assert probe.parses == 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [LyingStr("x"), [LyingStr("x")], {"k": LyingStr("x")}, LyingInt(1), (1, LyingFloat(1.0))],
+)
+def test_a_raw_value_holding_a_subclass_is_never_cached(raw: Any) -> None:
+    # A LyingStr equals, and hashes like, every other one: cached, it could be served the
+    # parse (or tightening verdict) of another value.
+    probe = Probe()
+    evaluator = make_evaluator(probe)
+    evaluator.evaluate({"probe": raw}, {})
+    evaluator.evaluate({"probe": raw}, {})
+    evaluator.validate_tightening({"probe": raw}, {"probe": raw})
+    assert probe.parses == 4
+
+
+def test_a_lying_cost_is_not_served_a_cached_verdict() -> None:
+    evaluator = make_evaluator()
+    assert evaluator.evaluate({"cost_limit": 100}, {"cost_used": 50}).satisfied
+    assert not evaluator.evaluate({"cost_limit": 100}, {"cost_used": LyingFloat(1e9)}).satisfied
+    assert evaluator.validate_tightening({"cost_limit": 100}, {"cost_limit": 50}) == []
+    assert evaluator.validate_tightening({"cost_limit": 100}, {"cost_limit": LyingInt(10**9)})
 
 
 # -- tightening ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -292,3 +293,17 @@ def test_a_cap_beyond_the_float_range_is_reported_as_infinite() -> None:
     over = DIM.check(DIM.parse(5), {"requests_in_period": 10**5000})
     assert over.satisfied is False
     assert over.reason.startswith("exceeded by an int of 16610 bits (at most 5 per period")
+
+
+def test_any_readable_mapping_is_a_context_and_an_empty_count_map_reports_nothing() -> None:
+    limit = DIM.parse("10/second")
+    assert DIM.check(limit, MappingProxyType({"requests_in_period": 3})).satisfied
+    empty = DIM.check(limit, {"requests_by_period": {}})
+    assert empty.satisfied is False
+    assert empty.reason == "requests_by_period is empty: the request count is unknown"
+
+
+@pytest.mark.parametrize("rule", [(5,), [5, 1], (5, 1.0), (5, True), (5, 2)])
+def test_a_rule_must_be_an_exact_count_and_period(rule: Any) -> None:
+    with pytest.raises(InvalidValueError, match="each rule must be"):
+        RateLimit((rule,))

@@ -39,6 +39,8 @@ def usage_ratio(result: ConstraintCheckResult) -> float | None:
 def _usage(result: ConstraintCheckResult) -> tuple[float, float] | None:
     """``(used, used / limit)`` read once from ``result``, or None (see `usage_ratio`)."""
     used, limit = result.used, result.limit
+    if used is None or limit is None:
+        return None
     if type(used) is not float or type(limit) is not float:
         # A check may hand over a subclass whose comparisons lie: read the numbers held.
         used, limit = _measure(used), _measure(limit)

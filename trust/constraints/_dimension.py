@@ -21,7 +21,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust._exact import exact_number, snapshot
+from trust._exact import exact_number
 
 
 class Comparison(StrEnum):
@@ -146,56 +146,6 @@ def trusted_result(
 
 
 _new = object.__new__
-
-
-def error_text(exc: BaseException) -> str:
-    """The message of ``exc``, even when the exception cannot print itself."""
-    try:
-        return str(exc)
-    except Exception:
-        return "(its message could not be read)"
-
-
-def describe_error(exc: BaseException) -> str:
-    """``"TypeName: message"`` for a reason (see `error_text`)."""
-    return f"{type(exc).__name__}: {error_text(exc)}"
-
-
-def shown_safely(value: object) -> str:
-    """`check.shown` of ``value``, even when it cannot print itself.
-
-    ``repr`` raises for an int of more than ``sys.get_int_max_str_digits()`` digits, and a
-    hostile class may raise from it: a message about a bad value must not fail in turn.
-    """
-    try:
-        return check.shown(value)
-    except Exception:
-        if type(value) is int:
-            return f"an int of {value.bit_length()} bits"
-        return f"a {type(value).__name__} that cannot be shown"
-
-
-def read_context(context: object) -> dict[str, Any] | ConstraintCheckResult:
-    """``context`` as a plain dict read once, or the failed result that says why it is not one.
-
-    A mapping other than a dict is copied with one read of each key, so that a mapping
-    answering differently on every read cannot show one value to a check and another to
-    what reports it. A mapping whose reads raise fails, with the cause.
-    """
-    if type(context) is dict:
-        return context
-    if not isinstance(context, Mapping):
-        return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
-    try:
-        copy = snapshot(context)
-    except Exception as exc:
-        return trusted_result(
-            False,
-            f"context must be a mapping that can be read, got {shown_safely(context)}, "
-            f"whose reads raised {describe_error(exc)}",
-        )
-    assert copy is not None  # a Mapping always has a snapshot
-    return copy
 
 
 def _numeric(value: ConstraintValue, role: str, dimension: str) -> int | float:

@@ -15,26 +15,28 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError, InvalidValueError
-from trust._exact import exact_str, snapshot
+from trust._errors import InvalidTypeError
 from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
 from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import (
     Comparison,
     ConstraintCheckResult,
     ConstraintValue,
-    describe_error,
-    error_text,
-    read_context,
-    shown_safely,
     trusted_result,
 )
 from trust.constraints._modes import InteractionMode, shape_violations, show
+from trust.constraints._reading import (
+    describe_error,
+    error_text,
+    read_constraint_set,
+    read_context,
+    shown_safely,
+)
 from trust.constraints._registry import ConstraintDimensionRegistry
 
 
@@ -71,46 +73,7 @@ _Parsed = tuple[ConstraintValue | None, str | None]
 _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothing",)
 
 
-def _items(constraints: object, name: str) -> dict[str, Any]:
-    """A constraint set as a plain dict read once, keyed by exact dimension names.
-
-    Everything the evaluator decides about one call reads this copy, so a mapping that
-    answers differently on a second read cannot be checked as one set and used as another.
-    """
-    items: dict[Any, Any] | None
-    if type(constraints) is dict:
-        items = dict(constraints)
-    elif isinstance(constraints, Mapping):
-        try:
-            items = snapshot(constraints)
-        except Exception as exc:
-            raise InvalidValueError(
-                f"{name} must be a mapping that can be read, got {shown_safely(constraints)}, "
-                f"whose reads raised {describe_error(exc)}"
-            ) from None
-        assert items is not None  # a Mapping always has a snapshot
-    else:
-        raise InvalidTypeError(
-            f"{name} must be a mapping of dimension name to value, got {shown_safely(constraints)}"
-        )
-    if all(type(key) is str for key in items):
-        return items
-    # A str subclass may hash and compare like another name: key by the string it holds.
-    plain: dict[str, Any] = {}
-    for key, raw in items.items():
-        text = exact_str(key)
-        if text is None:
-            raise InvalidTypeError(f"{name} keys must be dimension names, got {shown_safely(key)}")
-        if text in plain:
-            raise InvalidValueError(
-                f"{name} keys must be distinct dimension names, got {shown_safely(text)} twice"
-            )
-        plain[text] = raw
-    return plain
-
-
-@attrs.frozen
-class _Side:
+class _Side(NamedTuple):
     """One constraint set of a tightening question, read and parsed once.
 
     ``keys`` holds each raw value's cache key (None when it cannot be cached), ``parsed``
@@ -315,7 +278,7 @@ class MultiDimensionEvaluator:
             cached = self._plans.get(key)
             if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
                 return cached[1]  # type: ignore[index]
-        items = _items(constraints, "constraints")
+        items = read_constraint_set(constraints, "constraints")
         planned = [self._step(name, raw, generation) for name, raw in items.items()]
         plan = (
             tuple(step for step, _ in planned),
@@ -389,8 +352,8 @@ class MultiDimensionEvaluator:
             InvalidValueError: ``mode`` names no `InteractionMode`.
         """
         mode = InteractionMode.coerce(mode)
-        parent = self._side(_items(parent_constraints, "parent_constraints"))
-        child = self._side(_items(child_constraints, "child_constraints"))
+        parent = self._side(read_constraint_set(parent_constraints, "parent_constraints"))
+        child = self._side(read_constraint_set(child_constraints, "child_constraints"))
         return self._violations(parent, child, mode)
 
     def _side(self, items: dict[str, Any]) -> _Side:
@@ -483,7 +446,10 @@ class MultiDimensionEvaluator:
             InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read.
         """
         mode = InteractionMode.coerce(mode)
-        side_a, side_b = self._side(_items(a, "a")), self._side(_items(b, "b"))
+        side_a, side_b = (
+            self._side(read_constraint_set(a, "a")),
+            self._side(read_constraint_set(b, "b")),
+        )
         return Comparison.from_inclusions(
             not self._violations(side_b, side_a, mode), not self._violations(side_a, side_b, mode)
         )

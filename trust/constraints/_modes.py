@@ -23,7 +23,7 @@ from trust import _validators as check
 from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_number, exact_str
-from trust.constraints._dimension import shown_safely
+from trust.constraints._reading import shown_safely
 
 
 class InteractionMode(FoldedStrEnum):

@@ -25,11 +25,10 @@ from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintDimension,
     ConstraintValue,
-    read_context,
-    shown_safely,
     trusted_result,
 )
-from trust.constraints.builtin._lattice import finite_non_negative, plain_data
+from trust.constraints._reading import plain_data, read_context, shown_safely
+from trust.constraints.builtin._lattice import finite_non_negative
 
 CONTEXT_KEY = "cost_used"
 _METADATA = {"unit": "cents"}

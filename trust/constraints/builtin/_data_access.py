@@ -36,11 +36,10 @@ from trust._exact import exact_str
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
-    read_context,
-    shown_safely,
     trusted_result,
 )
-from trust.constraints.builtin._lattice import BuiltinDimension, plain_data
+from trust.constraints._reading import plain_data, read_context, shown_safely
+from trust.constraints.builtin._lattice import BuiltinDimension
 
 MODES: Mapping[str, tuple[bool, frozenset[str] | None]] = {
     "no_pii": (False, None),

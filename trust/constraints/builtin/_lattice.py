@@ -20,13 +20,11 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust._exact import exact_number, exact_str, snapshot
+from trust._exact import exact_number
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintDimension,
     ConstraintValue,
-    describe_error,
-    shown_safely,
     trusted_result,
 )
 
@@ -155,47 +153,3 @@ def finite_non_negative(value: object) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) and number >= 0 else None
-
-
-def plain_data(value: object, name: str) -> object:
-    """A copy of ``value`` made of exact builtins only, read once; raw constraints pass here.
-
-    Strings, ints and floats become their exact builtin; lists, tuples, sets and
-    frozensets, and mappings (as dicts), are copied item by item. A value the caller reads
-    again later (a message quoting it, a parse of the composed raw value) then shows what
-    was decided on, and a subclass cannot lie to the parse.
-
-    Raises:
-        InvalidValueError: A mapping or collection raised while being read, or two keys
-            are the same string once copied.
-    """
-    kind = type(value)
-    if kind is str or kind is int or kind is float or value is None or kind is bool:
-        return value
-    text = exact_str(value)
-    if text is not None:
-        return text
-    number = exact_number(value)
-    if number is not None:
-        return number
-    try:
-        if isinstance(value, Mapping):
-            items = snapshot(value)
-            assert items is not None  # a Mapping always has a snapshot
-            copy = {plain_data(key, name): plain_data(item, name) for key, item in items.items()}
-            if len(copy) != len(items):
-                raise InvalidValueError(
-                    f"{name} keys must be distinct strings, got {shown_safely(value)}"
-                )
-            return copy
-        for builtin in (list, tuple, frozenset, set):
-            if isinstance(value, builtin):
-                return builtin(plain_data(item, name) for item in list(value))
-    except InvalidValueError:
-        raise
-    except Exception as exc:
-        raise InvalidValueError(
-            f"{name} must be data that can be read, got {shown_safely(value)}, whose "
-            f"reads raised {describe_error(exc)}"
-        ) from None
-    return value

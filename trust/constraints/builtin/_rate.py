@@ -47,11 +47,9 @@ from trust._exact import exact_int, exact_str, snapshot
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
-    describe_error,
-    read_context,
-    shown_safely,
     trusted_result,
 )
+from trust.constraints._reading import describe_error, read_context, shown_safely
 from trust.constraints.builtin._lattice import BuiltinDimension
 
 PERIODS: Mapping[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -345,8 +343,8 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
     except Exception as exc:
         return trusted_result(
             False,
-            "requests_by_period must be a mapping that can be read, got a "
-            f"{type(by_period).__name__} whose reads raised {describe_error(exc)}",
+            "requests_by_period must be a mapping that can be read, got "
+            f"{shown_safely(by_period)}, whose reads raised {describe_error(exc)}",
         )
     assert items is not None  # a Mapping always has a snapshot
     counts: list[tuple[int, int, str]] = []
