@@ -132,11 +132,14 @@ def test_a_limit_no_float_holds_rounds_down_never_up(raw: Any) -> None:
     assert not DIM.check(value, {"cost_used": 2**53 + 4}).satisfied
 
 
-def test_a_decimal_limit_no_float_holds_rounds_down() -> None:
-    # The float nearest 0.1 is above 0.1; the budget is the float just below it.
-    limit = DIM.parse("0.1").parsed
-    assert limit < 0.1
-    assert Decimal(limit) < Decimal("0.1")
+def test_a_decimal_limit_is_the_nearest_float_unless_that_passes_a_whole_cent_more() -> None:
+    # The float nearest 0.1 is a hair above 0.1, but no whole number of cents lies between.
+    assert DIM.parse("0.1").parsed == 0.1
+    assert DIM.check(DIM.parse("0.1"), {"cost_used": 0.1}).satisfied
+    # The float nearest 0.99999999999999999999 is 1.0: a cost of 1 cent would pass.
+    limit = DIM.parse("0.99999999999999999999")
+    assert Decimal(limit.parsed) < Decimal("0.99999999999999999999")
+    assert not DIM.check(limit, {"cost_used": 1}).satisfied
 
 
 def test_a_cost_too_long_to_print_fails_with_a_reason() -> None:

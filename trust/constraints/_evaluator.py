@@ -3,8 +3,10 @@
 A constraint set is a mapping ``{dimension name: raw value}``. `evaluate` checks each
 dimension and combines the verdicts by `InteractionMode`. It fails closed: an unknown or
 pending dimension, a value that does not parse, a check that raises or returns something
-other than a `ConstraintCheckResult`, and a context that is not a mapping each make that
-dimension fail, with the reason; none of them raises to the caller.
+other than a `ConstraintCheckResult`, and a context that is not a readable mapping each
+make that dimension fail, with the reason; none of them raises to the caller. Every
+argument is read once (`trust.constraints._reading`): the checks, the verdict and the
+messages of one call all see the same reading.
 
 How verdicts combine and what a delegated child may change are the pure rules of
 `trust.constraints._modes`; an empty constraint set is satisfied in every mode.
@@ -200,7 +202,8 @@ class MultiDimensionEvaluator:
             InvalidTypeError: ``constraints`` is not a mapping with str keys, or
                 ``agent_id`` is not a string. (Everything about the values and the context
                 fails the evaluation instead of raising.)
-            InvalidValueError: ``mode`` names no `InteractionMode`.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or ``constraints``
+                cannot be read or holds two keys that are the same string.
         """
         if self._metrics is None:
             return self._evaluate(constraints, context, mode, agent_id)
@@ -347,9 +350,12 @@ class MultiDimensionEvaluator:
         allows and the parent does not. Unknown, pending and unparsable dimensions on
         either side are violations: they cannot be checked.
 
+        Each set is read once (see `read_constraint_set`), and every value parsed once.
+
         Raises:
             InvalidTypeError: Either set is not a mapping with str keys.
-            InvalidValueError: ``mode`` names no `InteractionMode`.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read
+                or holds two keys that are the same string.
         """
         mode = InteractionMode.coerce(mode)
         parent = self._side(read_constraint_set(parent_constraints, "parent_constraints"))
@@ -443,7 +449,8 @@ class MultiDimensionEvaluator:
 
         Raises:
             InvalidTypeError: Either set is not a mapping with str keys.
-            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read
+                or holds two keys that are the same string.
         """
         mode = InteractionMode.coerce(mode)
         side_a, side_b = (

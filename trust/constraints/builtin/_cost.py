@@ -6,11 +6,15 @@ Set semantics: the limit ``L`` (a finite float ``>= 0``) allows exactly the cont
 `ConstraintDimension`, which this dimension keeps.
 
 Parse: an int, a float or a numeric string; it must be finite and non-negative. Bools are
-refused (``True`` is not a budget).
+refused (``True`` is not a budget). A value no float holds exactly is read as the nearest
+float, but never rounded up past a whole number of cents (``2**53 + 3`` is read as
+``2**53 + 2``), so an int cost above the written limit never passes. Subclasses of int,
+float and str are read as the builtin value they hold.
 
 Context: ``cost_used`` must be present and a finite, non-negative int or float. A missing
 key, a string, a bool, NaN, infinity or a negative number fails the check with the reason:
-the cost of an action that does not say what it cost is unknown.
+the cost of an action that does not say what it cost is unknown. It is read once, as the
+number it holds, and compared exactly (an int is never rounded to a float first).
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ _METADATA = {"unit": "cents"}
 def parse_limit(value: object) -> float:
     """A finite, non-negative budget from a number or a numeric string.
 
-    The budget is the largest float not above the value written: an int or a decimal
-    string that no float holds exactly (``2**54 + 3``) rounds down, never up, so that no
-    cost above the written limit passes.
+    The budget is the nearest float, except that it is never rounded up to a whole number
+    of cents above the value written (``2**53 + 3`` would round to ``2**53 + 4``; it is read
+    as ``2**53 + 2``): an int ``cost_used`` passes exactly when it is within the limit as
+    written. (A float ``cost_used`` is compared with the float limit, as written in Python.)
 
     Raises:
         InvalidTypeError: ``value`` is a bool or neither a number nor a string.
@@ -68,8 +73,9 @@ def parse_limit(value: object) -> float:
             ) from None
     if not math.isfinite(number) or number < 0:
         raise InvalidValueError(f"cost_limit must be {rule}, got {shown_safely(value)}")
-    # Decimal(float) is exact, and Python compares int with float exactly.
-    if (Decimal(number) > written) if type(written) is Decimal else number > written:  # type: ignore[operator]
+    # Decimal(float) is exact, and math.floor of an int, a float or a Decimal is exact too.
+    exact = Decimal(number) if type(written) is Decimal else number
+    if exact > written and math.floor(number) > math.floor(written):  # type: ignore[operator,arg-type]
         number = math.nextafter(number, 0.0)
     return number
 

@@ -22,6 +22,10 @@ Modes map onto the axes: ``no_pii`` = (no PII, every classification), ``internal
 (PII allowed, {"internal"}), ``allow_all`` = (PII allowed, every classification). With the
 dict form, ``allowed_classifications`` further restricts the mode's classifications
 (intersection), whatever the mode; an empty list allows no classification.
+
+The raw value is read once into plain data (a dict, lists and strings of the exact builtin
+types), which is what is parsed and kept as ``raw_value``; context values are read as the
+builtin value they hold.
 """
 
 from __future__ import annotations

@@ -31,6 +31,11 @@ is 100), which is sound whatever window the caller counts. For a composed limit,
 ``requests_by_period`` (``{"second": n, "minute": m, ...}``) to have each count compared
 with the cap of its window. Counts must be non-negative ints (bools refused). A context
 with neither key fails: the rate is unknown.
+
+Counts and caps are compared as Python ints, however large, never as floats (above 2**53
+two float ratios can tie when the ints do not); ``used``, ``limit`` and ``remaining`` in a
+result are rounded to floats once, from the exact ints. Subclasses of int and str, in the
+constraint or the context, are read as the builtin value they hold.
 """
 
 from __future__ import annotations
