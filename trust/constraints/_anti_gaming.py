@@ -3,9 +3,9 @@
 - **Boundary pushing**: a dimension reports a usage ratio (``used / limit``) above 0.95
   and at most 1.0. Usage over the limit is a plain failure of that dimension, not gaming.
 - **Constraint splitting**: at least 8 of the agent's last 10 evaluations (this one
-  included) reported small usage, meaning some dimension reported ``0 < used`` with a ratio
-  below 0.1. Evaluations that report no usage, or zero usage, are never small: an agent
-  that reports nothing is never flagged.
+  included) reported small usage, meaning some dimension reported a usage ratio above 0
+  (``0 < used``) and below 0.1. Evaluations that report no usage, or zero usage, are never
+  small: an agent that reports nothing is never flagged.
 
 Flags are advice for monitoring: they never change whether an evaluation passes. Memory is
 bounded: 10 booleans per agent and at most ``max_agents`` agents, least recently seen
@@ -31,13 +31,10 @@ DEFAULT_MAX_AGENTS = 10_000
 
 
 def usage_ratio(result: ConstraintCheckResult) -> float | None:
-    """``used / limit`` when both are reported, finite, ``used >= 0`` and ``limit > 0``."""
-    usage = _usage(result)
-    return None if usage is None else usage[1]
+    """``used / limit`` when both are reported, finite, ``used >= 0`` and ``limit > 0``.
 
-
-def _usage(result: ConstraintCheckResult) -> tuple[float, float] | None:
-    """``(used, used / limit)`` read once from ``result``, or None (see `usage_ratio`)."""
+    Each is read once, as the number it holds.
+    """
     used, limit = result.used, result.limit
     if used is None or limit is None:
         return None
@@ -48,7 +45,7 @@ def _usage(result: ConstraintCheckResult) -> tuple[float, float] | None:
             return None
     if not (limit > 0 and used >= 0 and math.isfinite(limit) and math.isfinite(used)):
         return None
-    return used, used / limit
+    return used / limit
 
 
 def _measure(value: object) -> float | None:
@@ -76,13 +73,13 @@ class AntiGamingDetector:
         flags: list[str] = []
         small = False
         for name, result in results:
-            usage = _usage(result)
-            if usage is None:
+            ratio = usage_ratio(result)
+            if ratio is None:
                 continue
-            used, ratio = usage
             if BOUNDARY_RATIO < ratio <= 1.0:
                 flags.append(f"boundary_pushing:{name} (usage_ratio={ratio:.2f})")
-            if ratio < SMALL_RATIO and used > 0:
+            # A positive ratio is positive usage (the limit is finite): read once, above.
+            if 0 < ratio < SMALL_RATIO:
                 small = True
         with self._lock:
             window = self._history.get(agent_id)

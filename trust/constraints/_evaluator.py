@@ -78,13 +78,12 @@ _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothi
 class _Side(NamedTuple):
     """One constraint set of a tightening question, read and parsed once.
 
-    ``keys`` holds each raw value's cache key (None when it cannot be cached), ``parsed``
-    the values that parsed, ``problems`` why the others cannot be used.
+    ``parsed`` holds each value that parsed with its raw value's cache key (None when it
+    cannot be cached), in the set's order; ``problems`` why the others cannot be used.
     """
 
     items: dict[str, Any]
-    keys: dict[str, bytes | None]
-    parsed: dict[str, ConstraintValue]
+    parsed: dict[str, tuple[ConstraintValue, bytes | None]]
     problems: dict[str, str]
 
 
@@ -364,28 +363,26 @@ class MultiDimensionEvaluator:
 
     def _side(self, items: dict[str, Any]) -> _Side:
         generation = self._registry.generation
-        side = _Side(items, {}, {}, {})
+        parsed: dict[str, tuple[ConstraintValue, bytes | None]] = {}
+        problems: dict[str, str] = {}
         for name, raw in items.items():
-            side.keys[name] = frozen = cache_key(raw)
+            frozen = cache_key(raw)
             value, problem = self._parse(name, raw, frozen, generation)
             if value is None:
-                side.problems[name] = problem or f"dimension '{name}' cannot be used"
+                problems[name] = problem or f"dimension '{name}' cannot be used"
             else:
-                side.parsed[name] = value
-        return side
+                parsed[name] = (value, frozen)
+        return _Side(items, parsed, problems)
 
     def _violations(self, parent: _Side, child: _Side, mode: InteractionMode) -> list[str]:
         violations = shape_violations(parent.items, child.items, mode)
         for role, side in (("parent", parent), ("child", child)):
             for name, why in side.problems.items():
                 violations.append(f"Dimension '{name}': {role} {why}; cannot check tightening")
-        for name in child.items:
-            if name in parent.parsed and name in child.parsed:
-                problem = self._shared_violation(
-                    name,
-                    (parent.parsed[name], parent.keys[name]),
-                    (child.parsed[name], child.keys[name]),
-                )
+        theirs = parent.parsed
+        for name, mine in child.parsed.items():
+            if name in theirs:
+                problem = self._shared_violation(name, theirs[name], mine)
                 if problem is not None:
                     violations.append(problem)
         return violations
