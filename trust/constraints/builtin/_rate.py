@@ -67,6 +67,9 @@ _NAME_OF = {seconds: name for name, seconds in PERIODS.items()}
 _RULE = re.compile(r"\s*([0-9]+)\s*(?:/\s*([A-Za-z]+)\s*)?")
 _FORMS = "a non-negative integer, 'N/second|minute|hour|day', or a comma-separated list of those"
 
+_EXACT = 2**53
+"""Counts up to this are exact as floats; the fast path of a check reports only those."""
+
 Cap = int | None  # None: no bound
 Rule = tuple[int, int | None]  # (count, period in seconds or None for a bare count)
 
@@ -153,12 +156,15 @@ class RateLimit:
     caps: tuple[Cap, ...] = attrs.field(init=False, eq=False, repr=False)
     burst: int = attrs.field(init=False, eq=False, repr=False)
     """``M(1 s)``: the count ``requests_in_period`` is compared with."""
+    fast_burst: int = attrs.field(init=False, eq=False, repr=False)
+    """`burst` when it and every count below it are exact as floats, else -1 (no fast path)."""
 
     def __attrs_post_init__(self) -> None:
         caps = caps_of(self.rules)
         assert caps[0] is not None  # every rule bounds a one-second window
         object.__setattr__(self, "caps", caps)
         object.__setattr__(self, "burst", caps[0])
+        object.__setattr__(self, "fast_burst", caps[0] if caps[0] <= _EXACT else -1)
 
     def is_within(self, other: RateLimit) -> bool:
         return all(_at_most(a, b) for a, b in zip(self.caps, other.caps, strict=True))
@@ -284,10 +290,11 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
         rate: RateLimit = constraint.parsed
         count = context.get("requests_in_period")
         by_period = context.get("requests_by_period")
-        burst = rate.burst
-        if by_period is None and type(count) is int and 0 <= count <= burst <= _EXACT:
+        burst = rate.fast_burst
+        if by_period is None and type(count) is int and 0 <= count <= burst:
             # The common case, fast (and every figure reported is an exact float).
             return trusted_result(True, _WITHIN, float(burst - count), float(count), float(burst))
+        burst = rate.burst
         if count is None and by_period is None:
             return trusted_result(
                 False,
@@ -369,8 +376,6 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
 
 
 _WITHIN = "within rate limit"
-_EXACT = 2**53
-"""Counts up to this are exact as floats; the fast path reports only those."""
 
 
 def _reported(count: int) -> float:
