@@ -146,7 +146,7 @@ def plain_data(value: object, name: str) -> object:
                 )
             return copy
         for builtin in (list, tuple, frozenset, set):
-            if isinstance(value, builtin):
+            if issubclass(kind, builtin):  # the real type: isinstance believes __class__
                 return builtin(plain_data(item, name) for item in list(value))
     except InvalidValueError:
         raise
