@@ -147,7 +147,7 @@ def plain_data(value: object, name: str) -> object:
             return copy
         for builtin in (list, tuple, frozenset, set):
             if issubclass(kind, builtin):  # the real type: isinstance believes __class__
-                return builtin(plain_data(item, name) for item in list(value))
+                return builtin(plain_data(item, name) for item in list(value))  # type: ignore[call-overload]
     except InvalidValueError:
         raise
     except Exception as exc:
