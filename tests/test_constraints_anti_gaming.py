@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
+from tests.hostile import LyingFloat
 from trust._errors import InvalidValueError
 from trust.constraints import (
     ConstraintCheckResult,
@@ -13,6 +15,7 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.constraints._anti_gaming import AntiGamingDetector, usage_ratio
+from trust.constraints._dimension import trusted_result
 from trust.constraints.builtin import register_builtin_dimensions
 
 
@@ -153,3 +156,17 @@ def test_concurrent_observations_of_one_agent_are_all_counted() -> None:
         "constraint_splitting:detected (9/10 evaluations with small ops)",
         "constraint_splitting:detected (10/10 evaluations with small ops)",
     }
+
+
+def test_a_lying_measure_is_read_as_the_number_it_holds() -> None:
+    # trusted_result skips validation: a check that builds one from a context value may
+    # hand over a subclass whose comparisons lie.
+    result = trusted_result(True, "", used=LyingFloat(99.0), limit=LyingFloat(100.0))
+    assert usage_ratio(result) == 0.99
+    flags = AntiGamingDetector().observe("agent", [("cost_limit", result)])
+    assert flags == ("boundary_pushing:cost_limit (usage_ratio=0.99)",)
+
+
+@pytest.mark.parametrize(("used", "limit"), [(10**400, 1.0), ("99", 100.0), (99.0, None)])
+def test_a_measure_that_is_no_finite_number_reports_no_usage(used: Any, limit: Any) -> None:
+    assert usage_ratio(trusted_result(True, "", used=used, limit=limit)) is None

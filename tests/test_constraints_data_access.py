@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.hostile import ShiftyMapping
+from tests.hostile_constraints import BrokenMapping, Posing
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import Comparison
 from trust.constraints.builtin import DataAccessDimension, DataAccessPolicy
 
 DIM = DataAccessDimension()
+
+
+class BrokenList(list[str]):
+    """A list that raises when it is read."""
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("boom")
 
 
 def policy(raw: Any) -> DataAccessPolicy:
@@ -129,3 +140,69 @@ def test_a_looser_child_gets_a_context_it_allows_and_the_parent_refuses(
 ) -> None:
     text = DIM.loosening_example(DIM.parse(parent), DIM.parse(child))
     assert text == f"the child allows {example}, the parent does not"
+
+
+# -- hostile values: read as the builtin they hold, once ------------------------------
+
+
+def test_a_classification_is_checked_as_the_string_it_holds() -> None:
+    context = {"contains_pii": False, "data_classification": Posing("secret", like="internal")}
+    result = DIM.check(DIM.parse("internal_only"), context)
+    assert result.satisfied is False
+    assert result.reason == "classification 'secret' not in allowed list ['internal']"
+
+
+@pytest.mark.parametrize(
+    ("raw", "pii", "classes"),
+    [
+        (Posing("no_pii", like="allow_all"), False, None),
+        ({"mode": Posing("no_pii", like="allow_all")}, False, None),
+        ({"allowed_classifications": [Posing("public", like="secret")]}, False, {"public"}),
+        ({Posing("mode", like="mode"): "allow_all"}, True, None),
+    ],
+)
+def test_a_str_subclass_constraint_is_parsed_as_the_string_it_holds(
+    raw: Any, pii: bool, classes: set[str] | None
+) -> None:
+    value = DIM.parse(raw)
+    assert value.parsed == DataAccessPolicy(pii, None if classes is None else frozenset(classes))
+    assert DIM.parse(value.raw_value).parsed == value.parsed
+
+
+def test_a_constraint_mapping_that_shifts_is_read_once_and_kept_as_read() -> None:
+    value = DIM.parse(ShiftyMapping({"mode": "no_pii"}, {"mode": "allow_all"}))
+    assert value.parsed == DataAccessPolicy(False, None)
+    assert value.raw_value == {"mode": "no_pii"}
+    assert type(value.raw_value) is dict
+    # What the value shows later (messages, compose, a re-parse) is what was checked.
+    assert DIM.parse(value.raw_value).parsed == value.parsed
+
+
+def test_two_keys_holding_the_same_string_are_refused() -> None:
+    raw = {"mode": "no_pii", Posing("mode", like="x"): "allow_all"}
+    with pytest.raises(InvalidValueError, match="data_access keys must be distinct strings"):
+        DIM.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", [BrokenMapping(), {"mode": "no_pii", "allowed_classifications": BrokenList()}]
+)
+def test_a_constraint_whose_reads_raise_is_refused_naming_it(raw: Any) -> None:
+    with pytest.raises(InvalidValueError, match="data_access must be data that can be read, got "):
+        DIM.parse(raw)
+
+
+def test_a_context_whose_reads_raise_fails_the_check() -> None:
+    result = DIM.check(DIM.parse("allow_all"), BrokenMapping())
+    assert result.satisfied is False
+    assert result.reason.startswith("context must be a mapping that can be read")
+
+
+def test_a_context_that_shifts_is_read_once() -> None:
+    context = ShiftyMapping({"contains_pii": True}, {"contains_pii": False})
+    assert not DIM.check(DIM.parse("no_pii"), context).satisfied
+
+
+def test_a_raw_value_that_is_no_data_is_refused_as_before() -> None:
+    with pytest.raises(InvalidTypeError, match="mode string or a mapping, got b'no_pii'"):
+        DIM.parse(b"no_pii")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import attrs
 import pytest
 
+from tests.hostile import LyingFloat, LyingInt, LyingStr
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import (
     Comparison,
@@ -149,3 +151,34 @@ def test_comparison_from_inclusions(
     a_within_b: bool, b_within_a: bool, expected: Comparison
 ) -> None:
     assert Comparison.from_inclusions(a_within_b, b_within_a) is expected
+
+
+# -- hostile values and big ints -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("parent", "child"), [(2**53, 2**53 + 1), (2**53, float(2**53) + 2)])
+def test_the_default_numeric_order_compares_ints_exactly(parent: Any, child: Any) -> None:
+    # As floats, 2**53 + 1 equals 2**53: a looser child would pass for an equal one.
+    dim = Budget()
+    assert dim.validate_tightening(dim.parse(parent), dim.parse(child)) is False
+    assert dim.compose([dim.parse(child), dim.parse(parent)]).parsed == parent
+
+
+def test_the_default_numeric_order_reads_a_subclass_as_the_number_it_holds() -> None:
+    dim = Budget()
+    assert dim.validate_tightening(dim.parse(10), dim.parse(LyingFloat(1000.0))) is False
+    assert dim.validate_tightening(dim.parse(LyingInt(1000)), dim.parse(10)) is True
+
+
+def test_a_measure_from_a_subclass_is_the_number_it_holds() -> None:
+    result = ConstraintCheckResult(
+        satisfied=True, reason=LyingStr("ok"), used=LyingFloat(99.0), limit=LyingInt(100)
+    )
+    assert (result.used, result.limit) == (99.0, 100.0)
+    assert (type(result.used), type(result.limit), type(result.reason)) == (float, float, str)
+
+
+def test_the_default_numeric_order_accepts_other_reals() -> None:
+    dim = Budget()
+    assert dim.validate_tightening(dim.parse(Fraction(1, 2)), dim.parse(Fraction(1, 4)))
+    assert not dim.validate_tightening(dim.parse(Fraction(1, 3)), dim.parse(Fraction(1, 2)))

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.hostile import LyingFloat, LyingInt, LyingStr, ShiftyMapping
+from tests.hostile_constraints import BrokenMapping, Unprintable
 from tests.strategies import CASES, constraint_sets, contexts
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import (
@@ -285,6 +287,29 @@ def test_uncacheable_values_are_parsed_every_time() -> None:
     evaluator.evaluate({"probe": tag}, {})
     evaluator.evaluate({"probe": tag}, {})
     assert probe.parses == 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [LyingStr("x"), [LyingStr("x")], {"k": LyingStr("x")}, LyingInt(1), (1, LyingFloat(1.0))],
+)
+def test_a_raw_value_holding_a_subclass_is_never_cached(raw: Any) -> None:
+    # A LyingStr equals, and hashes like, every other one: cached, it could be served the
+    # parse (or tightening verdict) of another value.
+    probe = Probe()
+    evaluator = make_evaluator(probe)
+    evaluator.evaluate({"probe": raw}, {})
+    evaluator.evaluate({"probe": raw}, {})
+    evaluator.validate_tightening({"probe": raw}, {"probe": raw})
+    assert probe.parses == 4
+
+
+def test_a_lying_cost_is_not_served_a_cached_verdict() -> None:
+    evaluator = make_evaluator()
+    assert evaluator.evaluate({"cost_limit": 100}, {"cost_used": 50}).satisfied
+    assert not evaluator.evaluate({"cost_limit": 100}, {"cost_used": LyingFloat(1e9)}).satisfied
+    assert evaluator.validate_tightening({"cost_limit": 100}, {"cost_limit": 50}) == []
+    assert evaluator.validate_tightening({"cost_limit": 100}, {"cost_limit": LyingInt(10**9)})
 
 
 # -- tightening ----------------------------------------------------------------------
@@ -617,3 +642,149 @@ def test_anti_gaming_history_is_kept_per_agent() -> None:
     assert flags[6] == ()
     assert flags[7] == ("constraint_splitting:detected (8/10 evaluations with small ops)",)
     assert evaluator.evaluate(*small, agent_id="newcomer").anti_gaming_flags == ()
+
+
+# -- hostile values: each argument read once, as the builtin it holds -----------------
+
+
+def test_a_constraint_set_that_shifts_is_compared_as_one_reading() -> None:
+    shifty = ShiftyMapping({"cost_limit": 10}, {"cost_limit": 1000})
+    assert make_evaluator().compare(shifty, {"cost_limit": 100}) is Comparison.TIGHTER
+
+
+def test_a_nested_constraint_that_shifts_is_compared_as_one_reading() -> None:
+    shifty = ShiftyMapping({"mode": "no_pii"}, {"mode": "allow_all"})
+    evaluator = make_evaluator()
+    assert evaluator.compare({"data_access": shifty}, {"data_access": "allow_all"}) is (
+        Comparison.TIGHTER
+    )
+
+
+def test_a_context_that_shifts_is_read_once_for_every_dimension() -> None:
+    context = ShiftyMapping({"cost_used": 10**9}, {"cost_used": 10})
+    result = make_evaluator().evaluate({"cost_limit": 100}, context)
+    assert not result.satisfied
+    assert result.dimension_results["cost_limit"].used == 1e9
+
+
+def test_every_check_sees_the_same_reading_of_the_context() -> None:
+    seen: list[Any] = []
+
+    class Recorder(Probe):
+        def check(
+            self, constraint: ConstraintValue, context: dict[str, Any]
+        ) -> ConstraintCheckResult:
+            seen.append(context["probe_ok"])
+            return super().check(constraint, context)
+
+    context = ShiftyMapping({"probe_ok": True}, {"probe_ok": False})
+    evaluator = make_evaluator(Recorder(), Recorder(dimension_name="probe_2"))
+    assert evaluator.evaluate({"probe": 1, "probe_2": 1}, context).satisfied
+    assert seen == [True, True]
+
+
+def test_a_context_whose_reads_raise_fails_every_dimension() -> None:
+    result = make_evaluator().evaluate({**PASS, "data_access": "allow_all"}, BrokenMapping(), DISJ)
+    assert not result.satisfied
+    for check in result.dimension_results.values():
+        assert check.reason.startswith("context must be a mapping that can be read, got <")
+        assert check.reason.endswith("whose reads raised RuntimeError: boom")
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda e, bad: e.evaluate(bad, CONTEXT), "constraints"),
+        (lambda e, bad: e.validate_tightening(bad, PASS), "parent_constraints"),
+        (lambda e, bad: e.validate_tightening(PASS, bad), "child_constraints"),
+        (lambda e, bad: e.compare(bad, PASS), "a"),
+        (lambda e, bad: e.compare(PASS, bad), "b"),
+    ],
+)
+def test_a_constraint_set_whose_reads_raise_is_refused_naming_it(call: Any, name: str) -> None:
+    with pytest.raises(
+        InvalidValueError, match=rf"^{name} must be a mapping that can be read, got <"
+    ):
+        call(make_evaluator(), BrokenMapping())
+
+
+def test_dimension_names_are_read_as_the_strings_they_hold() -> None:
+    result = make_evaluator().evaluate({LyingStr("cost_limit"): 100}, {"cost_used": 50})
+    assert result.satisfied, result.dimension_results
+    (name,) = result.dimension_results
+    assert type(name) is str
+    assert name == "cost_limit"
+    assert (
+        make_evaluator().validate_tightening({"cost_limit": 100}, {LyingStr("cost_limit"): 50})
+        == []
+    )
+
+
+def test_two_names_holding_the_same_string_are_refused() -> None:
+    constraints = {"cost_limit": 10**9, LyingStr("cost_limit"): 10}
+    with pytest.raises(InvalidValueError, match="constraints keys must be distinct dimension"):
+        make_evaluator().evaluate(constraints, CONTEXT)
+
+
+def test_a_mode_posing_as_an_interaction_mode_is_refused() -> None:
+    class FakeMode:
+        @property
+        def __class__(self) -> type:
+            return InteractionMode
+
+    with pytest.raises(InvalidTypeError, match="mode must be an InteractionMode"):
+        make_evaluator().evaluate({**PASS, **FAIL}, CONTEXT, FakeMode())  # type: ignore[arg-type]
+
+
+def test_a_verdict_is_read_once() -> None:
+    class FlipFlop(ConstraintCheckResult):
+        """Fails on the first read of ``satisfied`` and passes on every later one."""
+
+        reads = 0
+
+        @property  # type: ignore[misc]
+        def satisfied(self) -> bool:
+            type(self).reads += 1
+            return type(self).reads > 1
+
+    answer: ConstraintCheckResult = object.__new__(FlipFlop)
+    answer.__dict__.update(reason="flip", remaining=None, used=None, limit=None)
+    result = make_evaluator(Probe(check_result=answer)).evaluate(
+        {"probe": 1, **PASS}, CONTEXT, HIER
+    )
+    assert result.failed_dimensions == ("probe",)
+    assert result.satisfied is False
+
+
+def test_an_exception_that_cannot_print_still_fails_its_dimension() -> None:
+    result = make_evaluator(Probe(check_error=Unprintable())).evaluate({"probe": 1}, {})
+    assert result.dimension_results["probe"].reason == (
+        "check raised Unprintable: (its message could not be read)"
+    )
+
+
+def test_a_constraint_too_long_to_print_fails_closed() -> None:
+    evaluator = make_evaluator()
+    result = evaluator.evaluate({"cost_limit": 10**5000}, CONTEXT)
+    assert not result.satisfied
+    assert result.dimension_results["cost_limit"].reason.startswith(
+        "invalid constraint an int of 16610 bits: cost_limit must be a finite"
+    )
+    (violation,) = evaluator.validate_tightening({"cost_limit": 1}, {"cost_limit": 10**5000})
+    assert violation.startswith("Dimension 'cost_limit': child invalid constraint an int of")
+
+
+def test_a_result_posing_as_a_check_result_is_refused() -> None:
+    class Poser:
+        satisfied = True
+        reason = "trust me"
+
+        @property
+        def __class__(self) -> type:  # type: ignore[override]
+            return ConstraintCheckResult
+
+    result = make_evaluator(Probe(check_result=Poser())).evaluate({"probe": 1}, {})
+    assert not result.satisfied
+    assert result.dimension_results["probe"].reason.startswith(
+        "check must return a ConstraintCheckResult, got <"
+    )

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.hostile_constraints import Posing
 from tests.strategies import constraint_sets, contexts
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import ConstraintDimensionRegistry, InteractionMode, MultiDimensionEvaluator
@@ -140,3 +141,17 @@ def test_show_quotes_values_plainly_and_briefly(raw: object, shown: str | None) 
     else:
         assert len(text) < 100
         assert text.endswith(f"({len(raw) + 2} chars)")  # type: ignore[arg-type]
+
+
+def test_a_mode_name_is_read_as_the_string_it_holds() -> None:
+    poser = Posing("hierarchical", like="conjunctive")  # looks up like 'conjunctive'
+    assert InteractionMode.coerce(poser) is InteractionMode.HIERARCHICAL
+
+
+def test_a_subclass_value_is_shown_as_what_it_holds() -> None:
+    class Disguised(str):
+        def __str__(self) -> str:
+            return "something else"
+
+    assert show(Disguised("100/minute")) == "100/minute"
+    assert show(10**5000) == "an int of 16610 bits"

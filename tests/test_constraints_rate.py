@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.hostile import LyingInt
+from tests.hostile_constraints import BrokenMapping, LeLies, Posing
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints.builtin import RateLimit, RateLimitDimension
 from trust.constraints.builtin._rate import WINDOWS, caps_of, parse_rate, rules_of
@@ -176,3 +180,130 @@ def test_rate_values_validate_their_rules() -> None:
         RateLimit(((5, 7),))
     with pytest.raises(InvalidValueError):
         RateLimit(((True, 60),))
+
+
+# -- hostile values: read as the builtin they hold, once ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("context", "satisfied", "reason"),
+    [
+        ({"requests_in_period": LyingInt(5)}, True, "within rate limit"),
+        ({"requests_in_period": LyingInt(1000)}, False, "exceeded by 990 (at most 10 per period"),
+        ({"requests_in_period": LeLies(1000)}, False, "exceeded by 990 (at most 10 per period"),
+        (
+            {"requests_by_period": {"second": LeLies(1000)}},
+            False,
+            "exceeded by 990 (at most 10 per second",
+        ),
+    ],
+)
+def test_an_int_subclass_count_is_checked_as_the_int_it_holds(
+    context: dict[str, Any], satisfied: bool, reason: str
+) -> None:
+    result = DIM.check(DIM.parse("10/second"), context)
+    assert result.satisfied is satisfied
+    assert result.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("raw", [LyingInt(10), Posing("10", like="1000")])
+def test_a_subclass_limit_is_parsed_as_what_it_holds(raw: Any) -> None:
+    value = DIM.parse(raw)
+    assert value.parsed == rate(10)
+    assert type(value.raw_value) in (int, str)
+    assert not DIM.validate_tightening(DIM.parse(5), value)
+
+
+def test_a_rule_of_int_subclasses_is_kept_as_ints() -> None:
+    (count, period), *_ = RateLimit(((LyingInt(10), LyingInt(60)),)).rules
+    assert (type(count), type(period)) == (int, int)
+    assert (count, period) == (10, 60)
+
+
+def test_a_period_name_is_read_as_the_string_it_holds() -> None:
+    # Holds "second" but looks up like "day", whose cap is 864,000.
+    context = {"requests_by_period": {Posing("second", like="day"): 100}}
+    result = DIM.check(DIM.parse("10/second"), context)
+    assert result.satisfied is False
+    assert result.reason.startswith("exceeded by 90 (at most 10 per second")
+
+
+def test_requests_by_period_that_cannot_be_read_fails_the_check() -> None:
+    result = DIM.check(DIM.parse("10/second"), {"requests_by_period": BrokenMapping()})
+    assert result.satisfied is False
+    assert result.reason.startswith("requests_by_period must be a mapping that can be read")
+
+
+def test_a_context_whose_reads_raise_fails_the_check() -> None:
+    result = DIM.check(DIM.parse("10/second"), BrokenMapping())
+    assert result.satisfied is False
+    assert result.reason.startswith("context must be a mapping that can be read")
+
+
+# -- counts beyond 2**53: ints compared as ints ---------------------------------------
+
+BIG = 2**53
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"requests_by_period": {"second": BIG, "minute": 60 * BIG + 1}},
+        {"requests_by_period": {"minute": 60 * BIG + 1, "second": BIG}},
+        {"requests_in_period": BIG, "requests_by_period": {"minute": 60 * BIG + 1}},
+    ],
+)
+def test_a_window_over_its_cap_by_one_beyond_2_53_fails(context: dict[str, Any]) -> None:
+    # As floats, (60 * 2**53 + 1) / (60 * 2**53) is 1.0: a tie with the full second.
+    result = DIM.check(DIM.parse(f"{BIG}/second"), context)
+    assert result.satisfied is False
+    assert result.reason == f"exceeded by 1 (at most {60 * BIG} per minute, got {60 * BIG + 1})"
+
+
+@pytest.mark.parametrize(
+    ("parent", "child", "within"),
+    [
+        (f"{60 * BIG}/minute", f"{BIG}/second", True),
+        (f"{60 * BIG}/minute", f"{BIG + 1}/second", False),
+        (f"{60 * BIG - 1}/minute", f"{BIG}/second", False),
+        (BIG, BIG + 1, False),
+        (BIG + 1, BIG, True),
+    ],
+)
+def test_tightening_beyond_2_53_is_exact(parent: Any, child: Any, within: bool) -> None:
+    assert DIM.validate_tightening(DIM.parse(parent), DIM.parse(child)) is within
+
+
+def test_compose_beyond_2_53_keeps_the_exact_smaller_cap() -> None:
+    composed = DIM.compose([DIM.parse(BIG + 1), DIM.parse(BIG)])
+    assert composed.parsed == rate(BIG)
+    assert not DIM.check(composed, {"requests_in_period": BIG + 1}).satisfied
+
+
+def test_the_figures_reported_beyond_2_53_are_rounded_once_from_exact_ints() -> None:
+    result = DIM.check(DIM.parse(BIG + 3), {"requests_in_period": BIG + 1})
+    assert result.satisfied
+    assert result.remaining == 2.0  # (BIG + 3) - (BIG + 1), not float(BIG + 3) - float(BIG + 1)
+
+
+def test_a_cap_beyond_the_float_range_is_reported_as_infinite() -> None:
+    result = DIM.check(DIM.parse(10**400), {"requests_in_period": 5})
+    assert result.satisfied
+    assert (result.used, result.limit) == (5.0, math.inf)
+    over = DIM.check(DIM.parse(5), {"requests_in_period": 10**5000})
+    assert over.satisfied is False
+    assert over.reason.startswith("exceeded by an int of 16610 bits (at most 5 per period")
+
+
+def test_any_readable_mapping_is_a_context_and_an_empty_count_map_reports_nothing() -> None:
+    limit = DIM.parse("10/second")
+    assert DIM.check(limit, MappingProxyType({"requests_in_period": 3})).satisfied
+    empty = DIM.check(limit, {"requests_by_period": {}})
+    assert empty.satisfied is False
+    assert empty.reason == "requests_by_period is empty: the request count is unknown"
+
+
+@pytest.mark.parametrize("rule", [(5,), [5, 1], (5, 1.0), (5, True), (5, 2)])
+def test_a_rule_must_be_an_exact_count_and_period(rule: Any) -> None:
+    with pytest.raises(InvalidValueError, match="each rule must be"):
+        RateLimit((rule,))

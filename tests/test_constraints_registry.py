@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.hostile_constraints import Posing
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import (
     ConstraintCheckResult,
@@ -225,3 +226,21 @@ def test_builtin_registration_passes_the_clock_and_internal_domains_on() -> None
     internal = {"communication": "internal_only"}
     assert evaluator.evaluate(internal, {"communication_target": "wiki.corp.example"}).satisfied
     assert not evaluator.evaluate(internal, {"communication_target": "x.internal"}).satisfied
+
+
+def test_a_name_posing_as_another_finds_nothing() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    poser = Posing("evil", like="cost_limit")  # hashes and compares like 'cost_limit'
+    assert registry.get(poser) is None
+    assert not registry.has(poser)
+    assert registry.reviewer(poser) is None
+
+
+def test_a_name_posing_as_a_pending_one_approves_nothing() -> None:
+    registry = ConstraintDimensionRegistry()
+    registry.register(Named("token_limit"), requires_review=True)
+    with pytest.raises(InvalidValueError, match="name must be a registered dimension"):
+        registry.approve_dimension(Posing("other", like="token_limit"), reviewer="mallory")
+    assert registry.is_pending("token_limit")
+    assert not registry.is_pending(Posing("other", like="token_limit"))

@@ -63,3 +63,24 @@ def test_a_snapshot_reads_a_shifty_mapping_once() -> None:
 
 def test_a_snapshot_refuses_what_is_not_a_mapping() -> None:
     assert snapshot([("a", 1)]) is None
+
+
+class PosesAsBuiltins:
+    """Not a str, an int or a float, but says it is one (``isinstance`` believes it)."""
+
+    def __init__(self, kind: type) -> None:
+        self._kind = kind
+
+    @property
+    def __class__(self) -> type:  # type: ignore[override]
+        return self._kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "exact"), [(str, exact_str), (int, exact_int), (float, exact_float)]
+)
+def test_an_object_posing_as_a_builtin_is_not_one(kind: type, exact: Any) -> None:
+    poser = PosesAsBuiltins(kind)
+    assert isinstance(poser, kind)  # what the check must not rely on
+    assert exact(poser) is None
+    assert exact_number(PosesAsBuiltins(kind)) is None

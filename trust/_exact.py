@@ -2,11 +2,11 @@
 
 A `str` subclass may override ``__eq__`` and ``__hash__`` to hit another value's cache
 entry; a `float` subclass may override ``__le__`` to pass a budget it exceeds; any class may
-override ``__class__`` to look like a builtin. Decisions therefore read a value only through
-these functions: they test the real type with ``type()`` (which nothing can override) and copy
-a subclass instance with the builtin's own conversion, which reads the stored value and
-ignores every override. What comes back is an instance of exactly the builtin, equal to what
-the value really holds.
+override ``__class__`` to look like a builtin (and ``isinstance`` believes it). Decisions
+therefore read a value only through these functions: they test the real type with ``type()``
+(which nothing can override) and copy a subclass instance with the builtin's own conversion,
+which reads the stored value and ignores every override. What comes back is an instance of
+exactly the builtin, equal to what the value really holds.
 
 Each returns None when ``value`` is not of the kind asked for; the caller refuses it with a
 reason naming the value.
@@ -22,7 +22,7 @@ def exact_str(value: object) -> str | None:
     """``value`` as an exact `str`, or None if it is not a string."""
     if type(value) is str:
         return value
-    if isinstance(value, str):
+    if issubclass(type(value), str):
         # str.__str__ copies a subclass instance's characters into a plain str.
         return str.__str__(value)
     return None
@@ -32,8 +32,9 @@ def exact_int(value: object) -> int | None:
     """``value`` as an exact `int`, or None if it is not an int or is a bool."""
     if type(value) is int:
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int.__int__(value)
+    kind = type(value)
+    if issubclass(kind, int) and kind is not bool:
+        return int.__int__(value)  # type: ignore[arg-type]  # an int subclass, checked above
     return None
 
 
@@ -41,8 +42,8 @@ def exact_float(value: object) -> float | None:
     """``value`` as an exact `float`, or None if it is not a float."""
     if type(value) is float:
         return value
-    if isinstance(value, float):
-        return float.__float__(value)
+    if issubclass(type(value), float):
+        return float.__float__(value)  # type: ignore[arg-type]  # a float subclass
     return None
 
 

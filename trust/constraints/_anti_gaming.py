@@ -3,9 +3,9 @@
 - **Boundary pushing**: a dimension reports a usage ratio (``used / limit``) above 0.95
   and at most 1.0. Usage over the limit is a plain failure of that dimension, not gaming.
 - **Constraint splitting**: at least 8 of the agent's last 10 evaluations (this one
-  included) reported small usage, meaning some dimension reported ``0 < used`` with a ratio
-  below 0.1. Evaluations that report no usage, or zero usage, are never small: an agent
-  that reports nothing is never flagged.
+  included) reported small usage, meaning some dimension reported a usage ratio above 0
+  (``0 < used``) and below 0.1. Evaluations that report no usage, or zero usage, are never
+  small: an agent that reports nothing is never flagged.
 
 Flags are advice for monitoring: they never change whether an evaluation passes. Memory is
 bounded: 10 booleans per agent and at most ``max_agents`` agents, least recently seen
@@ -20,6 +20,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 
 from trust import _validators as check
+from trust._exact import exact_number
 from trust.constraints._dimension import ConstraintCheckResult
 
 BOUNDARY_RATIO = 0.95
@@ -30,13 +31,31 @@ DEFAULT_MAX_AGENTS = 10_000
 
 
 def usage_ratio(result: ConstraintCheckResult) -> float | None:
-    """``used / limit`` when both are reported, finite, ``used >= 0`` and ``limit > 0``."""
+    """``used / limit`` when both are reported, finite, ``used >= 0`` and ``limit > 0``.
+
+    Each is read once, as the number it holds.
+    """
     used, limit = result.used, result.limit
     if used is None or limit is None:
         return None
+    if type(used) is not float or type(limit) is not float:
+        # A check may hand over a subclass whose comparisons lie: read the numbers held.
+        used, limit = _measure(used), _measure(limit)
+        if used is None or limit is None:
+            return None
     if not (limit > 0 and used >= 0 and math.isfinite(limit) and math.isfinite(used)):
         return None
     return used / limit
+
+
+def _measure(value: object) -> float | None:
+    number = exact_number(value)
+    if number is None:
+        return None
+    try:
+        return float(number)
+    except OverflowError:
+        return None
 
 
 class AntiGamingDetector:
@@ -59,7 +78,8 @@ class AntiGamingDetector:
                 continue
             if BOUNDARY_RATIO < ratio <= 1.0:
                 flags.append(f"boundary_pushing:{name} (usage_ratio={ratio:.2f})")
-            if ratio < SMALL_RATIO and result.used is not None and result.used > 0:
+            # A positive ratio is positive usage (the limit is finite): read once, above.
+            if 0 < ratio < SMALL_RATIO:
                 small = True
         with self._lock:
             window = self._history.get(agent_id)

@@ -21,6 +21,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_number
 
 
 class Comparison(StrEnum):
@@ -77,9 +78,12 @@ def _is_bool(_instance: object, attribute: attrs.Attribute[Any], value: object) 
 def _measure(value: object, name: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    exact = exact_number(value)
+    if exact is None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise InvalidTypeError(f"{name} must be a number or None, got {check.shown(value)}")
-    number = float(value)
+    # A subclass of int or float is read as the number it holds (its __float__ may lie);
+    # other reals (Fraction, Decimal) convert themselves.
+    number = float(value if exact is None else exact)  # type: ignore[arg-type]
     if math.isnan(number):
         raise InvalidValueError(f"{name} must be a number or None, got {check.shown(value)}")
     return number
@@ -98,7 +102,7 @@ def _limit(value: object) -> float | None:
 
 
 def _reason(value: object) -> str:
-    return check.text(value, "reason")
+    return str.__str__(check.text(value, "reason"))
 
 
 # Not slotted: `trusted_result` fills ``__dict__`` directly, which is much faster.
@@ -144,21 +148,26 @@ def trusted_result(
 _new = object.__new__
 
 
-def _numeric(value: ConstraintValue, role: str, dimension: str) -> float:
+def _numeric(value: ConstraintValue, role: str, dimension: str) -> int | float:
+    """The parsed number of ``value``, exact: ints stay ints, so that they compare exactly."""
     if not isinstance(value, ConstraintValue) or value.dimension != dimension:
         raise InvalidValueError(
             f"{role} constraint must be a ConstraintValue of '{dimension}', "
             f"got {check.shown(value)}"
         )
     parsed = value.parsed
-    if isinstance(parsed, bool) or not isinstance(parsed, numbers.Real):
-        raise InvalidTypeError(
-            f"{role} constraint of '{dimension}' must have a numeric parsed value for the "
-            f"default numeric ordering (override validate_tightening and compose for other "
-            f"kinds), got {check.shown(parsed)}"
-        )
-    number = float(parsed)
-    if math.isnan(number):
+    number = exact_number(parsed)
+    if number is None:
+        if isinstance(parsed, bool) or not isinstance(parsed, numbers.Real):
+            raise InvalidTypeError(
+                f"{role} constraint of '{dimension}' must have a numeric parsed value for the "
+                f"default numeric ordering (override validate_tightening and compose for other "
+                f"kinds), got {check.shown(parsed)}"
+            )
+        number = float(parsed)
+    # int and float compare exactly in Python; going through float would make 2**53 + 1
+    # equal to 2**53, and a looser child would pass for an equal one.
+    if type(number) is float and math.isnan(number):
         raise InvalidValueError(
             f"{role} constraint of '{dimension}' must not be NaN, got {check.shown(parsed)}"
         )

@@ -3,8 +3,10 @@
 A constraint set is a mapping ``{dimension name: raw value}``. `evaluate` checks each
 dimension and combines the verdicts by `InteractionMode`. It fails closed: an unknown or
 pending dimension, a value that does not parse, a check that raises or returns something
-other than a `ConstraintCheckResult`, and a context that is not a mapping each make that
-dimension fail, with the reason; none of them raises to the caller.
+other than a `ConstraintCheckResult`, and a context that is not a readable mapping each
+make that dimension fail, with the reason; none of them raises to the caller. Every
+argument is read once (`trust.constraints._reading`): the checks, the verdict and the
+messages of one call all see the same reading.
 
 How verdicts combine and what a delegated child may change are the pure rules of
 `trust.constraints._modes`; an empty constraint set is satisfied in every mode.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 
@@ -30,6 +32,13 @@ from trust.constraints._dimension import (
     trusted_result,
 )
 from trust.constraints._modes import InteractionMode, shape_violations, show
+from trust.constraints._reading import (
+    describe_error,
+    error_text,
+    read_constraint_set,
+    read_context,
+    shown_safely,
+)
 from trust.constraints._registry import ConstraintDimensionRegistry
 
 
@@ -66,15 +75,16 @@ _Parsed = tuple[ConstraintValue | None, str | None]
 _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothing",)
 
 
-def _items(constraints: object, name: str) -> dict[str, Any]:
-    if not isinstance(constraints, Mapping):
-        raise InvalidTypeError(
-            f"{name} must be a mapping of dimension name to value, got {check.shown(constraints)}"
-        )
-    for key in constraints:
-        if not isinstance(key, str):
-            raise InvalidTypeError(f"{name} keys must be dimension names, got {check.shown(key)}")
-    return dict(constraints)
+class _Side(NamedTuple):
+    """One constraint set of a tightening question, read and parsed once.
+
+    ``parsed`` holds each value that parsed with its raw value's cache key (None when it
+    cannot be cached), in the set's order; ``problems`` why the others cannot be used.
+    """
+
+    items: dict[str, Any]
+    parsed: dict[str, tuple[ConstraintValue, bytes | None]]
+    problems: dict[str, str]
 
 
 def _failure(reason: str) -> ConstraintCheckResult:
@@ -191,7 +201,8 @@ class MultiDimensionEvaluator:
             InvalidTypeError: ``constraints`` is not a mapping with str keys, or
                 ``agent_id`` is not a string. (Everything about the values and the context
                 fails the evaluation instead of raising.)
-            InvalidValueError: ``mode`` names no `InteractionMode`.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or ``constraints``
+                cannot be read or holds two keys that are the same string.
         """
         if self._metrics is None:
             return self._evaluate(constraints, context, mode, agent_id)
@@ -212,7 +223,7 @@ class MultiDimensionEvaluator:
         mode: InteractionMode,
         agent_id: str | None,
     ) -> EvaluationResult:
-        if mode.__class__ is not InteractionMode:
+        if type(mode) is not InteractionMode:
             mode = InteractionMode.coerce(mode)
         if agent_id is not None:
             agent_id = check.identifier(agent_id)
@@ -221,9 +232,13 @@ class MultiDimensionEvaluator:
             return _result(True, {}, mode, (), _EMPTY_WARNING, ())
         results: dict[str, ConstraintCheckResult] = {}
         failed: list[str] = []
-        if context.__class__ is not dict and not isinstance(context, Mapping):
-            bad = _failure(f"context must be a mapping, got {check.shown(context)}")
-            steps = tuple((name, None, None, failure or bad) for name, _, _, failure in steps)
+        if type(context) is not dict:
+            # Read once: every check sees the same values, whatever the mapping does.
+            read = read_context(context)
+            if isinstance(read, ConstraintCheckResult):
+                steps = tuple((name, None, None, failure or read) for name, _, _, failure in steps)
+            else:
+                context = read
         for name, run, value, failure in steps:
             if failure is not None:
                 result = failure
@@ -231,15 +246,17 @@ class MultiDimensionEvaluator:
                 try:
                     result = run(value, context)
                 except Exception as exc:
-                    result = _failure(f"check raised {type(exc).__name__}: {exc}")
+                    result = _failure(f"check raised {describe_error(exc)}")
                 else:
-                    if result.__class__ is not ConstraintCheckResult and not isinstance(
-                        result, ConstraintCheckResult
+                    # issubclass of the real type: isinstance believes a faked __class__.
+                    if type(result) is not ConstraintCheckResult and not issubclass(
+                        type(result), ConstraintCheckResult
                     ):
                         result = _failure(
-                            f"check must return a ConstraintCheckResult, got {check.shown(result)}"
+                            f"check must return a ConstraintCheckResult, got {shown_safely(result)}"
                         )
             results[name] = result
+            # Read once: `failed` is the one record of every verdict from here on.
             if result.satisfied is not True:
                 failed.append(name)
         # `combine`, unrolled: this is the hot path.
@@ -250,7 +267,7 @@ class MultiDimensionEvaluator:
         elif mode is InteractionMode.INDEPENDENT:
             satisfied = 2 * (len(steps) - len(failed)) > len(steps)
         else:
-            satisfied = results[steps[0][0]].satisfied is True
+            satisfied = not failed or failed[0] != steps[0][0]
         flags: tuple[str, ...] = ()
         if agent_id is not None and self._detector is not None:
             flags = self._detector.observe(agent_id, results.items())
@@ -263,7 +280,7 @@ class MultiDimensionEvaluator:
             cached = self._plans.get(key)
             if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
                 return cached[1]  # type: ignore[index]
-        items = _items(constraints, "constraints")
+        items = read_constraint_set(constraints, "constraints")
         planned = [self._step(name, raw, generation) for name, raw in items.items()]
         plan = (
             tuple(step for step, _ in planned),
@@ -303,9 +320,9 @@ class MultiDimensionEvaluator:
         try:
             value = dimension.parse(raw)
         except Exception as exc:
-            return None, f"invalid constraint {show(raw)}: {exc}"
+            return None, f"invalid constraint {show(raw)}: {error_text(exc)}"
         if not isinstance(value, ConstraintValue):
-            return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
+            return None, f"parse must return a ConstraintValue, got {shown_safely(value)}"
         return value, None
 
     # -- tightening ------------------------------------------------------------------
@@ -332,34 +349,40 @@ class MultiDimensionEvaluator:
         allows and the parent does not. Unknown, pending and unparsable dimensions on
         either side are violations: they cannot be checked.
 
+        Each set is read once (see `read_constraint_set`), and every value parsed once.
+
         Raises:
             InvalidTypeError: Either set is not a mapping with str keys.
-            InvalidValueError: ``mode`` names no `InteractionMode`.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read
+                or holds two keys that are the same string.
         """
         mode = InteractionMode.coerce(mode)
-        parent = _items(parent_constraints, "parent_constraints")
-        child = _items(child_constraints, "child_constraints")
-        violations = shape_violations(parent, child, mode)
+        parent = self._side(read_constraint_set(parent_constraints, "parent_constraints"))
+        child = self._side(read_constraint_set(child_constraints, "child_constraints"))
+        return self._violations(parent, child, mode)
+
+    def _side(self, items: dict[str, Any]) -> _Side:
         generation = self._registry.generation
-        keys: dict[str, dict[str, bytes | None]] = {"parent": {}, "child": {}}
-        parsed: dict[str, dict[str, ConstraintValue]] = {"parent": {}, "child": {}}
-        for side, values in (("parent", parent), ("child", child)):
-            for name, raw in values.items():
-                keys[side][name] = frozen = cache_key(raw)
-                value, problem = self._parse(name, raw, frozen, generation)
-                if value is None:
-                    violations.append(
-                        f"Dimension '{name}': {side} {problem}; cannot check tightening"
-                    )
-                else:
-                    parsed[side][name] = value
-        for name in child:
-            if name in parsed["parent"] and name in parsed["child"]:
-                problem = self._shared_violation(
-                    name,
-                    (parsed["parent"][name], keys["parent"][name]),
-                    (parsed["child"][name], keys["child"][name]),
-                )
+        parsed: dict[str, tuple[ConstraintValue, bytes | None]] = {}
+        problems: dict[str, str] = {}
+        for name, raw in items.items():
+            frozen = cache_key(raw)
+            value, problem = self._parse(name, raw, frozen, generation)
+            if value is None:
+                problems[name] = problem or f"dimension '{name}' cannot be used"
+            else:
+                parsed[name] = (value, frozen)
+        return _Side(items, parsed, problems)
+
+    def _violations(self, parent: _Side, child: _Side, mode: InteractionMode) -> list[str]:
+        violations = shape_violations(parent.items, child.items, mode)
+        for role, side in (("parent", parent), ("child", child)):
+            for name, why in side.problems.items():
+                violations.append(f"Dimension '{name}': {role} {why}; cannot check tightening")
+        theirs = parent.parsed
+        for name, mine in child.parsed.items():
+            if name in theirs:
+                problem = self._shared_violation(name, theirs[name], mine)
                 if problem is not None:
                     violations.append(problem)
         return violations
@@ -392,7 +415,7 @@ class MultiDimensionEvaluator:
         except Exception as exc:
             return (
                 f"Dimension '{name}': could not compare child constraint ({shown_child}) "
-                f"with parent ({shown_parent}): {type(exc).__name__}: {exc}"
+                f"with parent ({shown_parent}): {describe_error(exc)}"
             )
         relation = "is looser than" if looser else "is not within"
         message = (
@@ -417,7 +440,20 @@ class MultiDimensionEvaluator:
         verdict is only as exact as `validate_tightening`, which is sound and, for the
         shape of the sets, deliberately strict (a CONJUNCTIVE child may not drop a
         dimension even when the parent's value for it allows everything).
+
+        Each set is read and parsed once for both directions, so both verdicts are about
+        the same values.
+
+        Raises:
+            InvalidTypeError: Either set is not a mapping with str keys.
+            InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read
+                or holds two keys that are the same string.
         """
+        mode = InteractionMode.coerce(mode)
+        side_a, side_b = (
+            self._side(read_constraint_set(a, "a")),
+            self._side(read_constraint_set(b, "b")),
+        )
         return Comparison.from_inclusions(
-            not self.validate_tightening(b, a, mode), not self.validate_tightening(a, b, mode)
+            not self._violations(side_b, side_a, mode), not self._violations(side_a, side_b, mode)
         )

@@ -22,6 +22,8 @@ from typing import Any
 from trust import _validators as check
 from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_number, exact_str
+from trust.constraints._reading import shown_safely
 
 
 class InteractionMode(FoldedStrEnum):
@@ -49,15 +51,17 @@ class InteractionMode(FoldedStrEnum):
             InvalidTypeError: ``value`` is neither a mode nor a string.
             InvalidValueError: ``value`` names no mode.
         """
-        if isinstance(value, InteractionMode):
+        if type(value) is InteractionMode:
             return value
         names = ", ".join(m.name for m in cls)
-        if not isinstance(value, str):
+        # The exact string: a subclass could hash and compare like another mode's value.
+        text = exact_str(value)
+        if text is None:
             raise InvalidTypeError(
                 f"{name} must be an InteractionMode ({names}), got {check.shown(value)}"
             )
         try:
-            return cls(value)
+            return cls(text)
         except ValueError:
             raise InvalidValueError(
                 f"{name} must be an InteractionMode ({names}), got {check.shown(value)}"
@@ -79,11 +83,21 @@ def combine(mode: InteractionMode, verdicts: Sequence[bool]) -> bool:
 
 
 def show(raw: object) -> str:
-    """A raw constraint value as messages quote it: plain for scalars, else its repr."""
-    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-        text = str(raw)
-        return text if len(text) <= 80 else check.shown(raw)
-    return check.shown(raw)
+    """A raw constraint value as messages quote it: plain for scalars, else its repr.
+
+    A subclass of str, int or float is quoted as the value it holds, whatever its
+    ``__str__`` says.
+    """
+    scalar: str | int | float | None = exact_str(raw)
+    if scalar is None:
+        scalar = exact_number(raw)
+    if scalar is None:
+        return shown_safely(raw)
+    try:
+        text = str(scalar)
+    except ValueError:  # an int too long to print
+        return shown_safely(scalar)
+    return text if len(text) <= 80 else shown_safely(scalar)
 
 
 def shape_violations(

@@ -9,6 +9,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_str
 from trust.constraints._dimension import ConstraintDimension
 
 
@@ -107,39 +108,45 @@ class ConstraintDimensionRegistry:
             InvalidValueError: No dimension has that name, or ``reviewer`` is blank.
         """
         reviewer = check.identifier(reviewer, "reviewer")
+        key = _key(name)
         with self._lock:
-            entry = self._entries.get(name)
+            entry = None if key is None else self._entries.get(key)
             if entry is None:
                 raise InvalidValueError(
                     f"name must be a registered dimension, got {check.shown(name)}"
                 )
             if entry.pending:
-                self._entries[name] = attrs.evolve(entry, pending=False, reviewer=reviewer)
+                assert key is not None  # an entry was found under it
+                self._entries[key] = attrs.evolve(entry, pending=False, reviewer=reviewer)
                 self._generation += 1
 
     def get(self, name: str) -> ConstraintDimension | None:
         """The dimension, or None if unknown or pending review (outside test mode)."""
+        key = name if type(name) is str else _key(name)
         with self._lock:
-            entry = self._entries.get(name)
+            entry = self._entries.get(key)  # type: ignore[arg-type]
         if entry is None or (entry.pending and not self._allow_unreviewed):
             return None
         return entry.dimension
 
     def has(self, name: str) -> bool:
         """Whether a dimension of that name is registered, approved or not."""
+        key = _key(name)
         with self._lock:
-            return name in self._entries
+            return key in self._entries
 
     def is_pending(self, name: str) -> bool:
         """Whether a dimension of that name is registered and awaiting review."""
+        key = _key(name)
         with self._lock:
-            entry = self._entries.get(name)
+            entry = None if key is None else self._entries.get(key)
         return entry is not None and entry.pending
 
     def reviewer(self, name: str) -> str | None:
         """Who approved the dimension, or None if it never needed or got a review."""
+        key = _key(name)
         with self._lock:
-            entry = self._entries.get(name)
+            entry = None if key is None else self._entries.get(key)
         return None if entry is None else entry.reviewer
 
     def pending_review(self) -> list[str]:
@@ -164,3 +171,12 @@ def _name_of(dimension: object) -> str:
             f"dimension must be a ConstraintDimension, got {check.shown(dimension)}"
         )
     return check.identifier(dimension.name, "dimension name")
+
+
+def _key(name: object) -> str | None:
+    """``name`` as the exact string it holds, or None if it is no string.
+
+    A str subclass may hash and compare like another name, and would find, or approve,
+    another dimension.
+    """
+    return exact_str(name)

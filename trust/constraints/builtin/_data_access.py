@@ -22,6 +22,10 @@ Modes map onto the axes: ``no_pii`` = (no PII, every classification), ``internal
 (PII allowed, {"internal"}), ``allow_all`` = (PII allowed, every classification). With the
 dict form, ``allowed_classifications`` further restricts the mode's classifications
 (intersection), whatever the mode; an empty list allows no classification.
+
+The raw value is read once into plain data (a dict, lists and strings of the exact builtin
+types), which is what is parsed and kept as ``raw_value``; context values are read as the
+builtin value they hold.
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ from typing import Any
 
 import attrs
 
-from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
-from trust.constraints.builtin._lattice import BuiltinDimension, not_a_mapping
+from trust._exact import exact_str
+from trust.constraints._dimension import (
+    ConstraintCheckResult,
+    ConstraintValue,
+    trusted_result,
+)
+from trust.constraints._reading import plain_data, read_context, shown_safely
+from trust.constraints.builtin._lattice import BuiltinDimension
 
 MODES: Mapping[str, tuple[bool, frozenset[str] | None]] = {
     "no_pii": (False, None),
@@ -53,11 +62,12 @@ def normalise_classification(value: object, name: str = "classification") -> str
         InvalidTypeError: ``value`` is not a string.
         InvalidValueError: It is blank.
     """
-    if not isinstance(value, str):
-        raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
-    folded = value.strip().casefold()
+    text = exact_str(value)  # a subclass may override strip and casefold
+    if text is None:
+        raise InvalidTypeError(f"{name} must be a string, got {shown_safely(value)}")
+    folded = text.strip().casefold()
     if not folded:
-        raise InvalidValueError(f"{name} must be a non-blank string, got {check.shown(value)}")
+        raise InvalidValueError(f"{name} must be a non-blank string, got {shown_safely(value)}")
     return folded
 
 
@@ -66,7 +76,7 @@ def _classifications(value: object) -> frozenset[str] | None:
         return None
     if not isinstance(value, frozenset):
         raise InvalidTypeError(
-            f"classifications must be a frozenset or None, got {check.shown(value)}"
+            f"classifications must be a frozenset or None, got {shown_safely(value)}"
         )
     return frozenset(normalise_classification(item) for item in value)
 
@@ -128,12 +138,15 @@ class DataAccessPolicy:
 
 def _mode(value: object) -> tuple[bool, frozenset[str] | None]:
     names = ", ".join(MODES)
-    if not isinstance(value, str):
-        raise InvalidTypeError(f"data_access mode must be one of {names}, got {check.shown(value)}")
-    mode = MODES.get(value.strip().lower())
+    text = exact_str(value)
+    if text is None:
+        raise InvalidTypeError(
+            f"data_access mode must be one of {names}, got {shown_safely(value)}"
+        )
+    mode = MODES.get(text.strip().lower())
     if mode is None:
         raise InvalidValueError(
-            f"data_access mode must be one of {names}, got {check.shown(value)}"
+            f"data_access mode must be one of {names}, got {shown_safely(value)}"
         )
     return mode
 
@@ -144,13 +157,16 @@ def parse_policy(value: object) -> DataAccessPolicy:
     Raises:
         InvalidTypeError: ``value`` is neither a string nor a mapping, or a field has the
             wrong type.
-        InvalidValueError: An unknown mode or key, or a blank classification.
+        InvalidValueError: An unknown mode or key, or a blank classification; or a mapping
+            or list that raised while being read.
     """
+    # One read of everything, as exact builtins: what is parsed is what is kept as raw.
+    value = plain_data(value, "data_access")
     if isinstance(value, str):
         return DataAccessPolicy(*_mode(value))
     if not isinstance(value, Mapping):
         raise InvalidTypeError(
-            f"data_access must be a mode string or a mapping, got {check.shown(value)}"
+            f"data_access must be a mode string or a mapping, got {shown_safely(value)}"
         )
     unknown = sorted(str(key) for key in value if key not in _KEYS)
     if unknown:
@@ -164,7 +180,7 @@ def parse_policy(value: object) -> DataAccessPolicy:
             listed = [listed]
         if not isinstance(listed, list | tuple | set | frozenset):
             raise InvalidTypeError(
-                f"allowed_classifications must be a list of strings, got {check.shown(listed)}"
+                f"allowed_classifications must be a list of strings, got {shown_safely(listed)}"
             )
         given = frozenset(
             normalise_classification(item, "allowed_classifications item") for item in listed
@@ -197,30 +213,35 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
 
     def parse(self, value: Any) -> ConstraintValue:
         """Parse a mode or a mode dict; see the module docstring."""
-        return ConstraintValue(dimension=self.name, raw_value=value, parsed=parse_policy(value))
+        raw = plain_data(value, self.name)
+        return ConstraintValue(dimension=self.name, raw_value=raw, parsed=parse_policy(raw))
 
     def composed_raw(self, value: DataAccessPolicy, raws: list[Any]) -> Any:
         return value.to_raw()
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff both axes allow the context; see the module docstring."""
-        if context.__class__ is not dict:
-            bad = not_a_mapping(context)
-            if bad is not None:
-                return bad
+        if type(context) is not dict:
+            read = read_context(context)
+            if isinstance(read, ConstraintCheckResult):
+                return read
+            context = read
         policy: DataAccessPolicy = constraint.parsed
         pii = context.get("contains_pii")
-        if pii is not None and not isinstance(pii, bool):
-            return trusted_result(False, f"contains_pii must be a bool, got {check.shown(pii)}")
+        if pii is not None and type(pii) is not bool:
+            return trusted_result(False, f"contains_pii must be a bool, got {shown_safely(pii)}")
         raw_class = context.get("data_classification")
         classification = None
         if raw_class is not None:
-            if not isinstance(raw_class, str) or not raw_class.strip():
+            # The exact string: a subclass may override strip and casefold.
+            text = exact_str(raw_class)
+            if text is None or not text.strip():
                 return trusted_result(
                     False,
-                    f"data_classification must be a non-blank string, got {check.shown(raw_class)}",
+                    "data_classification must be a non-blank string, "
+                    f"got {shown_safely(raw_class)}",
                 )
-            classification = raw_class.strip().casefold()
+            classification = text.strip().casefold()
         if not policy.pii_allowed:
             if pii is None:
                 return trusted_result(

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_number
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintDimension,
@@ -134,28 +135,21 @@ def all_of_items(raw: object) -> list[Any] | None:
 
 def not_a_mapping(context: object) -> ConstraintCheckResult | None:
     """A failed result when ``context`` is not a mapping, else None."""
-    if context.__class__ is dict or isinstance(context, Mapping):
+    if type(context) is dict or isinstance(context, Mapping):
         return None
     return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
 
 
-def is_number(value: object) -> bool:
-    """An int or float, not a bool (which Python counts as an int)."""
-    kind = value.__class__
-    return kind is int or kind is float or (isinstance(value, int | float) and kind is not bool)
-
-
 def finite_non_negative(value: object) -> float | None:
-    """``value`` as a float if it is a finite, non-negative int or float (not a bool)."""
-    if not is_number(value):
+    """``value`` as a float if it is a finite, non-negative int or float (not a bool).
+
+    A subclass is read as the number it holds, whatever its ``__float__`` says.
+    """
+    number = exact_number(value)
+    if number is None:
         return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(number)
     except OverflowError:
         return None
     return number if math.isfinite(number) and number >= 0 else None
-
-
-def is_plain_int(value: object) -> bool:
-    """An int that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool)

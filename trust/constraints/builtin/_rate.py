@@ -31,20 +31,31 @@ is 100), which is sound whatever window the caller counts. For a composed limit,
 ``requests_by_period`` (``{"second": n, "minute": m, ...}``) to have each count compared
 with the cap of its window. Counts must be non-negative ints (bools refused). A context
 with neither key fails: the rate is unknown.
+
+Counts and caps are compared as Python ints, however large, never as floats (above 2**53
+two float ratios can tie when the ints do not); ``used``, ``limit`` and ``remaining`` in a
+result are rounded to floats once, from the exact ints. Subclasses of int and str, in the
+constraint or the context, are read as the builtin value they hold.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
-from trust.constraints.builtin._lattice import BuiltinDimension, is_plain_int, not_a_mapping
+from trust._exact import exact_int, exact_str, snapshot
+from trust.constraints._dimension import (
+    ConstraintCheckResult,
+    ConstraintValue,
+    trusted_result,
+)
+from trust.constraints._reading import describe_error, read_context, shown_safely
+from trust.constraints.builtin._lattice import BuiltinDimension
 
 PERIODS: Mapping[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 """The period names accepted after ``/`` and in ``requests_by_period``, in seconds."""
@@ -55,6 +66,9 @@ WINDOWS: tuple[int | None, ...] = (1, 60, 3600, 86400, None)
 _NAME_OF = {seconds: name for name, seconds in PERIODS.items()}
 _RULE = re.compile(r"\s*([0-9]+)\s*(?:/\s*([A-Za-z]+)\s*)?")
 _FORMS = "a non-negative integer, 'N/second|minute|hour|day', or a comma-separated list of those"
+
+_EXACT = 2**53
+"""Counts up to this are exact as floats; the fast path of a check reports only those."""
 
 Cap = int | None  # None: no bound
 Rule = tuple[int, int | None]  # (count, period in seconds or None for a bare count)
@@ -110,20 +124,25 @@ def _at_most(a: Cap, b: Cap) -> bool:
 def _rules(value: object) -> tuple[Rule, ...]:
     if isinstance(value, str) or not isinstance(value, tuple) or not value:
         raise InvalidTypeError(
-            f"rules must be a non-empty tuple of rules, got {check.shown(value)}"
+            f"rules must be a non-empty tuple of rules, got {shown_safely(value)}"
         )
+    rules: list[Rule] = []
     for rule in value:
+        count = period = None
+        if isinstance(rule, tuple) and len(rule) == 2:
+            # Exact ints: caps are compared and multiplied, and a subclass may lie in both.
+            count, period = exact_int(rule[0]), exact_int(rule[1])
         if (
-            not isinstance(rule, tuple)
-            or len(rule) != 2
-            or not is_plain_int(rule[0])
-            or rule[0] < 0
-            or rule[1] not in WINDOWS
+            count is None
+            or count < 0
+            or (period is None and rule[1] is not None)
+            or period not in WINDOWS
         ):
             raise InvalidValueError(
-                f"each rule must be (count >= 0, period in {WINDOWS}), got {check.shown(rule)}"
+                f"each rule must be (count >= 0, period in {WINDOWS}), got {shown_safely(rule)}"
             )
-    return rules_of(caps_of(value))
+        rules.append((count, period))
+    return rules_of(caps_of(rules))
 
 
 @attrs.frozen
@@ -137,12 +156,15 @@ class RateLimit:
     caps: tuple[Cap, ...] = attrs.field(init=False, eq=False, repr=False)
     burst: int = attrs.field(init=False, eq=False, repr=False)
     """``M(1 s)``: the count ``requests_in_period`` is compared with."""
+    fast_burst: int = attrs.field(init=False, eq=False, repr=False)
+    """`burst` when it and every count below it are exact as floats, else -1 (no fast path)."""
 
     def __attrs_post_init__(self) -> None:
         caps = caps_of(self.rules)
         assert caps[0] is not None  # every rule bounds a one-second window
         object.__setattr__(self, "caps", caps)
         object.__setattr__(self, "burst", caps[0])
+        object.__setattr__(self, "fast_burst", caps[0] if caps[0] <= _EXACT else -1)
 
     def is_within(self, other: RateLimit) -> bool:
         return all(_at_most(a, b) for a, b in zip(self.caps, other.caps, strict=True))
@@ -183,18 +205,20 @@ def parse_rate(value: object) -> RateLimit:
         InvalidTypeError: ``value`` is a bool, a float, or neither an int nor a string.
         InvalidValueError: The string is malformed, or a count is negative.
     """
-    if is_plain_int(value):
-        if value < 0:  # type: ignore[operator]
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
-        return RateLimit(((value, None),))
-    if not isinstance(value, str):
-        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+    count = exact_int(value)
+    if count is not None:
+        if count < 0:
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
+        return RateLimit(((count, None),))
+    text = exact_str(value)
+    if text is None:
+        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
     rules: list[Rule] = []
-    for item in value.split(","):
+    for item in text.split(","):
         match = _RULE.fullmatch(item)
         period_name = match.group(2).lower() if match and match.group(2) else None
         if match is None or (period_name is not None and period_name not in PERIODS):
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
         rules.append((int(match.group(1)), None if period_name is None else PERIODS[period_name]))
     return RateLimit(tuple(rules))
 
@@ -203,7 +227,27 @@ _COUNT_RULE = "a non-negative integer"
 
 
 def _count(value: object) -> int | None:
-    return value if is_plain_int(value) and value >= 0 else None  # type: ignore[operator,return-value]
+    """``value`` as the exact int it holds if it is a count, else None."""
+    count = exact_int(value)
+    return count if count is not None and count >= 0 else None
+
+
+def _busier(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether ``used / cap`` is higher for ``a = (used, cap)`` than for ``b``, exactly.
+
+    Cross-multiplied in ints: as floats, two ratios above 2**53 can tie (60 * 2**53 + 1
+    over 60 * 2**53 rounds to 1.0), and a window over its cap could hide behind one
+    exactly at its cap. A cap of 0 makes any use infinitely busy.
+    """
+    (used_a, cap_a), (used_b, cap_b) = _finite(a), _finite(b)
+    return used_a * cap_b > used_b * cap_a
+
+
+def _finite(load: tuple[int, int]) -> tuple[int, int]:
+    used, cap = load
+    if cap:
+        return load
+    return (1, 0) if used else (0, 1)
 
 
 class RateLimitDimension(BuiltinDimension[RateLimit]):
@@ -226,81 +270,120 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
 
     def parse(self, value: Any) -> ConstraintValue:
         """Parse a rate; see the module docstring for the forms accepted."""
-        return ConstraintValue(dimension=self.name, raw_value=value, parsed=parse_rate(value))
+        parsed = parse_rate(value)
+        # Keep the exact value parsed, not a subclass that may show something else later.
+        raw = exact_str(value)
+        return ConstraintValue(
+            dimension=self.name, raw_value=exact_int(value) if raw is None else raw, parsed=parsed
+        )
 
     def composed_raw(self, value: RateLimit, raws: list[Any]) -> Any:
         return str(value)
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff every reported count is within the cap of its window."""
-        if context.__class__ is not dict:
-            bad = not_a_mapping(context)
-            if bad is not None:
-                return bad
+        if type(context) is not dict:
+            read = read_context(context)
+            if isinstance(read, ConstraintCheckResult):
+                return read
+            context = read
         rate: RateLimit = constraint.parsed
         count = context.get("requests_in_period")
         by_period = context.get("requests_by_period")
-        burst = rate.burst
-        if by_period is None and count.__class__ is int and 0 <= count <= burst:
-            # The common case, fast.
+        burst = rate.fast_burst
+        if by_period is None and type(count) is int and 0 <= count <= burst:
+            # The common case, fast (and every figure reported is an exact float).
             return trusted_result(True, _WITHIN, float(burst - count), float(count), float(burst))
+        burst = rate.burst
         if count is None and by_period is None:
             return trusted_result(
                 False,
                 "requests_in_period is missing: the request count is unknown",
-                limit=float(rate.burst),
+                limit=_reported(burst),
             )
-        worst: tuple[float, int, int, str] | None = None  # (ratio, used, cap, window)
+        # Every count is an exact int from here on, compared as an int (never as a float).
+        loads: list[tuple[int, int, str]] = []  # (used, cap, window name)
         if count is not None:
             used = _count(count)
             if used is None:
                 return trusted_result(
-                    False, f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}"
+                    False, f"requests_in_period must be {_COUNT_RULE}, got {shown_safely(count)}"
                 )
-            worst = (_ratio(used, rate.burst), used, rate.burst, "period")
+            loads.append((used, rate.burst, "period"))
         if by_period is not None:
-            if not isinstance(by_period, Mapping):
-                return trusted_result(
-                    False,
-                    "requests_by_period must be a mapping of period name to count, "
-                    f"got {check.shown(by_period)}",
-                )
-            for period_name, reported in by_period.items():
-                window = PERIODS.get(period_name) if isinstance(period_name, str) else None
-                used = _count(reported)
-                if window is None or used is None:
-                    return trusted_result(
-                        False,
-                        f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
-                        f"got {check.shown(period_name)}: {check.shown(reported)}",
-                    )
+            counts = _period_counts(by_period)
+            if isinstance(counts, ConstraintCheckResult):
+                return counts
+            for window, used, period_name in counts:
                 cap = rate.caps[WINDOWS.index(window)]
                 assert cap is not None  # every rule bounds every finite window
-                candidate = (_ratio(used, cap), used, cap, period_name)
-                if worst is None or candidate[0] > worst[0]:
-                    worst = candidate
-        if worst is None:  # an empty requests_by_period reports no count at all
+                loads.append((used, cap, period_name))
+        if not loads:  # an empty requests_by_period reports no count at all
             return trusted_result(
                 False,
                 "requests_by_period is empty: the request count is unknown",
-                limit=float(rate.burst),
+                limit=_reported(burst),
             )
-        _ratio_value, used, cap, window_name = worst
+        used, cap, window_name = loads[0]
+        for candidate in loads[1:]:
+            if _busier(candidate[:2], (used, cap)):
+                used, cap, window_name = candidate
         if used <= cap:
-            return trusted_result(True, _WITHIN, float(cap - used), float(used), float(cap))
+            return trusted_result(
+                True, _WITHIN, _reported(cap - used), _reported(used), _reported(cap)
+            )
         return trusted_result(
             False,
-            f"exceeded by {used - cap} (at most {cap} per {window_name}, got {used})",
+            f"exceeded by {shown_safely(used - cap)} (at most {shown_safely(cap)} per "
+            f"{window_name}, got {shown_safely(used)})",
             0.0,
-            float(used),
-            float(cap),
+            _reported(used),
+            _reported(cap),
         )
+
+
+def _period_counts(by_period: object) -> list[tuple[int, int, str]] | ConstraintCheckResult:
+    """``requests_by_period`` as (window, count, period name) read once, or why it fails."""
+    if not isinstance(by_period, Mapping):
+        return trusted_result(
+            False,
+            "requests_by_period must be a mapping of period name to count, "
+            f"got {shown_safely(by_period)}",
+        )
+    try:
+        items = snapshot(by_period)
+    except Exception as exc:
+        return trusted_result(
+            False,
+            "requests_by_period must be a mapping that can be read, got "
+            f"{shown_safely(by_period)}, whose reads raised {describe_error(exc)}",
+        )
+    assert items is not None  # a Mapping always has a snapshot
+    counts: list[tuple[int, int, str]] = []
+    for period_name, reported in items.items():
+        # The exact name: a str subclass could hash and compare like another period.
+        name = exact_str(period_name)
+        window = None if name is None else PERIODS.get(name)
+        used = _count(reported)
+        if window is None or used is None:
+            return trusted_result(
+                False,
+                f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
+                f"got {shown_safely(period_name)}: {shown_safely(reported)}",
+            )
+        counts.append((window, used, name))  # type: ignore[arg-type]
+    return counts
 
 
 _WITHIN = "within rate limit"
 
 
-def _ratio(used: int, cap: int) -> float:
-    if cap == 0:
-        return float("inf") if used else 0.0
-    return used / cap
+def _reported(count: int) -> float:
+    """A count as the float a result reports: the nearest one, or inf past the float range.
+
+    Only what is reported is rounded; every verdict above compares the ints themselves.
+    """
+    try:
+        return float(count)
+    except OverflowError:
+        return math.inf
