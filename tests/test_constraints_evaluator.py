@@ -759,7 +759,7 @@ def test_a_verdict_is_read_once() -> None:
 def test_an_exception_that_cannot_print_still_fails_its_dimension() -> None:
     result = make_evaluator(Probe(check_error=Unprintable())).evaluate({"probe": 1}, {})
     assert result.dimension_results["probe"].reason == (
-        "check raised Unprintable: (its message could not be read)"
+        "check raised Unprintable: <unrepresentable: RuntimeError in __str__>"
     )
 
 

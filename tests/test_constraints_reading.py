@@ -7,16 +7,10 @@ from typing import Any
 import pytest
 
 from tests.hostile import LyingFloat, LyingInt, LyingStr, ShiftyMapping
-from tests.hostile_constraints import BrokenMapping, Posing, Unprintable
+from tests.hostile_constraints import BrokenMapping, Posing
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import ConstraintCheckResult
-from trust.constraints._reading import (
-    describe_error,
-    plain_data,
-    read_constraint_set,
-    read_context,
-    shown_safely,
-)
+from trust.constraints._reading import plain_data, read_constraint_set, read_context
 
 
 def test_a_context_is_read_once_into_a_plain_dict() -> None:
@@ -82,16 +76,3 @@ def test_plain_data_refuses_what_cannot_be_read_or_nests_without_end() -> None:
         plain_data(looped, "raw")
 
 
-def test_a_value_that_cannot_be_shown_is_named_by_its_type_or_size() -> None:
-    class Opaque:
-        def __repr__(self) -> str:
-            raise RuntimeError("no")
-
-    assert shown_safely(Opaque()) == "a Opaque that cannot be shown"
-    assert shown_safely(10**5000) == "an int of 16610 bits"
-    assert shown_safely("fine") == "'fine'"
-
-
-def test_an_exception_that_cannot_print_is_still_described() -> None:
-    assert describe_error(Unprintable()) == "Unprintable: (its message could not be read)"
-    assert describe_error(ValueError("bad")) == "ValueError: bad"

@@ -12,18 +12,10 @@ from typing import Any
 
 from trust import _lookalikes
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._shown import shown as shown  # re-exported: every message quotes through check.shown
 
 MAX_ID_LENGTH = 256
 """Agent ids and names longer than this are refused: they are identifiers, not payloads."""
-
-_SHOWN = 80
-
-
-def shown(value: object) -> str:
-    """``repr(value)``, cut short so that a hostile value cannot flood a message."""
-    text = repr(value)
-    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} chars)"
-
 
 def identifier(value: object, name: str = "agent_id") -> str:
     """A non-blank string of at most `MAX_ID_LENGTH` printable characters, unpadded.

@@ -30,9 +30,11 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from json.encoder import encode_basestring as _encode_json_string
 from typing import Any
+
+from trust._shown import exact_text, guarded, type_name, unrepresentable
 
 MAX_SNAPSHOT_BYTES = 16 * 1024
 """What one snapshot may cost: its canonical JSON and the memory it keeps both stay under."""
@@ -59,12 +61,10 @@ DICT_COST = (184, 40)
 # Room kept, per open container, for the marker it adds when its items are cut: a
 # mapping's marker (its key, a note of at most 92 ASCII characters, a slot) fits in it.
 _MARKER_COST = 320
-_NAME_LIMIT = 60
 
 # Bytes shown of a bytes value: its repr (up to 4 characters a byte) stays well in budget.
 _BYTES_SHOWN = 600
 
-_TYPE_NAME = type.__dict__["__name__"]
 _SPENT = "<truncated: snapshot budget spent>"
 
 
@@ -99,29 +99,18 @@ def snapshot(value: Any) -> Any:
     try:
         copied = _value(value, 0, _Budget(MAX_SNAPSHOT_BYTES))
     except Exception as error:  # e.g. RecursionError when called on an exhausted stack
-        return _unrepresentable(error, "snapshot")
+        return unrepresentable(error, "snapshot")
     return _SPENT if copied is _SKIP else copied
 
 
 def snapshot_text(value: object) -> str:
     """``value`` as one bounded string: itself if a string, else its ``repr``; never raises."""
     try:
-        text = _exact_text(value)
+        text = exact_text(value)
         shown = _text(text if text is not None else _repr(value), 0, _Budget(MAX_SNAPSHOT_BYTES))
     except Exception as error:  # e.g. RecursionError when called on an exhausted stack
-        return _unrepresentable(error, "snapshot")
+        return unrepresentable(error, "snapshot")
     return _SPENT if shown is _SKIP else shown
-
-
-def type_name(value: object) -> str:
-    """The real name of ``value``'s type, in at most 60 ASCII characters.
-
-    Read from `type` itself, so a metaclass cannot lie about it or raise instead.
-    """
-    name = _exact_text(_TYPE_NAME.__get__(type(value), type)) or "?"
-    if not name.isascii():
-        name = ascii(name)[1:-1]
-    return name if len(name) <= _NAME_LIMIT else name[: _NAME_LIMIT - 3] + "..."
 
 
 def describe_error(error: BaseException) -> str:
@@ -133,13 +122,7 @@ def describe_error(error: BaseException) -> str:
 
 def error_message(error: BaseException) -> str:
     """What ``error`` says, bounded; a ``__str__`` that raises is named instead."""
-    return snapshot_text(_guarded(str, error, "__str__"))
-
-
-def safe_repr(value: object, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters; a ``__repr__`` that raises is named."""
-    text = _repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
+    return snapshot_text(guarded(str, error, "__str__"))
 
 
 def _value(value: Any, depth: int, budget: _Budget) -> Any:
@@ -152,7 +135,7 @@ def _value(value: Any, depth: int, budget: _Budget) -> Any:
     try:
         return _dispatch(value, kind, depth, budget)
     except Exception as error:  # a value that defeats every guard is still recorded
-        return _text(_unrepresentable(error, "snapshot"), depth, budget)
+        return _text(unrepresentable(error, "snapshot"), depth, budget)
 
 
 def _dispatch(value: Any, kind: type, depth: int, budget: _Budget) -> Any:
@@ -257,7 +240,7 @@ def _sequence(value: Any, depth: int, budget: _Budget) -> list[Any]:
                 break
             copied.append(kept)
     except Exception as error:  # the caller's container failed: say so, keep the rest
-        failure = _unrepresentable(error, "iteration")
+        failure = unrepresentable(error, "iteration")
     if issubclass(type(value), Set):
         # A set has no order of its own: a stable one makes equal sets record equally.
         copied.sort(key=_canonical)
@@ -289,7 +272,7 @@ def _mapping(value: Any, depth: int, budget: _Budget) -> dict[str, Any]:
             copied[shown_key] = kept
             taken += 1
     except Exception as error:  # the caller's mapping failed: say so, keep the rest
-        failure = _unrepresentable(error, "iteration")
+        failure = unrepresentable(error, "iteration")
     note = failure or (_more(value, taken) if cut else "")
     if note:
         budget.left -= _text_cost("<truncated>") + _text_cost(note) + slot
@@ -312,7 +295,7 @@ def _pair(pair: Any) -> tuple[Any, Any]:
     try:
         key, item = pair
     except Exception as error:
-        return _unrepresentable(error, "items()"), None
+        return unrepresentable(error, "items()"), None
     return key, item
 
 
@@ -325,7 +308,7 @@ def _key(key: Any) -> str:
         if not -_INT_LIMIT < number < _INT_LIMIT:
             return f"<int too large: {number.bit_length()} bits>"
         return str(number)
-    return _guarded(str, key, "__str__")
+    return guarded(str, key, "__str__")
 
 
 def _repr(value: object) -> str:
@@ -334,24 +317,7 @@ def _repr(value: object) -> str:
         size = len(value)  # type: ignore[arg-type]
         head = repr(bytes(value[:_BYTES_SHOWN]))  # type: ignore[index]
         return head if size <= _BYTES_SHOWN else f"{head}... ({size} bytes)"
-    return _guarded(repr, value, "__repr__")
-
-
-def _guarded(show: Callable[[object], object], value: object, method: str) -> str:
-    """``show(value)`` as an exact `str`, or a marker naming what went wrong."""
-    try:
-        text = _exact_text(show(value))
-    except Exception as error:
-        return _unrepresentable(error, method)
-    return text if text is not None else f"<unrepresentable: {method} returned a non-string>"
-
-
-def _unrepresentable(error: BaseException, where: str) -> str:
-    return f"<unrepresentable: {type_name(error)} in {where}>"
-
-
-def _exact_text(value: object) -> str | None:
-    return str.__str__(value) if issubclass(type(value), str) else None
+    return guarded(repr, value, "__repr__")
 
 
 def _canonical(value: Any) -> str:

@@ -23,6 +23,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
+from trust._shown import describe_error, error_text
 from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
 from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import (
@@ -32,13 +33,7 @@ from trust.constraints._dimension import (
     trusted_result,
 )
 from trust.constraints._modes import InteractionMode, shape_violations, show
-from trust.constraints._reading import (
-    describe_error,
-    error_text,
-    read_constraint_set,
-    read_context,
-    shown_safely,
-)
+from trust.constraints._reading import read_constraint_set, read_context
 from trust.constraints._registry import ConstraintDimensionRegistry
 
 
@@ -253,7 +248,7 @@ class MultiDimensionEvaluator:
                         type(result), ConstraintCheckResult
                     ):
                         result = _failure(
-                            f"check must return a ConstraintCheckResult, got {shown_safely(result)}"
+                            f"check must return a ConstraintCheckResult, got {check.shown(result)}"
                         )
             results[name] = result
             # Read once: `failed` is the one record of every verdict from here on.
@@ -322,7 +317,7 @@ class MultiDimensionEvaluator:
         except Exception as exc:
             return None, f"invalid constraint {show(raw)}: {error_text(exc)}"
         if not isinstance(value, ConstraintValue):
-            return None, f"parse must return a ConstraintValue, got {shown_safely(value)}"
+            return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
         return value, None
 
     # -- tightening ------------------------------------------------------------------

@@ -23,7 +23,6 @@ from trust import _validators as check
 from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_number, exact_str
-from trust.constraints._reading import shown_safely
 
 
 class InteractionMode(FoldedStrEnum):
@@ -92,12 +91,12 @@ def show(raw: object) -> str:
     if scalar is None:
         scalar = exact_number(raw)
     if scalar is None:
-        return shown_safely(raw)
+        return check.shown(raw)
     try:
         text = str(scalar)
     except ValueError:  # an int too long to print
-        return shown_safely(scalar)
-    return text if len(text) <= 80 else shown_safely(scalar)
+        return check.shown(scalar)
+    return text if len(text) <= 80 else check.shown(scalar)
 
 
 def shape_violations(

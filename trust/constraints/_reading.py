@@ -18,36 +18,10 @@ from typing import Any
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_number, exact_str, snapshot
+from trust._shown import describe_error
 from trust.constraints._dimension import ConstraintCheckResult, trusted_result
 
 _ONLY_STR = frozenset({str})
-
-
-def error_text(exc: BaseException) -> str:
-    """The message of ``exc``, even when the exception cannot print itself."""
-    try:
-        return str(exc)
-    except Exception:
-        return "(its message could not be read)"
-
-
-def describe_error(exc: BaseException) -> str:
-    """``"TypeName: message"`` for a reason (see `error_text`)."""
-    return f"{type(exc).__name__}: {error_text(exc)}"
-
-
-def shown_safely(value: object) -> str:
-    """`check.shown` of ``value``, even when it cannot print itself.
-
-    ``repr`` raises for an int of more than ``sys.get_int_max_str_digits()`` digits, and a
-    hostile class may raise from it: a message about a bad value must not fail in turn.
-    """
-    try:
-        return check.shown(value)
-    except Exception:
-        if type(value) is int:
-            return f"an int of {value.bit_length()} bits"
-        return f"a {type(value).__name__} that cannot be shown"
 
 
 def read_context(context: object) -> dict[str, Any] | ConstraintCheckResult:
@@ -58,13 +32,13 @@ def read_context(context: object) -> dict[str, Any] | ConstraintCheckResult:
     what reports it. A mapping whose reads raise fails, with the cause.
     """
     if not isinstance(context, Mapping):
-        return trusted_result(False, f"context must be a mapping, got {shown_safely(context)}")
+        return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
     try:
         copy = snapshot(context)
     except Exception as exc:
         return trusted_result(
             False,
-            f"context must be a mapping that can be read, got {shown_safely(context)}, "
+            f"context must be a mapping that can be read, got {check.shown(context)}, "
             f"whose reads raised {describe_error(exc)}",
         )
     assert copy is not None  # a Mapping always has a snapshot
@@ -90,13 +64,13 @@ def read_constraint_set(constraints: object, name: str) -> dict[str, Any]:
             items = snapshot(constraints)
         except Exception as exc:
             raise InvalidValueError(
-                f"{name} must be a mapping that can be read, got {shown_safely(constraints)}, "
+                f"{name} must be a mapping that can be read, got {check.shown(constraints)}, "
                 f"whose reads raised {describe_error(exc)}"
             ) from None
         assert items is not None  # a Mapping always has a snapshot
     else:
         raise InvalidTypeError(
-            f"{name} must be a mapping of dimension name to value, got {shown_safely(constraints)}"
+            f"{name} must be a mapping of dimension name to value, got {check.shown(constraints)}"
         )
     if set(map(type, items)) <= _ONLY_STR:
         return items
@@ -105,10 +79,10 @@ def read_constraint_set(constraints: object, name: str) -> dict[str, Any]:
     for key, raw in items.items():
         text = exact_str(key)
         if text is None:
-            raise InvalidTypeError(f"{name} keys must be dimension names, got {shown_safely(key)}")
+            raise InvalidTypeError(f"{name} keys must be dimension names, got {check.shown(key)}")
         if text in plain:
             raise InvalidValueError(
-                f"{name} keys must be distinct dimension names, got {shown_safely(text)} twice"
+                f"{name} keys must be distinct dimension names, got {check.shown(text)} twice"
             )
         plain[text] = raw
     return plain
@@ -142,7 +116,7 @@ def plain_data(value: object, name: str) -> object:
             copy = {plain_data(key, name): plain_data(item, name) for key, item in items.items()}
             if len(copy) != len(items):
                 raise InvalidValueError(
-                    f"{name} keys must be distinct strings, got {shown_safely(value)}"
+                    f"{name} keys must be distinct strings, got {check.shown(value)}"
                 )
             return copy
         for builtin in (list, tuple, frozenset, set):
@@ -152,7 +126,7 @@ def plain_data(value: object, name: str) -> object:
         raise
     except Exception as exc:
         raise InvalidValueError(
-            f"{name} must be data that can be read, got {shown_safely(value)}, whose "
+            f"{name} must be data that can be read, got {check.shown(value)}, whose "
             f"reads raised {describe_error(exc)}"
         ) from None
     return value

@@ -38,14 +38,9 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
+from trust._shown import type_name
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
-from trust.audit._snapshot import (
-    describe_error,
-    error_message,
-    safe_repr,
-    snapshot_text,
-    type_name,
-)
+from trust.audit._snapshot import describe_error, error_message, snapshot_text
 from trust.posture_agent._failures import (
     SeverityOf,
     breaker_severity,
@@ -261,7 +256,7 @@ class PostureAwareAgent:
                 {
                     "agent_id": self._agent_id,
                     "action_description": (
-                        f"Execute agent run with kwargs: {safe_repr(call.kwargs)}"
+                        f"Execute agent run with kwargs: {check.shown(call.kwargs)}"
                     ),
                     "kwargs": dict(call.kwargs),
                 },
@@ -276,7 +271,7 @@ class PostureAwareAgent:
         else:
             if verdict is True:
                 return
-            reason = f"approver answered {safe_repr(verdict)}, not True"
+            reason = f"approver answered {check.shown(verdict)}, not True"
         raise self._decline(call, AuditOutcome.DENIED, reason)
 
     async def _notify_and_wait(self, call: _Call) -> None:

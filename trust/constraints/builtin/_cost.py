@@ -23,6 +23,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_number, exact_str
 from trust.constraints._dimension import (
@@ -31,7 +32,7 @@ from trust.constraints._dimension import (
     ConstraintValue,
     trusted_result,
 )
-from trust.constraints._reading import plain_data, read_context, shown_safely
+from trust.constraints._reading import plain_data, read_context
 from trust.constraints.builtin._lattice import finite_non_negative
 
 CONTEXT_KEY = "cost_used"
@@ -59,20 +60,20 @@ def parse_limit(value: object) -> float:
             written = Decimal(text.strip()) if math.isfinite(number) else None
         except (ValueError, ArithmeticError):
             raise InvalidValueError(
-                f"cost_limit must be {rule}, got {shown_safely(value)}"
+                f"cost_limit must be {rule}, got {check.shown(value)}"
             ) from None
     else:
         written = exact_number(value)
         if written is None:
-            raise InvalidTypeError(f"cost_limit must be {rule}, got {shown_safely(value)}")
+            raise InvalidTypeError(f"cost_limit must be {rule}, got {check.shown(value)}")
         try:
             number = float(written)
         except OverflowError:
             raise InvalidValueError(
-                f"cost_limit must be {rule}, got {shown_safely(value)}"
+                f"cost_limit must be {rule}, got {check.shown(value)}"
             ) from None
     if not math.isfinite(number) or number < 0:
-        raise InvalidValueError(f"cost_limit must be {rule}, got {shown_safely(value)}")
+        raise InvalidValueError(f"cost_limit must be {rule}, got {check.shown(value)}")
     # Decimal(float) is exact, and math.floor of an int, a float or a Decimal is exact too.
     exact = Decimal(number) if type(written) is Decimal else number
     if exact > written and math.floor(number) > math.floor(written):  # type: ignore[operator,arg-type]
@@ -132,7 +133,7 @@ class CostLimitDimension(ConstraintDimension):
         if exact is None or number is None:
             return trusted_result(
                 False,
-                f"{CONTEXT_KEY} must be a finite, non-negative number, got {shown_safely(used)}",
+                f"{CONTEXT_KEY} must be a finite, non-negative number, got {check.shown(used)}",
                 limit=limit,
             )
         # Compare the reported value itself: an int beyond 2**53 rounds as a float and

@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str
 from trust.constraints._dimension import (
@@ -42,7 +43,7 @@ from trust.constraints._dimension import (
     ConstraintValue,
     trusted_result,
 )
-from trust.constraints._reading import plain_data, read_context, shown_safely
+from trust.constraints._reading import plain_data, read_context
 from trust.constraints.builtin._lattice import BuiltinDimension
 
 MODES: Mapping[str, tuple[bool, frozenset[str] | None]] = {
@@ -64,10 +65,10 @@ def normalise_classification(value: object, name: str = "classification") -> str
     """
     text = exact_str(value)  # a subclass may override strip and casefold
     if text is None:
-        raise InvalidTypeError(f"{name} must be a string, got {shown_safely(value)}")
+        raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
     folded = text.strip().casefold()
     if not folded:
-        raise InvalidValueError(f"{name} must be a non-blank string, got {shown_safely(value)}")
+        raise InvalidValueError(f"{name} must be a non-blank string, got {check.shown(value)}")
     return folded
 
 
@@ -76,7 +77,7 @@ def _classifications(value: object) -> frozenset[str] | None:
         return None
     if not isinstance(value, frozenset):
         raise InvalidTypeError(
-            f"classifications must be a frozenset or None, got {shown_safely(value)}"
+            f"classifications must be a frozenset or None, got {check.shown(value)}"
         )
     return frozenset(normalise_classification(item) for item in value)
 
@@ -141,12 +142,12 @@ def _mode(value: object) -> tuple[bool, frozenset[str] | None]:
     text = exact_str(value)
     if text is None:
         raise InvalidTypeError(
-            f"data_access mode must be one of {names}, got {shown_safely(value)}"
+            f"data_access mode must be one of {names}, got {check.shown(value)}"
         )
     mode = MODES.get(text.strip().lower())
     if mode is None:
         raise InvalidValueError(
-            f"data_access mode must be one of {names}, got {shown_safely(value)}"
+            f"data_access mode must be one of {names}, got {check.shown(value)}"
         )
     return mode
 
@@ -166,7 +167,7 @@ def parse_policy(value: object) -> DataAccessPolicy:
         return DataAccessPolicy(*_mode(value))
     if not isinstance(value, Mapping):
         raise InvalidTypeError(
-            f"data_access must be a mode string or a mapping, got {shown_safely(value)}"
+            f"data_access must be a mode string or a mapping, got {check.shown(value)}"
         )
     unknown = sorted(str(key) for key in value if key not in _KEYS)
     if unknown:
@@ -180,7 +181,7 @@ def parse_policy(value: object) -> DataAccessPolicy:
             listed = [listed]
         if not isinstance(listed, list | tuple | set | frozenset):
             raise InvalidTypeError(
-                f"allowed_classifications must be a list of strings, got {shown_safely(listed)}"
+                f"allowed_classifications must be a list of strings, got {check.shown(listed)}"
             )
         given = frozenset(
             normalise_classification(item, "allowed_classifications item") for item in listed
@@ -229,7 +230,7 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
         policy: DataAccessPolicy = constraint.parsed
         pii = context.get("contains_pii")
         if pii is not None and type(pii) is not bool:
-            return trusted_result(False, f"contains_pii must be a bool, got {shown_safely(pii)}")
+            return trusted_result(False, f"contains_pii must be a bool, got {check.shown(pii)}")
         raw_class = context.get("data_classification")
         classification = None
         if raw_class is not None:
@@ -239,7 +240,7 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
                 return trusted_result(
                     False,
                     "data_classification must be a non-blank string, "
-                    f"got {shown_safely(raw_class)}",
+                    f"got {check.shown(raw_class)}",
                 )
             classification = text.strip().casefold()
         if not policy.pii_allowed:

@@ -47,14 +47,16 @@ from typing import Any
 
 import attrs
 
+from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_int, exact_str, snapshot
+from trust._shown import describe_error
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
     trusted_result,
 )
-from trust.constraints._reading import describe_error, read_context, shown_safely
+from trust.constraints._reading import read_context
 from trust.constraints.builtin._lattice import BuiltinDimension
 
 PERIODS: Mapping[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -124,7 +126,7 @@ def _at_most(a: Cap, b: Cap) -> bool:
 def _rules(value: object) -> tuple[Rule, ...]:
     if isinstance(value, str) or not isinstance(value, tuple) or not value:
         raise InvalidTypeError(
-            f"rules must be a non-empty tuple of rules, got {shown_safely(value)}"
+            f"rules must be a non-empty tuple of rules, got {check.shown(value)}"
         )
     rules: list[Rule] = []
     for rule in value:
@@ -139,7 +141,7 @@ def _rules(value: object) -> tuple[Rule, ...]:
             or period not in WINDOWS
         ):
             raise InvalidValueError(
-                f"each rule must be (count >= 0, period in {WINDOWS}), got {shown_safely(rule)}"
+                f"each rule must be (count >= 0, period in {WINDOWS}), got {check.shown(rule)}"
             )
         rules.append((count, period))
     return rules_of(caps_of(rules))
@@ -208,17 +210,17 @@ def parse_rate(value: object) -> RateLimit:
     count = exact_int(value)
     if count is not None:
         if count < 0:
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
         return RateLimit(((count, None),))
     text = exact_str(value)
     if text is None:
-        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
+        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
     rules: list[Rule] = []
     for item in text.split(","):
         match = _RULE.fullmatch(item)
         period_name = match.group(2).lower() if match and match.group(2) else None
         if match is None or (period_name is not None and period_name not in PERIODS):
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {shown_safely(value)}")
+            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
         rules.append((int(match.group(1)), None if period_name is None else PERIODS[period_name]))
     return RateLimit(tuple(rules))
 
@@ -307,7 +309,7 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             used = _count(count)
             if used is None:
                 return trusted_result(
-                    False, f"requests_in_period must be {_COUNT_RULE}, got {shown_safely(count)}"
+                    False, f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}"
                 )
             loads.append((used, rate.burst, "period"))
         if by_period is not None:
@@ -334,8 +336,8 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             )
         return trusted_result(
             False,
-            f"exceeded by {shown_safely(used - cap)} (at most {shown_safely(cap)} per "
-            f"{window_name}, got {shown_safely(used)})",
+            f"exceeded by {check.shown(used - cap)} (at most {check.shown(cap)} per "
+            f"{window_name}, got {check.shown(used)})",
             0.0,
             _reported(used),
             _reported(cap),
@@ -348,7 +350,7 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
         return trusted_result(
             False,
             "requests_by_period must be a mapping of period name to count, "
-            f"got {shown_safely(by_period)}",
+            f"got {check.shown(by_period)}",
         )
     try:
         items = snapshot(by_period)
@@ -356,7 +358,7 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
         return trusted_result(
             False,
             "requests_by_period must be a mapping that can be read, got "
-            f"{shown_safely(by_period)}, whose reads raised {describe_error(exc)}",
+            f"{check.shown(by_period)}, whose reads raised {describe_error(exc)}",
         )
     assert items is not None  # a Mapping always has a snapshot
     counts: list[tuple[int, int, str]] = []
@@ -369,7 +371,7 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
             return trusted_result(
                 False,
                 f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
-                f"got {shown_safely(period_name)}: {shown_safely(reported)}",
+                f"got {check.shown(period_name)}: {check.shown(reported)}",
             )
         counts.append((window, used, name))  # type: ignore[arg-type]
     return counts
