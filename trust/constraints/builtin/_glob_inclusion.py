@@ -1,41 +1,43 @@
-"""Inclusion of glob sets, decided without determinising the child, within a work budget.
+"""Inclusion of glob sets, decided exactly by two searches within one work budget.
 
 A `GlobSet` is an intersection of unions of globs, one `Automaton` per union. ``A ⊆ B``
 fails exactly when some normalised path is accepted by every automaton of ``A`` and
-rejected by some automaton of ``B``. The search explores, breadth first, configurations
-``(v, p, S)``: ``v`` the state of the normalised-path automaton, ``p`` one NFA state per
-automaton of ``A`` (its nondeterminism is explored, never determinised: the child's own
-blow-up, as in ``*a????????????????????``, never happens), and ``S`` one set of NFA states
-per automaton of ``B`` (determinised on the fly). A configuration where ``v`` and every
-``p`` accept and some ``S`` rejects is a counterexample; breadth first, the first one
+rejected by some automaton of ``B``. Both searches look for one breadth first, in the
+product with the normalised-path automaton (state ``v``), with ``B`` determinised on the
+fly (one set ``S`` of NFA states per automaton); breadth first, the first counterexample
 found is reached by a shortest path, the witness. Characters that no glob names behave
 alike, so one stand-in (`OTHER`) covers them all and the search is finite.
 
-Two prunings shrink the search without changing its answer (De Wulf, Doyen, Henzinger,
-Raskin, "Antichains", CAV 2006; Abdulla, Chen, Holík, Mayr, Vojnar, "When simulation meets
-antichains", TACAS 2010):
+- By states: ``A``'s nondeterminism is explored, never determinised (one NFA state ``p``
+  per automaton), so the child's own blow-up, as in ``*a????????????????????``, never
+  happens. ``(v, p, S)`` is skipped when some ``(v, p, S')`` with every ``S'_j ⊆ S_j``
+  was reached no later (an antichain: ``S'`` rejects whatever ``S`` rejects), or when every
+  ``S_j`` holds a state that simulates one of the ``p`` (it accepts every continuation they
+  accept). The simulation is computed only past `SIMULATE_AFTER` configurations.
+- By subsets: ``A`` is determinised too (one set ``P`` per automaton), which wins when
+  many runs of ``A`` share their sets; ``(v, P, S)`` is skipped when some ``(v, P', S)``
+  with every ``P_i ⊆ P'_i`` was reached no later (``P'`` accepts whatever ``P`` accepts).
 
-- antichain: ``(v, p, S)`` is skipped when some ``(v, p, S')`` with every ``S'_j ⊆ S_j``
-  was reached no later (``S'`` rejects whatever ``S`` rejects, at no greater depth);
-- simulation: ``(v, p, S)`` is skipped when every ``S_j`` holds a state that simulates one
-  of the ``p`` (it accepts every continuation they accept, so nothing beyond is a
-  counterexample). The simulation is computed only once the plain search passes
-  `SIMULATE_AFTER` configurations: most pairs are decided long before.
+References: De Wulf, Doyen, Henzinger, Raskin, "Antichains: a new algorithm for checking
+universality of finite automata", CAV 2006; Abdulla, Chen, Holík, Mayr, Vojnar, "When
+simulation meets antichains", TACAS 2010. The prunings never change an answer.
 
-NFA inclusion is PSPACE-complete, so some pairs stay hard. Every configuration, successor,
-antichain comparison and simulation pair spends a unit of a `Budget`; past it the search
-raises `PatternTooComplex` and the caller refuses (fail closed).
+NFA inclusion is PSPACE-complete, so some pairs stay hard. Every configuration, step,
+antichain comparison and simulation pair spends a unit of a `Budget`: the first search
+gets half, the second the rest, and past it `PatternTooComplex` is raised and the caller
+refuses (fail closed).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 from trust.constraints.builtin._glob_automaton import OTHER, Automaton, PatternTooComplex
 
-MAX_INCLUSION_WORK = 250_000
+MAX_INCLUSION_WORK = 400_000
 """Units of work one inclusion question may take (about a second at worst); then refused."""
 
 SIMULATE_AFTER = 2_000
@@ -74,12 +76,15 @@ class Budget:
             )
 
 
-_Config = tuple[int, tuple[int, ...], tuple[frozenset[int], ...]]
+_Sets = tuple[frozenset[int], ...]
+_Key = TypeVar("_Key", bound=Hashable)
+_Config = tuple[int, tuple[int, ...], _Sets]
+_SubsetConfig = tuple[int, _Sets, _Sets]
 _Simulations = list[list[list[frozenset[int]] | None]]
 
 
 class _Grew(Exception):
-    """The plain search passed `SIMULATE_AFTER` configurations."""
+    """The plain search by states passed `SIMULATE_AFTER` configurations."""
 
 
 def find_outside(
@@ -93,30 +98,65 @@ def find_outside(
     Raises:
         PatternTooComplex: ``budget`` ran out first.
     """
+    half = Budget(budget.left // 2)
     try:
-        return _search(inner, outer, budget, None)
+        return _by_states(inner, outer, half)
+    except PatternTooComplex:
+        pass
+    finally:
+        budget.spend(half.limit - max(half.left, 0))
+    return _by_subsets(inner, outer, budget)
+
+
+def _by_states(
+    inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget
+) -> list[str] | None:
+    try:
+        return _search_states(inner, outer, budget, None)
     except _Grew:
         pass
     simulations = [[simulation(a, b, budget) for b in outer] for a in inner]
-    return _search(inner, outer, budget, simulations)
+    return _search_states(inner, outer, budget, simulations)
 
 
-def _search(
+class _Steps:
+    """The on-the-fly subset construction of some automata, memoised for one search."""
+
+    def __init__(self, automata: Sequence[Automaton], budget: Budget) -> None:
+        self._automata = automata
+        self._budget = budget
+        self._found: dict[tuple[int, frozenset[int], str], frozenset[int]] = {}
+
+    def after(self, sets: _Sets, symbol: str) -> _Sets:
+        following: list[frozenset[int]] = []
+        for index, states in enumerate(sets):
+            key = (index, states, symbol)
+            found = self._found.get(key)
+            if found is None:
+                self._budget.spend(1 + len(states))
+                found = self._found[key] = self._automata[index].step(states, symbol)
+            following.append(found)
+        return tuple(following)
+
+
+def _alphabet(inner: Sequence[Automaton], outer: Sequence[Automaton]) -> list[str]:
+    literals = frozenset().union(*(a.literals for a in (*inner, *outer)))
+    return [*sorted(literals | {"/", "."}), OTHER]
+
+
+def _search_states(
     inner: Sequence[Automaton],
     outer: Sequence[Automaton],
     budget: Budget,
     simulations: _Simulations | None,
 ) -> list[str] | None:
-    literals = frozenset().union(*(a.literals for a in (*inner, *outer)))
-    alphabet = [*sorted(literals | {"/", "."}), OTHER]
+    alphabet = _alphabet(inner, outer)
+    steps = _Steps(outer, budget)
     start: _Config = (_V_START, tuple(0 for _ in inner), tuple(b.start for b in outer))
     if simulations is not None and _covered(simulations, start[1], start[2]):
         return None
     came_from: dict[_Config, tuple[_Config, str] | None] = {start: None}
-    seen: dict[tuple[int, tuple[int, ...]], list[tuple[frozenset[int], ...]]] = {
-        start[:2]: [start[2]]
-    }
-    outer_steps: dict[tuple[int, frozenset[int], str], frozenset[int]] = {}
+    seen: dict[tuple[int, tuple[int, ...]], list[_Sets]] = {start[:2]: [start[2]]}
     queue: deque[_Config] = deque([start])
     while queue:
         config = queue.popleft()
@@ -134,15 +174,7 @@ def _search(
             choices = [_successors(a, p, symbol) for a, p in zip(inner, states, strict=True)]
             if not all(choices):
                 continue  # an inner automaton cannot read this symbol here
-            following_sets: list[frozenset[int]] = []
-            for index, (b, s) in enumerate(zip(outer, sets, strict=True)):
-                key = (index, s, symbol)
-                found = outer_steps.get(key)
-                if found is None:
-                    budget.spend(1 + len(s))
-                    found = outer_steps[key] = b.step(s, symbol)
-                following_sets.append(found)
-            following = tuple(following_sets)
+            following = steps.after(sets, symbol)
             for following_states in itertools.product(*choices):
                 budget.spend()
                 candidate: _Config = (following_v, following_states, following)
@@ -150,11 +182,8 @@ def _search(
                     continue
                 if simulations is not None and _covered(simulations, following_states, following):
                     continue
-                earlier = seen.setdefault((following_v, following_states), [])
-                budget.spend(len(earlier))
-                if any(_all_subsets(old, following) for old in earlier):
+                if not _keep(seen, (following_v, following_states), following, _below, budget):
                     continue
-                earlier.append(following)
                 came_from[candidate] = (config, symbol)
                 queue.append(candidate)
                 if simulations is None and len(came_from) > SIMULATE_AFTER:
@@ -162,13 +191,77 @@ def _search(
     return None
 
 
+def _by_subsets(
+    inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget
+) -> list[str] | None:
+    alphabet = _alphabet(inner, outer)
+    inner_steps, outer_steps = _Steps(inner, budget), _Steps(outer, budget)
+    start: _SubsetConfig = (_V_START, tuple(a.start for a in inner), tuple(b.start for b in outer))
+    came_from: dict[_SubsetConfig, tuple[_SubsetConfig, str] | None] = {start: None}
+    seen: dict[tuple[int, _Sets], list[_Sets]] = {(start[0], start[2]): [start[1]]}
+    queue: deque[_SubsetConfig] = deque([start])
+    while queue:
+        config = queue.popleft()
+        v, inner_sets, outer_sets = config
+        if (
+            v == _V_ACCEPT
+            and all(a.accepts(s) for a, s in zip(inner, inner_sets, strict=True))
+            and not all(b.accepts(s) for b, s in zip(outer, outer_sets, strict=True))
+        ):
+            return _symbols(came_from, config)
+        for symbol in alphabet:
+            following_v = _v_step(v, symbol)
+            if following_v == _V_DEAD:
+                continue
+            following_inner = inner_steps.after(inner_sets, symbol)
+            if not all(following_inner):
+                continue  # an inner automaton can no longer accept on this branch
+            following_outer = outer_steps.after(outer_sets, symbol)
+            budget.spend()
+            candidate: _SubsetConfig = (following_v, following_inner, following_outer)
+            if candidate in came_from:
+                continue
+            if not _keep(seen, (following_v, following_outer), following_inner, _above, budget):
+                continue
+            came_from[candidate] = (config, symbol)
+            queue.append(candidate)
+    return None
+
+
+def _keep(
+    seen: dict[_Key, list[_Sets]],
+    key: _Key,
+    sets: _Sets,
+    covers: Callable[[_Sets, _Sets], bool],
+    budget: Budget,
+) -> bool:
+    """Whether no earlier ``sets`` under ``key`` covers these; if so, record them.
+
+    The list stays an antichain: entries these now cover are dropped (they prune nothing
+    these do not), which keeps every comparison short.
+    """
+    earlier = seen.setdefault(key, [])
+    budget.spend(2 * len(earlier))
+    if any(covers(old, sets) for old in earlier):
+        return False
+    earlier[:] = [old for old in earlier if not covers(sets, old)]
+    earlier.append(sets)
+    return True
+
+
+def _below(old: _Sets, new: _Sets) -> bool:
+    """Outer sets: ``old`` rejects whatever ``new`` rejects (every ``old_j ⊆ new_j``)."""
+    return all(a <= b for a, b in zip(old, new, strict=True))
+
+
+def _above(old: _Sets, new: _Sets) -> bool:
+    """Inner sets: ``old`` accepts whatever ``new`` accepts (every ``old_i ⊇ new_i``)."""
+    return all(a >= b for a, b in zip(old, new, strict=True))
+
+
 def _successors(automaton: Automaton, state: int, symbol: str) -> frozenset[int]:
     literal = automaton.literal_steps[state].get(symbol, _EMPTY)
     return literal if symbol == "/" else literal | automaton.any_steps[state]
-
-
-def _all_subsets(smaller: tuple[frozenset[int], ...], larger: tuple[frozenset[int], ...]) -> bool:
-    return all(a <= b for a, b in zip(smaller, larger, strict=True))
 
 
 def _covered(
@@ -184,7 +277,12 @@ def _covered(
     )
 
 
-def _symbols(came_from: dict[_Config, tuple[_Config, str] | None], config: _Config) -> list[str]:
+_AnyConfig = TypeVar("_AnyConfig", _Config, _SubsetConfig)
+
+
+def _symbols(
+    came_from: dict[_AnyConfig, tuple[_AnyConfig, str] | None], config: _AnyConfig
+) -> list[str]:
     symbols: list[str] = []
     step = came_from[config]
     while step is not None:

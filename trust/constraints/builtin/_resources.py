@@ -15,7 +15,7 @@ Budgets (see `trust.constraints.builtin._glob`): a constraint whose automata wou
 more than ``MAX_AUTOMATON_STATES`` (10,000) states, about one per glob character, is
 refused at parse. Inclusion never determinises the child, so ``"*a" + "?" * 30`` is
 within ``"**"`` at once; a pair that still needs more than ``MAX_INCLUSION_WORK``
-(250,000) units of work, well under a second, is not decided: `validate_tightening`
+(400,000) units of work, about a second at worst, is not decided: `validate_tightening`
 raises `PatternTooComplex` ("pattern too complex to decide"), which the evaluator reports
 as a violation naming it. Matching is linear in the path, and one constraint's matching
 automata hold at most ``MAX_DFA_BYTES`` (4 MiB); the verdicts remembered per dimension
@@ -109,7 +109,9 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
         """Pass iff no resource is requested, or the requested path is in the set."""
         if type(context) is not dict:
             try:
-                copied = snapshot(context)
+                # A dict subclass is read from its storage, whatever it overrides.
+                is_dict = issubclass(type(context), dict)
+                copied = dict.copy(context) if is_dict else snapshot(context)
             except Exception as exc:
                 return trusted_result(False, f"context could not be read: {check.shown(exc)}")
             if copied is None:
