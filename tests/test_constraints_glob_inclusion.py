@@ -83,3 +83,30 @@ def test_a_spent_budget_names_itself() -> None:
 def test_characters_no_glob_names_share_one_symbol() -> None:
     inner, outer = GlobSet.union(["?"]), GlobSet.union(["a"])
     assert inclusion.find_outside(inner.automata, outer.automata, inclusion.Budget(100)) == [OTHER]
+
+
+@settings(deadline=None)
+@given(child=_GLOB_LISTS, parent=_GLOB_LISTS, more=_GLOB_LISTS)
+def test_the_search_by_subsets_agrees_with_the_search_by_states(
+    child: list[str], parent: list[str], more: list[str]
+) -> None:
+    inner = GlobSet((tuple(child), tuple(more))) if more else GlobSet.union(child)
+    outer = GlobSet.union(parent)
+    by_states = inclusion._by_states(inner.automata, outer.automata, inclusion.Budget(10**7))
+    by_subsets = inclusion._by_subsets(inner.automata, outer.automata, inclusion.Budget(10**7))
+    assert (by_states is None) == (by_subsets is None)
+    if by_states is not None and by_subsets is not None:
+        assert len(by_states) == len(by_subsets)
+
+
+def test_when_the_search_by_states_runs_out_the_search_by_subsets_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def exhausted(_inner: object, _outer: object, half: inclusion.Budget) -> None:
+        half.spend(half.left + 1)
+
+    monkeypatch.setattr(inclusion, "_by_states", exhausted)
+    inner, outer = GlobSet.union(["data/*"]), GlobSet.union(["data/a*"])
+    budget = inclusion.Budget(1_000)
+    assert inclusion.find_outside(inner.automata, outer.automata, budget) == list("data/d")
+    assert budget.left < 500  # the half given to the search by states is spent

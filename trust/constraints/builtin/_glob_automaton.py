@@ -100,44 +100,44 @@ def positions(node: Node) -> int:
     return 1
 
 
-class _Thompson:
-    """The textbook NFA with empty moves, only to read the Glushkov automaton off it."""
+class _Glushkov:
+    """Positions, and which may follow which, read off regular expression trees.
+
+    The classic construction: each leaf is a position; a tree is summarised by whether it
+    matches the empty string and by its first and last positions, and a sequence or a star
+    links the last positions of one part to the first of the next.
+    """
 
     def __init__(self) -> None:
-        self.eps: list[list[int]] = []
-        self.edge: dict[int, tuple[str, int]] = {}  # a position's one labelled edge
+        self.labels: list[str] = [ANY]  # position 0 is the start
+        self.follow: list[set[int]] = [set()]
 
-    def state(self) -> int:
-        self.eps.append([])
-        return len(self.eps) - 1
-
-    def build(self, node: Node) -> tuple[int, int]:
+    def add(self, node: Node) -> tuple[bool, set[int], set[int]]:
+        """``node``'s positions: (matches the empty string, first positions, last ones)."""
         kind = node[0]
         if kind == "seq":
-            begin = end = self.state()
+            nullable = True
+            first: set[int] = set()
+            last: set[int] = set()
+            follow = self.follow
             for child in node[1]:  # type: ignore[attr-defined]
-                child_begin, child_end = self.build(child)
-                self.eps[end].append(child_begin)
-                end = child_end
-            return begin, end
-        begin, end = self.state(), self.state()
+                child_nullable, child_first, child_last = self.add(child)
+                for position in last:
+                    follow[position] |= child_first
+                if nullable:
+                    first |= child_first
+                last = last | child_last if child_nullable else child_last
+                nullable = nullable and child_nullable
+            return nullable, first, last
         if kind == "star":
-            inner_begin, inner_end = self.build(node[1])  # type: ignore[arg-type]
-            self.eps[begin] += [inner_begin, end]
-            self.eps[inner_end] += [inner_begin, end]
-        else:
-            self.edge[begin] = (ANY if kind == "any" else str(node[1]), end)
-        return begin, end
-
-    def closure(self, state: int) -> set[int]:
-        seen = {state}
-        stack = [state]
-        while stack:
-            for target in self.eps[stack.pop()]:
-                if target not in seen:
-                    seen.add(target)
-                    stack.append(target)
-        return seen
+            _, first, last = self.add(node[1])  # type: ignore[arg-type]
+            for position in last:
+                self.follow[position] |= first
+            return True, first, last
+        self.labels.append(ANY if kind == "any" else str(node[1]))
+        self.follow.append(set())
+        position = len(self.labels) - 1
+        return False, {position}, {position}
 
 
 class Automaton:
@@ -155,26 +155,23 @@ class Automaton:
     """
 
     def __init__(self, patterns: Iterable[str], dfa_budget: int = MAX_DFA_BYTES) -> None:
-        thompson = _Thompson()
-        start = thompson.state()
-        accepting: set[int] = set()
+        glushkov = _Glushkov()
+        accepting = {0: False}
         for pattern in patterns:
-            begin, end = thompson.build(glob_node(pattern))
-            thompson.eps[start].append(begin)
-            accepting.add(end)
-        number = {source: index for index, source in enumerate(thompson.edge, start=1)}
-        self.size = len(number) + 1
-        self.labels: list[str] = [ANY] + [label for label, _ in thompson.edge.values()]
-        self.accepting: list[bool] = []
+            nullable, first, last = glushkov.add(glob_node(pattern))
+            glushkov.follow[0] |= first
+            accepting.update(dict.fromkeys(last, True))
+            accepting[0] = accepting[0] or nullable
+        self.size = len(glushkov.labels)
+        self.labels = glushkov.labels
+        self.accepting: list[bool] = [accepting.get(p, False) for p in range(self.size)]
         self.literal_steps: list[dict[str, frozenset[int]]] = []
         self.any_steps: list[frozenset[int]] = []
-        # State 0 continues from the start; position i from the end of its labelled edge.
-        for after in [start] + [target for _, target in thompson.edge.values()]:
-            reached = thompson.closure(after)
-            self.accepting.append(not accepting.isdisjoint(reached))
-            by_label: dict[str, set[int]] = {}
-            for source in sorted(reached & number.keys()):
-                by_label.setdefault(thompson.edge[source][0], set()).add(number[source])
+        labels = self.labels
+        for follow in glushkov.follow:
+            by_label: dict[str, list[int]] = {}
+            for position in follow:
+                by_label.setdefault(labels[position], []).append(position)
             self.any_steps.append(frozenset(by_label.pop(ANY, ())))
             self.literal_steps.append({k: frozenset(v) for k, v in by_label.items()})
         self.literals = frozenset(label for label in self.labels[1:] if label != ANY)

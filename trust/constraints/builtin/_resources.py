@@ -122,7 +122,8 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
         requested = context.get(CONTEXT_KEY, _ABSENT)
         if requested is _ABSENT:
             return _NOTHING_REQUESTED
-        path = exact_str(requested)
+        # The plain str first, without a call: this runs on every evaluate.
+        path = requested if type(requested) is str else exact_str(requested)
         if path is None:
             return trusted_result(
                 False, f"{CONTEXT_KEY} must be a path string, got {check.shown(requested)}"
