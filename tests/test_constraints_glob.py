@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.hostile import LyingStr
 from tests.strategies import globs, paths
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints.builtin import _glob, _glob_inclusion
@@ -237,3 +238,11 @@ def test_witnesses_use_a_character_no_glob_names() -> None:
 def test_a_star_segment_never_matches_the_empty_first_segment(pattern: str, path: str) -> None:
     assert not GlobSet.union([pattern]).matches(path)
     assert GlobSet.union([pattern]).is_within(GlobSet.union(["**"]))
+
+
+def test_a_lying_str_is_matched_as_the_string_it_holds() -> None:
+    data = GlobSet.union(["data/**"])
+    assert data.matches(LyingStr("data/a"))
+    assert not data.matches(LyingStr("secrets/prod.key"))
+    assert not data.matches(5)  # type: ignore[arg-type]
+    assert normalise_glob(LyingStr("secrets/**")) == "secrets/**"  # its startswith lies
