@@ -246,3 +246,19 @@ def test_a_lying_str_is_matched_as_the_string_it_holds() -> None:
     assert not data.matches(LyingStr("secrets/prod.key"))
     assert not data.matches(5)  # type: ignore[arg-type]
     assert normalise_glob(LyingStr("secrets/**")) == "secrets/**"  # its startswith lies
+
+
+def test_globs_the_parent_lists_verbatim_need_no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large union against itself, or against a copy narrowed in one glob, is decided on
+    # a budget far too small for a search of the whole union (which takes about 426,000).
+    teams = [f"team-{n}/project-*/reports/**/*.csv" for n in range(200)]
+    narrowed = [*teams[1:], "team-0/project-*/reports/*.csv"]
+    monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 10_000)
+    _glob._answers.clear()
+    assert GlobSet.union(teams).is_within(GlobSet.union(teams))
+    assert GlobSet.union(narrowed).is_within(GlobSet.union(teams))
+    assert GlobSet.union(teams[:50]).is_within(GlobSet((tuple(teams), (*teams[:50], "x"))))
+    assert GlobSet((tuple(teams[:3]), ("x",))).is_within(GlobSet.union(teams[:3]))
+    assert GlobSet.union(teams).outside(GlobSet.union(narrowed)) == "team-0/project-/reports/-/.csv"
+    monkeypatch.undo()
+    _glob._answers.clear()

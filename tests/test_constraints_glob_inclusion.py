@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,25 +14,40 @@ from trust.constraints.builtin import _glob_inclusion as inclusion
 from trust.constraints.builtin._glob import GlobSet, PatternTooComplex
 from trust.constraints.builtin._glob_automaton import OTHER
 
+SIMULATE_AFTER = inclusion.SIMULATE_AFTER
+
 _SHAPES = st.sampled_from(["*a???", "*a????*", "a*??", "*?a?", "?*a*", "*a???/**", "**/*a??"])
 _GLOB_LISTS = st.lists(st.one_of(globs(), _SHAPES), max_size=2)
 
 
-def decide(inner: GlobSet, outer: GlobSet, *, simulate_after: int) -> list[str] | None:
+def finish(search: Generator[None, None, list[str] | None]) -> list[str] | None:
+    """Run one search alone to its answer."""
+    while True:
+        try:
+            next(search)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+def by_states(inner: GlobSet, outer: GlobSet, *, simulate_after: int) -> list[str] | None:
     saved = inclusion.SIMULATE_AFTER
     inclusion.SIMULATE_AFTER = simulate_after
     try:
-        return inclusion.find_outside(inner.automata, outer.automata, inclusion.Budget(10**7))
+        return finish(inclusion._by_states(inner.automata, outer.automata, inclusion.Budget(10**7)))
     finally:
         inclusion.SIMULATE_AFTER = saved
+
+
+def by_subsets(inner: GlobSet, outer: GlobSet) -> list[str] | None:
+    return finish(inclusion._by_subsets(inner.automata, outer.automata, inclusion.Budget(10**7)))
 
 
 @settings(deadline=None)
 @given(child=_GLOB_LISTS, parent=_GLOB_LISTS)
 def test_simulation_pruning_never_changes_the_answer(child: list[str], parent: list[str]) -> None:
     inner, outer = GlobSet.union(child), GlobSet.union(parent)
-    plain = decide(inner, outer, simulate_after=10**9)
-    pruned = decide(inner, outer, simulate_after=0)
+    plain = by_states(inner, outer, simulate_after=10**9)
+    pruned = by_states(inner, outer, simulate_after=0)
     assert (plain is None) == (pruned is None)
     if plain is not None and pruned is not None:
         assert len(plain) == len(pruned)  # both shortest
@@ -92,18 +109,21 @@ def test_the_search_by_subsets_agrees_with_the_search_by_states(
 ) -> None:
     inner = GlobSet((tuple(child), tuple(more))) if more else GlobSet.union(child)
     outer = GlobSet.union(parent)
-    by_states = inclusion._by_states(inner.automata, outer.automata, inclusion.Budget(10**7))
-    by_subsets = inclusion._by_subsets(inner.automata, outer.automata, inclusion.Budget(10**7))
-    assert (by_states is None) == (by_subsets is None)
-    if by_states is not None and by_subsets is not None:
-        assert len(by_states) == len(by_subsets)
+    states = by_states(inner, outer, simulate_after=SIMULATE_AFTER)
+    subsets = by_subsets(inner, outer)
+    assert (states is None) == (subsets is None)
+    if states is not None and subsets is not None:
+        assert len(states) == len(subsets)
 
 
 def test_when_the_search_by_states_runs_out_the_search_by_subsets_decides(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def exhausted(_inner: object, _outer: object, half: inclusion.Budget) -> None:
+    def exhausted(
+        _inner: object, _outer: object, half: inclusion.Budget
+    ) -> Generator[None, None, None]:
         half.spend(half.left + 1)
+        yield
 
     monkeypatch.setattr(inclusion, "_by_states", exhausted)
     inner, outer = GlobSet.union(["data/*"]), GlobSet.union(["data/a*"])

@@ -252,8 +252,11 @@ def _outside(
     if known is not MISSING:
         return known  # type: ignore[return-value]
     budget = inclusion.Budget(inclusion.MAX_INCLUSION_WORK) if shared is None else shared
+    rest = _unlisted(inner, outer)
     try:
-        symbols = inclusion.find_outside(inner.automata, outer.automata, budget)
+        symbols = (
+            None if rest is None else inclusion.find_outside(rest.automata, outer.automata, budget)
+        )
     except PatternTooComplex as exc:
         found: str | PatternTooComplex | None = PatternTooComplex(
             f"{exc} deciding whether {check.shown(inner.conjuncts)} is within "
@@ -262,8 +265,24 @@ def _outside(
         if shared is not None:
             return found
     else:
-        found = None if symbols is None else _concrete(symbols, inner, outer)
+        found = None if symbols is None or rest is None else _concrete(symbols, rest, outer)
     return _answers.put(key, found)
+
+
+def _unlisted(inner: GlobSet, outer: GlobSet) -> GlobSet | None:
+    """What is left to search of ``inner`` once the globs ``outer`` lists verbatim are set aside.
+
+    A glob every conjunct of ``outer`` lists is within ``outer``: a union keeps only its
+    other globs (the paths outside ``outer`` are theirs), and a conjunct made only of such
+    globs puts all of ``inner`` within ``outer``. None when nothing is left. A large union
+    compared with itself, or with a copy changed in one glob, is then decided at once.
+    """
+    listed = set.intersection(*(set(conjunct) for conjunct in outer.conjuncts))
+    if any(set(conjunct) <= listed for conjunct in inner.conjuncts):
+        return None
+    if len(inner.conjuncts) == 1 and not listed.isdisjoint(inner.conjuncts[0]):
+        return GlobSet.union(g for g in inner.conjuncts[0] if g not in listed)
+    return inner
 
 
 def _concrete(symbols: list[str], inner: GlobSet, outer: GlobSet) -> str:

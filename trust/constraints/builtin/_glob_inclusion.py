@@ -22,17 +22,18 @@ References: De Wulf, Doyen, Henzinger, Raskin, "Antichains: a new algorithm for 
 universality of finite automata", CAV 2006; Abdulla, Chen, Holík, Mayr, Vojnar, "When
 simulation meets antichains", TACAS 2010. The prunings never change an answer.
 
-NFA inclusion is PSPACE-complete, so some pairs stay hard. Every configuration, step,
-antichain comparison and simulation pair spends a unit of a `Budget`: the first search
-gets half, the second the rest, and past it `PatternTooComplex` is raised and the caller
-refuses (fail closed).
+Each search wins on some pairs (by states on a pathological child, by subsets on a
+large union of globs sharing prefixes), so they take turns, each on half the budget.
+NFA inclusion is PSPACE-complete, so some pairs stay hard: every configuration, step,
+antichain comparison and simulation pair spends a unit of a `Budget`, and when both
+halves are spent `PatternTooComplex` is raised and the caller refuses (fail closed).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Generator, Hashable, Sequence
 from typing import TypeVar
 
 from trust.constraints.builtin._glob_automaton import OTHER, Automaton, PatternTooComplex
@@ -67,13 +68,20 @@ class Budget:
         self.limit = units
         self.left = units
 
+    @property
+    def spent(self) -> int:
+        return self.limit - max(self.left, 0)
+
     def spend(self, units: int = 1) -> None:
         self.left -= units
         if self.left < 0:
-            raise PatternTooComplex(
-                f"pattern too complex to decide: more than {self.limit:,} units of work "
-                "(the budget MAX_INCLUSION_WORK)"
-            )
+            raise self.exhausted()
+
+    def exhausted(self) -> PatternTooComplex:
+        return PatternTooComplex(
+            f"pattern too complex to decide: more than {self.limit:,} units of work "
+            "(the budget MAX_INCLUSION_WORK)"
+        )
 
 
 _Sets = tuple[frozenset[int], ...]
@@ -93,30 +101,43 @@ def find_outside(
     """The symbols of a shortest path every ``inner`` accepts and some ``outer`` rejects.
 
     None when there is no such path. `OTHER` in the result stands for any character no
-    automaton names.
+    automaton names. The two searches take turns, each with half of ``budget``, the one
+    that has spent less going next, so the answer costs at most twice what the cheaper
+    search for this pair needs.
 
     Raises:
-        PatternTooComplex: ``budget`` ran out first.
+        PatternTooComplex: Both searches ran out of their halves first.
     """
-    half = Budget(budget.left // 2)
+    halves = [Budget(budget.left // 2), Budget(budget.left - budget.left // 2)]
+    searches = [_by_states(inner, outer, halves[0]), _by_subsets(inner, outer, halves[1])]
+    running = [0, 1]
     try:
-        return _by_states(inner, outer, half)
-    except PatternTooComplex:
-        pass
+        while running:
+            turn = min(running, key=lambda index: halves[index].spent)
+            try:
+                next(searches[turn])
+            except StopIteration as done:
+                found: list[str] | None = done.value
+                return found
+            except PatternTooComplex:
+                running.remove(turn)
+        raise budget.exhausted()
     finally:
-        budget.spend(half.limit - max(half.left, 0))
-    return _by_subsets(inner, outer, budget)
+        budget.left -= sum(half.spent for half in halves)
+        for search in searches:
+            search.close()
 
 
-def _by_states(
-    inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget
-) -> list[str] | None:
+_Search = Generator[None, None, list[str] | None]
+
+
+def _by_states(inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget) -> _Search:
     try:
-        return _search_states(inner, outer, budget, None)
+        return (yield from _search_states(inner, outer, budget, None))
     except _Grew:
         pass
     simulations = [[simulation(a, b, budget) for b in outer] for a in inner]
-    return _search_states(inner, outer, budget, simulations)
+    return (yield from _search_states(inner, outer, budget, simulations))
 
 
 class _Steps:
@@ -149,7 +170,7 @@ def _search_states(
     outer: Sequence[Automaton],
     budget: Budget,
     simulations: _Simulations | None,
-) -> list[str] | None:
+) -> _Search:
     alphabet = _alphabet(inner, outer)
     steps = _Steps(outer, budget)
     start: _Config = (_V_START, tuple(0 for _ in inner), tuple(b.start for b in outer))
@@ -159,6 +180,7 @@ def _search_states(
     seen: dict[tuple[int, tuple[int, ...]], list[_Sets]] = {start[:2]: [start[2]]}
     queue: deque[_Config] = deque([start])
     while queue:
+        yield
         config = queue.popleft()
         v, states, sets = config
         if (
@@ -191,9 +213,7 @@ def _search_states(
     return None
 
 
-def _by_subsets(
-    inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget
-) -> list[str] | None:
+def _by_subsets(inner: Sequence[Automaton], outer: Sequence[Automaton], budget: Budget) -> _Search:
     alphabet = _alphabet(inner, outer)
     inner_steps, outer_steps = _Steps(inner, budget), _Steps(outer, budget)
     start: _SubsetConfig = (_V_START, tuple(a.start for a in inner), tuple(b.start for b in outer))
@@ -201,6 +221,7 @@ def _by_subsets(
     seen: dict[tuple[int, _Sets], list[_Sets]] = {(start[0], start[2]): [start[1]]}
     queue: deque[_SubsetConfig] = deque([start])
     while queue:
+        yield
         config = queue.popleft()
         v, inner_sets, outer_sets = config
         if (
