@@ -130,3 +130,12 @@ def test_when_the_search_by_states_runs_out_the_search_by_subsets_decides(
     budget = inclusion.Budget(1_000)
     assert inclusion.find_outside(inner.automata, outer.automata, budget) == list("data/d")
     assert budget.left < 500  # the half given to the search by states is spent
+
+
+def test_a_spent_shared_budget_refuses_at_once() -> None:
+    budget = inclusion.Budget(10)
+    budget.spend(10)
+    inner = GlobSet.union(["a"])
+    with pytest.raises(PatternTooComplex, match="more than 10 units"):
+        inclusion.find_outside(inner.automata, inner.automata, budget)
+    assert budget.left == 0

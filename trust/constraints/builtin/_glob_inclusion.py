@@ -73,6 +73,7 @@ class Budget:
 
     @property
     def spent(self) -> int:
+        """Units spent, at most `limit`."""
         return self.limit - max(self.left, 0)
 
     def spend(self, units: int = 1) -> None:
@@ -81,6 +82,7 @@ class Budget:
             raise self.exhausted()
 
     def exhausted(self) -> PatternTooComplex:
+        """The error that says this budget ran out."""
         return PatternTooComplex(
             f"pattern too complex to decide: more than {self.limit:,} units of work "
             "(the budget MAX_INCLUSION_WORK)"
@@ -111,6 +113,8 @@ def find_outside(
     Raises:
         PatternTooComplex: Both searches ran out of their halves first.
     """
+    if budget.left <= 0:
+        raise budget.exhausted()
     halves = [Budget(budget.left // 2), Budget(budget.left - budget.left // 2)]
     searches = [_by_states(inner, outer, halves[0]), _by_subsets(inner, outer, halves[1])]
     running = [0, 1]
