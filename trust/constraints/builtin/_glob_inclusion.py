@@ -202,8 +202,6 @@ def _search_states(
             if following_v == _V_DEAD:
                 continue
             choices = [_successors(a, p, symbol) for a, p in zip(inner, states, strict=True)]
-            if not all(choices):
-                continue  # an inner automaton cannot read this symbol here
             following = steps.after(sets, symbol)
             for following_states in itertools.product(*choices):
                 budget.spend()
@@ -243,8 +241,6 @@ def _by_subsets(inner: Sequence[Automaton], outer: Sequence[Automaton], budget: 
             if following_v == _V_DEAD:
                 continue
             following_inner = inner_steps.after(inner_sets, symbol)
-            if not all(following_inner):
-                continue  # an inner automaton can no longer accept on this branch
             following_outer = outer_steps.after(outer_sets, symbol)
             budget.spend()
             candidate: _SubsetConfig = (following_v, following_inner, following_outer)
@@ -293,7 +289,8 @@ def _readable(
 ) -> list[str]:
     """The symbols every automaton can read from its states: any other ends the branch.
 
-    The same order as ``alphabet``, so the witness does not change.
+    The same order as ``alphabet``, so the witness does not change; every symbol returned
+    has a successor in every automaton, which the searches rely on.
     """
     symbols = alphabet
     for automaton, states in zip(automata, sets, strict=True):
