@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.hostile import LyingStr
 from tests.strategies import globs, paths
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust.constraints.builtin import _glob
-from trust.constraints.builtin._glob import GlobSet, normalise_glob, path_problem
+from trust.constraints.builtin import _glob, _glob_inclusion
+from trust.constraints.builtin._glob import GlobSet, PatternTooComplex, normalise_glob, path_problem
 
 
 def reference_match(pattern: str, path: str) -> bool:
@@ -197,17 +198,34 @@ def test_the_meet_drops_implied_conjuncts() -> None:
     assert not crossing.matches("data/a.txt")
 
 
-def test_a_search_too_large_is_answered_as_not_included(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_glob, "MAX_SEARCH_STATES", 3)
-    _glob._outside.cache_clear()
+def test_an_inclusion_past_the_work_budget_is_too_complex_to_decide(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 3)
+    _glob._answers.clear()
     inner, outer = GlobSet.union(["a/b/c/d"]), GlobSet.union(["**"])
-    with pytest.raises(_glob.SearchTooLarge):
+    with pytest.raises(PatternTooComplex, match="pattern too complex to decide: more than 3 "):
         inner.outside(outer)
-    assert not inner.is_within(outer)
+    with pytest.raises(PatternTooComplex, match=re.escape("within (('**',),)")):
+        inner.is_within(outer)
     assert inner.example_outside(outer) is None
     monkeypatch.undo()
-    _glob._outside.cache_clear()
+    _glob._answers.clear()
     assert inner.is_within(outer)
+
+
+def test_a_meet_keeps_a_conjunct_whose_implication_is_too_complex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 3)
+    _glob._answers.clear()
+    met = GlobSet.union(["data/x/*"]).meet(GlobSet.union(["data/**"]))
+    assert met.conjuncts == (("data/**",), ("data/x/*",))  # redundant, still exact
+    monkeypatch.undo()
+    _glob._answers.clear()
+    assert GlobSet.union(["data/x/*"]).meet(GlobSet.union(["data/**"])).conjuncts == (
+        ("data/x/*",),
+    )
 
 
 def test_witnesses_use_a_character_no_glob_names() -> None:
@@ -220,3 +238,27 @@ def test_witnesses_use_a_character_no_glob_names() -> None:
 def test_a_star_segment_never_matches_the_empty_first_segment(pattern: str, path: str) -> None:
     assert not GlobSet.union([pattern]).matches(path)
     assert GlobSet.union([pattern]).is_within(GlobSet.union(["**"]))
+
+
+def test_a_lying_str_is_matched_as_the_string_it_holds() -> None:
+    data = GlobSet.union(["data/**"])
+    assert data.matches(LyingStr("data/a"))
+    assert not data.matches(LyingStr("secrets/prod.key"))
+    assert not data.matches(5)  # type: ignore[arg-type]
+    assert normalise_glob(LyingStr("secrets/**")) == "secrets/**"  # its startswith lies
+
+
+def test_globs_the_parent_lists_verbatim_need_no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large union against itself, or against a copy narrowed in one glob, is decided on
+    # a budget far too small for a search of the whole union (which takes about 426,000).
+    teams = [f"team-{n}/project-*/reports/**/*.csv" for n in range(200)]
+    narrowed = [*teams[1:], "team-0/project-*/reports/*.csv"]
+    monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 10_000)
+    _glob._answers.clear()
+    assert GlobSet.union(teams).is_within(GlobSet.union(teams))
+    assert GlobSet.union(narrowed).is_within(GlobSet.union(teams))
+    assert GlobSet.union(teams[:50]).is_within(GlobSet((tuple(teams), (*teams[:50], "x"))))
+    assert GlobSet((tuple(teams[:3]), ("x",))).is_within(GlobSet.union(teams[:3]))
+    assert GlobSet.union(teams).outside(GlobSet.union(narrowed)) == "team-0/project-/reports/-/.csv"
+    monkeypatch.undo()
+    _glob._answers.clear()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 
+from tests.hostile import LyingStr
 from trust.constraints import Comparison
 from trust.constraints.builtin import GlobSet, ResourceDimension
+from trust.constraints.builtin._resources import RECENT_BYTES
 
 DIM = ResourceDimension()
 
@@ -113,3 +118,75 @@ def test_compose_keeps_a_child_that_already_lies_inside() -> None:
     composed = DIM.compose([DIM.parse(["data/**"]), DIM.parse(["data/x/*"])])
     assert composed.parsed == GlobSet.union(["data/x/*"])
     assert DIM.compare(composed, DIM.parse("data/x/*")) is Comparison.EQUIVALENT
+
+
+def test_a_lying_str_path_cannot_reuse_another_paths_verdict() -> None:
+    # Every LyingStr equals and hashes like every other: it used to hit any cached verdict.
+    dim = ResourceDimension()
+    constraint = dim.parse("data/**")
+    assert dim.check(constraint, {"resource_requested": LyingStr("data/a")}).satisfied
+    refused = dim.check(constraint, {"resource_requested": LyingStr("secrets/prod.key")})
+    assert not refused.satisfied
+    assert refused.reason == "resource 'secrets/prod.key' does not match any allowed pattern"
+
+
+def test_a_lying_str_glob_is_read_as_the_string_it_holds() -> None:
+    # Its startswith says True to everything: 'secrets/**' used to become '/ecrets/**'.
+    parsed = DIM.parse(LyingStr("secrets/**"))
+    assert parsed.parsed == GlobSet.union(["secrets/**"])
+    assert type(parsed.parsed.conjuncts[0][0]) is str
+    assert DIM.check(parsed, {"resource_requested": "secrets/a"}).satisfied
+    assert DIM.parse([LyingStr("**")]).parsed == GlobSet.union(["**"])
+
+
+def test_a_dict_subclass_that_hides_the_request_is_read_as_it_is() -> None:
+    class Hiding(dict[str, Any]):
+        def __contains__(self, key: object) -> bool:
+            return False
+
+        def get(self, key: str, default: Any = None) -> Any:
+            return default
+
+        def keys(self) -> Any:
+            return iter(())
+
+        @property  # type: ignore[misc]
+        def __class__(self) -> type:
+            return dict
+
+    context = Hiding(resource_requested="secrets/prod.key")
+    result = DIM.check(DIM.parse("data/**"), context)
+    assert not result.satisfied
+    assert "secrets/prod.key" in result.reason
+
+
+def test_a_mapping_that_cannot_be_read_fails_with_the_reason() -> None:
+    class Broken(Mapping[str, Any]):
+        def __getitem__(self, key: str) -> Any:
+            raise KeyError(key)
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["resource_requested"])
+
+        def __len__(self) -> int:
+            return 1
+
+    result = DIM.check(DIM.parse("**"), Broken())
+    assert not result.satisfied
+    assert result.reason.startswith("context could not be read: KeyError")
+    not_a_mapping = DIM.check(DIM.parse("**"), ["resource_requested"])  # type: ignore[arg-type]
+    assert not_a_mapping.reason == "context must be a mapping, got ['resource_requested']"
+
+
+def test_remembered_verdicts_are_bounded_in_bytes_not_only_in_entries() -> None:
+    # 4,096 verdicts on 4,000-character paths used to keep about 16 MiB of paths alone.
+    dim = ResourceDimension()
+    constraint = dim.parse("**")
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(1500):
+        dim.check(constraint, {"resource_requested": f"{n:04d}" + "x" * 3996})
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert kept < RECENT_BYTES + 2**20

@@ -9,23 +9,34 @@ path.
 Tightening is exact language inclusion, decided on automata: a child is refused as soon
 as it matches one path the parent does not, and the violation names a shortest such path.
 Compose is the exact intersection, kept as an intersection of unions of globs (globs are
-not closed under intersection), minus conjuncts another conjunct already implies. In the
-pathological case of an inclusion search beyond ``MAX_SEARCH_STATES`` (200,000), the child is
-refused: slow answers are safe answers.
+not closed under intersection), minus conjuncts another conjunct already implies.
+
+Budgets (see `trust.constraints.builtin._glob`): a constraint whose automata would have
+more than ``MAX_AUTOMATON_STATES`` (10,000) states, about one per glob character, is
+refused at parse. Inclusion never determinises the child, so ``"*a" + "?" * 30`` is
+within ``"**"`` at once; a pair that still needs more than ``MAX_INCLUSION_WORK``
+(400,000) units of work, about a second at worst, is not decided: `validate_tightening`
+raises `PatternTooComplex` ("pattern too complex to decide"), which the evaluator reports
+as a violation naming it. Matching is linear in the path, and one constraint's matching
+automata hold at most ``MAX_DFA_BYTES`` (4 MiB); the verdicts remembered per dimension
+hold at most `RECENT_BYTES` of paths.
 
 Context: ``resource_requested``. Absent: the action touches no resource, so it passes.
 Otherwise it must be a string naming a normalised path (non-empty, no NUL or backslash,
 no ``..``, ``.`` or empty segment, at most 4096 characters); anything else fails with the
-reason, whatever the globs.
+reason, whatever the globs. A `str` subclass is read as the plain string it holds, and a
+mapping other than a `dict` is read once, so neither can steer the verdict or the cache.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
+from trust._exact import exact_str, snapshot
 from trust.constraints._cache import MISSING, BoundedCache
 from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
 from trust.constraints.builtin._glob import GlobSet, path_problem
@@ -33,11 +44,15 @@ from trust.constraints.builtin._lattice import (
     RECENT_RESULTS,
     BuiltinDimension,
     all_of_items,
-    not_a_mapping,
 )
 
 CONTEXT_KEY = "resource_requested"
+RECENT_BYTES = 2 * 1024 * 1024
+"""Bytes of paths the remembered verdicts may hold together (a path weighs up to 16 KiB)."""
+
 _NOTHING_REQUESTED = trusted_result(True, "no resource requested")
+_ABSENT = object()
+_ENTRY_BYTES = 400  # a cache entry beyond its path: key tuple, dict slots, the result
 
 
 def parse_globs(value: object) -> GlobSet:
@@ -67,7 +82,7 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
     def __init__(self) -> None:
         # Verdicts by (globs, path): a pure function, asked about the same few paths.
         self._recent: BoundedCache[tuple[GlobSet, str], ConstraintCheckResult] = BoundedCache(
-            RECENT_RESULTS
+            RECENT_RESULTS, max_bytes=RECENT_BYTES, weigh=_weight
         )
 
     @property
@@ -92,16 +107,26 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff no resource is requested, or the requested path is in the set."""
-        if context.__class__ is not dict:
-            bad = not_a_mapping(context)
-            if bad is not None:
-                return bad
-        if CONTEXT_KEY not in context:
+        if type(context) is not dict:
+            try:
+                # A dict subclass is read from its storage, whatever it overrides.
+                is_dict = issubclass(type(context), dict)
+                copied = dict.copy(context) if is_dict else snapshot(context)
+            except Exception as exc:
+                return trusted_result(False, f"context could not be read: {check.shown(exc)}")
+            if copied is None:
+                return trusted_result(
+                    False, f"context must be a mapping, got {check.shown(context)}"
+                )
+            context = copied
+        requested = context.get(CONTEXT_KEY, _ABSENT)
+        if requested is _ABSENT:
             return _NOTHING_REQUESTED
-        path = context[CONTEXT_KEY]
-        if not isinstance(path, str):
+        # The plain str first, without a call: this runs on every evaluate.
+        path = requested if type(requested) is str else exact_str(requested)
+        if path is None:
             return trusted_result(
-                False, f"{CONTEXT_KEY} must be a path string, got {check.shown(path)}"
+                False, f"{CONTEXT_KEY} must be a path string, got {check.shown(requested)}"
             )
         globs: GlobSet = constraint.parsed
         key = (globs, path)
@@ -116,6 +141,10 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
         if path is None:
             return None
         return f"the child allows {{'{CONTEXT_KEY}': {path!r}}}, the parent does not"
+
+
+def _weight(key: tuple[GlobSet, str], _: ConstraintCheckResult) -> int:
+    return sys.getsizeof(key[1]) + _ENTRY_BYTES
 
 
 def _verdict(globs: GlobSet, path: str) -> ConstraintCheckResult:
