@@ -102,3 +102,33 @@ def test_concurrent_matching_under_a_small_budget_agrees_with_the_reference() ->
         thread.join()
     assert wrong == []
     assert automaton.dfa_bytes <= 20_000
+
+
+def test_every_dfa_of_the_process_together_stays_within_the_total_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Caches may keep thousands of glob sets alive; each DFA alone within MAX_DFA_BYTES is
+    # not enough. The process-wide budget drops the DFA grown least recently first.
+    monkeypatch.setattr(_glob_automaton, "MAX_TOTAL_DFA_BYTES", 200_000)
+    ledger = _glob_automaton._LEDGER
+    held_before = ledger.total
+    automata = [Automaton([PATHOLOGICAL.replace("a", letter)]) for letter in "abcdefgh"]
+    for n, path in enumerate(random_paths(40, 300)):
+        automaton = automata[n % len(automata)]
+        letter = "abcdefgh"[n % len(automata)]
+        path = path.replace("a", letter)
+        assert automaton.matches(path) == (path[-31] == letter)
+        assert ledger.total <= max(200_000, held_before)
+    assert sum(a.dfa_bytes for a in automata) <= 200_000
+
+
+def test_a_collected_automaton_gives_its_dfa_bytes_back() -> None:
+    ledger = _glob_automaton._LEDGER
+    before = ledger.total
+    automaton = Automaton([PATHOLOGICAL])
+    for path in random_paths(5, 200):
+        automaton.matches(path)
+    assert ledger.total > before
+    del automaton
+    gc.collect()
+    assert ledger.total == before

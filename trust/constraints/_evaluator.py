@@ -106,6 +106,23 @@ def _result(
     return result
 
 
+MAX_CACHE_BYTES = 256 * 1024 * 1024
+"""What each of the evaluator's three caches may hold, in bytes (estimated, see below)."""
+
+_PARSED_BYTES_PER_RAW_BYTE = 2048
+"""An upper bound on what a parsed value holds per byte of its raw value, with its key.
+
+The largest parsed values are glob automata: at most 2.5 states per glob character and
+about 650 bytes per state (`trust.constraints.builtin._glob_automaton`); their matching
+DFAs are bounded apart, process-wide. A cached plan shares its parsed values with the
+value cache, so what the two hold together is bounded by both budgets.
+"""
+
+
+def _parsed_bytes(raw_bytes: int) -> int:
+    return 200 + raw_bytes * _PARSED_BYTES_PER_RAW_BYTE
+
+
 class ConstraintMetricsSink(Protocol):
     """What the evaluator reports each evaluation to (a `TrustMetricsCollector`)."""
 
@@ -121,8 +138,9 @@ class ConstraintMetricsSink(Protocol):
 class MultiDimensionEvaluator:
     """Checks actions against constraint sets, and delegations against their parents.
 
-    Parsed constraint sets are cached (at most ``max_cached_constraint_sets`` of them, the
-    oldest dropped first), so repeated evaluations do not re-parse; registering or
+    Parsed constraint sets are cached (at most ``max_cached_constraint_sets`` of them and
+    `MAX_CACHE_BYTES` estimated from their raw size, the oldest dropped first), so
+    repeated evaluations do not re-parse; registering or
     approving a dimension in the registry invalidates the cache. Anti-gaming state is kept
     per agent for at most ``max_tracked_agents`` agents. Thread-safe.
     """
@@ -147,11 +165,19 @@ class MultiDimensionEvaluator:
         size = check.positive_int(max_cached_constraint_sets, "max_cached_constraint_sets")
         self._registry = registry
         self._detector = AntiGamingDetector(max_tracked_agents) if enable_anti_gaming else None
-        self._plans: BoundedCache[bytes, tuple[int, _Plan]] = BoundedCache(size)
-        self._values: BoundedCache[tuple[str, bytes], tuple[int, _Parsed]] = BoundedCache(size * 8)
+        self._plans: BoundedCache[bytes, tuple[int, _Plan]] = BoundedCache(
+            size, max_bytes=MAX_CACHE_BYTES, weigh=lambda key, _: _parsed_bytes(len(key))
+        )
+        self._values: BoundedCache[tuple[str, bytes], tuple[int, _Parsed]] = BoundedCache(
+            size * 8, max_bytes=MAX_CACHE_BYTES, weigh=lambda key, _: _parsed_bytes(len(key[1]))
+        )
         # Tightening verdicts by (name, parent key, child key). A name's dimension never
         # changes once registered, so a verdict never goes stale.
-        self._verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(size * 8)
+        self._verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(
+            size * 8,
+            max_bytes=MAX_CACHE_BYTES,
+            weigh=lambda key, verdict: len(key[1]) + len(key[2]) + len(verdict or "") + 200,
+        )
         self._metrics: ConstraintMetricsSink | None = None
         if metrics is not None:
             self.attach_metrics(metrics)

@@ -34,6 +34,7 @@ Context: ``communication_target`` absent means no communication, which passes (a
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -175,6 +176,15 @@ def domains_set(
 
 _MODES = ("none", "internal_only", "allowed_domains")
 
+RECENT_BYTES = 16 * 1024 * 1024
+"""Bytes the remembered verdicts may hold together: their targets (up to 2 KiB each) and
+the host sets they keep alive."""
+
+
+def _weight(key: tuple[HostSet, str], _: ConstraintCheckResult) -> int:
+    # The entry keeps its host set alive: count what its name globs hold too.
+    return sys.getsizeof(key[1]) + 400 + key[0].names.held_bytes
+
 
 class CommunicationDimension(BuiltinDimension[HostSet]):
     """External communication restrictions: ``none``, ``internal_only``, ``allowed_domains``.
@@ -189,7 +199,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
     def __init__(self, internal_domains: Iterable[str] | None = None) -> None:
         # Verdicts by (host set, target): a pure function, asked about the same few hosts.
         self._recent: BoundedCache[tuple[HostSet, str], ConstraintCheckResult] = BoundedCache(
-            RECENT_RESULTS
+            RECENT_RESULTS, max_bytes=RECENT_BYTES, weigh=_weight
         )
         if internal_domains is None:
             self._internal = HostSet(

@@ -58,6 +58,9 @@ MAX_PATH_LENGTH = 4096
 INCLUSION_ANSWERS = 2048
 """How many inclusion answers (witness, None, or too complex) are remembered."""
 
+INCLUSION_ANSWER_BYTES = 32 * 1024 * 1024
+"""What the remembered inclusion answers may keep alive, counting the glob sets they name."""
+
 _FORBIDDEN = {"\x00": "NUL", "\\": "a backslash", "[": "'['", "]": "']'"}
 
 
@@ -154,6 +157,15 @@ class GlobSet:
     def union(cls, patterns: Iterable[str]) -> GlobSet:
         return cls((tuple(patterns),))
 
+    @property
+    def held_bytes(self) -> int:
+        """What the automata hold beyond their matching DFAs (bounded process-wide apart).
+
+        A cache that keeps a glob set alive weighs it by this, so that caching many large
+        glob sets is bounded in bytes, not only in entries.
+        """
+        return sum(automaton.nfa_bytes for automaton in self.automata)
+
     def matches(self, path: str) -> bool:
         """Whether ``path`` (normalised) is in the set."""
         if type(path) is not str:
@@ -235,7 +247,9 @@ def _check_size(conjuncts: tuple[tuple[str, ...], ...]) -> None:
 
 _STAND_INS = "xyzqwXYZQW0123456789" + "".join(map(chr, range(0x100, 0x400)))
 _answers: BoundedCache[tuple[GlobSet, GlobSet], str | PatternTooComplex | None] = BoundedCache(
-    INCLUSION_ANSWERS
+    INCLUSION_ANSWERS,
+    max_bytes=INCLUSION_ANSWER_BYTES,
+    weigh=lambda key, _: key[0].held_bytes + key[1].held_bytes + 1024,
 )
 
 

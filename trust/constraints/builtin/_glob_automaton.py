@@ -10,16 +10,19 @@ Matching walks a DFA whose states are sets of NFA states, each made the first ti
 path needs it, so matching is linear in the path (no regex backtracking). A DFA can have
 exponentially many states (``*a??????????`` must remember where every ``a`` was), and
 each distinct path may need new ones, so each automaton's DFA is kept within a byte
-budget (a glob set splits `MAX_DFA_BYTES` among its conjuncts). When a path needs more,
-the DFA is dropped and started afresh (as RE2 does: the states in use come back soon),
-and that path is matched by simulating the NFA, a set of states stepped per character:
-linear time, nothing kept. Both walks read the same NFA, so they agree by construction.
+budget (a glob set splits `MAX_DFA_BYTES` among its conjuncts), and all the DFAs of the
+process within `MAX_TOTAL_DFA_BYTES` (however many glob sets caches keep alive, the DFA
+grown least recently is dropped first). When a path needs more, the DFA is dropped and
+started afresh (as RE2 does: the states in use come back soon), and that path is matched
+by simulating the NFA, a set of states stepped per character: linear time, nothing kept.
+Both walks read the same NFA, so they agree by construction.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import weakref
 from collections.abc import Iterable
 
 from trust._errors import InvalidValueError
@@ -29,6 +32,13 @@ MAX_AUTOMATON_STATES = 10_000
 
 MAX_DFA_BYTES = 4 * 1024 * 1024
 """Bytes the matching DFAs of one glob set may hold together (split among its conjuncts)."""
+
+NFA_STATE_BYTES = 768
+"""What one NFA state holds at most (its label, steps and sets; measured with tracemalloc
+at about 700 bytes, and a test holds the estimate to it)."""
+
+MAX_TOTAL_DFA_BYTES = 64 * 1024 * 1024
+"""Bytes the matching DFAs of every glob set in the process may hold together."""
 
 OTHER = "\x00"
 """Stands for every character no glob names; NUL itself is refused in paths."""
@@ -177,8 +187,8 @@ class Automaton:
         self.literals = frozenset(label for label in self.labels[1:] if label != ANY)
         self.start = frozenset({0})
         self.dfa_budget = dfa_budget
-        self._lock = threading.Lock()
         self._dfa = _Dfa(self)
+        _LEDGER.enter(self)
 
     def accepts(self, states: Iterable[int]) -> bool:
         """Whether a set of NFA states holds an accepting one."""
@@ -213,6 +223,11 @@ class Automaton:
         return dfa.final[state]
 
     @property
+    def nfa_bytes(self) -> int:
+        """What the NFA holds, estimated from its size (see `NFA_STATE_BYTES`)."""
+        return self.size * NFA_STATE_BYTES
+
+    @property
     def dfa_bytes(self) -> int:
         """What the matching DFA holds now, estimated as its budget counts it."""
         return self._dfa.bytes
@@ -232,15 +247,14 @@ class Automaton:
         back soon; a working set too large for the budget costs time, never memory).
         """
         target = tuple(sorted(self.step(dfa.sets[state], symbol)))
-        with self._lock:
+        with _LEDGER.lock:
             if dfa is not self._dfa:
                 return -1  # dropped while this path was walked
             index = dfa.ids.get(target)
             cost = _EDGE_BYTES + (_state_bytes(target) if index is None else 0)
-            if dfa.bytes + cost > self.dfa_budget:
-                self._dfa = _Dfa(self)
+            if dfa.bytes + cost > self.dfa_budget or not _LEDGER.charge(self, cost):
+                _LEDGER.restart(self)
                 return -1
-            dfa.bytes += cost
             if index is None:
                 index = dfa.ids[target] = len(dfa.sets)
                 dfa.sets.append(target)
@@ -266,6 +280,68 @@ class _Dfa:
         self.rows: list[dict[str, int]] = [{}]
         self.final: list[bool] = [automaton.accepts(start)]
         self.bytes = _state_bytes(start)
+
+
+class _Ledger:
+    """What every live automaton's DFA holds, within `MAX_TOTAL_DFA_BYTES` together.
+
+    One lock for every DFA's growth (a cold path: it runs only when a path needs a state
+    or an edge no earlier path needed), so dropping another automaton's DFA never takes a
+    second lock. Automata are kept least recently grown first, by weak reference: the
+    ledger never keeps a glob set alive, and forgets its bytes when it is collected.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.total = 0
+        self._held: dict[int, tuple[weakref.ref[Automaton], _Dfa]] = {}
+
+    def enter(self, automaton: Automaton) -> None:
+        key = id(automaton)
+        with self.lock:
+            self._held[key] = (weakref.ref(automaton), automaton._dfa)
+            self.total += automaton._dfa.bytes
+        weakref.finalize(automaton, self._forget, key)
+
+    def charge(self, automaton: Automaton, cost: int) -> bool:
+        """Add ``cost`` to ``automaton``'s DFA, dropping the DFAs grown least recently first.
+
+        False when even alone it would pass the process budget. Called with the lock held.
+        """
+        key = id(automaton)
+        self._held[key] = self._held.pop(key)  # most recently grown: dropped last
+        while self.total + cost > MAX_TOTAL_DFA_BYTES:
+            oldest = next(iter(self._held))
+            if oldest == key:
+                return False
+            holder = self._held[oldest][0]()
+            if holder is None:  # collected, its finalizer not run yet
+                self._forget_locked(oldest)
+            else:
+                self.restart(holder)
+                self._held[oldest] = self._held.pop(oldest)  # fresh: last in line
+        automaton._dfa.bytes += cost
+        self.total += cost
+        return True
+
+    def restart(self, automaton: Automaton) -> None:
+        """Drop ``automaton``'s DFA for an empty one. Called with the lock held."""
+        holder, old = self._held[id(automaton)]
+        fresh = automaton._dfa = _Dfa(automaton)
+        self.total += fresh.bytes - old.bytes
+        self._held[id(automaton)] = (holder, fresh)
+
+    def _forget(self, key: int) -> None:
+        with self.lock:
+            self._forget_locked(key)
+
+    def _forget_locked(self, key: int) -> None:
+        held = self._held.pop(key, None)
+        if held is not None:
+            self.total -= held[1].bytes
+
+
+_LEDGER = _Ledger()
 
 
 def _state_bytes(states: tuple[int, ...]) -> int:

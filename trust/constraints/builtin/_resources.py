@@ -19,7 +19,7 @@ within ``"**"`` at once; a pair that still needs more than ``MAX_INCLUSION_WORK`
 raises `PatternTooComplex` ("pattern too complex to decide"), which the evaluator reports
 as a violation naming it. Matching is linear in the path, and one constraint's matching
 automata hold at most ``MAX_DFA_BYTES`` (4 MiB); the verdicts remembered per dimension
-hold at most `RECENT_BYTES` of paths.
+hold at most `RECENT_BYTES`, counting their paths and the glob sets they keep alive.
 
 Context: ``resource_requested``. Absent: the action touches no resource, so it passes.
 Otherwise it must be a string naming a normalised path (non-empty, no NUL or backslash,
@@ -47,8 +47,9 @@ from trust.constraints.builtin._lattice import (
 )
 
 CONTEXT_KEY = "resource_requested"
-RECENT_BYTES = 2 * 1024 * 1024
-"""Bytes of paths the remembered verdicts may hold together (a path weighs up to 16 KiB)."""
+RECENT_BYTES = 16 * 1024 * 1024
+"""Bytes the remembered verdicts may hold together: their paths (up to 16 KiB each) and the
+glob sets they keep alive."""
 
 _NOTHING_REQUESTED = trusted_result(True, "no resource requested")
 _ABSENT = object()
@@ -144,7 +145,8 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
 
 
 def _weight(key: tuple[GlobSet, str], _: ConstraintCheckResult) -> int:
-    return sys.getsizeof(key[1]) + _ENTRY_BYTES
+    # The entry keeps its glob set alive: count what the glob set holds too.
+    return sys.getsizeof(key[1]) + _ENTRY_BYTES + key[0].held_bytes
 
 
 def _verdict(globs: GlobSet, path: str) -> ConstraintCheckResult:
