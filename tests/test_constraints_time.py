@@ -160,9 +160,14 @@ def test_a_looser_child_gets_an_example() -> None:
         "the child allows {'current_time': datetime.datetime(2030, 1, 1, 4, 30, "
         "tzinfo=datetime.timezone.utc)}, the parent does not"
     )
-    assert DIM.check(DIM.parse("10:00-11:00 Asia/Kolkata"), {"current_time": datetime(2030, 1, 1, 4, 30, tzinfo=UTC)}).satisfied
+    assert DIM.check(
+        DIM.parse("10:00-11:00 Asia/Kolkata"),
+        {"current_time": datetime(2030, 1, 1, 4, 30, tzinfo=UTC)},
+    ).satisfied
     # ... else the offsets that let the child out (here Berlin's double summer time of 1945).
-    historic = DIM.loosening_example(DIM.parse("07:00-10:00"), DIM.parse("09:00-10:00 Europe/Berlin"))
+    historic = DIM.loosening_example(
+        DIM.parse("07:00-10:00"), DIM.parse("09:00-10:00 Europe/Berlin")
+    )
     assert historic == (
         "the child allows an instant at 06:00 UTC when Europe/Berlin is at UTC+03:00; "
         "the parent does not"
@@ -204,3 +209,28 @@ def test_rotation_and_intervals() -> None:
 def test_the_clock_must_be_a_clock() -> None:
     with pytest.raises(InvalidTypeError, match="clock must provide now"):
         TimeDimension(clock="noon")  # type: ignore[arg-type]
+
+
+def test_instants_a_zone_cannot_place_are_refused_by_every_window() -> None:
+    # Found with the twin: the child was within its parent, yet at 00:05 UTC on 1 January
+    # of year 1 the child allowed and the parent (which cannot reach New York's previous
+    # evening) refused. Every window now refuses the day at each end of datetime's range.
+    child, parent = DIM.parse("00:00-00:10"), DIM.parse("00:00-00:10, 19:00-20:15 America/New_York")
+    assert DIM.validate_tightening(parent, child)
+    for edge in (
+        datetime(1, 1, 1, 0, 5, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 5),
+        datetime(1, 1, 1, 5, 5, tzinfo=timezone(timedelta(hours=5))),
+    ):
+        for value in (child, parent, DIM.parse("00:00-23:59")):
+            result = DIM.check(value, {"current_time": edge})
+            assert not result.satisfied
+            assert "within a day of the ends of datetime's range" in result.reason
+    late = datetime(9999, 12, 31, 23, 55)
+    assert not DIM.check(DIM.parse("23:50-23:59"), {"current_time": late}).satisfied
+    # A day in, every zone can place it.
+    assert DIM.check(child, {"current_time": datetime(1, 1, 2, 0, 5, tzinfo=UTC)}).satisfied
+    assert DIM.check(parent, {"current_time": datetime(1, 1, 2, 0, 5, tzinfo=UTC)}).satisfied
+    assert DIM.check(
+        DIM.parse("23:50-23:59"), {"current_time": datetime(9999, 12, 30, 23, 55)}
+    ).satisfied

@@ -27,7 +27,7 @@ contexts above. A witness is the least such UTC minute, with offsets that show i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,8 @@ LAW_ZONES = ("zone1", "zone2")
 LAW_TABLES = ((0, 60), (0, 1140))
 """The zones and offset tables of the twin the laws are proved on (1140 is UTC-05:00)."""
 SEARCHED_YEARS = range(1850, 2101)
-"""Where `TimeWindowTwin.runtime_context` looks for an instant showing a model's offsets."""
+"""Where the twin over real zones finds the combinations of offsets that occur, so that a
+witness it gives `proofs.verify_delegation` is a real instant."""
 
 _EMPTY = z3.BitVecVal(0, MINUTES)
 
@@ -124,15 +125,14 @@ class TimeWindowTwin:
         # The contexts `admissible` admits: every combination of the tables' offsets, or,
         # for real zones, those that occur (a witness must be a real instant).
         self.occurring: tuple[tuple[int, ...], ...] | None = None
+        self._days: dict[tuple[int, ...], date] = {}
         if zones is not None:
             self.zones = tuple(sorted(set(zones) | {"UTC"}))
             self.tables = tuple(
                 tuple(sorted({o % MINUTES for o in offset_minutes(z)})) for z in self.zones
             )
-            seen = together(self.zones, SEARCHED_YEARS)
-            self.occurring = tuple(
-                dict.fromkeys([(0,) * len(self.zones), *[_modulo(c) for c in seen]])
-            )
+            self._days = {_modulo(c): day for c, day in together(self.zones, SEARCHED_YEARS)}
+            self.occurring = tuple(dict.fromkeys([(0,) * len(self.zones), *self._days]))
 
     @classmethod
     def for_values(cls, values: Sequence[ConstraintValue]) -> TimeWindowTwin:
@@ -307,8 +307,9 @@ class TimeWindowTwin:
         offsets = {
             zone: as_int(model, o) for zone, o in zip(self.zones, context.offsets, strict=True)
         }
-        if self.real and any(offsets.values()):
-            instant = instant_at(minute, offsets, SEARCHED_YEARS)
+        day = self._days.get(tuple(offsets.values())) if self.real else None
+        if day is not None and any(offsets.values()):
+            instant = instant_at(minute, offsets, day)
             if instant is not None:
                 return {CONTEXT_KEY: instant}
         return {CONTEXT_KEY: time(minute // 60, minute % 60)}

@@ -60,13 +60,18 @@ from trust.constraints.builtin._lattice import (
     not_a_mapping,
 )
 from trust.constraints.builtin._moment import EDGE_YEARS, Unplaceable, exact_moment, placed
-from trust.constraints.builtin._zones import SAMPLE_YEAR, instant_at, offset_minutes, together
+from trust.constraints.builtin._zones import instant_at, offset_minutes, together
 
 MINUTES = 1440
 FULL = (1 << MINUTES) - 1
 CONTEXT_KEY = "current_time"
 MAX_ZONES = 8
 """The zone budget: the most zones one `TimeWindows` value may span."""
+
+
+class TooManyZones(InvalidValueError):
+    """A value would span more zones than `MAX_ZONES`."""
+
 
 _WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 _FORM = "'HH:MM-HH:MM[, HH:MM-HH:MM ...] [IANA zone]'"
@@ -153,7 +158,7 @@ def _parts(value: object) -> tuple[ZoneWindow, ...]:
         return (ZoneWindow("UTC", 0),)
     kept = tuple(ZoneWindow(z, m) for z, m in sorted(by_zone.items()) if m != FULL)
     if len(kept) > MAX_ZONES:
-        raise InvalidValueError(
+        raise TooManyZones(
             f"a time_window value must span at most {MAX_ZONES} zones (the zone budget), got "
             f"{len(kept)}: {', '.join(p.zone for p in kept)}"
         )
@@ -192,9 +197,10 @@ def _no_offset(zone: str) -> frozenset[int]:
 
 
 def _instant_outside(inner: TimeWindows, outer: TimeWindows) -> datetime | None:
-    """An instant of `SAMPLE_YEAR` that ``inner`` allows and ``outer`` refuses, or None."""
+    """An instant of the sample year (`together`) that ``inner`` allows and ``outer``
+    refuses, or None."""
     zones = tuple(sorted({p.zone for p in inner.parts + outer.parts}))
-    for combination in together(zones):
+    for combination, day in together(zones):
         offsets = dict(zip(zones, combination, strict=True))
         allowed = FULL
         for part in inner.parts:
@@ -203,7 +209,7 @@ def _instant_outside(inner: TimeWindows, outer: TimeWindows) -> datetime | None:
         for part in outer.parts:
             refused &= rotate(part.mask, offsets[part.zone])
         for minute, _ in intervals_of(allowed & ~refused)[:3]:
-            instant = instant_at(minute, offsets, range(SAMPLE_YEAR, SAMPLE_YEAR + 1))
+            instant = instant_at(minute, offsets, day)
             if instant is not None and _allows(inner, instant) and not _allows(outer, instant):
                 return instant
     return None
@@ -334,7 +340,10 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
         if read is not None:
             items = all_of_items(read)
             if items is not None:
-                return self.parse_all_of({ALL_OF: items})
+                try:
+                    return self.parse_all_of({ALL_OF: items})
+                except TooManyZones as exc:
+                    raise TooManyZones(f"{exc}; in {check.shown(read)}") from None
         raw = exact_str(value)  # a str subclass is read as the characters it holds
         parsed = parse_windows(value if raw is None else raw)
         return ConstraintValue(dimension=self.name, raw_value=raw, parsed=parsed)
@@ -396,7 +405,8 @@ def _check_instant(windows: TimeWindows, current: datetime, note: str) -> Constr
                 return _outside_window(minute, part, windows, note)
     except (Unplaceable, OverflowError, ValueError) as exc:
         return trusted_result(
-            False, f"{CONTEXT_KEY} {check.shown(current)} cannot be placed in the window's zone: {exc}"
+            False,
+            f"{CONTEXT_KEY} {check.shown(current)} cannot be placed in the window's zone: {exc}",
         )
     return trusted_result(True, _WITHIN + note) if note else _PASSED
 

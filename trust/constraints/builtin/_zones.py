@@ -23,7 +23,7 @@ import os
 import struct
 import zoneinfo
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 _HEADER = struct.Struct(">4sc15x6l")  # magic, version, then the six counts
 
@@ -110,44 +110,48 @@ SAMPLE_YEAR = 2030
 @functools.lru_cache(maxsize=256)
 def together(
     zones: tuple[str, ...], years: range = range(SAMPLE_YEAR, SAMPLE_YEAR + 1)
-) -> tuple[tuple[int, ...], ...]:
-    """Combinations of offsets (minutes, in the order of ``zones``) seen in ``years``.
+) -> tuple[tuple[tuple[int, ...], date], ...]:
+    """Combinations of offsets (minutes, in the order of ``zones``) seen in ``years``,
+    each with the first day it was seen on.
 
-    Sampled daily at noon UTC, in order of first appearance, each offset rounded down and
-    up alike (as at the first and the last second of a minute); for examples, not verdicts.
+    Sampled daily at noon UTC, each offset rounded down and up alike (as at the first and
+    the last second of a minute); for examples, not verdicts.
     """
     tzs = [zoneinfo.ZoneInfo(z) for z in zones]
-    seen: dict[tuple[int, ...], None] = {}
+    seen: dict[tuple[int, ...], date] = {}
     moment = datetime(years.start, 1, 1, 12, tzinfo=UTC)
     while moment.year < years.stop:
         seconds = [_offset_seconds(moment, tz) for tz in tzs]
-        seen[tuple(s // 60 for s in seconds)] = None
-        seen[tuple((s + 59) // 60 for s in seconds)] = None
+        seen.setdefault(tuple(s // 60 for s in seconds), moment.date())
+        seen.setdefault(tuple((s + 59) // 60 for s in seconds), moment.date())
         moment += _DAY
-    return tuple(seen)
+    return tuple(seen.items())
 
 
-def instant_at(minute: int, offsets: Mapping[str, int], years: range) -> datetime | None:
-    """An instant at ``minute`` UTC (a minute of the day) on a day in ``years`` when each
-    zone's local minute is ``offsets[zone]`` minutes (modulo a day) ahead; else None.
+def instant_at(minute: int, offsets: Mapping[str, int], near: date) -> datetime | None:
+    """An instant at ``minute`` UTC (a minute of the day), on ``near`` or a day beside it,
+    when each zone's local minute is ``offsets[zone]`` minutes (modulo a day) ahead.
 
     A zone whose offset is not whole minutes reads ahead by either rounding, depending on
-    the second; the instant's second is chosen to give the one asked for.
+    the second; the instant's second is chosen to give the one asked for. None if no such
+    instant is on those days.
     """
     tzs = [(zoneinfo.ZoneInfo(z), o) for z, o in offsets.items()]
-    moment = datetime(years.start, 1, 1, minute // 60, minute % 60, tzinfo=UTC)
-    while moment.year < years.stop:
+    on_day = datetime(near.year, near.month, near.day, minute // 60, minute % 60, tzinfo=UTC)
+    for moment in (on_day, on_day - _DAY, on_day + _DAY):
         # Second s reads zone z as floor((s + offset) / 60) minutes ahead: keep the seconds
         # at which every zone reads the offset asked for.
         low, high = 0, 60
-        for tz, wanted in tzs:
-            seconds = _offset_seconds(moment, tz)
-            # The representative of ``wanted`` (modulo a day) nearest this offset.
-            ahead = wanted + _DAY_MINUTES * round((seconds / 60 - wanted) / _DAY_MINUTES)
-            low, high = max(low, 60 * ahead - seconds), min(high, 60 * ahead - seconds + 60)
+        try:
+            for tz, wanted in tzs:
+                seconds = _offset_seconds(moment, tz)
+                # The representative of ``wanted`` (modulo a day) nearest this offset.
+                ahead = wanted + _DAY_MINUTES * round((seconds / 60 - wanted) / _DAY_MINUTES)
+                low, high = max(low, 60 * ahead - seconds), min(high, 60 * ahead - seconds + 60)
+        except OverflowError:  # a day beside the ends of datetime's range
+            continue
         if low < high:
             return moment + timedelta(seconds=low)
-        moment += _DAY
     return None
 
 
