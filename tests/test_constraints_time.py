@@ -12,7 +12,7 @@ from tests.fakes import FakeClock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import Comparison
 from trust.constraints.builtin import TimeDimension, TimeWindows, ZoneWindow
-from trust.constraints.builtin._time import FULL, intervals_of, rotate
+from trust.constraints.builtin._window_inclusion import FULL, intervals_of, rotate
 
 DIM = TimeDimension()
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -139,6 +139,9 @@ class _Broken(tzinfo):
     def utcoffset(self, dt: datetime | None) -> timedelta:
         raise RuntimeError("no offset")
 
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr either")
+
 
 def test_a_tzinfo_that_raises_is_refused_with_a_reason() -> None:
     result = DIM.check(

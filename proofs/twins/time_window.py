@@ -37,7 +37,8 @@ import z3
 from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
-from trust.constraints.builtin._time import CONTEXT_KEY, MINUTES, TimeWindows, intervals_of
+from trust.constraints.builtin._time import CONTEXT_KEY, TimeWindows
+from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
 from trust.constraints.builtin._zones import instant_at, offset_minutes, together
 
 BITS = 12

@@ -83,6 +83,14 @@ def exact_moment(value: object) -> datetime | time | str | None:
     return exact_time(value) or exact_str(value)
 
 
+def shown(moment: datetime | time) -> str:
+    """``moment`` for a message, calling nothing a caller's tzinfo defines."""
+    zone = moment.tzinfo
+    if zone is None or zone is UTC or type(zone) in _PLAIN_ZONES:
+        return repr(moment)
+    return f"{moment.replace(tzinfo=None).isoformat()} (tzinfo {type(zone).__name__})"
+
+
 def placed(moment: datetime) -> datetime:
     """``moment`` as an aware datetime that any window's zone can place.
 

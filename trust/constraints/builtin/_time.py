@@ -23,26 +23,19 @@ whole day. The context's time is read as follows:
 
 A `TimeWindows` value is an intersection of such minute sets, at most one per zone and at
 most `MAX_ZONES` zones (the zone budget: past it, a ValueError at parse or compose time).
-
-Tightening is decided over contexts that are a UTC minute of the day together with one
-UTC offset per zone, each zone's offset any that zone has ever had or will have by its
-current rules (`trust.constraints.builtin._zones`), 0 included: all offsets 0 is how a
-bare time of day reads. Every instant and every time of day is such a context, so the
-verdict is sound; within one zone it is exact set inclusion, and across zones it is
-stricter than necessary only for combinations of offsets that never occur together.
-Because the zones' offsets are chosen independently, whether a child escapes its parent
-splits by the parent's zone: it escapes through zone ``Z`` iff at some UTC minute some
-offset of ``Z`` puts the child in and the parent out there, while every other zone has
-an offset putting the child in. That takes time linear in the offsets, not their product.
-Compose is exact intersection. The z3 twin (`proofs.twins.time_window`) proves both.
+Compose is exact intersection. Tightening is decided over contexts that are a UTC minute
+of the day together with one UTC offset per zone, each any offset that zone has ever had
+or will have by its current rules, 0 included (all offsets 0 is how a bare time of day
+reads): every instant and every time of day is one, so the verdict is sound. Within one
+zone it is exact set inclusion; across zones it is stricter than necessary only for
+combinations of offsets that never occur together. See
+`trust.constraints.builtin._window_inclusion` for how, in time linear in the offsets.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -59,11 +52,22 @@ from trust.constraints.builtin._lattice import (
     all_of_items,
     not_a_mapping,
 )
-from trust.constraints.builtin._moment import EDGE_YEARS, Unplaceable, exact_moment, placed
-from trust.constraints.builtin._zones import instant_at, offset_minutes, together
+from trust.constraints.builtin._moment import (
+    EDGE_YEARS,
+    Unplaceable,
+    exact_moment,
+    placed,
+    shown,
+)
+from trust.constraints.builtin._window_inclusion import (
+    FULL,
+    MINUTES,
+    Masks,
+    escape,
+    example_outside,
+    intervals_of,
+)
 
-MINUTES = 1440
-FULL = (1 << MINUTES) - 1
 CONTEXT_KEY = "current_time"
 MAX_ZONES = 8
 """The zone budget: the most zones one `TimeWindows` value may span."""
@@ -75,27 +79,6 @@ class TooManyZones(InvalidValueError):
 
 _WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 _FORM = "'HH:MM-HH:MM[, HH:MM-HH:MM ...] [IANA zone]'"
-
-
-def rotate(mask: int, offset: int) -> int:
-    """The UTC minutes whose local minute, ``offset`` minutes ahead, is in ``mask``."""
-    shift = offset % MINUTES
-    return ((mask >> shift) | (mask << (MINUTES - shift))) & FULL
-
-
-def intervals_of(mask: int) -> tuple[tuple[int, int], ...]:
-    """The maximal runs of set bits, as inclusive (first, last) minutes."""
-    runs: list[tuple[int, int]] = []
-    offset = 0
-    while mask:
-        skip = (mask & -mask).bit_length() - 1
-        mask >>= skip
-        offset += skip
-        length = (mask ^ (mask + 1)).bit_length() - 1
-        runs.append((offset, offset + length - 1))
-        mask >>= length
-        offset += length
-    return tuple(runs)
 
 
 def _hhmm(minute: int) -> str:
@@ -172,104 +155,21 @@ class TimeWindows:
     parts: tuple[ZoneWindow, ...] = attrs.field(converter=_parts)
 
     def is_within(self, other: TimeWindows) -> bool:
-        return _outside(self, other, offset_minutes) is None
+        return escape(self.masks, other.masks) is None
 
     def meet(self, other: TimeWindows) -> TimeWindows:
         return TimeWindows(self.parts + other.parts)
 
     def example_outside(self, other: TimeWindows) -> str | None:
-        # Same verdict as is_within, with the clearest example: a time of day, else a real
-        # instant of the present rules, else the offsets (which may never occur together).
-        found = _outside(self, other, _no_offset)
-        if found is None:
-            instant = _instant_outside(self, other)
-            if instant is not None:
-                return f"the child allows {{'{CONTEXT_KEY}': {instant!r}}}, the parent does not"
-            found = _outside(self, other, offset_minutes)
-        return None if found is None else _shown_example(*found)
+        return example_outside(self.masks, other.masks, CONTEXT_KEY)
+
+    @property
+    def masks(self) -> Masks:
+        """Each part's zone and mask."""
+        return tuple((part.zone, part.mask) for part in self.parts)
 
     def __str__(self) -> str:
         return " and ".join(str(part) for part in self.parts)
-
-
-def _no_offset(zone: str) -> frozenset[int]:
-    return frozenset({0})
-
-
-def _instant_outside(inner: TimeWindows, outer: TimeWindows) -> datetime | None:
-    """An instant of the sample year (`together`) that ``inner`` allows and ``outer``
-    refuses, or None."""
-    zones = tuple(sorted({p.zone for p in inner.parts + outer.parts}))
-    for combination, day in together(zones):
-        offsets = dict(zip(zones, combination, strict=True))
-        allowed = FULL
-        for part in inner.parts:
-            allowed &= rotate(part.mask, offsets[part.zone])
-        refused = FULL
-        for part in outer.parts:
-            refused &= rotate(part.mask, offsets[part.zone])
-        for minute, _ in intervals_of(allowed & ~refused)[:3]:
-            instant = instant_at(minute, offsets, day)
-            if instant is not None and _allows(inner, instant) and not _allows(outer, instant):
-                return instant
-    return None
-
-
-def _allows(windows: TimeWindows, instant: datetime) -> bool:
-    return _check_instant(windows, instant, "").satisfied
-
-
-@functools.lru_cache(maxsize=2048)
-def _outside(
-    inner: TimeWindows, outer: TimeWindows, offsets_of: Callable[[str], frozenset[int]]
-) -> tuple[int, dict[str, int]] | None:
-    """A UTC minute and zone offsets at which ``inner`` allows and ``outer`` refuses.
-
-    Each zone takes any offset in ``offsets_of(zone)``, independently of the others; see
-    the module docstring for why checking the parent's zones one at a time is exact.
-    """
-    child = {p.zone: p.mask for p in inner.parts}
-    parent = {p.zone: p.mask for p in outer.parts}
-    choices = {z: sorted(offsets_of(z)) for z in sorted(child.keys() | parent.keys())}
-    reach = {z: _any_rotation(child.get(z, FULL), o) for z, o in choices.items()}
-    for zone, refused in parent.items():
-        escape = _any_rotation(child.get(zone, FULL) & ~refused, choices[zone])
-        for other, reached in reach.items():
-            if other != zone:
-                escape &= reached
-        if escape:
-            minute = (escape & -escape).bit_length() - 1
-            offsets = {
-                z: _first_offset(child.get(z, FULL) & (~refused if z == zone else FULL), o, minute)
-                for z, o in choices.items()
-            }
-            return minute, offsets
-    return None
-
-
-def _any_rotation(mask: int, offsets: Iterable[int]) -> int:
-    if mask in (0, FULL):
-        return mask
-    reached = 0
-    for offset in offsets:
-        reached |= rotate(mask, offset)
-    return reached
-
-
-def _first_offset(mask: int, offsets: list[int], minute: int) -> int:
-    return next(o for o in offsets if (rotate(mask, o) >> minute) & 1)
-
-
-def _shown_example(minute: int, offsets: dict[str, int]) -> str:
-    if not any(offsets.values()):
-        example = f"{{'{CONTEXT_KEY}': datetime.time({minute // 60}, {minute % 60})}}"
-        return f"the child allows {example}, the parent does not"
-    clocks = ", ".join(
-        f"{zone} is at UTC{'+' if o >= 0 else '-'}{_hhmm(abs(o))}"
-        for zone, o in offsets.items()
-        if zone != "UTC"
-    )
-    return f"the child allows an instant at {_hhmm(minute)} UTC when {clocks}; the parent does not"
 
 
 def _window_mask(text: str, raw: object) -> int:
@@ -405,8 +305,7 @@ def _check_instant(windows: TimeWindows, current: datetime, note: str) -> Constr
                 return _outside_window(minute, part, windows, note)
     except (Unplaceable, OverflowError, ValueError) as exc:
         return trusted_result(
-            False,
-            f"{CONTEXT_KEY} {check.shown(current)} cannot be placed in the window's zone: {exc}",
+            False, f"{CONTEXT_KEY} {shown(current)} cannot be placed in the window's zone: {exc}"
         )
     return trusted_result(True, _WITHIN + note) if note else _PASSED
 
@@ -416,7 +315,7 @@ def _check_time_of_day(windows: TimeWindows, current: time, note: str) -> Constr
         return trusted_result(
             False,
             f"{CONTEXT_KEY} must be a datetime or a naive time of day; an aware time "
-            f"of day cannot be placed in a zone without a date, got {check.shown(current)}",
+            f"of day cannot be placed in a zone without a date, got {shown(current)}",
         )
     minute = current.hour * 60 + current.minute
     for part in windows.parts:
