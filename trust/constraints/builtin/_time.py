@@ -53,7 +53,6 @@ from trust.constraints.builtin._lattice import (
     not_a_mapping,
 )
 from trust.constraints.builtin._moment import (
-    EDGE_YEARS,
     Unplaceable,
     exact_moment,
     placed,
@@ -255,14 +254,31 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
             if bad is not None:
                 return bad
         windows: TimeWindows = constraint.parsed
-        current = context.get(CONTEXT_KEY)
+        current: Any = context.get(CONTEXT_KEY)  # narrowed by its exact type below
         note = ""
         kind = type(current)
         if kind is not datetime and kind is not time:
             current, note = self._read(current)
-        if type(current) is datetime:
-            return _check_instant(windows, current, note)
-        if type(current) is time:
+            kind = type(current)
+        if kind is datetime:
+            zone = current.tzinfo
+            if (zone is None or zone is UTC) and 1 < current.year < 9999:
+                # The common case, inline: the fields are UTC already, and far from the ends
+                # of the range every zone can place the instant.
+                aware = None
+                for part in windows.parts:
+                    if part.zone == "UTC":
+                        minute = current.hour * 60 + current.minute
+                    else:
+                        if aware is None:
+                            aware = current if zone is UTC else current.replace(tzinfo=UTC)
+                        local = aware.astimezone(part.tz)
+                        minute = local.hour * 60 + local.minute
+                    if not (part.mask >> minute) & 1:
+                        return _outside_window(minute, part, windows, note)
+                return trusted_result(True, _WITHIN + note) if note else _PASSED
+            return _check_placed(windows, current, note)
+        if kind is time:
             return _check_time_of_day(windows, current, note)
         return trusted_result(
             False,
@@ -270,9 +286,9 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
             f"got {check.shown(current)}",
         )
 
-    def _read(self, current: object) -> tuple[object, str]:
+    def _read(self, current: object) -> tuple[Any, str]:
         """An exact datetime or time for ``current``, the clock's, or ``current`` to refuse."""
-        moment = exact_moment(current)
+        moment = current if type(current) is str else exact_moment(current)
         if type(moment) is str:
             try:
                 return datetime.fromisoformat(moment), ""
@@ -284,22 +300,12 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
         return moment, ""
 
 
-def _check_instant(windows: TimeWindows, current: datetime, note: str) -> ConstraintCheckResult:
-    zone = current.tzinfo
-    # A naive or UTC datetime away from the ends of the range is read as it is by UTC parts.
-    as_utc = (zone is None or zone is UTC) and current.year not in EDGE_YEARS
-    aware = None
+def _check_placed(windows: TimeWindows, current: datetime, note: str) -> ConstraintCheckResult:
+    """`TimeDimension.check` of any other datetime: placed first (see `placed`)."""
     try:
-        if not as_utc:
-            aware = placed(current)
-            as_utc = aware.tzinfo is UTC
+        aware = placed(current)
         for part in windows.parts:
-            if part.zone == "UTC" and as_utc:
-                local = current if aware is None else aware
-            else:
-                if aware is None:
-                    aware = placed(current)
-                local = aware.astimezone(part.tz)
+            local = aware.astimezone(part.tz)
             minute = local.hour * 60 + local.minute
             if not (part.mask >> minute) & 1:
                 return _outside_window(minute, part, windows, note)
