@@ -52,6 +52,7 @@ def test_windows_parse_to_minute_sets(raw: str, shown: str) -> None:
         (900, InvalidTypeError, "time_window must be"),
         ({"all_of": []}, InvalidValueError, "all_of must be a non-empty list"),
         ({"all_of": ["09:00-10:00"], "x": 1}, InvalidValueError, "and nothing else"),
+        ({"any_of": ["09:00-10:00"]}, InvalidTypeError, "time_window must be"),
     ],
 )
 def test_malformed_windows_are_refused(raw: Any, error: type[Exception], message: str) -> None:
@@ -196,6 +197,8 @@ def test_values_normalise_full_and_empty_parts() -> None:
         TimeWindows(("09:00-10:00",))  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError):
         ZoneWindow("UTC", -1)
+    with pytest.raises(InvalidTypeError, match="zone must be a string, got 5"):
+        ZoneWindow(5, 0)  # type: ignore[arg-type]
 
 
 def test_rotation_and_intervals() -> None:

@@ -21,7 +21,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trust.constraints.builtin import TimeDimension, TimeWindows
+from trust.constraints import (
+    Comparison,
+    ConstraintDimensionRegistry,
+    InteractionMode,
+    MultiDimensionEvaluator,
+)
+from trust.constraints.builtin import TimeDimension, TimeWindows, register_builtin_dimensions
 
 DIM = TimeDimension()
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe")
@@ -193,6 +199,14 @@ def test_a_child_in_one_zone_does_not_tighten_a_parent_composed_over_two_zones()
     child = DIM.parse("09:00-17:00 Europe/Berlin")
     assert not DIM.validate_tightening(parent, child)
     assert DIM.validate_tightening(child, parent)
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    evaluator = MultiDimensionEvaluator(registry)
+    parents, children = {"time_window": parent.raw_value}, {"time_window": child.raw_value}
+    for mode in InteractionMode:
+        (violation,) = evaluator.validate_tightening(parents, children, mode)
+        assert "is looser than parent" in violation
+        assert evaluator.compare(children, parents, mode) is Comparison.LOOSER
     found = escaping(child, parent)
     assert found is not None
     _confirm(child, parent, found)

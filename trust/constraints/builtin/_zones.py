@@ -129,8 +129,9 @@ def together(
 
 
 def instant_at(minute: int, offsets: Mapping[str, int], near: date) -> datetime | None:
-    """An instant at ``minute`` UTC (a minute of the day), on ``near`` or a day beside it,
-    when each zone's local minute is ``offsets[zone]`` minutes (modulo a day) ahead.
+    """An instant at ``minute`` UTC (a minute of the day), on ``near`` or a day beside it
+    (``near`` at least a day inside datetime's range), when each zone's local minute is
+    ``offsets[zone]`` minutes (modulo a day) ahead.
 
     A zone whose offset is not whole minutes reads ahead by either rounding, depending on
     the second; the instant's second is chosen to give the one asked for. None if no such
@@ -142,14 +143,11 @@ def instant_at(minute: int, offsets: Mapping[str, int], near: date) -> datetime 
         # Second s reads zone z as floor((s + offset) / 60) minutes ahead: keep the seconds
         # at which every zone reads the offset asked for.
         low, high = 0, 60
-        try:
-            for tz, wanted in tzs:
-                seconds = _offset_seconds(moment, tz)
-                # The representative of ``wanted`` (modulo a day) nearest this offset.
-                ahead = wanted + _DAY_MINUTES * round((seconds / 60 - wanted) / _DAY_MINUTES)
-                low, high = max(low, 60 * ahead - seconds), min(high, 60 * ahead - seconds + 60)
-        except OverflowError:  # a day beside the ends of datetime's range
-            continue
+        for tz, wanted in tzs:
+            seconds = _offset_seconds(moment, tz)
+            # The representative of ``wanted`` (modulo a day) nearest this offset.
+            ahead = wanted + _DAY_MINUTES * round((seconds / 60 - wanted) / _DAY_MINUTES)
+            low, high = max(low, 60 * ahead - seconds), min(high, 60 * ahead - seconds + 60)
         if low < high:
             return moment + timedelta(seconds=low)
     return None
