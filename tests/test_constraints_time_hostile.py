@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeClock
-from tests.hostile import LyingDatetime, LyingInt, LyingStr
+from tests.hostile import LyingDatetime, LyingInt, LyingStr, ShiftyMapping
 from trust._errors import InvalidValueError
 from trust.constraints.builtin import TimeDimension, TimeWindows, ZoneWindow
 
@@ -165,3 +165,13 @@ def test_an_object_claiming_to_be_a_datetime_is_refused() -> None:
     result = DIM.check(DIM.parse("00:00-23:59 Asia/Tokyo"), {"current_time": _Impostor()})
     assert not result.satisfied
     assert "must be a datetime, a time or an ISO 8601 string" in result.reason
+
+
+def test_a_composed_value_is_read_once_so_its_raw_form_parses_back_to_it() -> None:
+    shifty = ShiftyMapping({"all_of": ["09:00-10:00"]}, {"all_of": ["00:00-23:59"]})
+    value = DIM.parse(shifty)
+    assert str(value.parsed) == "09:00-10:00 UTC"
+    assert value.raw_value == {"all_of": ["09:00-10:00"]}
+    assert DIM.parse(value.raw_value).parsed == value.parsed
+    composed = DIM.compose([value, DIM.parse("08:00-12:00")])
+    assert DIM.parse(composed.raw_value).parsed == composed.parsed

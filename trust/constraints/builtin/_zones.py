@@ -77,7 +77,7 @@ def _minutes(seconds: set[int]) -> set[int]:
     return minutes
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=1024)  # more than the IANA zones: none is recomputed
 def current_offset_minutes(zone: str) -> frozenset[int]:
     """The UTC offsets, in minutes, ``zone``'s present rules give it (sampled 2030-2049).
 
@@ -87,7 +87,7 @@ def current_offset_minutes(zone: str) -> frozenset[int]:
     return frozenset(_minutes(_sampled(zoneinfo.ZoneInfo(zone), 2030, 2049)))
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=1024)
 def offset_minutes(zone: str) -> frozenset[int]:
     """Every UTC offset of ``zone``, in minutes (see the module docstring), plus 0.
 
