@@ -12,7 +12,11 @@ local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 `TimeWindowTwin(zones)` uses the runtime's own tables
 (`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
 among them) and encodes runtime values and contexts in them; differential tests and
-`proofs.verify_delegation` use it. The laws of `proofs.laws` are proved on
+`proofs.verify_delegation` use it. Its `admissible` admits only the combinations of
+offsets seen together in `SEARCHED_YEARS` (sampled daily) and a bare time of day, so that
+a context z3 finds for a delegation is a real instant; its tightening, like the
+runtime's, still decides over every combination (sound, and stricter than inclusion over
+the combinations that occur). The laws of `proofs.laws` are proved on
 `TimeWindowTwin()`, whose two zones `LAW_ZONES` have the tables `LAW_TABLES`: 0 and one
 offset each, four combinations, every window in each zone. Proving them means checking
 all 1440 minutes of the day, which takes z3 a few seconds per law.

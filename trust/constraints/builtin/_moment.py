@@ -20,6 +20,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from trust._errors import InvalidValueError
 from trust._exact import exact_str
 
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
@@ -32,7 +33,7 @@ EDGE_YEARS = (1, 9999)
 _PLAIN_ZONES = (timezone, zoneinfo.ZoneInfo)
 
 
-class Unplaceable(ValueError):
+class Unplaceable(InvalidValueError):
     """An instant no window can allow (see the module docstring)."""
 
 
