@@ -118,7 +118,8 @@ def _witness_twin(dim: ConstraintDimension, values: list[ConstraintValue]) -> An
     if type(dim) is CostLimitDimension:
         return CostTwin()
     if type(dim) is TimeDimension:
-        return TimeWindowTwin()
+        # Over the runtime's offset tables of the zones the values are written in.
+        return TimeWindowTwin.for_values(values)
     if type(dim) is ResourceDimension:
         return PathTwin()
     if type(dim) is RateLimitDimension:

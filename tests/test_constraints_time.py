@@ -12,7 +12,7 @@ from tests.fakes import FakeClock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import Comparison
 from trust.constraints.builtin import TimeDimension, TimeWindows, ZoneWindow
-from trust.constraints.builtin._time import FULL, intervals_of, rotate
+from trust.constraints.builtin._window_inclusion import FULL, intervals_of, rotate
 
 DIM = TimeDimension()
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,6 +52,7 @@ def test_windows_parse_to_minute_sets(raw: str, shown: str) -> None:
         (900, InvalidTypeError, "time_window must be"),
         ({"all_of": []}, InvalidValueError, "all_of must be a non-empty list"),
         ({"all_of": ["09:00-10:00"], "x": 1}, InvalidValueError, "and nothing else"),
+        ({"any_of": ["09:00-10:00"]}, InvalidTypeError, "time_window must be"),
     ],
 )
 def test_malformed_windows_are_refused(raw: Any, error: type[Exception], message: str) -> None:
@@ -154,10 +155,24 @@ def test_a_looser_child_gets_an_example() -> None:
     assert same_zone == (
         "the child allows {'current_time': datetime.time(8, 0)}, the parent does not"
     )
+    # Across zones, a real instant of the present rules when there is one ...
     across = DIM.loosening_example(DIM.parse("06:00-11:00"), DIM.parse("10:00-11:00 Asia/Kolkata"))
-    assert across is not None
-    assert across.startswith("the child allows an instant at ")
-    assert "Asia/Kolkata is at UTC+" in across
+    assert across == (
+        "the child allows {'current_time': datetime.datetime(2030, 1, 1, 4, 30, "
+        "tzinfo=datetime.timezone.utc)}, the parent does not"
+    )
+    assert DIM.check(
+        DIM.parse("10:00-11:00 Asia/Kolkata"),
+        {"current_time": datetime(2030, 1, 1, 4, 30, tzinfo=UTC)},
+    ).satisfied
+    # ... else the offsets that let the child out (here Berlin's double summer time of 1945).
+    historic = DIM.loosening_example(
+        DIM.parse("07:00-10:00"), DIM.parse("09:00-10:00 Europe/Berlin")
+    )
+    assert historic == (
+        "the child allows an instant at 06:00 UTC when Europe/Berlin is at UTC+03:00; "
+        "the parent does not"
+    )
 
 
 def test_compose_intersects_per_zone_and_keeps_zones_apart() -> None:
@@ -182,6 +197,8 @@ def test_values_normalise_full_and_empty_parts() -> None:
         TimeWindows(("09:00-10:00",))  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError):
         ZoneWindow("UTC", -1)
+    with pytest.raises(InvalidTypeError, match="zone must be a string, got 5"):
+        ZoneWindow(5, 0)  # type: ignore[arg-type]
 
 
 def test_rotation_and_intervals() -> None:
@@ -195,3 +212,28 @@ def test_rotation_and_intervals() -> None:
 def test_the_clock_must_be_a_clock() -> None:
     with pytest.raises(InvalidTypeError, match="clock must provide now"):
         TimeDimension(clock="noon")  # type: ignore[arg-type]
+
+
+def test_instants_a_zone_cannot_place_are_refused_by_every_window() -> None:
+    # Found with the twin: the child was within its parent, yet at 00:05 UTC on 1 January
+    # of year 1 the child allowed and the parent (which cannot reach New York's previous
+    # evening) refused. Every window now refuses the day at each end of datetime's range.
+    child, parent = DIM.parse("00:00-00:10"), DIM.parse("00:00-00:10, 19:00-20:15 America/New_York")
+    assert DIM.validate_tightening(parent, child)
+    for edge in (
+        datetime(1, 1, 1, 0, 5, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 5),
+        datetime(1, 1, 1, 5, 5, tzinfo=timezone(timedelta(hours=5))),
+    ):
+        for value in (child, parent, DIM.parse("00:00-23:59")):
+            result = DIM.check(value, {"current_time": edge})
+            assert not result.satisfied
+            assert "within a day of the ends of datetime's range" in result.reason
+    late = datetime(9999, 12, 31, 23, 55)
+    assert not DIM.check(DIM.parse("23:50-23:59"), {"current_time": late}).satisfied
+    # A day in, every zone can place it.
+    assert DIM.check(child, {"current_time": datetime(1, 1, 2, 0, 5, tzinfo=UTC)}).satisfied
+    assert DIM.check(parent, {"current_time": datetime(1, 1, 2, 0, 5, tzinfo=UTC)}).satisfied
+    assert DIM.check(
+        DIM.parse("23:50-23:59"), {"current_time": datetime(9999, 12, 30, 23, 55)}
+    ).satisfied

@@ -48,3 +48,31 @@ def test_without_a_system_database_the_tzdata_package_is_read(
     assert data is not None
     assert {3600, 7200} <= tzif_offsets(data)
     assert _zones._tzif_bytes("Not/AZone") is None
+
+
+def test_together_lists_the_combinations_of_a_sample_year_with_a_day_of_each() -> None:
+    seen = dict(_zones.together(("America/New_York", "Europe/Berlin")))
+    # Winter; New York's summer from 10 March 2030, Berlin's from 31 March.
+    assert list(seen) == [(-300, 60), (-240, 60), (-240, 120)]
+    assert seen[(-240, 60)].isoformat() == "2030-03-10"
+
+
+def test_instant_at_finds_a_real_instant_with_the_offsets_asked_for() -> None:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    found = _zones.instant_at(510, {"Europe/Berlin": 60, "UTC": 0}, date(2030, 1, 5))
+    assert found == datetime(2030, 1, 5, 8, 30, tzinfo=UTC)
+    # Berlin's local mean time (+0:53:28) reads 53 minutes ahead up to second 31, and 54
+    # from second 32: the second is chosen to give the rounding asked for.
+    early = _zones.instant_at(600, {"Europe/Berlin": 53}, date(1890, 6, 1))
+    late = _zones.instant_at(600, {"Europe/Berlin": 54}, date(1890, 6, 1))
+    assert early == datetime(1890, 6, 1, 10, 0, 0, tzinfo=UTC)
+    assert late == datetime(1890, 6, 1, 10, 0, 32, tzinfo=UTC)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert early.astimezone(berlin).strftime("%H:%M") == "10:53"
+    assert late.astimezone(berlin).strftime("%H:%M") == "10:54"
+    # Offsets modulo a day: -05:00 is asked for as 1140.
+    assert _zones.instant_at(0, {"America/New_York": 1140}, date(2030, 1, 5)) is not None
+    # Berlin was never three hours ahead in January 2030.
+    assert _zones.instant_at(600, {"Europe/Berlin": 180}, date(2030, 1, 5)) is None

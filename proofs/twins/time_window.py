@@ -1,74 +1,112 @@
-"""The twin of ``time_window``: windows as intervals of minutes of the day.
+"""The twin of ``time_window``: windows in several zones, as sets of minutes of the day.
 
-Bounded domain: a minute of the day is an integer in ``[0, 1440)``, which is exactly what
-the runtime reads off a context (seconds are ignored). A constraint is an intersection of
-conjuncts, each a union of intervals ``[start, end]`` (``start > end`` crosses midnight),
-as the runtime's masks are; compose concatenates conjuncts, as the runtime does.
+Domain. A constraint holds one set of local minutes per zone, a 1440-bit vector exactly
+like the runtime's mask (bit ``m`` = minute ``m``): every runtime value written in the
+twin's zones is one of its constraints, however many windows it lists, and compose
+intersects zone by zone, as the runtime does. A context is a UTC minute of the day
+(seconds are ignored, as by the runtime) together with one UTC offset per zone, each from
+that zone's table; zone ``k`` reads the UTC minute plus its offset, modulo a day. Every
+table holds 0: all offsets 0 is a bare time of day, which every zone reads as its own
+local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 
-Tightening is set inclusion, decided without quantifiers: if ``child`` allows a minute
-``parent`` refuses, the least such minute is 0, the start of one of the child's
-intervals, or one past the end of one of the parent's, so only those candidates are
-checked. The exactness law proves that this reduction loses nothing.
+`TimeWindowTwin(zones)` uses the runtime's own tables
+(`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
+among them) and encodes runtime values and contexts in them; differential tests and
+`proofs.verify_delegation` use it. Its `admissible` admits only the combinations of
+offsets seen together in `SEARCHED_YEARS` (sampled daily) and a bare time of day, so that
+a context z3 finds for a delegation is a real instant; its tightening, like the
+runtime's, still decides over every combination (sound, and stricter than inclusion over
+the combinations that occur). The laws of `proofs.laws` are proved on
+`TimeWindowTwin()`, whose two zones `LAW_ZONES` have the tables `LAW_TABLES`: 0 and one
+offset each, four combinations, every window in each zone. Proving them means checking
+all 1440 minutes of the day, which takes z3 a few seconds per law.
 
-Zones: the twin covers windows in one zone (the runtime then compares local minutes,
-offset 0), which includes every window without a zone. Across zones the runtime checks
-every combination of the zones' UTC offsets, which is sound and deliberately stricter
-than necessary; that comparison is not encoded here.
+Tightening is the runtime's algorithm, not a restatement of inclusion: the child escapes
+through one of the parent's zones ``k`` when, at some UTC minute, some offset of ``k``
+puts the child in and the parent out there while every other zone has some offset that
+puts the child in. The soundness and exactness laws prove that this is inclusion over the
+contexts above. A witness is the least such UTC minute, with offsets that show it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import z3
 
 from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._time import MINUTES, TimeWindows, intervals_of
+from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
+from trust.constraints.builtin._time import CONTEXT_KEY, TimeWindows
+from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
+from trust.constraints.builtin._zones import instant_at, offset_minutes, together
 
-INTERVALS = 2
-"""Intervals per window in a fresh symbolic constraint (``"a-b, c-d"``)."""
+BITS = 12
+"""Width of a minute or an offset: ``[0, 2880)`` fits, for a minute plus an offset."""
+LAW_ZONES = ("zone1", "zone2")
+LAW_TABLES = ((0, 60), (0, 1140))
+"""The zones and offset tables of the twin the laws are proved on (1140 is UTC-05:00)."""
+SEARCHED_YEARS = range(1850, 2101)
+"""Where the twin over real zones finds the combinations of offsets that occur, so that a
+witness it gives `proofs.verify_delegation` is a real instant."""
 
-
-@attrs.frozen
-class Interval:
-    on: z3.BoolRef
-    start: z3.ArithRef
-    end: z3.ArithRef
-
-    def holds(self, minute: z3.ArithRef) -> z3.BoolRef:
-        return z3.And(
-            self.on,
-            z3.If(
-                self.start <= self.end,
-                z3.And(self.start <= minute, minute <= self.end),
-                z3.Or(minute >= self.start, minute <= self.end),
-            ),
-        )
-
-
-Windows = tuple[tuple[Interval, ...], ...]
-"""Conjuncts of unions of intervals."""
+_EMPTY = z3.BitVecVal(0, MINUTES)
 
 
 @attrs.frozen
 class Moment:
-    """A context: a readable time (``known``) and its local minute of the day."""
+    """A context: a readable time (``known``), its UTC minute, and each zone's offset."""
 
     known: z3.BoolRef
-    minute: z3.ArithRef
+    minute: z3.BitVecRef
+    offsets: tuple[z3.BitVecRef, ...]
 
 
-def _in(windows: Windows, minute: z3.ArithRef) -> z3.BoolRef:
-    return z3.And(*[z3.Or(*[i.holds(minute) for i in union]) for union in windows])
+Windows = tuple[z3.BitVecRef, ...]
+"""A set of local minutes per zone of the twin (all ones: the zone does not restrict)."""
 
 
-def _candidates(child: Windows, parent: Windows) -> list[z3.ArithRef]:
-    starts = [i.start for union in child for i in union]
-    after_ends = [(i.end + 1) % MINUTES for union in parent for i in union]
-    return [z3.IntVal(0), *starts, *after_ends]
+def _rotate(mask: z3.BitVecRef, offset: int) -> z3.BitVecRef:
+    """The UTC minutes whose local minute, ``offset`` minutes ahead, is in ``mask``."""
+    return mask if offset == 0 else z3.RotateRight(mask, offset)
+
+
+def _any_rotation(mask: z3.BitVecRef, offsets: Sequence[int]) -> z3.BitVecRef:
+    rotations = [_rotate(mask, o) for o in offsets]
+    union = rotations[0]
+    for rotation in rotations[1:]:
+        union = union | rotation
+    return union
+
+
+def _at(mask: z3.BitVecRef, minute: z3.BitVecRef) -> z3.BoolRef:
+    """Whether ``mask`` holds ``minute``."""
+    shift = z3.ZeroExt(MINUTES - BITS, minute)
+    return z3.Extract(0, 0, z3.LShR(mask, shift)) == 1
+
+
+def _local(minute: z3.BitVecRef, offset: z3.BitVecRef) -> z3.BitVecRef:
+    total = minute + offset
+    return z3.If(z3.UGE(total, MINUTES), total - MINUTES, total)
+
+
+def _lowest(mask: z3.BitVecRef) -> z3.BitVecRef:
+    """The index of the lowest set bit of ``mask`` (0 if none): its hour, then its minute."""
+    hours = [z3.Extract(60 * h + 59, 60 * h, mask) for h in range(24)]
+    hour = first(
+        [(slice_ != 0, z3.BitVecVal(h, BITS)) for h, slice_ in enumerate(hours)],
+        z3.BitVecVal(0, BITS),
+    )
+    within = first([(slice_ != 0, slice_) for slice_ in hours], z3.BitVecVal(0, 60))
+    minute = first(
+        [(z3.Extract(m, m, within) == 1, z3.BitVecVal(m, BITS)) for m in range(60)],
+        z3.BitVecVal(0, BITS),
+    )
+    return hour * 60 + minute
 
 
 def _hhmm(minute: int) -> str:
@@ -76,108 +114,211 @@ def _hhmm(minute: int) -> str:
 
 
 class TimeWindowTwin:
-    """Minutes in ``[0, 1440)``; see the module docstring."""
+    """Minute sets in several zones; see the module docstring.
+
+    Args:
+        zones: The IANA zones whose runtime tables the twin uses (UTC is always one);
+            None for the twin the laws are proved on.
+    """
 
     exact = True
 
+    def __init__(self, zones: Sequence[str] | None = None) -> None:
+        self.real = zones is not None
+        self.zones: tuple[str, ...] = LAW_ZONES
+        self.tables: tuple[tuple[int, ...], ...] = LAW_TABLES
+        # The contexts `admissible` admits: every combination of the tables' offsets, or,
+        # for real zones, those that occur (a witness must be a real instant).
+        self.occurring: tuple[tuple[int, ...], ...] | None = None
+        self._days: dict[tuple[int, ...], date] = {}
+        if zones is not None:
+            self.zones = tuple(sorted(set(zones) | {"UTC"}))
+            self.tables = tuple(
+                tuple(sorted({o % MINUTES for o in offset_minutes(z)})) for z in self.zones
+            )
+            self._days = {_modulo(c): day for c, day in together(self.zones, SEARCHED_YEARS)}
+            self.occurring = tuple(dict.fromkeys([(0,) * len(self.zones), *self._days]))
+
+    @classmethod
+    def for_values(cls, values: Sequence[ConstraintValue]) -> TimeWindowTwin:
+        """The twin over the zones ``values`` (parsed by the runtime) are written in."""
+        return cls([part.zone for value in values for part in value.parsed.parts])
+
+    # -- the protocol ------------------------------------------------------------------
+
     def constraint(self, name: str) -> Windows:
-        return (
-            tuple(
-                Interval(
-                    z3.Bool(f"{name}.{k}.on"),
-                    z3.Int(f"{name}.{k}.start"),
-                    z3.Int(f"{name}.{k}.end"),
-                )
-                for k in range(INTERVALS)
-            ),
-        )
+        return tuple(z3.BitVec(f"{name}.{zone}", MINUTES) for zone in self.zones)
 
     def context(self, name: str) -> Moment:
-        return Moment(z3.Bool(f"{name}.known"), z3.Int(f"{name}.minute"))
+        return Moment(
+            z3.Bool(f"{name}.known"),
+            z3.BitVec(f"{name}.minute", BITS),
+            tuple(z3.BitVec(f"{name}.offset.{zone}", BITS) for zone in self.zones),
+        )
 
     def well_formed(self, constraint: Windows) -> z3.BoolRef:
-        bounds = [
-            z3.And(t >= 0, t < MINUTES)
-            for union in constraint
-            for i in union
-            for t in (i.start, i.end)
-        ]
-        return z3.And(*bounds)
+        return z3.BoolVal(True)  # every set of minutes is a window
 
     def admissible(self, context: Moment) -> z3.BoolRef:
-        return z3.And(context.minute >= 0, context.minute < MINUTES)
+        if self.occurring is not None:
+            offsets = z3.Or(
+                *[
+                    z3.And(*[a == b for a, b in zip(context.offsets, c, strict=True)])
+                    for c in self.occurring
+                ]
+            )
+        else:
+            offsets = z3.And(
+                *[
+                    z3.Or(*[offset == o for o in table])
+                    for offset, table in zip(context.offsets, self.tables, strict=True)
+                ]
+            )
+        return z3.And(z3.ULT(context.minute, MINUTES), offsets)
 
     def allows(self, constraint: Windows, context: Moment) -> z3.BoolRef:
-        return z3.And(context.known, _in(constraint, context.minute))
+        return z3.And(
+            context.known,
+            *[
+                _at(mask, _local(context.minute, offset))
+                for mask, offset in zip(constraint, context.offsets, strict=True)
+            ],
+        )
 
     def tighter(self, child: Windows, parent: Windows) -> z3.BoolRef:
-        return z3.And(
-            *[z3.Implies(_in(child, m), _in(parent, m)) for m in _candidates(child, parent)]
-        )
+        return z3.And(*[e == _EMPTY for e in self._escapes(child, parent)])
 
     def meet(self, a: Windows, b: Windows) -> Windows:
-        return a + b
+        return tuple(x & y for x, y in zip(a, b, strict=True))
 
     def witness(self, child: Windows, parent: Windows) -> Moment:
+        escapes = self._escapes(child, parent)
+        found = [e != _EMPTY for e in escapes]
         minute = first(
-            [
-                (z3.And(_in(child, m), z3.Not(_in(parent, m))), m)
-                for m in _candidates(child, parent)
-            ],
-            z3.IntVal(0),
+            [(f, _lowest(e)) for f, e in zip(found, escapes, strict=True)], z3.BitVecVal(0, BITS)
         )
-        return Moment(z3.BoolVal(True), minute)
+        offsets = []
+        for k, table in enumerate(self.tables):
+            # The zone the child escapes through takes an offset that puts the child in
+            # and the parent out; every other zone one that puts the child in.
+            out = child[k] & ~parent[k]
+            escape = first(
+                [(_at(_rotate(out, o), minute), z3.BitVecVal(o, BITS)) for o in table],
+                z3.BitVecVal(0, BITS),
+            )
+            stay = first(
+                [(_at(_rotate(child[k], o), minute), z3.BitVecVal(o, BITS)) for o in table],
+                z3.BitVecVal(0, BITS),
+            )
+            through = z3.And(found[k], *[z3.Not(f) for f in found[:k]])
+            offsets.append(z3.If(through, escape, stay))
+        return Moment(z3.BoolVal(True), minute, tuple(offsets))
+
+    def _escapes(self, child: Windows, parent: Windows) -> list[z3.BitVecRef]:
+        """Per zone, the UTC minutes at which the child escapes the parent through it."""
+        reach = [_any_rotation(c, t) for c, t in zip(child, self.tables, strict=True)]
+        escapes = []
+        for k, table in enumerate(self.tables):
+            escape = _any_rotation(child[k] & ~parent[k], table)
+            for j, reached in enumerate(reach):
+                if j != k:
+                    escape = escape & reached
+            escapes.append(escape)
+        return escapes
+
+    # -- showing -------------------------------------------------------------------------
 
     def show_constraint(self, model: z3.ModelRef, constraint: Windows) -> str:
         shown = []
-        for union in constraint:
-            runs = [
-                f"{_hhmm(as_int(model, i.start))}-{_hhmm(as_int(model, i.end))}"
-                for i in union
-                if as_bool(model, i.on)
-            ]
-            shown.append(repr(", ".join(runs)) if runs else "never")
-        return shown[0] if len(shown) == 1 else "all_of [" + ", ".join(shown) + "]"
+        for zone, mask in zip(self.zones, constraint, strict=True):
+            value = as_int(model, mask)
+            if value != (1 << MINUTES) - 1:
+                runs = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals_of(value))
+                shown.append(repr(f"{runs or 'never'} {zone}"))
+        return "all_of [" + ", ".join(shown) + "]" if shown else "'00:00-23:59'"
 
     def show_context(self, model: z3.ModelRef, context: Moment) -> str:
         if not as_bool(model, context.known):
             return "time unreadable"
-        return f"time {_hhmm(as_int(model, context.minute))}"
+        offsets = ", ".join(
+            f"{zone} +{as_int(model, o)} min"
+            for zone, o in zip(self.zones, context.offsets, strict=True)
+        )
+        return f"{_hhmm(as_int(model, context.minute))} UTC with {offsets}"
+
+    # -- crossing to the runtime -----------------------------------------------------------
 
     def encode(self, value: ConstraintValue) -> Windows:
+        """The runtime value's masks, zone by zone.
+
+        Raises:
+            ValueError: The value is written in a zone the twin does not have.
+        """
         windows: TimeWindows = value.parsed
-        if len({part.zone for part in windows.parts}) > 1:
+        masks = {part.zone: part.mask for part in windows.parts}
+        missing = sorted(masks.keys() - set(self.zones))
+        if missing:
             raise ValueError(
-                f"the time_window twin covers windows in one zone, got {str(windows)!r}"
+                f"the time_window twin over {self.zones} cannot encode {str(windows)!r}"
             )
-        return tuple(
-            tuple(
-                Interval(z3.BoolVal(True), z3.IntVal(a), z3.IntVal(b))
-                for a, b in intervals_of(part.mask)
-            )
-            for part in windows.parts
-        )
+        full = (1 << MINUTES) - 1
+        return tuple(z3.BitVecVal(masks.get(zone, full), MINUTES) for zone in self.zones)
 
-    def encode_context(self, context: dict[str, Any], zone: str = "UTC") -> Moment:
-        """The local minute in ``zone`` of the context's time, as the runtime reads it."""
-        from zoneinfo import ZoneInfo
+    def encode_context(self, context: dict[str, Any]) -> Moment:
+        """The context's UTC minute and each zone's offset, as the runtime reads them.
 
-        current = context.get("current_time")
-        if isinstance(current, str):
+        Raises:
+            ValueError: A zone reads an offset its table lacks (the runtime's tables
+                would then be unsound), or the twin has no real zones.
+        """
+        if not self.real:
+            raise ValueError("the time_window twin the laws are proved on encodes no context")
+        zero = tuple(z3.BitVecVal(0, BITS) for _ in self.zones)
+        unknown = Moment(z3.BoolVal(False), z3.BitVecVal(0, BITS), zero)
+        current = exact_moment(context.get(CONTEXT_KEY))
+        if type(current) is str:
             try:
                 current = datetime.fromisoformat(current)
             except ValueError:
-                current = None
-        if isinstance(current, datetime):
-            aware = current if current.utcoffset() is not None else current.replace(tzinfo=UTC)
-            local = aware.astimezone(ZoneInfo(zone))
-            return Moment(z3.BoolVal(True), z3.IntVal(local.hour * 60 + local.minute))
-        if isinstance(current, time) and current.tzinfo is None:
-            return Moment(z3.BoolVal(True), z3.IntVal(current.hour * 60 + current.minute))
-        return Moment(z3.BoolVal(False), z3.IntVal(0))
+                return unknown
+        if type(current) is time and current.tzinfo is None:
+            minute = current.hour * 60 + current.minute
+            return Moment(z3.BoolVal(True), z3.BitVecVal(minute, BITS), zero)
+        if type(current) is not datetime:
+            return unknown
+        try:
+            instant = placed(current).astimezone(UTC)
+        except Unplaceable:
+            return unknown
+        minute = instant.hour * 60 + instant.minute
+        offsets = []
+        for zone, table in zip(self.zones, self.tables, strict=True):
+            local = instant.astimezone(ZoneInfo(zone))
+            ahead = (local.hour * 60 + local.minute - minute) % MINUTES
+            if ahead not in table:
+                raise ValueError(
+                    f"{zone} reads {current!r} {ahead} minutes ahead of UTC, an offset its "
+                    f"table {table} lacks"
+                )
+            offsets.append(z3.BitVecVal(ahead, BITS))
+        return Moment(z3.BoolVal(True), z3.BitVecVal(minute, BITS), tuple(offsets))
 
     def runtime_context(self, model: z3.ModelRef, context: Moment) -> dict[str, Any]:
+        """A context the runtime reads as the model's: a time of day if every offset is 0,
+        else a real instant with those offsets (or, if none exists, the time of day)."""
         if not as_bool(model, context.known):
-            return {"current_time": 0}
+            return {CONTEXT_KEY: 0}
         minute = as_int(model, context.minute)
-        return {"current_time": time(minute // 60, minute % 60)}
+        offsets = {
+            zone: as_int(model, o) for zone, o in zip(self.zones, context.offsets, strict=True)
+        }
+        day = self._days.get(tuple(offsets.values())) if self.real else None
+        if day is not None and any(offsets.values()):
+            instant = instant_at(minute, offsets, day)
+            if instant is not None:
+                return {CONTEXT_KEY: instant}
+        return {CONTEXT_KEY: time(minute // 60, minute % 60)}
+
+
+def _modulo(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(o % MINUTES for o in offsets)

@@ -14,24 +14,28 @@ whole day. The context's time is read as follows:
 - a time of day (``datetime.time``, naive) is used as given, as local time in ``Z``; an
   aware time of day fails, since it cannot be placed in ``Z`` without a date;
 - an ISO 8601 string is read as a datetime;
+- a subclass of datetime, time or str is read as the value it holds, whatever it
+  overrides; an instant within a day of the ends of datetime's range fails (see
+  `trust.constraints.builtin._moment`);
 - a missing ``current_time``, None, or a string that does not parse: the dimension's
   clock (injectable: ``TimeDimension(clock=...)``);
 - any other type fails.
 
-A `TimeWindows` value is an intersection of such minute sets, at most one per zone.
-Within one zone tightening is exact set inclusion and compose exact intersection. Across
-zones a child must be tighter for every combination of the zones' UTC offsets (see
-`trust.constraints.builtin._zones`) and also as a bare time of day; that is sound, and
-stricter than necessary only for combinations of offsets that never occur together.
+A `TimeWindows` value is an intersection of such minute sets, at most one per zone and at
+most `MAX_ZONES` zones (the zone budget: past it, a ValueError at parse or compose time).
+Compose is exact intersection. Tightening is decided over contexts that are a UTC minute
+of the day together with one UTC offset per zone, each any offset that zone has ever had
+or will have by its current rules, 0 included (all offsets 0 is how a bare time of day
+reads): every instant and every time of day is one, so the verdict is sound. Within one
+zone it is exact set inclusion; across zones it is stricter than necessary only for
+combinations of offsets that never occur together. See
+`trust.constraints.builtin._window_inclusion` for how, in time linear in the offsets.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
 import zoneinfo
-from collections.abc import Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -40,37 +44,40 @@ import attrs
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_int, exact_str, snapshot
 from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
-from trust.constraints.builtin._lattice import BuiltinDimension, all_of_items, not_a_mapping
-from trust.constraints.builtin._zones import offset_minutes
+from trust.constraints.builtin._lattice import (
+    ALL_OF,
+    BuiltinDimension,
+    all_of_items,
+    not_a_mapping,
+)
+from trust.constraints.builtin._moment import (
+    Unplaceable,
+    exact_moment,
+    placed,
+    shown,
+)
+from trust.constraints.builtin._window_inclusion import (
+    FULL,
+    MINUTES,
+    Masks,
+    escape,
+    example_outside,
+    intervals_of,
+)
 
-MINUTES = 1440
-FULL = (1 << MINUTES) - 1
 CONTEXT_KEY = "current_time"
+MAX_ZONES = 8
+"""The zone budget: the most zones one `TimeWindows` value may span."""
+
+
+class TooManyZones(InvalidValueError):
+    """A value would span more zones than `MAX_ZONES`."""
+
 
 _WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 _FORM = "'HH:MM-HH:MM[, HH:MM-HH:MM ...] [IANA zone]'"
-
-
-def rotate(mask: int, offset: int) -> int:
-    """The UTC minutes whose local minute, ``offset`` minutes ahead, is in ``mask``."""
-    shift = offset % MINUTES
-    return ((mask >> shift) | (mask << (MINUTES - shift))) & FULL
-
-
-def intervals_of(mask: int) -> tuple[tuple[int, int], ...]:
-    """The maximal runs of set bits, as inclusive (first, last) minutes."""
-    runs: list[tuple[int, int]] = []
-    offset = 0
-    while mask:
-        skip = (mask & -mask).bit_length() - 1
-        mask >>= skip
-        offset += skip
-        length = (mask ^ (mask + 1)).bit_length() - 1
-        runs.append((offset, offset + length - 1))
-        mask >>= length
-        offset += length
-    return tuple(runs)
 
 
 def _hhmm(minute: int) -> str:
@@ -78,21 +85,23 @@ def _hhmm(minute: int) -> str:
 
 
 def _zone(value: object) -> str:
-    if not isinstance(value, str):
+    zone = exact_str(value)
+    if zone is None:
         raise InvalidTypeError(f"zone must be a string, got {check.shown(value)}")
     try:
-        zoneinfo.ZoneInfo(value)
+        zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidValueError(
-            f"time_window zone must be an IANA time zone name, got {check.shown(value)}"
+            f"time_window zone must be an IANA time zone name, got {check.shown(zone)}"
         ) from None
-    return value
+    return zone
 
 
 def _mask(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= FULL:
+    mask = exact_int(value)
+    if mask is None or not 0 <= mask <= FULL:
         raise InvalidValueError(f"mask must be an int of {MINUTES} bits, got {check.shown(value)}")
-    return value
+    return mask
 
 
 @attrs.frozen
@@ -119,14 +128,22 @@ class ZoneWindow:
 
 
 def _parts(value: object) -> tuple[ZoneWindow, ...]:
-    if not isinstance(value, tuple) or not all(isinstance(p, ZoneWindow) for p in value):
+    # The tuple's own iterator and exact ZoneWindows: a subclass cannot show other parts
+    # to the check than to the normalisation.
+    parts = tuple(tuple.__iter__(value)) if isinstance(value, tuple) else None
+    if parts is None or not all(type(p) is ZoneWindow for p in parts):
         raise InvalidTypeError(f"parts must be a tuple of ZoneWindow, got {check.shown(value)}")
     by_zone: dict[str, int] = {}
-    for part in value:
+    for part in parts:
         by_zone[part.zone] = by_zone.get(part.zone, FULL) & part.mask
     if 0 in by_zone.values():
         return (ZoneWindow("UTC", 0),)
     kept = tuple(ZoneWindow(z, m) for z, m in sorted(by_zone.items()) if m != FULL)
+    if len(kept) > MAX_ZONES:
+        raise TooManyZones(
+            f"a time_window value must span at most {MAX_ZONES} zones (the zone budget), got "
+            f"{len(kept)}: {', '.join(p.zone for p in kept)}"
+        )
     return kept or (ZoneWindow("UTC", FULL),)
 
 
@@ -137,46 +154,21 @@ class TimeWindows:
     parts: tuple[ZoneWindow, ...] = attrs.field(converter=_parts)
 
     def is_within(self, other: TimeWindows) -> bool:
-        return _outside(self, other) is None
+        return escape(self.masks, other.masks) is None
 
     def meet(self, other: TimeWindows) -> TimeWindows:
         return TimeWindows(self.parts + other.parts)
 
     def example_outside(self, other: TimeWindows) -> str | None:
-        found = _outside(self, other)
-        if found is None:
-            return None
-        minute, offsets = found
-        if not any(offsets.values()):
-            example = f"{{'{CONTEXT_KEY}': datetime.time({minute // 60}, {minute % 60})}}"
-            return f"the child allows {example}, the parent does not"
-        clocks = ", ".join(
-            f"{zone} is at UTC{'+' if o >= 0 else '-'}{_hhmm(abs(o))}"
-            for zone, o in offsets.items()
-        )
-        return (
-            f"the child allows an instant at {_hhmm(minute)} UTC when {clocks}; the parent does not"
-        )
+        return example_outside(self.masks, other.masks, CONTEXT_KEY)
+
+    @property
+    def masks(self) -> Masks:
+        """Each part's zone and mask."""
+        return tuple((part.zone, part.mask) for part in self.parts)
 
     def __str__(self) -> str:
         return " and ".join(str(part) for part in self.parts)
-
-
-@functools.lru_cache(maxsize=2048)
-def _outside(inner: TimeWindows, outer: TimeWindows) -> tuple[int, dict[str, int]] | None:
-    """A UTC minute and zone offsets at which ``inner`` allows and ``outer`` refuses."""
-    zones = sorted({p.zone for p in inner.parts + outer.parts})
-    choices = [[0] if len(zones) == 1 else sorted(offset_minutes(z)) for z in zones]
-    for combination in itertools.product(*choices):
-        offsets = dict(zip(zones, combination, strict=True))
-        allowed = FULL
-        for part in inner.parts:
-            allowed &= rotate(part.mask, offsets[part.zone])
-        for part in outer.parts:
-            allowed &= ~rotate(part.mask, offsets[part.zone])
-        if allowed:
-            return (allowed & -allowed).bit_length() - 1, offsets
-    return None
 
 
 def _window_mask(text: str, raw: object) -> int:
@@ -201,15 +193,16 @@ def parse_windows(value: object) -> TimeWindows:
         InvalidTypeError: ``value`` is not a string.
         InvalidValueError: The string is malformed or names an unknown zone.
     """
-    if not isinstance(value, str):
+    raw = exact_str(value)
+    if raw is None:
         raise InvalidTypeError(f"time_window must be {_FORM}, got {check.shown(value)}")
-    text, zone = value.strip(), "UTC"
+    text, zone = raw.strip(), "UTC"
     head, _, last = text.rpartition(" ")
     if head and ":" not in last:
         text, zone = head, last
     mask = 0
     for window in text.split(","):
-        mask |= _window_mask(window, value)
+        mask |= _window_mask(window, raw)
     return TimeWindows((ZoneWindow(_zone(zone), mask),))
 
 
@@ -235,68 +228,106 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
         return "Allowed time window in HH:MM-HH:MM format"
 
     def parse(self, value: Any) -> ConstraintValue:
-        """Parse a window string or ``{"all_of": [...]}``."""
-        if isinstance(value, Mapping) and all_of_items(value) is not None:
-            return self.parse_all_of(value)
-        return ConstraintValue(dimension=self.name, raw_value=value, parsed=parse_windows(value))
+        """Parse a window string or ``{"all_of": [...]}``.
+
+        Raises:
+            InvalidTypeError: ``value`` is neither.
+            InvalidValueError: A window is malformed, names an unknown zone, or the value
+                spans more than `MAX_ZONES` zones.
+        """
+        read = snapshot(value)  # a mapping is read once, so the value and its raw agree
+        if read is not None:
+            items = all_of_items(read)
+            if items is not None:
+                try:
+                    return self.parse_all_of({ALL_OF: items})
+                except TooManyZones as exc:
+                    raise TooManyZones(f"{exc}; in {check.shown(read)}") from None
+        raw = exact_str(value)  # a str subclass is read as the characters it holds
+        parsed = parse_windows(value if raw is None else raw)
+        return ConstraintValue(dimension=self.name, raw_value=raw, parsed=parsed)
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff the context's time of day is in every part of the window."""
-        if context.__class__ is not dict:
+        if type(context) is not dict:
             bad = not_a_mapping(context)
             if bad is not None:
                 return bad
         windows: TimeWindows = constraint.parsed
-        current = context.get(CONTEXT_KEY)
+        current: Any = context.get(CONTEXT_KEY)  # narrowed by its exact type below
         note = ""
-        if isinstance(current, str):
-            try:
-                current = datetime.fromisoformat(current)
-            except ValueError:
-                note = f" (unreadable {CONTEXT_KEY} {check.shown(current)}: used the clock)"
-                current = None
-        if current is None:
-            current = self._clock.now()
-        if isinstance(current, datetime):
-            # A naive datetime is UTC already: UTC windows read it as it is.
-            as_utc = current if current.tzinfo is None or current.tzinfo is UTC else None
-            try:
+        kind = type(current)
+        if kind is not datetime and kind is not time:
+            current, note = self._read(current)
+            kind = type(current)
+        if kind is datetime:
+            zone = current.tzinfo
+            if (zone is None or zone is UTC) and 1 < current.year < 9999:
+                # The common case, inline: the fields are UTC already, and far from the ends
+                # of the range every zone can place the instant.
+                aware = None
                 for part in windows.parts:
-                    if part.zone == "UTC" and as_utc is not None:
-                        local = as_utc
+                    if part.zone == "UTC":
+                        minute = current.hour * 60 + current.minute
                     else:
-                        local = _aware(current).astimezone(part.tz)
-                    minute = local.hour * 60 + local.minute
+                        if aware is None:
+                            aware = current if zone is UTC else current.replace(tzinfo=UTC)
+                        local = aware.astimezone(part.tz)
+                        minute = local.hour * 60 + local.minute
                     if not (part.mask >> minute) & 1:
                         return _outside_window(minute, part, windows, note)
-            except (OverflowError, ValueError) as exc:
-                return trusted_result(
-                    False, f"{CONTEXT_KEY} {current!r} cannot be placed in the window's zone: {exc}"
-                )
-            return trusted_result(True, _WITHIN + note) if note else _PASSED
-        if isinstance(current, time):
-            if current.tzinfo is not None:
-                return trusted_result(
-                    False,
-                    f"{CONTEXT_KEY} must be a datetime or a naive time of day; an aware time "
-                    f"of day cannot be placed in a zone without a date, got {check.shown(current)}",
-                )
-            minute = current.hour * 60 + current.minute
-            for part in windows.parts:
-                if not (part.mask >> minute) & 1:
-                    return _outside_window(minute, part, windows, note)
-            return _PASSED
+                return trusted_result(True, _WITHIN + note) if note else _PASSED
+            return _check_placed(windows, current, note)
+        if kind is time:
+            return _check_time_of_day(windows, current, note)
         return trusted_result(
             False,
             f"{CONTEXT_KEY} must be a datetime, a time or an ISO 8601 string, "
             f"got {check.shown(current)}",
         )
 
+    def _read(self, current: object) -> tuple[Any, str]:
+        """An exact datetime or time for ``current``, the clock's, or ``current`` to refuse."""
+        moment = current if type(current) is str else exact_moment(current)
+        if type(moment) is str:
+            try:
+                return datetime.fromisoformat(moment), ""
+            except ValueError:
+                unreadable = f" (unreadable {CONTEXT_KEY} {check.shown(moment)}: used the clock)"
+                return exact_moment(self._clock.now()), unreadable
+        if moment is None:
+            return (exact_moment(self._clock.now()), "") if current is None else (current, "")
+        return moment, ""
 
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+
+def _check_placed(windows: TimeWindows, current: datetime, note: str) -> ConstraintCheckResult:
+    """`TimeDimension.check` of any other datetime: placed first (see `placed`)."""
+    try:
+        aware = placed(current)
+        for part in windows.parts:
+            local = aware.astimezone(part.tz)
+            minute = local.hour * 60 + local.minute
+            if not (part.mask >> minute) & 1:
+                return _outside_window(minute, part, windows, note)
+    except (Unplaceable, OverflowError, ValueError) as exc:
+        return trusted_result(
+            False, f"{CONTEXT_KEY} {shown(current)} cannot be placed in the window's zone: {exc}"
+        )
+    return trusted_result(True, _WITHIN + note) if note else _PASSED
+
+
+def _check_time_of_day(windows: TimeWindows, current: time, note: str) -> ConstraintCheckResult:
+    if current.tzinfo is not None:
+        return trusted_result(
+            False,
+            f"{CONTEXT_KEY} must be a datetime or a naive time of day; an aware time "
+            f"of day cannot be placed in a zone without a date, got {shown(current)}",
+        )
+    minute = current.hour * 60 + current.minute
+    for part in windows.parts:
+        if not (part.mask >> minute) & 1:
+            return _outside_window(minute, part, windows, note)
+    return trusted_result(True, _WITHIN + note) if note else _PASSED
 
 
 _WITHIN = "within time window"

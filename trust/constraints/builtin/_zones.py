@@ -10,6 +10,9 @@ The offsets come from the zone's TZif data (every local-time type it declares, w
 covers all its history) and, for its rules beyond the last transition, from sampling
 ``utcoffset`` daily over 2030-2049. Without TZif data, ``utcoffset`` is sampled daily over
 1850-2100. Offsets that are not whole minutes contribute both roundings.
+
+For examples, `together` lists the combinations that do occur in a sample year of the
+present rules, and `instant_at` finds a real instant showing a given combination.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import importlib.resources
 import os
 import struct
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 
 _HEADER = struct.Struct(">4sc15x6l")  # magic, version, then the six counts
 
@@ -65,7 +69,25 @@ def _sampled(zone: zoneinfo.ZoneInfo, first_year: int, last_year: int) -> set[in
     return seconds
 
 
-@functools.lru_cache(maxsize=512)
+def _minutes(seconds: set[int]) -> set[int]:
+    minutes = set()
+    for offset in seconds:
+        minutes.add(offset // 60)
+        minutes.add(-(-offset // 60))
+    return minutes
+
+
+@functools.lru_cache(maxsize=1024)  # more than the IANA zones: none is recomputed
+def current_offset_minutes(zone: str) -> frozenset[int]:
+    """The UTC offsets, in minutes, ``zone``'s present rules give it (sampled 2030-2049).
+
+    Raises:
+        zoneinfo.ZoneInfoNotFoundError: ``zone`` is not a known IANA zone.
+    """
+    return frozenset(_minutes(_sampled(zoneinfo.ZoneInfo(zone), 2030, 2049)))
+
+
+@functools.lru_cache(maxsize=1024)
 def offset_minutes(zone: str) -> frozenset[int]:
     """Every UTC offset of ``zone``, in minutes (see the module docstring), plus 0.
 
@@ -74,12 +96,67 @@ def offset_minutes(zone: str) -> frozenset[int]:
     Raises:
         zoneinfo.ZoneInfoNotFoundError: ``zone`` is not a known IANA zone.
     """
-    tz = zoneinfo.ZoneInfo(zone)
     data = _tzif_bytes(zone)
     seconds = set(tzif_offsets(data)) if data else set()
-    seconds |= _sampled(tz, 2030, 2049) if seconds else _sampled(tz, 1850, 2100)
-    minutes = {0}
-    for offset in seconds:
-        minutes.add(offset // 60)
-        minutes.add(-(-offset // 60))
-    return frozenset(minutes)
+    if not seconds:
+        return frozenset(_minutes(_sampled(zoneinfo.ZoneInfo(zone), 1850, 2100)) | {0})
+    return frozenset(_minutes(seconds) | current_offset_minutes(zone) | {0})
+
+
+SAMPLE_YEAR = 2030
+"""A year of the present rules, where examples of instants are looked for first."""
+
+
+@functools.lru_cache(maxsize=256)
+def together(
+    zones: tuple[str, ...], years: range = range(SAMPLE_YEAR, SAMPLE_YEAR + 1)
+) -> tuple[tuple[tuple[int, ...], date], ...]:
+    """Combinations of offsets (minutes, in the order of ``zones``) seen in ``years``,
+    each with the first day it was seen on.
+
+    Sampled daily at noon UTC, each offset rounded down and up alike (as at the first and
+    the last second of a minute); for examples, not verdicts.
+    """
+    tzs = [zoneinfo.ZoneInfo(z) for z in zones]
+    seen: dict[tuple[int, ...], date] = {}
+    moment = datetime(years.start, 1, 1, 12, tzinfo=UTC)
+    while moment.year < years.stop:
+        seconds = [_offset_seconds(moment, tz) for tz in tzs]
+        seen.setdefault(tuple(s // 60 for s in seconds), moment.date())
+        seen.setdefault(tuple((s + 59) // 60 for s in seconds), moment.date())
+        moment += _DAY
+    return tuple(seen.items())
+
+
+def instant_at(minute: int, offsets: Mapping[str, int], near: date) -> datetime | None:
+    """An instant at ``minute`` UTC (a minute of the day), on ``near`` or a day beside it
+    (``near`` at least a day inside datetime's range), when each zone's local minute is
+    ``offsets[zone]`` minutes (modulo a day) ahead.
+
+    A zone whose offset is not whole minutes reads ahead by either rounding, depending on
+    the second; the instant's second is chosen to give the one asked for. None if no such
+    instant is on those days.
+    """
+    tzs = [(zoneinfo.ZoneInfo(z), o) for z, o in offsets.items()]
+    on_day = datetime(near.year, near.month, near.day, minute // 60, minute % 60, tzinfo=UTC)
+    for moment in (on_day, on_day - _DAY, on_day + _DAY):
+        # Second s reads zone z as floor((s + offset) / 60) minutes ahead: keep the seconds
+        # at which every zone reads the offset asked for.
+        low, high = 0, 60
+        for tz, wanted in tzs:
+            seconds = _offset_seconds(moment, tz)
+            # The representative of ``wanted`` (modulo a day) nearest this offset.
+            ahead = wanted + _DAY_MINUTES * round((seconds / 60 - wanted) / _DAY_MINUTES)
+            low, high = max(low, 60 * ahead - seconds), min(high, 60 * ahead - seconds + 60)
+        if low < high:
+            return moment + timedelta(seconds=low)
+    return None
+
+
+_DAY = timedelta(days=1)
+_DAY_MINUTES = 1440
+
+
+def _offset_seconds(moment: datetime, tz: zoneinfo.ZoneInfo) -> int:
+    offset = moment.astimezone(tz).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
