@@ -7,41 +7,16 @@ are the only tests that read a clock, as the house rules allow for DoS regressio
 
 from __future__ import annotations
 
-import json
 import re
-import resource
-import subprocess
-import sys
-import textwrap
-from typing import Any
 
 import pytest
 
+from tests.bounded import run_bounded
 from trust._errors import InvalidValueError
 from trust.constraints import ConstraintDimensionRegistry, MultiDimensionEvaluator
 from trust.constraints.builtin import ResourceDimension, register_builtin_dimensions
 from trust.constraints.builtin import _glob_automaton as automaton
 from trust.constraints.builtin._glob import GlobSet, PatternTooComplex
-
-_ADDRESS_SPACE = 1024 * 2**20  # the old engine passed this long before it finished
-
-
-def run_bounded(code: str, timeout: float = 60.0) -> Any:
-    """Run ``code`` in a fresh interpreter under limits; return the JSON it prints last."""
-
-    def limit() -> None:  # pragma: no cover - runs in the child
-        resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE, _ADDRESS_SPACE))
-
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=limit,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_star_a_then_many_question_marks_is_within_double_star_at_once() -> None:

@@ -10,21 +10,14 @@ the house rules allow for DoS regressions.
 
 from __future__ import annotations
 
-import json
-import resource
-import subprocess
-import sys
-import textwrap
-from typing import Any
-
 import pytest
 
+from tests.bounded import run_bounded
 from trust.constraints import ConstraintDimensionRegistry, MultiDimensionEvaluator
 from trust.constraints.builtin import TimeDimension, register_builtin_dimensions
 from trust.constraints.builtin._time import MAX_ZONES, TooManyZones
 
 DIM = TimeDimension()
-_ADDRESS_SPACE = 1024 * 2**20
 
 # Zones with the most offsets in their history (twelve for Moscow), so the most work.
 MANY_OFFSETS = (
@@ -45,24 +38,6 @@ MANY_OFFSETS = (
     "Africa/Casablanca",
     "Europe/Simferopol",
 )
-
-
-def run_bounded(code: str, timeout: float = 60.0) -> Any:
-    """Run ``code`` in a fresh interpreter under limits; return the JSON it prints last."""
-
-    def limit() -> None:  # pragma: no cover - runs in the child
-        resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE, _ADDRESS_SPACE))
-
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=limit,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_tightening_across_the_whole_zone_budget_is_quick() -> None:
