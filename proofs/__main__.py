@@ -23,6 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_TIMEOUT_MS,
         help=f"per-query solver timeout in ms (default {DEFAULT_TIMEOUT_MS})",
     )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="the deep profile: conformance checks explore larger bounds (minutes)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--junit", metavar="FILE", type=Path, help="also write JUnit XML")
     args = parser.parse_args(argv)
@@ -31,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = select(all_properties(), args.only)
     if not chosen:
         parser.error(f"no property matches {args.only!r}")
-    outcomes = run(chosen, Settings(timeout_ms=args.timeout))
+    outcomes = run(chosen, Settings(timeout_ms=args.timeout, deep=args.deep))
     print(to_json(outcomes) if args.json else table(outcomes))
     if args.junit:
         write_junit(outcomes, args.junit)

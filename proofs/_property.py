@@ -11,9 +11,16 @@ from proofs._verdict import Proved, Refuted, Verdict
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    """What every check receives: the per-query solver timeout."""
+    """What every check receives.
+
+    Attributes:
+        timeout_ms: The per-query solver timeout.
+        deep: The deep profile (``--deep``): conformance checks explore larger bounds
+            (deeper event sequences, bigger universes), taking minutes instead of seconds.
+    """
 
     timeout_ms: int
+    deep: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +34,8 @@ class Property:
         check: Runs the check.
         expect_refuted: The property is shown *not* to hold on purpose (a demonstration
             of why a design choice is needed); a refutation is then the expected result.
+        bound: What the check does not cover, where it is bounded (``"event sequences
+            up to depth 4; counters up to 3"``); "" when it covers every input.
     """
 
     name: str
@@ -34,6 +43,7 @@ class Property:
     method: str
     check: Callable[[Settings], Verdict]
     expect_refuted: bool = False
+    bound: str = ""
 
     @property
     def key(self) -> str:

@@ -63,6 +63,10 @@ def table(outcomes: Sequence[Outcome]) -> str:
             out += [f"  {text}" for text in o.verdict.explain().splitlines()]
         elif not o.ok:
             out.append(f"\nNOT PROVED {o.prop.key}: {o.verdict}")
+    bounded = [o for o in outcomes if o.prop.bound]
+    if bounded:
+        out.append("\nbounds (what a check covers, where it is bounded):")
+        out += [f"  {o.prop.key}: {o.prop.bound}" for o in bounded]
     failed = sum(not o.ok for o in outcomes)
     total = sum(o.seconds for o in outcomes)
     out.append(f"\n{len(outcomes)} properties, {failed} failed, {total:.2f} s")
@@ -80,6 +84,7 @@ def to_json(outcomes: Sequence[Outcome]) -> str:
                 "result": o.result,
                 "ok": o.ok,
                 "expect_refuted": o.prop.expect_refuted,
+                "bound": o.prop.bound,
                 "reason": o.verdict.reason if isinstance(o.verdict, Unknown) else None,
                 "seconds": round(o.seconds, 6),
                 "counterexample": (

@@ -13,10 +13,17 @@ def _sorted(values: Mapping[str, str]) -> Mapping[str, str]:
 
 @attrs.frozen
 class Proved:
-    """The property holds for every input the encoding admits."""
+    """The property holds for every input the encoding admits.
+
+    Attributes:
+        note: What was covered, where it is worth saying (a conformance check's case
+            count: ``"runtime ≡ twin on 40,000 cases"``).
+    """
+
+    note: str = ""
 
     def __str__(self) -> str:
-        return "proved"
+        return f"proved ({self.note})" if self.note else "proved"
 
 
 @attrs.frozen

@@ -1,0 +1,64 @@
+"""Planting a bug in a copy of the runtime and running the proof run on it.
+
+The proof run must be about the code that runs: a bug planted in the runtime has to make
+``python -m proofs`` itself fail, with a counterexample, not only the unit tests. Each
+planted-bug test copies the packages into a scratch directory, applies one textual edit
+(which must match exactly once, so a refactoring that moves the code fails the test
+loudly instead of planting nothing), and runs the proofs there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+
+ROOT = Path(__file__).resolve().parent.parent
+_PACKAGES = ("trust", "model", "proofs")
+
+
+@attrs.frozen
+class Plant:
+    """Replace ``old`` by ``new`` in ``path`` (relative to the repository root)."""
+
+    path: str
+    old: str
+    new: str
+
+
+@attrs.frozen
+class ProofRun:
+    returncode: int
+    output: str
+
+
+def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> ProofRun:
+    """``python -m proofs`` on a copy of the packages with ``plants`` applied."""
+    for package in _PACKAGES:
+        shutil.copytree(
+            ROOT / package, scratch / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    for plant in plants:
+        target = scratch / plant.path
+        source = target.read_text()
+        count = source.count(plant.old)
+        if count != 1:
+            raise AssertionError(f"{plant.path}: the planted text occurs {count} times, not once")
+        target.write_text(source.replace(plant.old, plant.new))
+    command = [sys.executable, "-m", "proofs"]
+    if only is not None:
+        command += ["--only", only]
+    done = subprocess.run(
+        command,
+        cwd=scratch,
+        env={**os.environ, "PYTHONPATH": str(scratch)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return ProofRun(done.returncode, done.stdout + done.stderr)
