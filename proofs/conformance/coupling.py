@@ -1,0 +1,425 @@
+"""Conformance of the coupling: a real breaker and posture machine against the proved product.
+
+Every sequence of events up to a depth is run on a fresh `PostureStateMachine` and
+`PostureCircuitBreaker` with a fake clock: failures of each severity, successes,
+admissions, clock advances by exactly each of the breaker's durations, ``force_open``,
+``reset``; posture changes by others (an emergency downgrade, an operator's approved
+request, an administrative ``set_posture``); and *arming* the next restore's guards, so
+that when the breaker restores a posture, its guard refuses, or first does something
+itself while the restore is being checked (trips the circuit, trips and closes it, an
+emergency downgrade, ...), as ``tests/test_breaker_restore_race.py`` does by hand.
+
+Each observed state is abstracted into the variables of the product that
+`proofs.product` proves its claims of (``proofs._product_system.Product``): the posture
+and its version, the breaker's state, window sum and probe counts and forced flag (all by
+public reads), the hold an open circuit keeps and the restores in flight (the breaker's
+own records: no public call shows a forfeited hold or a restore still running; a live
+hold is cross-checked with ``get_metrics()["original_posture"]``). Each stretch of the run
+between two observations must be a path of the product's step relation, with the inputs
+the harness knows (weights, targets, guard values) pinned, and every abstract state must
+satisfy the product's inductive invariant. The clock guards (``recovery_elapsed``,
+``probe_wait_elapsed``) and how much of the window expires stay free, as in the product:
+`proofs.conformance.breaker` pins them against the breaker spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import attrs
+
+from proofs._product_system import FINISH, NONE, RESTORE, SET_POSTURE, breaker_event, posture_event
+from proofs._property import Property, Settings
+from proofs._verdict import Verdict
+from proofs.conformance._clock import FakeClock
+from proofs.conformance._explore import Exhaustive, Mismatch
+from proofs.conformance._product_check import Observed, Pattern, Relation, State, Step, show
+from trust.circuit_breaker import REQUESTER, CircuitBreakerConfig, PostureCircuitBreaker
+from trust.postures import (
+    PostureStateMachine,
+    PostureTransition,
+    PostureTransitionRequest,
+    TransitionGuard,
+    TrustPosture,
+)
+
+AGENT = "agent-1"
+OPERATOR = "operator"
+WEIGHTS = (("low", 1), ("high", 2))
+DURATIONS = {"recovery": 10.0, "probe": 4.0, "window": 15.0}
+
+
+@attrs.frozen
+class Start:
+    """The posture the agent starts at (version 0) and the breaker's configuration."""
+
+    posture: str
+    threshold: int
+    max_calls: int
+    down: str = "human_decides"
+    restore: bool = True
+
+    def __str__(self) -> str:
+        return (
+            f"default_posture={self.posture}, failure_threshold={self.threshold}, "
+            f"half_open_max_calls={self.max_calls}, downgrade_on_open={self.down}, "
+            f"restore_on_close={self.restore}, weights={dict(WEIGHTS)}, "
+            f"recovery_timeout={DURATIONS['recovery']}, probe_timeout={DURATIONS['probe']}, "
+            f"failure_window_seconds={DURATIONS['window']}"
+        )
+
+    def config(self) -> CircuitBreakerConfig:
+        return CircuitBreakerConfig(
+            failure_threshold=self.threshold,
+            recovery_timeout=DURATIONS["recovery"],
+            half_open_max_calls=self.max_calls,
+            failure_window_seconds=DURATIONS["window"],
+            severity_weights=dict(WEIGHTS),
+            downgrade_on_open=self.down,
+            restore_on_close=self.restore,
+            probe_timeout=DURATIONS["probe"],
+        )
+
+
+@attrs.frozen
+class Action:
+    """One event of the alphabet: its name, and the argument it carries, if any."""
+
+    name: str
+    arg: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.arg})" if self.arg else self.name
+
+
+# What an armed restore guard does while the restore is checked, before it approves.
+ARMED: dict[str, tuple[Action, ...]] = {
+    "refuse": (),
+    "trip": (Action("force_open"),),
+    "trip_and_close": (Action("force_open"), Action("reset")),
+    "emergency": (Action("emergency_downgrade"),),
+    "emergency_then_trip": (Action("emergency_downgrade"), Action("force_open")),
+    "set_posture": (Action("set_posture", "full_autonomy"),),
+}
+CLOSING = frozenset({"success", "reset"})
+
+
+def alphabet(deep: bool) -> list[Action]:
+    events = [Action("failure", "high"), Action("success"), Action("admit")]
+    events += [Action("advance", "recovery"), Action("force_open"), Action("reset")]
+    events += [Action("emergency_downgrade"), Action("request", "full_autonomy")]
+    events += [Action("arm", "trip"), Action("arm", "emergency")]
+    if deep:
+        events += [Action("failure", "low"), Action("advance", "probe")]
+        events += [Action("advance", "window"), Action("request", "blocked")]
+        events += [Action("set_posture", "full_autonomy"), Action("set_posture", "blocked")]
+        events += [Action("arm", a) for a in ("refuse", "trip_and_close", "emergency_then_trip")]
+        events.append(Action("arm", "set_posture"))
+    return events
+
+
+def starts(deep: bool) -> list[Start]:
+    if not deep:
+        return [Start("supervised", threshold=2, max_calls=1)]
+    return [
+        Start(posture, threshold, max_calls, restore=restore)
+        for posture in ("supervised", "full_autonomy", "blocked")
+        for threshold, max_calls in ((2, 1), (3, 2))
+        for restore in (True, False)
+        if restore or posture == "supervised"
+    ]
+
+
+def _step(event: str, **inputs: str | int | bool) -> Step:
+    return Step((event,), tuple(sorted(inputs.items())))
+
+
+_ADVANCE = Step(
+    ("window_expiry", breaker_event("recovery_timeout"), breaker_event("probe_timeout")),
+    (("weight", 1),),
+)
+_OTHERS = tuple(posture_event(e) for e in ("upgrade", "downgrade", "maintain"))
+
+
+@attrs.frozen
+class _Frame:
+    """An action being performed: the product steps expected up to its next observation."""
+
+    action: Action
+    main: Pattern
+    patterns: list[Pattern]
+
+
+class CouplingHarness:
+    """A fresh posture machine and breaker, observed as states of the product."""
+
+    def __init__(self, start: Start, relation: Relation, config: CircuitBreakerConfig) -> None:
+        self.start, self.relation, self.config = start, relation, config
+        self.clock = FakeClock()
+        self.machine = PostureStateMachine(TrustPosture(start.posture), clock=self.clock)
+        self.breaker = PostureCircuitBreaker(self.machine, config)
+        self.machine.add_guard(
+            TransitionGuard(
+                name="conformance", check_fn=self._guard, applies_to={PostureTransition.UPGRADE}
+            )
+        )
+        self.armed = ""
+        self.frames: list[_Frame] = []
+        self.failed: Mismatch | None = None
+        observed = self._abstract("the initial state")
+        initial = relation.initial(observed)
+        if initial is None or not relation.invariant(initial):
+            raise Mismatch(
+                {
+                    "check": "the runtime starts in an initial state of the product",
+                    "runtime": _shown(observed),
+                }
+            )
+        self.state: State = initial
+
+    # Performing actions.
+
+    def step(self, action: Action) -> None:
+        self._run(action)
+        if self.failed is not None:
+            raise self.failed
+
+    def _run(self, action: Action) -> None:
+        main = self._main(action)
+        patterns = [main] if action.name not in CLOSING else [main, (*main, *self._restore())]
+        frame = _Frame(action, main, patterns)
+        self.frames.append(frame)
+        try:
+            refused = self._perform(action)
+        finally:
+            self.frames.pop()
+        if refused:
+            (step,) = main
+            if self.relation.enabled(self.state, step):
+                raise Mismatch(
+                    {
+                        "check": "the runtime refuses only what the proved relation forbids",
+                        "before": show(self.state),
+                        "runtime": f"{action} was refused",
+                        "product": f"allows {step}",
+                    }
+                )
+            frame.patterns[:] = [()]
+        self._observe(frame.patterns, str(action))
+
+    def _main(self, action: Action) -> Pattern:
+        name, arg = action.name, action.arg
+        if name == "failure":
+            units = self.config.weight_units(arg)
+            return (_step(breaker_event(name), weight=units, **{"g.outcome_current": True}),)
+        if name == "success":
+            step = _step(breaker_event("probe_success"), weight=1, **{"g.outcome_current": True})
+            return (step,)
+        if name in ("admit", "force_open", "reset"):
+            event = "probe_admitted" if name == "admit" else name
+            return (_step(breaker_event(event), weight=1),)
+        if name == "advance":
+            return (_ADVANCE,) * 3  # up to three: the shorter paths are tried by _observe
+        if name == "emergency_downgrade":
+            return (_step(posture_event(name)),)
+        if name == "request":
+            guards = {"pg.requester_present": True, "pg.guards_pass": True}
+            return (Step(_OTHERS, tuple(sorted({"target": arg, **guards}.items()))),)
+        if name == "set_posture":
+            return (_step(SET_POSTURE, target=arg),)
+        return ()  # arm: the harness's own bookkeeping, no step of the runtime
+
+    def _restore(self, verdict: bool | None = None) -> Pattern:
+        passes = (self.armed != "refuse") if verdict is None else verdict
+        guards = {"pg.requester_present": True, "pg.guards_pass": passes}
+        return (Step((RESTORE,), tuple(sorted(guards.items()))), _step(FINISH))
+
+    def _perform(self, action: Action) -> bool:
+        """Do ``action`` on the runtime; whether the runtime refused it."""
+        name, arg, breaker, machine = action.name, action.arg, self.breaker, self.machine
+        if name == "failure":
+            breaker.record_failure_sync(AGENT, "Error", "conformance", severity=arg)
+        elif name == "success":
+            breaker.record_success_sync(AGENT)
+        elif name == "admit":
+            breaker.admit_sync(AGENT)
+        elif name == "advance":
+            self.clock.advance(DURATIONS[arg])
+        elif name == "force_open":
+            breaker.force_open(AGENT, "conformance")
+        elif name == "reset":
+            breaker.reset(AGENT)
+        elif name == "emergency_downgrade":
+            return not machine.emergency_downgrade(AGENT, reason="conformance").success
+        elif name == "request":
+            request = PostureTransitionRequest(
+                agent_id=AGENT,
+                from_posture=machine.get_posture(AGENT),
+                to_posture=arg,
+                reason="conformance",
+                requester_id=OPERATOR,
+            )
+            return not machine.transition(request).success
+        elif name == "set_posture":
+            machine.set_posture(AGENT, TrustPosture(arg), requester_id=OPERATOR)
+        else:
+            self.armed = arg
+        return False
+
+    def _guard(self, request: PostureTransitionRequest) -> bool:
+        if request.requester_id != REQUESTER:
+            return True  # the operator's requests are approved
+        try:
+            frame = self.frames[-1]
+            self._observe([frame.main], f"{frame.action}: the restore's guards run")
+            armed, self.armed = self.armed, ""
+            for action in ARMED.get(armed, ()):
+                self._run(action)
+            verdict = armed != "refuse"
+            frame.patterns[:] = [self._restore(verdict), self._restore(verdict)[1:]]
+            return verdict
+        except Mismatch as mismatch:  # the machine would read it as a refusing guard
+            self.failed = self.failed or mismatch
+            return False
+
+    # Observing.
+
+    def _observe(self, patterns: Sequence[Pattern], label: str) -> None:
+        observed = self._abstract(label)
+        tried = [p[:n] for p in patterns for n in _lengths(p)]
+        after = self.relation.fit(self.state, tried, observed)
+        if after is None:
+            allowed = [
+                f"{' ; '.join(str(s) for s in p) or 'no step'} -> {show(n)}"
+                for p in tried
+                for n in self.relation.allows(self.state, p)
+            ]
+            raise Mismatch(
+                {
+                    "check": "each stretch of the run is a path of the proved posture x breaker "
+                    "relation (proofs/_product_system.py)",
+                    "at": label,
+                    "before": show(self.state),
+                    "runtime": _shown(observed),
+                    "product": " | ".join(allowed) or "no path of the expected steps exists",
+                }
+            )
+        if not self.relation.invariant(after):
+            raise Mismatch(
+                {
+                    "check": "the product's inductive invariant holds of every observed state",
+                    "at": label,
+                    "state": show(after),
+                }
+            )
+        self.state = after
+
+    def _abstract(self, label: str) -> Observed:
+        metrics = self.breaker.get_metrics(AGENT)
+        record = self.breaker._agents.get(AGENT)
+        hold = record.hold if record is not None else None
+        restoring = self.breaker._restoring.get(AGENT, [])
+        version = self.machine.version(AGENT)
+        live = hold is not None and hold.version == version
+        public = metrics.get("original_posture")
+        if public != (hold.displaced.value if hold is not None and live else None):
+            raise Mismatch(
+                {
+                    "check": "get_metrics()['original_posture'] shows the hold exactly while live",
+                    "at": label,
+                    "runtime": f"original_posture={public}, hold={hold}, version={version}",
+                }
+            )
+        units = Fraction(metrics["weighted_failures"]) / self.config.unit
+        values = (
+            ("p", self.machine.get_posture(AGENT).value),
+            ("v", version),
+            ("b", str(metrics["state"])),
+            ("w", int(units) if units.denominator == 1 else -1),
+            ("a", int(metrics["probes_admitted"])),
+            ("s", int(metrics["probes_succeeded"])),
+            ("forced", bool(metrics["forced_open"])),
+            ("hold", hold is not None),
+            ("k", len(restoring)),
+        )
+        newest = restoring[-1] if restoring else None
+        return Observed(
+            values,
+            (hold.displaced.value, hold.held.value, hold.version) if hold is not None else None,
+            (newest.displaced.value, newest.held.value, newest.version) if newest else None,
+        )
+
+
+def _lengths(pattern: Pattern) -> range:
+    # An advance fires between none and three time-driven steps; any other pattern is whole.
+    if pattern and pattern[0] is _ADVANCE:
+        return range(len(pattern) + 1)
+    return range(len(pattern), len(pattern) + 1)
+
+
+def _shown(observed: Observed) -> str:
+    text = " ".join(f"{k}={v}" for k, v in observed.values)
+    if observed.hold is not None:
+        text += f"; hold displaced={observed.hold[0]} held={observed.hold[1]} v{observed.hold[2]}"
+    if observed.newest is not None:
+        text += f"; newest restore {observed.newest[1]}->{observed.newest[0]} v{observed.newest[2]}"
+    return text
+
+
+def depth(deep: bool) -> int:
+    return 4 if deep else 3
+
+
+def check(settings: Settings) -> Verdict:
+    """The breaker and the posture machine together against the proved product relation."""
+    built: dict[Start, tuple[Relation, CircuitBreakerConfig]] = {}
+
+    def harness(start: Start) -> CouplingHarness:
+        if start not in built:
+            config = start.config()
+            params = {
+                "T": config.threshold_units,
+                "N": start.max_calls,
+                "down": start.down,
+                "restore_on_close": start.restore,
+            }
+            built[start] = (Relation(params, settings.timeout_ms), config)
+        return CouplingHarness(start, *built[start])
+
+    return Exhaustive(
+        worlds=starts(settings.deep),
+        alphabet=alphabet(settings.deep),
+        depth=depth(settings.deep),
+        start=harness,
+        show_world=str,
+    ).run()
+
+
+def properties() -> list[Property]:
+    return [
+        Property(
+            name="the runtime breaker coupled to the posture machine conforms to the proved "
+            "product relation, and keeps its invariant",
+            subject="posture x breaker",
+            method="exhaustive conformance",
+            check=check,
+            bound=(
+                "every sequence of 3 events (--deep: 4) from supervised with "
+                "failure_threshold=2, half_open_max_calls=1, downgrade_on_open=human_decides, "
+                "restore_on_close (--deep: also from full_autonomy and blocked, threshold 3 "
+                "with N=2, and without restore_on_close); events: failure(high), success, "
+                "admit, advance recovery_timeout, force_open, reset, emergency_downgrade, an "
+                "approved request to full_autonomy, and the next restore's guard tripping the "
+                "circuit or making an emergency downgrade while it runs (--deep: also "
+                "failure(low), advances by probe_timeout and the window, a request to blocked, "
+                "set_posture to full_autonomy and blocked, a refusing restore guard, a trip and "
+                "close, an emergency then a trip, and a set_posture inside the restore's "
+                "guard); one agent; the clock guards and window expiry are free, as in the "
+                "product (pinned by the breaker lifecycle's conformance)"
+            ),
+        )
+    ]
+
+
+__all__ = ["Action", "CouplingHarness", "Start", "properties"]

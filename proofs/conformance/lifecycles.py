@@ -1,0 +1,14 @@
+"""The lifecycle conformance checks: the posture machine, the breaker, and the two coupled."""
+
+from __future__ import annotations
+
+from proofs._property import Property
+from proofs.conformance import breaker, coupling, posture
+
+
+def lifecycle_conformance_properties() -> list[Property]:
+    """The runtime's lifecycles held to the posture spec, the breaker spec and the product."""
+    return posture.properties() + breaker.properties() + coupling.properties()
+
+
+__all__ = ["lifecycle_conformance_properties"]
