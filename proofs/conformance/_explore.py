@@ -10,6 +10,7 @@ are never copied or rewound, only rebuilt and replayed.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
@@ -57,7 +58,7 @@ class Exhaustive(Generic[W, E]):
 
     @property
     def sequences(self) -> int:
-        return len(self.worlds) * len(self.alphabet) ** self.depth
+        return len(self.worlds) * math.prod([len(self.alphabet)] * self.depth)
 
     def run(self) -> Verdict:
         """Proved with the case counts, or a shortest sequence that breaks, as a counterexample."""
@@ -97,4 +98,3 @@ class Exhaustive(Generic[W, E]):
             shown["1 event"] = "(none: the initial state)"
         shown |= {f"{n} {key}": value for n, (key, value) in enumerate(mismatch.details.items(), 2)}
         return Refuted(shown)
-

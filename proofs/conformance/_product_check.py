@@ -110,8 +110,8 @@ class Relation:
         found = self._solvers.get(length)
         if found is None:
             system = self.system
-            states = [system.fresh(system.state, f"c{j}") for j in range(length + 1)]
-            inputs = [system.fresh(system.inputs, f"c{j}") for j in range(length)]
+            states: list[Vars] = [system.fresh(system.state, f"c{j}") for j in range(length + 1)]
+            inputs: list[Vars] = [system.fresh(system.inputs, f"c{j}") for j in range(length)]
             solver = z3.Solver()
             solver.set("timeout", self.timeout_ms)
             solver.add(system.assume(self.params), *self.fixed)
@@ -181,8 +181,7 @@ class Relation:
                 # What a read shows is as read; the rest is as the relation left it.
                 shown = dict(observed.values)
                 found = tuple(
-                    (k, shown[k] if k in shown else self._read(model, after[k]))
-                    for k in self.names
+                    (k, shown[k] if k in shown else self._read(model, after[k])) for k in self.names
                 )
                 break
         self._fits[key] = found
@@ -195,14 +194,18 @@ class Relation:
             init = self.system.init(self.params, state)
             model = self._solve(0, [init, *self._observe(state, observed)])
             self._initial[observed] = (
-                None if model is None else tuple((k, self._read(model, state[k])) for k in self.names)
+                None
+                if model is None
+                else tuple((k, self._read(model, state[k])) for k in self.names)
             )
         return self._initial[observed]
 
     def allows(self, before: State, pattern: Pattern) -> list[State]:
         """One state each path of ``pattern`` may reach from ``before`` (for explanations)."""
         _, states, inputs = self._path(len(pattern))
-        model = self._solve(len(pattern), self._pin(states[0], before) + self._steps(inputs, pattern))
+        model = self._solve(
+            len(pattern), self._pin(states[0], before) + self._steps(inputs, pattern)
+        )
         if model is None:
             return []
         return [tuple((k, self._read(model, states[-1][k])) for k in self.names)]

@@ -173,8 +173,8 @@ def _parameters(name: str) -> tuple[str, ...]:
 class _Edge:
     """What the model's actions read of a state: its id."""
 
-    def __init__(self, id: str) -> None:  # noqa: A002 - the model's actions read ``.id``
-        self.id = id
+    def __init__(self, name: str) -> None:
+        self.id = name
 
 
 class Ghost:
@@ -203,7 +203,9 @@ class Ghost:
             if all(values):
                 enabled.append((t, values))
         if len(enabled) > 1:
-            raise Mismatch({"spec": f"{event} enables {len(enabled)} transitions from {self.state}"})
+            raise Mismatch(
+                {"spec": f"{event} enables {len(enabled)} transitions from {self.state}"}
+            )
         if not enabled:
             return False
         t, values = enabled[0]
@@ -267,7 +269,9 @@ class BreakerHarness:
     def _outcome(self, event: Fail | Succeed | Operate, now: float) -> None:
         ghost, breaker = self.ghost, self.breaker
         if isinstance(event, Operate):
-            getattr(breaker, event.name)(AGENT, *(["conformance"] if event.name == "force_open" else []))
+            getattr(breaker, event.name)(
+                AGENT, *(["conformance"] if event.name == "force_open" else [])
+            )
             ghost.settle(now)
             ghost.fire(event.name, now=now)
             return
@@ -313,8 +317,7 @@ class BreakerHarness:
                     "check": f"the breaker steps as {BREAKER_SPEC.declared_in}'s transitions "
                     f"allow (differs: {differs})",
                     "runtime": _show(runtime),
-                    "spec": f"fired: {self.ghost.shown()}; "
-                    f"so {_show(expected)}",
+                    "spec": f"fired: {self.ghost.shown()}; so {_show(expected)}",
                 }
             )
 

@@ -24,17 +24,25 @@ satisfy the product's inductive invariant. The clock guards (``recovery_elapsed`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 
 import attrs
 
-from proofs._product_system import FINISH, NONE, RESTORE, SET_POSTURE, breaker_event, posture_event
+from proofs._product_system import FINISH, RESTORE, SET_POSTURE, breaker_event, posture_event
 from proofs._property import Property, Settings
 from proofs._verdict import Verdict
 from proofs.conformance._clock import FakeClock
 from proofs.conformance._explore import Exhaustive, Mismatch
-from proofs.conformance._product_check import Observed, Pattern, Relation, State, Step, show
+from proofs.conformance._product_check import (
+    Observed,
+    Pattern,
+    Relation,
+    State,
+    Step,
+    Value,
+    show,
+)
 from trust.circuit_breaker import REQUESTER, CircuitBreakerConfig, PostureCircuitBreaker
 from trust.postures import (
     PostureStateMachine,
@@ -142,13 +150,14 @@ _ADVANCE = Step(
 _OTHERS = tuple(posture_event(e) for e in ("upgrade", "downgrade", "maintain"))
 
 
-@attrs.frozen
+@attrs.define
 class _Frame:
     """An action being performed: the product steps expected up to its next observation."""
 
     action: Action
     main: Pattern
     patterns: list[Pattern]
+    label: str
 
 
 class CouplingHarness:
@@ -182,18 +191,23 @@ class CouplingHarness:
 
     def step(self, action: Action) -> None:
         self._run(action)
-        if self.failed is not None:
-            raise self.failed
 
     def _run(self, action: Action) -> None:
         main = self._main(action)
-        patterns = [main] if action.name not in CLOSING else [main, (*main, *self._restore())]
-        frame = _Frame(action, main, patterns)
+        if action.name == "advance":  # none, one, two or three time-driven steps
+            patterns = [main[:n] for n in range(len(main) + 1)]
+        elif action.name in CLOSING:  # a close, and its restore if it holds one
+            patterns = [main, (*main, *self._restore())]
+        else:
+            patterns = [main]
+        frame = _Frame(action, main, patterns, str(action))
         self.frames.append(frame)
         try:
             refused = self._perform(action)
         finally:
             self.frames.pop()
+        if self.failed is not None:  # inside a restore's guards, where the machine hid it
+            raise self.failed
         if refused:
             (step,) = main
             if self.relation.enabled(self.state, step):
@@ -205,8 +219,8 @@ class CouplingHarness:
                         "product": f"allows {step}",
                     }
                 )
-            frame.patterns[:] = [()]
-        self._observe(frame.patterns, str(action))
+            frame.patterns = [()]
+        self._observe(frame.patterns, frame.label)
 
     def _main(self, action: Action) -> Pattern:
         name, arg = action.name, action.arg
@@ -220,11 +234,11 @@ class CouplingHarness:
             event = "probe_admitted" if name == "admit" else name
             return (_step(breaker_event(event), weight=1),)
         if name == "advance":
-            return (_ADVANCE,) * 3  # up to three: the shorter paths are tried by _observe
+            return (_ADVANCE,) * 3
         if name == "emergency_downgrade":
             return (_step(posture_event(name)),)
         if name == "request":
-            guards = {"pg.requester_present": True, "pg.guards_pass": True}
+            guards: dict[str, Value] = {"pg.requester_present": True, "pg.guards_pass": True}
             return (Step(_OTHERS, tuple(sorted({"target": arg, **guards}.items()))),)
         if name == "set_posture":
             return (_step(SET_POSTURE, target=arg),)
@@ -277,7 +291,10 @@ class CouplingHarness:
             for action in ARMED.get(armed, ()):
                 self._run(action)
             verdict = armed != "refuse"
-            frame.patterns[:] = [self._restore(verdict), self._restore(verdict)[1:]]
+            # Then its upgrade commits or is refused, and it finishes; or, if a restore
+            # started inside its guards has finished meanwhile, it only finishes.
+            frame.patterns = [self._restore(verdict), self._restore(verdict)[1:]]
+            frame.label = f"{frame.action}: after its restore's guards"
             return verdict
         except Mismatch as mismatch:  # the machine would read it as a refusing guard
             self.failed = self.failed or mismatch
@@ -287,12 +304,11 @@ class CouplingHarness:
 
     def _observe(self, patterns: Sequence[Pattern], label: str) -> None:
         observed = self._abstract(label)
-        tried = [p[:n] for p in patterns for n in _lengths(p)]
-        after = self.relation.fit(self.state, tried, observed)
+        after = self.relation.fit(self.state, patterns, observed)
         if after is None:
             allowed = [
                 f"{' ; '.join(str(s) for s in p) or 'no step'} -> {show(n)}"
-                for p in tried
+                for p in patterns
                 for n in self.relation.allows(self.state, p)
             ]
             raise Mismatch(
@@ -351,13 +367,6 @@ class CouplingHarness:
         )
 
 
-def _lengths(pattern: Pattern) -> range:
-    # An advance fires between none and three time-driven steps; any other pattern is whole.
-    if pattern and pattern[0] is _ADVANCE:
-        return range(len(pattern) + 1)
-    return range(len(pattern), len(pattern) + 1)
-
-
 def _shown(observed: Observed) -> str:
     text = " ".join(f"{k}={v}" for k, v in observed.values)
     if observed.hold is not None:
@@ -378,7 +387,7 @@ def check(settings: Settings) -> Verdict:
     def harness(start: Start) -> CouplingHarness:
         if start not in built:
             config = start.config()
-            params = {
+            params: dict[str, Value] = {
                 "T": config.threshold_units,
                 "N": start.max_calls,
                 "down": start.down,

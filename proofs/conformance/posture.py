@@ -173,7 +173,9 @@ class PostureHarness:
         history = machine.get_transition_history(AGENT)
         entry = history[-1] if len(history) > length else None
         problem = _compare(expected, before, version, result, history, length, after, now_version)
-        approved = isinstance(event, SetPosture) or (expected.kind == "upgrade" and expected.success)
+        approved = isinstance(event, SetPosture) or (
+            expected.kind == "upgrade" and expected.success
+        )
         if not problem and LEVEL[after] > LEVEL[before] and not approved:
             problem = "autonomy rose, and only an approved upgrade or set_posture may raise it"
         if problem:
@@ -214,7 +216,9 @@ class PostureHarness:
         held, changes = self.start.posture, 0
         for index, entry in enumerate(history, start=1):
             if entry.from_posture.value != held:
-                problem = f"entry {index} is from {entry.from_posture.value}, the posture was {held}"
+                problem = (
+                    f"entry {index} is from {entry.from_posture.value}, the posture was {held}"
+                )
                 break
             if entry.success:
                 changes += 1
@@ -294,9 +298,7 @@ def _entry(entry: TransitionResult | None) -> str:
     if entry is None:
         return "nothing"
     outcome = "ok" if entry.success else f"refused (blocked_by={entry.blocked_by})"
-    flags = "".join(
-        f" {flag}" for flag in ("administrative", "protective") if getattr(entry, flag)
-    )
+    flags = "".join(f" {flag}" for flag in ("administrative", "protective") if getattr(entry, flag))
     return (
         f"{outcome} {entry.transition_type.value} {entry.from_posture.value}->"
         f"{entry.to_posture.value} v{entry.version}{flags}"
