@@ -14,10 +14,10 @@ import attrs
 import pytest
 
 from proofs import Proved, Refuted, Settings
+from proofs._product_system import Product
 from proofs._runner import run
 from proofs.conformance import breaker, coupling, posture
 from proofs.conformance._explore import Exhaustive, Mismatch
-from proofs._product_system import Product
 from proofs.conformance._product_check import Observed, Pattern, Relation, State, Step
 from proofs.conformance.lifecycles import lifecycle_conformance_properties
 
@@ -182,4 +182,3 @@ def test_the_breaker_ghost_fires_the_spec_transition_whose_model_guards_hold() -
     assert not ghost.fire("probe_admitted", now=1.0)
     ghost.settle(11.0)
     assert ghost.state == "half_open"
-
