@@ -29,17 +29,26 @@ from fractions import Fraction
 
 import attrs
 
-from proofs._product_system import FINISH, RESTORE, SET_POSTURE, breaker_event, posture_event
 from proofs._property import Property, Settings
 from proofs._verdict import Verdict
 from proofs.conformance._clock import FakeClock
+from proofs.conformance._coupling_events import (
+    AGENT,
+    ARMED,
+    DURATIONS,
+    KINDS,
+    Action,
+    Engines,
+    alphabet,
+    paths,
+    restore_steps,
+)
 from proofs.conformance._explore import Exhaustive, Mismatch
 from proofs.conformance._product_check import (
     Observed,
     Pattern,
     Relation,
     State,
-    Step,
     Value,
     show,
 )
@@ -52,10 +61,7 @@ from trust.postures import (
     TrustPosture,
 )
 
-AGENT = "agent-1"
-OPERATOR = "operator"
 WEIGHTS = (("low", 1), ("high", 2))
-DURATIONS = {"recovery": 10.0, "probe": 4.0, "window": 15.0}
 
 
 @attrs.frozen
@@ -90,43 +96,6 @@ class Start:
         )
 
 
-@attrs.frozen
-class Action:
-    """One event of the alphabet: its name, and the argument it carries, if any."""
-
-    name: str
-    arg: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.name}({self.arg})" if self.arg else self.name
-
-
-# What an armed restore guard does while the restore is checked, before it approves.
-ARMED: dict[str, tuple[Action, ...]] = {
-    "refuse": (),
-    "trip": (Action("force_open"),),
-    "trip_and_close": (Action("force_open"), Action("reset")),
-    "emergency": (Action("emergency_downgrade"),),
-    "emergency_then_trip": (Action("emergency_downgrade"), Action("force_open")),
-    "set_posture": (Action("set_posture", "full_autonomy"),),
-}
-CLOSING = frozenset({"success", "reset"})
-
-
-def alphabet(deep: bool) -> list[Action]:
-    events = [Action("failure", "high"), Action("success"), Action("admit")]
-    events += [Action("advance", "recovery"), Action("force_open"), Action("reset")]
-    events += [Action("emergency_downgrade"), Action("request", "full_autonomy")]
-    events += [Action("arm", "trip"), Action("arm", "emergency")]
-    if deep:
-        events += [Action("failure", "low"), Action("advance", "probe")]
-        events += [Action("advance", "window"), Action("request", "blocked")]
-        events += [Action("set_posture", "full_autonomy"), Action("set_posture", "blocked")]
-        events += [Action("arm", a) for a in ("refuse", "trip_and_close", "emergency_then_trip")]
-        events.append(Action("arm", "set_posture"))
-    return events
-
-
 def starts(deep: bool) -> list[Start]:
     if not deep:
         return [Start("supervised", threshold=2, max_calls=1)]
@@ -137,17 +106,6 @@ def starts(deep: bool) -> list[Start]:
         for restore in (True, False)
         if restore or posture == "supervised"
     ]
-
-
-def _step(event: str, **inputs: str | int | bool) -> Step:
-    return Step((event,), tuple(sorted(inputs.items())))
-
-
-_ADVANCE = Step(
-    ("window_expiry", breaker_event("recovery_timeout"), breaker_event("probe_timeout")),
-    (("weight", 1),),
-)
-_OTHERS = tuple(posture_event(e) for e in ("upgrade", "downgrade", "maintain"))
 
 
 @attrs.define
@@ -165,15 +123,15 @@ class CouplingHarness:
 
     def __init__(self, start: Start, relation: Relation, config: CircuitBreakerConfig) -> None:
         self.start, self.relation, self.config = start, relation, config
-        self.clock = FakeClock()
-        self.machine = PostureStateMachine(TrustPosture(start.posture), clock=self.clock)
+        clock = FakeClock()
+        self.machine = PostureStateMachine(TrustPosture(start.posture), clock=clock)
         self.breaker = PostureCircuitBreaker(self.machine, config)
+        self.engines = Engines(clock, self.machine, self.breaker, config)
         self.machine.add_guard(
             TransitionGuard(
                 name="conformance", check_fn=self._guard, applies_to={PostureTransition.UPGRADE}
             )
         )
-        self.armed = ""
         self.frames: list[_Frame] = []
         self.failed: Mismatch | None = None
         observed = self._abstract("the initial state")
@@ -193,17 +151,12 @@ class CouplingHarness:
         self._run(action)
 
     def _run(self, action: Action) -> None:
-        main = self._main(action)
-        if action.name == "advance":  # none, one, two or three time-driven steps
-            patterns = [main[:n] for n in range(len(main) + 1)]
-        elif action.name in CLOSING:  # a close, and its restore if it holds one
-            patterns = [main, (*main, *self._restore())]
-        else:
-            patterns = [main]
-        frame = _Frame(action, main, patterns, str(action))
+        kind = KINDS[action.name]
+        main = kind.steps(self.config, action.arg)
+        frame = _Frame(action, main, paths(kind, main, self.engines.armed != "refuse"), str(action))
         self.frames.append(frame)
         try:
-            refused = self._perform(action)
+            refused = kind.perform(self.engines, action.arg)
         finally:
             self.frames.pop()
         if self.failed is not None:  # inside a restore's guards, where the machine hid it
@@ -222,78 +175,19 @@ class CouplingHarness:
             frame.patterns = [()]
         self._observe(frame.patterns, frame.label)
 
-    def _main(self, action: Action) -> Pattern:
-        name, arg = action.name, action.arg
-        if name == "failure":
-            units = self.config.weight_units(arg)
-            return (_step(breaker_event(name), weight=units, **{"g.outcome_current": True}),)
-        if name == "success":
-            step = _step(breaker_event("probe_success"), weight=1, **{"g.outcome_current": True})
-            return (step,)
-        if name in ("admit", "force_open", "reset"):
-            event = "probe_admitted" if name == "admit" else name
-            return (_step(breaker_event(event), weight=1),)
-        if name == "advance":
-            return (_ADVANCE,) * 3
-        if name == "emergency_downgrade":
-            return (_step(posture_event(name)),)
-        if name == "request":
-            guards: dict[str, Value] = {"pg.requester_present": True, "pg.guards_pass": True}
-            return (Step(_OTHERS, tuple(sorted({"target": arg, **guards}.items()))),)
-        if name == "set_posture":
-            return (_step(SET_POSTURE, target=arg),)
-        return ()  # arm: the harness's own bookkeeping, no step of the runtime
-
-    def _restore(self, verdict: bool | None = None) -> Pattern:
-        passes = (self.armed != "refuse") if verdict is None else verdict
-        guards = {"pg.requester_present": True, "pg.guards_pass": passes}
-        return (Step((RESTORE,), tuple(sorted(guards.items()))), _step(FINISH))
-
-    def _perform(self, action: Action) -> bool:
-        """Do ``action`` on the runtime; whether the runtime refused it."""
-        name, arg, breaker, machine = action.name, action.arg, self.breaker, self.machine
-        if name == "failure":
-            breaker.record_failure_sync(AGENT, "Error", "conformance", severity=arg)
-        elif name == "success":
-            breaker.record_success_sync(AGENT)
-        elif name == "admit":
-            breaker.admit_sync(AGENT)
-        elif name == "advance":
-            self.clock.advance(DURATIONS[arg])
-        elif name == "force_open":
-            breaker.force_open(AGENT, "conformance")
-        elif name == "reset":
-            breaker.reset(AGENT)
-        elif name == "emergency_downgrade":
-            return not machine.emergency_downgrade(AGENT, reason="conformance").success
-        elif name == "request":
-            request = PostureTransitionRequest(
-                agent_id=AGENT,
-                from_posture=machine.get_posture(AGENT),
-                to_posture=arg,
-                reason="conformance",
-                requester_id=OPERATOR,
-            )
-            return not machine.transition(request).success
-        elif name == "set_posture":
-            machine.set_posture(AGENT, TrustPosture(arg), requester_id=OPERATOR)
-        else:
-            self.armed = arg
-        return False
-
     def _guard(self, request: PostureTransitionRequest) -> bool:
         if request.requester_id != REQUESTER:
             return True  # the operator's requests are approved
         try:
             frame = self.frames[-1]
             self._observe([frame.main], f"{frame.action}: the restore's guards run")
-            armed, self.armed = self.armed, ""
+            armed, self.engines.armed = self.engines.armed, ""
             for action in ARMED.get(armed, ()):
                 self._run(action)
             verdict = armed != "refuse"
             # Then its upgrade commits or is refused, and it finishes; or, if a restore
             # started inside its guards has finished meanwhile, it only finishes.
-            frame.patterns = [self._restore(verdict), self._restore(verdict)[1:]]
+            frame.patterns = [restore_steps(verdict), restore_steps(verdict)[1:]]
             frame.label = f"{frame.action}: after its restore's guards"
             return verdict
         except Mismatch as mismatch:  # the machine would read it as a refusing guard

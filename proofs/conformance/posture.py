@@ -17,6 +17,7 @@ the changes, and autonomy rose only by an approved upgrade or an administrative 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 import attrs
 
@@ -193,23 +194,27 @@ class PostureHarness:
 
     def _perform(self, source: str, event: Event) -> TransitionResult | None:
         machine = self.machine
-        if isinstance(event, Request):
-            self.verdict = event.guard
-            request = PostureTransitionRequest(
-                agent_id=AGENT,
-                from_posture=source,
-                to_posture=event.target,
-                reason="conformance",
-                requester_id=REQUESTERS[event.requester],
-            )
-            return machine.transition(request)
-        if isinstance(event, Emergency):
-            return machine.emergency_downgrade(AGENT, reason="conformance")
-        if isinstance(event, SetPosture):
-            return machine.set_posture(AGENT, TrustPosture(event.target), requester_id=OPERATOR)
-        return machine.protective_downgrade(
-            AGENT, TrustPosture(event.target), reason="conformance", requester_id="breaker"
-        )
+        match event:
+            case Request(target, requester, guard):
+                self.verdict = guard
+                request = PostureTransitionRequest(
+                    agent_id=AGENT,
+                    from_posture=source,
+                    to_posture=target,
+                    reason="conformance",
+                    requester_id=REQUESTERS[requester],
+                )
+                return machine.transition(request)
+            case Emergency():
+                return machine.emergency_downgrade(AGENT, reason="conformance")
+            case SetPosture(target):
+                return machine.set_posture(AGENT, TrustPosture(target), requester_id=OPERATOR)
+            case Protect(target):
+                return machine.protective_downgrade(
+                    AGENT, TrustPosture(target), reason="conformance", requester_id="breaker"
+                )
+            case _:
+                assert_never(event)
 
     def _invariants(self, history: Sequence[TransitionResult], posture: str, version: int) -> None:
         """The history explains the posture, and the version counts the changes in it."""
@@ -258,25 +263,29 @@ class _Expectations:
 
     @staticmethod
     def _expect(oracle: PostureLifecycle, source: str, event: Event) -> Expected:
-        if isinstance(event, Request):
-            return _expect_request(oracle, source, event)
-        if isinstance(event, Emergency):
-            t = _one(
-                [t for t in POSTURE_SPEC.of_event(EMERGENCY) if t.source == source],
-                f"{EMERGENCY} from {source}",
-            )
-            return Expected(t.target, True, EMERGENCY, why=_shown(t, {}))
-        if isinstance(event, SetPosture):
-            kind = _requested_kind(source, event.target).event
-            return Expected(
-                event.target, True, kind, administrative=True, why="set_posture bypasses guards"
-            )
-        moves = [t for t in POSTURE_SPEC.of_event(PROTECT) if t.source == source]
-        chosen = [t for t in moves if t.target == event.target]
-        if not chosen:
-            return Expected(source, None, why=f"no {PROTECT} from {source} to {event.target}")
-        kind = _requested_kind(source, event.target).event
-        return Expected(event.target, True, kind, protective=True, why=_shown(chosen[0], {}))
+        match event:
+            case Request():
+                return _expect_request(oracle, source, event)
+            case Emergency():
+                t = _one(
+                    [t for t in POSTURE_SPEC.of_event(EMERGENCY) if t.source == source],
+                    f"{EMERGENCY} from {source}",
+                )
+                return Expected(t.target, True, EMERGENCY, why=_shown(t, {}))
+            case SetPosture(target):
+                kind = _requested_kind(source, target).event
+                return Expected(
+                    target, True, kind, administrative=True, why="set_posture bypasses guards"
+                )
+            case Protect(target):
+                moves = [t for t in POSTURE_SPEC.of_event(PROTECT) if t.source == source]
+                chosen = [t for t in moves if t.target == target]
+                if not chosen:
+                    return Expected(source, None, why=f"no {PROTECT} from {source} to {target}")
+                kind = _requested_kind(source, target).event
+                return Expected(target, True, kind, protective=True, why=_shown(chosen[0], {}))
+            case _:
+                assert_never(event)
 
 
 def _expect_request(oracle: PostureLifecycle, source: str, event: Request) -> Expected:
