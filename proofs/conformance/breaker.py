@@ -352,7 +352,7 @@ def _show(values: Mapping[str, object]) -> str:
 
 
 def depth(deep: bool) -> int:
-    return 5 if deep else 3
+    return 4 if deep else 3
 
 
 def check(settings: Settings) -> Verdict:
@@ -382,7 +382,7 @@ def properties() -> list[Property]:
             method="exhaustive conformance",
             check=check,
             bound=(
-                "every sequence of 3 events (--deep: 5) after reaching closed, open or half-open "
+                "every sequence of 3 events (--deep: 4) after reaching closed, open or half-open "
                 "(--deep: also forced open); failure_threshold=2, half_open_max_calls=2, "
                 "severity weights 1 and 2 (--deep: threshold 2 with N=1, threshold 3 with N=2, "
                 "and weights 0.5 and 1.5); events: a failure of each severity, a success, a "

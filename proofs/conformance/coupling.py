@@ -242,11 +242,19 @@ class CouplingHarness:
                 }
             )
         units = Fraction(metrics["weighted_failures"]) / self.config.unit
+        if units.denominator != 1:
+            raise Mismatch(
+                {
+                    "check": "the window's weighted sum is a whole number of weight units",
+                    "at": label,
+                    "runtime": f"weighted_failures={metrics['weighted_failures']}",
+                }
+            )
         values = (
             ("p", self.machine.get_posture(AGENT).value),
             ("v", version),
             ("b", str(metrics["state"])),
-            ("w", int(units) if units.denominator == 1 else -1),
+            ("w", int(units)),
             ("a", int(metrics["probes_admitted"])),
             ("s", int(metrics["probes_succeeded"])),
             ("forced", bool(metrics["forced_open"])),

@@ -27,6 +27,7 @@ from proofs._verdict import Verdict
 from proofs.conformance._clock import FakeClock
 from proofs.conformance._explore import Exhaustive, Mismatch
 from trust.postures import (
+    UPGRADE_APPROVAL_GUARD,
     PostureStateMachine,
     PostureTransition,
     PostureTransitionRequest,
@@ -34,7 +35,6 @@ from trust.postures import (
     TransitionResult,
     TrustPosture,
 )
-from trust.postures._machine import UPGRADE_APPROVAL_GUARD
 
 AGENT = "agent-1"
 OPERATOR = "operator"
