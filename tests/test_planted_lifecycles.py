@@ -45,7 +45,7 @@ def test_a_breaker_restore_to_full_autonomy_fails_the_proof_run(tmp_path: Path) 
     text = _failed(run_proofs_with(tmp_path, planted, only=COUPLING), "posture x breaker")
     assert "default_posture=supervised" in text
     assert "1 event 1=failure(high)\n  1 event 2=reset\n" in text
-    assert "runtime=p=full_autonomy v=2 b=closed" in text
+    assert "runtime=posture=full_autonomy (version 2), breaker=closed" in text
     assert "product=restore(" in text
     assert "restore_finish -> posture=supervised (version 2)" in text
 
@@ -72,7 +72,8 @@ def test_a_half_open_circuit_admitting_n_plus_one_probes_fails_the_proof_run(
     )
     text = _failed(run_proofs_with(tmp_path, planted, only=BREAKER), "breaker lifecycle")
     assert "half_open_max_calls=2" in text
-    assert "1 event 1=admit\n  1 event 2=admit\n  1 event 3=admit\n" in text
+    assert "after: failure(high), advance recovery, admit\n" in text
+    assert "1 event 1=admit\n  1 event 2=admit\n  2 check" in text
     assert "runtime=allowed=True probe=True state=half_open" in text
     assert "spec=allowed=False" in text
 
@@ -88,5 +89,5 @@ def test_a_restore_that_commits_into_a_circuit_tripped_meanwhile_fails_the_proof
     text = _failed(run_proofs_with(tmp_path, planted, only=COUPLING), "posture x breaker")
     assert "1 event 2=arm(trip)\n  1 event 3=reset\n" in text
     assert "at=reset: after its restore's guards" in text
-    assert "runtime=p=supervised v=2 b=open" in text
+    assert "runtime=posture=supervised (version 2), breaker=open" in text
     assert "-> posture=human_decides (version 1), breaker=open" in text

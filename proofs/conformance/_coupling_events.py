@@ -171,17 +171,20 @@ ARMED: Mapping[str, tuple[Action, ...]] = {
     "emergency": (Action("emergency_downgrade"),),
     "emergency_then_trip": (Action("emergency_downgrade"), Action("force_open")),
     "set_posture": (Action("set_posture", "full_autonomy"),),
+    "reaffirm": (Action("request", "human_decides"),),
 }
 """What an armed restore guard does while the restore is checked, before it approves
-(``refuse``: it refuses instead)."""
+(``refuse``: it refuses instead; ``reaffirm``: an operator's request for the posture the
+breaker holds, which changes the version and not the posture)."""
 
 
 def alphabet(deep: bool) -> list[Action]:
-    events = [Action("failure", "high"), Action("success"), Action("admit")]
-    events += [Action("advance", "recovery"), Action("force_open"), Action("reset")]
+    events = [Action("failure", "high"), Action("advance", "recovery")]
+    events += [Action("force_open"), Action("reset")]
     events += [Action("emergency_downgrade"), Action("request", "full_autonomy")]
-    events += [Action("arm", "trip"), Action("arm", "emergency")]
+    events += [Action("arm", a) for a in ("trip", "emergency", "reaffirm")]
     if deep:
+        events += [Action("success"), Action("admit")]
         events += [Action("failure", "low"), Action("advance", "probe")]
         events += [Action("advance", "window"), Action("request", "blocked")]
         events += [Action("set_posture", "full_autonomy"), Action("set_posture", "blocked")]

@@ -35,7 +35,7 @@ class Undecided(Exception):
     """The solver did not answer within its timeout."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Step:
     """One product step: its event (any of ``events``) and the inputs fixed for it."""
 
@@ -49,9 +49,15 @@ class Step:
 
 
 Pattern = tuple[Step, ...]
+Signature = tuple[tuple[str, ...], ...]
+"""The events a pattern's steps may be, position by position."""
 
 
-@attrs.frozen
+def _signature(pattern: Pattern) -> Signature:
+    return tuple(step.events for step in pattern)
+
+
+@attrs.frozen(cache_hash=True)
 class Observed:
     """What a public read shows of the runtime's state, in the product's variables.
 
@@ -75,15 +81,25 @@ class Relation:
         self.params = self.system.parameters()
         self.param_terms = {k: self._term(self.system.params[k], v) for k, v in params.items()}
         self.fixed = [self.params[k] == term for k, term in self.param_terms.items()]
+        assumed = z3.substitute(
+            self.system.assume(self.params),
+            *[(self.params[k], term) for k, term in self.param_terms.items()],
+        )
+        if not z3.is_true(z3.simplify(assumed)):
+            raise ValueError(f"params must satisfy the product's assumptions, got {dict(params)}")
         system = self.system
         now, inputs = system.fresh(system.state, "now"), system.fresh(system.inputs, "now")
         after = system.fresh(system.state, "next")
-        self._one = (now, inputs, after, system.step(self.params, now, inputs, after))
+        fixed = [(self.params[k], term) for k, term in self.param_terms.items()]
+        step = z3.substitute(system.step(self.params, now, inputs, after), *fixed)
+        self._one = (now, inputs, after, step)
+        self._by_event: dict[str, z3.BoolRef] = {}
+        self._equalities: dict[tuple[int, Value], z3.BoolRef] = {}
         self._invariant_term = z3.substitute(
             self.prod.invariant(self.params, now),
             *[(self.params[k], term) for k, term in self.param_terms.items()],
         )
-        self._solvers: dict[int, tuple[z3.Solver, list[Vars], list[Vars]]] = {}
+        self._solvers: dict[Signature, tuple[z3.Solver, list[Vars], list[Vars]]] = {}
         self._fits: dict[tuple[State, tuple[Pattern, ...], Observed], State | None] = {}
         self._invariant: dict[State, bool] = {}
         self._initial: dict[Observed, State | None] = {}
@@ -105,36 +121,57 @@ class Relation:
             return bool(z3.is_true(value))
         return str(value)
 
-    def _path(self, length: int) -> tuple[z3.Solver, list[Vars], list[Vars]]:
-        """A solver holding ``length`` steps of the relation over fresh states and inputs."""
-        found = self._solvers.get(length)
+    def _event_step(self, event: str) -> z3.BoolRef:
+        """The relation restricted to ``event``: the other moves simplified away."""
+        found = self._by_event.get(event)
         if found is None:
-            system = self.system
+            _, inputs, _, step = self._one
+            chosen = z3.substitute(step, (inputs["event"], self.prod.event[event]))
+            found = self._by_event[event] = z3.simplify(chosen)
+        return found
+
+    def _path(self, signature: Signature) -> tuple[z3.Solver, list[Vars], list[Vars]]:
+        """A solver holding one step of the relation per position of ``signature``, each
+        restricted to that position's events, over fresh states and inputs."""
+        found = self._solvers.get(signature)
+        if found is None:
+            system, length = self.system, len(signature)
             states: list[Vars] = [system.fresh(system.state, f"c{j}") for j in range(length + 1)]
             inputs: list[Vars] = [system.fresh(system.inputs, f"c{j}") for j in range(length)]
             solver = z3.Solver()
             solver.set("timeout", self.timeout_ms)
-            solver.add(system.assume(self.params), *self.fixed)
-            for j in range(length):
-                # The relation is built once; each step is it, renamed (far cheaper).
-                renamed = [(self._one[0][k], states[j][k]) for k in self.names]
-                renamed += [(self._one[1][k], inputs[j][k]) for k in system.inputs]
-                renamed += [(self._one[2][k], states[j + 1][k]) for k in self.names]
-                solver.add(z3.substitute(self._one[3], *renamed))
-            found = self._solvers[length] = (solver, states, inputs)
+            now, one_inputs, after, _ = self._one
+            for j, events in enumerate(signature):
+                # Each step is the relation built once, renamed: far cheaper than rebuilding.
+                renamed = [(now[k], states[j][k]) for k in self.names]
+                renamed += [(one_inputs[k], inputs[j][k]) for k in system.inputs]
+                renamed += [(after[k], states[j + 1][k]) for k in self.names]
+                steps = [
+                    z3.And(inputs[j]["event"] == self.prod.event[e], self._event_step(e))
+                    for e in events
+                ]
+                solver.add(z3.substitute(z3.Or(*steps), *renamed))
+            found = self._solvers[signature] = (solver, states, inputs)
+        return found
+
+    def _equals(self, var: z3.ExprRef, value: Value) -> z3.BoolRef:
+        # Built once per (variable, value): z3 terms are costly to make, and few recur.
+        key = (var.get_id(), value)
+        found = self._equalities.get(key)
+        if found is None:
+            found = self._equalities[key] = var == self._term(var.sort(), value)
         return found
 
     def _pin(self, state: Vars, values: Sequence[tuple[str, Value]]) -> list[z3.BoolRef]:
-        sorts = self.system.state
-        return [state[k] == self._term(sorts[k], v) for k, v in values]
+        return [self._equals(state[k], v) for k, v in values]
 
     def _steps(self, inputs: list[Vars], pattern: Pattern) -> list[z3.BoolRef]:
-        sorts = self.system.inputs
-        pinned: list[z3.BoolRef] = []
-        for i, step in zip(inputs, pattern, strict=True):
-            pinned.append(z3.Or(*[i["event"] == self.prod.event[e] for e in step.events]))
-            pinned += [i[k] == self._term(sorts[k], v) for k, v in step.inputs]
-        return pinned
+        # The events are the solver's already (see _path); the known inputs are pinned.
+        return [
+            self._equals(i[k], v)
+            for i, step in zip(inputs, pattern, strict=True)
+            for k, v in step.inputs
+        ]
 
     def _observe(self, state: Vars, observed: Observed) -> list[z3.BoolRef]:
         pinned = self._pin(state, observed.values)
@@ -145,8 +182,8 @@ class Relation:
             pinned.append(z3.Implies(state["rp"] != NONE, z3.And(*newest)))
         return pinned
 
-    def _solve(self, length: int, constraints: list[z3.BoolRef]) -> z3.ModelRef | None:
-        solver = self._path(length)[0]
+    def _solve(self, signature: Signature, constraints: list[z3.BoolRef]) -> z3.ModelRef | None:
+        solver = self._path(signature)[0]
         solver.push()
         try:
             solver.add(*constraints)
@@ -169,10 +206,10 @@ class Relation:
                     found = before
                     break
                 continue
-            _, states, inputs = self._path(len(pattern))
+            _, states, inputs = self._path(_signature(pattern))
             after = states[-1]
             model = self._solve(
-                len(pattern),
+                _signature(pattern),
                 self._pin(states[0], before)
                 + self._steps(inputs, pattern)
                 + self._observe(after, observed),
@@ -190,9 +227,9 @@ class Relation:
     def initial(self, observed: Observed) -> State | None:
         """The product's initial state that ``observed`` describes, if there is one."""
         if observed not in self._initial:
-            _, (state,), _ = self._path(0)
+            _, (state,), _ = self._path(())
             init = self.system.init(self.params, state)
-            model = self._solve(0, [init, *self._observe(state, observed)])
+            model = self._solve((), [init, *self._observe(state, observed), *self.fixed])
             self._initial[observed] = (
                 None
                 if model is None
@@ -202,9 +239,9 @@ class Relation:
 
     def allows(self, before: State, pattern: Pattern) -> list[State]:
         """One state each path of ``pattern`` may reach from ``before`` (for explanations)."""
-        _, states, inputs = self._path(len(pattern))
+        _, states, inputs = self._path(_signature(pattern))
         model = self._solve(
-            len(pattern), self._pin(states[0], before) + self._steps(inputs, pattern)
+            _signature(pattern), self._pin(states[0], before) + self._steps(inputs, pattern)
         )
         if model is None:
             return []

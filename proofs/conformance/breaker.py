@@ -91,8 +91,12 @@ class Succeed:
 
 @attrs.frozen
 class Admit:
+    """``admit_sync``, or ``can_proceed_sync`` (its lock-free answer on a closed circuit)."""
+
+    via: str = "admit"
+
     def __str__(self) -> str:
-        return "admit"
+        return self.via
 
 
 @attrs.frozen
@@ -133,7 +137,8 @@ def alphabet(deep: bool) -> list[Event]:
     events: list[Event] = [Fail("low"), Fail("high"), Succeed(), Succeed(fenced_by_last=True)]
     if deep:
         events.append(Fail("low", fenced_by_last=True))
-    events += [Admit(), Advance("recovery"), Advance("probe"), Advance("window")]
+    events += [Admit(), Admit("can_proceed"), Advance("recovery"), Advance("probe")]
+    events.append(Advance("window"))
     events += [Operate("force_open"), Operate("reset")]
     return events
 
@@ -143,6 +148,7 @@ _PREFIXES: Mapping[str, tuple[Event, ...]] = {
     "closed": (),
     "open": (Fail("high"),),
     "half_open": (Fail("high"), Advance("recovery")),
+    "probing": (Fail("high"), Advance("recovery"), Admit()),
     "forced": (Operate("force_open"),),
 }
 
@@ -150,7 +156,7 @@ _PREFIXES: Mapping[str, tuple[Event, ...]] = {
 def starts(deep: bool) -> list[Start]:
     if not deep:
         config = Config(threshold=2, max_calls=2)
-        return [Start(config, _PREFIXES[s]) for s in ("closed", "open", "half_open")]
+        return [Start(config, _PREFIXES[s]) for s in ("closed", "probing")]
     configs = [
         Config(threshold=2, max_calls=1),
         Config(threshold=3, max_calls=2),
@@ -253,14 +259,21 @@ class BreakerHarness:
             now = self.clock.monotonic()
             ghost.settle(now)
         elif isinstance(event, Admit):
-            admission = self.breaker.admit_sync(AGENT)
+            if event.via == "can_proceed":
+                proceeds = self.breaker.can_proceed_sync(AGENT)
+            else:
+                admission = self.breaker.admit_sync(AGENT)
+                proceeds = admission.allowed
             ghost.settle(now)
             if ghost.state == "half_open":
                 allowed = probe = ghost.fire("probe_admitted", now=now)
             else:
                 allowed, probe = ghost.state == "closed", False
-            self._check_admission(admission, allowed, probe)
-            if admission.allowed:
+            if admission is None:
+                self._check_proceeds(proceeds, allowed)
+            else:
+                self._check_admission(admission, allowed, probe)
+            if proceeds and admission is not None:
                 self.last = (admission, ghost.oracle.generation)
         else:
             self._outcome(event, now)
@@ -289,6 +302,17 @@ class BreakerHarness:
             breaker.record_success_sync(AGENT, admission=admission)
             ghost.settle(now)
             ghost.fire("probe_success", now=now, generation=generation)
+
+    def _check_proceeds(self, proceeds: bool, allowed: bool) -> None:
+        if proceeds is not allowed:
+            raise Mismatch(
+                {
+                    "check": f"can_proceed as {BREAKER_SPEC.declared_in} allows",
+                    "runtime": f"can_proceed={proceeds}",
+                    "spec": f"allowed={allowed} state={self.ghost.state}; "
+                    f"fired: {self.ghost.shown()}",
+                }
+            )
 
     def _check_admission(self, admission: Admission, allowed: bool, probe: bool) -> None:
         if (admission.allowed, admission.probe, admission.state.value) != (
@@ -382,13 +406,14 @@ def properties() -> list[Property]:
             method="exhaustive conformance",
             check=check,
             bound=(
-                "every sequence of 3 events (--deep: 4) after reaching closed, open or half-open "
-                "(--deep: also forced open); failure_threshold=2, half_open_max_calls=2, "
-                "severity weights 1 and 2 (--deep: threshold 2 with N=1, threshold 3 with N=2, "
-                "and weights 0.5 and 1.5); events: a failure of each severity, a success, a "
-                "success with the latest admission (--deep: also a failure with it), admit, "
-                "force_open, reset, and clock advances by exactly recovery_timeout=10, "
-                "probe_timeout=4, failure_window_seconds=15; one agent"
+                "every sequence of 3 events (--deep: 4) from closed and from half-open with a "
+                "probe admitted (--deep: also from open, half-open and forced open); "
+                "failure_threshold=2, half_open_max_calls=2, severity weights 1 and 2 (--deep: "
+                "also threshold 2 with N=1, threshold 3 with N=2, and weights 0.5 and 1.5); "
+                "events: a failure of each severity, a success, a success with the latest "
+                "admission (--deep: also a failure with it), admit, can_proceed, force_open, "
+                "reset, and clock advances by exactly recovery_timeout=10, probe_timeout=4, "
+                "failure_window_seconds=15; one agent"
             ),
         )
     ]

@@ -270,11 +270,19 @@ class CouplingHarness:
 
 
 def _shown(observed: Observed) -> str:
-    text = " ".join(f"{k}={v}" for k, v in observed.values)
+    """What was read, in the words `show` uses for a product state."""
+    v = dict(observed.values)
+    text = (
+        f"posture={v['p']} (version {v['v']}), breaker={v['b']} weighted_failures={v['w']} "
+        f"probes admitted={v['a']} succeeded={v['s']}"
+    )
+    if v["forced"]:
+        text += " forced"
     if observed.hold is not None:
-        text += f"; hold displaced={observed.hold[0]} held={observed.hold[1]} v{observed.hold[2]}"
+        text += f"; holds {observed.hold[0]}->{observed.hold[1]} at version {observed.hold[2]}"
     if observed.newest is not None:
-        text += f"; newest restore {observed.newest[1]}->{observed.newest[0]} v{observed.newest[2]}"
+        displaced, held, version = observed.newest
+        text += f"; restores in flight={v['k']}, newest {held}->{displaced} at version {version}"
     return text
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from proofs._property import Property
-from proofs.conformance import breaker, coupling, posture
+from proofs.conformance import breaker, coupling, ladder, posture
 
 
 def lifecycle_conformance_properties() -> list[Property]:
     """The runtime's lifecycles held to the posture spec, the breaker spec and the product."""
-    return posture.properties() + breaker.properties() + coupling.properties()
+    return posture.properties() + ladder.properties() + breaker.properties() + coupling.properties()
 
 
 __all__ = ["lifecycle_conformance_properties"]

@@ -140,7 +140,8 @@ def _one(transitions: Sequence[Transition], what: str) -> Transition:
     return transitions[0]
 
 
-def _requested_kind(source: str, target: str) -> Transition:
+def requested_kind(source: str, target: str) -> Transition:
+    """The spec's one requestable transition from ``source`` to ``target``."""
     edges = [t for t in POSTURE_SPEC.from_state(source) if t.target == target]
     return _one([t for t in edges if t.event in REQUESTED], f"{source} -> {target}")
 
@@ -273,7 +274,7 @@ class _Expectations:
                 )
                 return Expected(t.target, True, EMERGENCY, why=_shown(t, {}))
             case SetPosture(target):
-                kind = _requested_kind(source, target).event
+                kind = requested_kind(source, target).event
                 return Expected(
                     target, True, kind, administrative=True, why="set_posture bypasses guards"
                 )
@@ -282,7 +283,7 @@ class _Expectations:
                 chosen = [t for t in moves if t.target == target]
                 if not chosen:
                     return Expected(source, None, why=f"no {PROTECT} from {source} to {target}")
-                kind = _requested_kind(source, target).event
+                kind = requested_kind(source, target).event
                 return Expected(target, True, kind, protective=True, why=_shown(chosen[0], {}))
             case _:
                 assert_never(event)
@@ -293,7 +294,7 @@ def _expect_request(oracle: PostureLifecycle, source: str, event: Request) -> Ex
         "requester_present": bool(oracle.requester_present(AGENT, REQUESTERS[event.requester])),
         "guards_pass": bool(oracle.guards_pass(event.guard == "passes")),
     }
-    t = _requested_kind(source, event.target)
+    t = requested_kind(source, event.target)
     if all(values[g] for g in t.guards):
         return Expected(event.target, True, t.event, why=_shown(t, values))
     first = next(g for g in t.guards if not values[g])
