@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from proofs import all_properties
 from proofs._property import Settings
-from proofs._runner import run, select, table, to_json, write_junit
+from proofs._runner import default_jobs, run, select, table, to_json, write_junit
 from proofs._solver import DEFAULT_TIMEOUT_MS
 
 
@@ -28,6 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the deep profile: conformance checks explore larger bounds (minutes)",
     )
+    parser.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=default_jobs(),
+        help=f"worker processes (default {default_jobs()}: one per available core)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--junit", metavar="FILE", type=Path, help="also write JUnit XML")
     args = parser.parse_args(argv)
@@ -36,8 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = select(all_properties(), args.only)
     if not chosen:
         parser.error(f"no property matches {args.only!r}")
-    outcomes = run(chosen, Settings(timeout_ms=args.timeout, deep=args.deep))
-    print(to_json(outcomes) if args.json else table(outcomes))
+    if args.jobs < 1:
+        parser.error(f"--jobs must be a positive number of processes, got {args.jobs}")
+    started = time.perf_counter()
+    outcomes = run(chosen, Settings(timeout_ms=args.timeout, deep=args.deep), args.jobs)
+    wall = time.perf_counter() - started
+    print(to_json(outcomes) if args.json else table(outcomes, wall if args.jobs > 1 else None))
     if args.junit:
         write_junit(outcomes, args.junit)
     return 0 if all(o.ok for o in outcomes) else 1

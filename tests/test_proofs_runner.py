@@ -143,3 +143,43 @@ def test_a_tiny_timeout_never_passes_as_proved(capsys: pytest.CaptureFixture[str
         if row["result"].startswith("unknown"):
             assert row["reason"]
     assert code == (0 if all(row["ok"] for row in report) else 1)
+
+
+def _claim(name: str, verdict: Proved | Refuted | Unknown) -> Property:
+    return Property(name=name, subject="runner", method="test", check=lambda _: verdict)
+
+
+def test_parallel_workers_report_in_the_order_of_the_properties() -> None:
+    props = [
+        _claim("a", Proved(note="3 cases")),
+        _claim("b", Refuted({"x": "1"})),
+        _claim("c", Unknown("timeout")),
+        _claim("d", Proved()),
+    ]
+    outcomes = run(props, Settings(timeout_ms=100), jobs=2)
+    assert [o.prop.name for o in outcomes] == ["a", "b", "c", "d"]
+    assert [o.verdict for o in outcomes] == [
+        Proved(note="3 cases"),
+        Refuted({"x": "1"}),
+        Unknown("timeout"),
+        Proved(),
+    ]
+    sequential = run(props, Settings(timeout_ms=100), jobs=1)
+    assert [o.verdict for o in sequential] == [o.verdict for o in outcomes]
+
+
+def test_a_check_that_raises_in_a_worker_is_unknown_never_proved() -> None:
+    def broken(_: Settings) -> Proved:
+        raise RuntimeError("broken check")
+
+    boom = Property(name="boom", subject="runner", method="test", check=broken)
+    (outcome, _) = run([boom, _claim("fine", Proved())], Settings(timeout_ms=100), jobs=2)
+    assert outcome.verdict == Unknown("check raised RuntimeError: broken check")
+    assert not outcome.ok
+
+
+def test_bounds_are_listed_under_the_table_and_in_json() -> None:
+    bounded = attrs.evolve(_claim("c", Proved(note="12 cases")), bound="depth 2")
+    text = table(run([bounded], Settings(timeout_ms=100)))
+    assert "proved (12 cases)" in text
+    assert "runner: c: depth 2" in text
