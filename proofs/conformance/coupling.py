@@ -100,11 +100,10 @@ def starts(deep: bool) -> list[Start]:
     if not deep:
         return [Start("supervised", threshold=2, max_calls=1)]
     return [
-        Start(posture, threshold, max_calls, restore=restore)
-        for posture in ("supervised", "full_autonomy", "blocked")
-        for threshold, max_calls in ((2, 1), (3, 2))
-        for restore in (True, False)
-        if restore or posture == "supervised"
+        Start("supervised", threshold=2, max_calls=1),
+        Start("full_autonomy", threshold=3, max_calls=2),
+        Start("blocked", threshold=2, max_calls=1),
+        Start("supervised", threshold=2, max_calls=1, restore=False),
     ]
 
 
@@ -324,18 +323,20 @@ def properties() -> list[Property]:
             method="exhaustive conformance",
             check=check,
             bound=(
-                "every sequence of 3 events (--deep: 4) from supervised with "
+                "every sequence of 3 events (--deep: 4) from supervised, with "
                 "failure_threshold=2, half_open_max_calls=1, downgrade_on_open=human_decides, "
-                "restore_on_close (--deep: also from full_autonomy and blocked, threshold 3 "
-                "with N=2, and without restore_on_close); events: failure(high), success, "
-                "admit, advance recovery_timeout, force_open, reset, emergency_downgrade, an "
-                "approved request to full_autonomy, and the next restore's guard tripping the "
-                "circuit or making an emergency downgrade while it runs (--deep: also "
-                "failure(low), advances by probe_timeout and the window, a request to blocked, "
-                "set_posture to full_autonomy and blocked, a refusing restore guard, a trip and "
-                "close, an emergency then a trip, and a set_posture inside the restore's "
-                "guard); one agent; the clock guards and window expiry are free, as in the "
-                "product (pinned by the breaker lifecycle's conformance)"
+                "restore_on_close (--deep: also from full_autonomy with threshold 3 and N=2, "
+                "from blocked, and without restore_on_close); events: failure(high), advance "
+                "recovery_timeout, force_open, reset, emergency_downgrade, an operator's "
+                "approved request to full_autonomy, and arming the next restore's guard to "
+                "trip the circuit, to make an emergency downgrade, or to re-request the held "
+                "posture (a new version, the same posture) while the restore is checked "
+                "(--deep: also success, admit, failure(low), advances by probe_timeout and "
+                "the window, a request to blocked, set_posture to full_autonomy and to "
+                "blocked, and a restore guard that refuses, trips and closes the circuit, "
+                "downgrades then trips, or sets full_autonomy); one agent; the clock guards "
+                "and how much of the window expires are free, as in the product (the breaker "
+                "lifecycle's conformance pins them)"
             ),
         )
     ]
