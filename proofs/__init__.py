@@ -14,6 +14,7 @@ from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs._verify import DimensionReport, verify_dimension
+from proofs.conformance.modes import conformance_properties as mode_conformance_properties
 from proofs.dimensions import dimension_properties
 from proofs.lifecycles import lifecycle_properties
 from proofs.modes import mode_properties
@@ -23,7 +24,11 @@ from proofs.product import product_properties
 def all_properties() -> list[Property]:
     """Every property ``python -m proofs`` checks, in report order."""
     return (
-        lifecycle_properties() + product_properties() + dimension_properties() + mode_properties()
+        lifecycle_properties()
+        + product_properties()
+        + dimension_properties()
+        + mode_properties()
+        + mode_conformance_properties()
     )
 
 
