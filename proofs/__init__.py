@@ -9,7 +9,7 @@ custom dimension (or samples them when it has no symbolic twin), and `verify_del
 checks a chain of delegated constraint sets, with confirmed counterexamples.
 """
 
-from proofs._delegation import DelegationReport, Hop, verify_delegation
+from proofs._delegation import DelegationReport, Hop, Search, verify_delegation
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
@@ -40,6 +40,7 @@ __all__ = [
     "Property",
     "Proved",
     "Refuted",
+    "Search",
     "Settings",
     "Unknown",
     "Verdict",

@@ -18,50 +18,23 @@ from proofs._sampled import NOT_SAMPLED, require_hypothesis, sample, sampled_law
 from proofs._solver import DEFAULT_TIMEOUT_MS
 from proofs._verdict import Verdict
 from proofs.laws import LAW_NAMES, law_properties
-from proofs.twins import builtin_twins
+from proofs.twins import law_twin
 from proofs.twins._concrete import decide
 from proofs.twins._protocol import SymbolicTwin
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import ConstraintDimension
-from trust.constraints.builtin import (
-    CommunicationDimension,
-    CostLimitDimension,
-    DataAccessDimension,
-    RateLimitDimension,
-    ResourceDimension,
-    TimeDimension,
-)
 
-_BUILTIN = {
-    CostLimitDimension: "cost_limit",
-    TimeDimension: "time_window",
-    ResourceDimension: "resources",
-    RateLimitDimension: "rate_limit",
-    DataAccessDimension: "data_access",
-    CommunicationDimension: "communication",
-}
 AGREES = "runtime agrees with its twin"
 
 
 def twin_of(dim: ConstraintDimension) -> SymbolicTwin | None:
-    """The symbolic twin of ``dim``: its ``symbolic()``, a built-in's own, or None.
+    """The symbolic twin of ``dim``: a built-in's own (`proofs.twins.CATALOGUE`), its
+    ``symbolic()``, or None.
 
     Raises:
         InvalidTypeError: ``symbolic()`` returned something that is not a `SymbolicTwin`.
     """
-    make = getattr(dim, "symbolic", None)
-    if callable(make):
-        twin = make()
-        if not isinstance(twin, SymbolicTwin):
-            raise InvalidTypeError(
-                f"{type(dim).__name__}.symbolic() must return a SymbolicTwin (see "
-                f"proofs.twins.SymbolicTwin), got {twin!r}"
-            )
-        return twin
-    # Only the built-in classes themselves: a custom dimension named "cost_limit" is not
-    # proved by the cost twin.
-    name = _BUILTIN.get(type(dim))
-    return None if name is None else builtin_twins()[name]
+    return law_twin(dim)
 
 
 @attrs.frozen(kw_only=True)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from proofs import (
     DelegationReport,
+    Search,
     DimensionReport,
     Proved,
     Refuted,
@@ -311,14 +312,20 @@ def test_a_dropped_dimension_is_a_widening_with_a_counterexample() -> None:
     assert not evaluator.evaluate(parent, dict(hop.counterexample)).satisfied
 
 
-def test_a_widening_in_a_dimension_without_a_twin_says_no_witness_was_found() -> None:
+def test_a_widening_in_a_dimension_without_a_twin_is_an_unconfirmed_search() -> None:
     registry = ConstraintDimensionRegistry()
     register_builtin_dimensions(registry)
     registry.register(MaxTokens())
-    hop = verify_delegation([{"max_tokens": 10}, {"max_tokens": 20}], registry=registry).hops[0]
+    report = verify_delegation([{"max_tokens": 10}, {"max_tokens": 20}], registry=registry)
+    hop = report.hops[0]
     assert not hop.ok
     assert hop.counterexample is None
-    assert "dimensions without a twin: ['max_tokens']" in hop.note
+    # Never "no counterexample": the twins could not look, and that is a failure.
+    assert hop.search is Search.UNCONFIRMED
+    assert not report.verified
+    assert "max_tokens: no twin" in hop.note
+    assert "UNCONFIRMED (a failure of the verification" in str(report)
+    assert "no counterexample" not in str(report)
 
 
 def test_a_custom_dimension_with_a_concrete_twin_gets_a_confirmed_counterexample() -> None:
