@@ -32,6 +32,8 @@ Law = Callable[[ConstraintDimension, list[ConstraintValue], list[dict[str, Any]]
 _SHAPES: dict[str, tuple[int, int]] = {}
 """How many constraint values and contexts each law draws."""
 
+SHAPES_OF_LAWS = _SHAPES
+
 _LAWS: dict[str, Law] = {}
 
 
@@ -224,7 +226,7 @@ def sample(
     return Proved()
 
 
-def _runtime_law(
+def runtime_law(
     dim: ConstraintDimension, name: str
 ) -> Callable[[list[Any], list[dict[str, Any]]], Mapping[str, str] | None]:
     law = _LAWS[name]
@@ -253,7 +255,7 @@ def sampled_law_properties(
 
     def check(name: str) -> Callable[[Settings], Verdict]:
         def run(_settings: Settings) -> Verdict:
-            return sample(_runtime_law(dim, name), values, contexts, _SHAPES[name], max_examples)
+            return sample(runtime_law(dim, name), values, contexts, _SHAPES[name], max_examples)
 
         return run
 
@@ -264,4 +266,11 @@ def sampled_law_properties(
     ]
 
 
-__all__ = ["NOT_SAMPLED", "require_hypothesis", "sample", "sampled_law_properties"]
+__all__ = [
+    "NOT_SAMPLED",
+    "SHAPES_OF_LAWS",
+    "require_hypothesis",
+    "runtime_law",
+    "sample",
+    "sampled_law_properties",
+]
