@@ -5,8 +5,10 @@ A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Un
 (with the solver's reason); `Unknown` is never reported as proved.
 
 For users' own dimensions and delegations: `verify_dimension` proves the same laws for a
-custom dimension (or samples them when it has no symbolic twin), and `verify_delegation`
-checks a chain of delegated constraint sets, with confirmed counterexamples.
+custom dimension on its twin and holds its runtime to the twin (or samples the laws on
+the runtime when it has no symbolic twin), and `verify_delegation` checks a chain of
+delegated constraint sets, with counterexamples the runtime confirms. Both give the same
+report for the same input in every call and process.
 """
 
 from proofs._delegation import DelegationReport, Hop, Search, verify_delegation

@@ -43,6 +43,7 @@ from proofs._runner import run, table
 from proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
 from proofs._solver import DEFAULT_TIMEOUT_MS
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from proofs.dimensions import LEAST_TIMEOUT_MS
 from proofs.laws import LAW_NAMES, law_properties
 from proofs.twins import CATALOGUE, law_twin
 from proofs.twins._protocol import SymbolicTwin
@@ -341,9 +342,12 @@ def verify_dimension(
         props = _agreement_props(dim, twin, twin_for, runner)
     else:
         props = _sampled_props(dim, twin, runner)
+    entry = CATALOGUE.get(type(dim))
+    # A built-in's laws get the floor the proof run gives them (see `LEAST_TIMEOUT_MS`).
+    least = 0 if entry is None else LEAST_TIMEOUT_MS.get(entry.name, 0)
     return DimensionReport(
         dimension=dim.name,
-        outcomes=tuple(run(props, Settings(timeout_ms=timeout_ms))),
+        outcomes=tuple(run(props, Settings(timeout_ms=max(timeout_ms, least)))),
         not_checked=tuple(NOT_SAMPLED.items()) if twin is None else (),
         runtime_cases=law_sources(source),
     )

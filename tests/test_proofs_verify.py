@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ from proofs import (
     Refuted,
     Search,
     Unknown,
+    _witness,
     verify_delegation,
     verify_dimension,
 )
 from proofs._verify import AGREES
+from trust._clock import SystemClock
 from trust.constraints import (
     ConstraintCheckResult,
     ConstraintDimension,
@@ -545,3 +548,34 @@ def test_a_communication_value_outside_its_twin_says_so_and_is_not_no_counterexa
     assert hop.search is Search.UNCONFIRMED
     assert "communication: outside its twin's bounds" in hop.note
     assert not report.verified
+
+
+def test_a_rejection_stricter_than_needed_is_no_counterexample_and_still_verified() -> None:
+    # rate_limit's tightening is deliberately conservative: no context tells these apart.
+    report = verify_delegation([{"rate_limit": "60"}, {"rate_limit": "60/day"}])
+    hop = report.hops[0]
+    assert not hop.ok
+    assert hop.search is Search.NONE
+    assert report.verified
+    assert "no counterexample: none exists within the twins' bounds" in str(report)
+
+
+def test_a_witness_never_depends_on_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # time_window made blind, so no twin names current_time: the runtime decides alone.
+    real = _witness.witness_twin
+
+    def blind_to_time(dim: ConstraintDimension, values: Any) -> Any:
+        if dim.name == "time_window":
+            raise ValueError("blind for this test")
+        return real(dim, values)
+
+    monkeypatch.setattr(_witness, "witness_twin", blind_to_time)
+    # A wall clock inside the parent's hours would let the parent allow a context
+    # without current_time, and the verdict would depend on when CI runs.
+    noon = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(SystemClock, "now", staticmethod(lambda: noon))
+    report = verify_delegation([{"time_window": "09:00-17:00", "cost_limit": 5}, {"cost_limit": 5}])
+    hop = report.hops[0]
+    assert hop.search is Search.CONFIRMED, str(report)
+    assert hop.counterexample is not None
+    assert "current_time" not in hop.counterexample
