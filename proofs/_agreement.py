@@ -18,7 +18,7 @@ from typing import Any
 import z3
 
 from proofs._canonical import solve
-from proofs._cases import Law, Lists, Source, Undecided, distinct
+from proofs._cases import Law, Lists, Undecided, distinct
 from proofs.twins._concrete import decide
 from trust.constraints import ConstraintDimension, ConstraintValue
 
@@ -147,10 +147,6 @@ def generated(twin: Any, timeout_ms: int) -> Lists | None:
     if not values:
         return None
     return Lists(distinct(values), distinct(contexts), "generated from the twin's models")
-
-
-def law_sources(source: Source) -> str:
-    return source.origin if isinstance(source, Lists) else "drawn from your strategies"
 
 
 __all__ = [

@@ -104,6 +104,11 @@ def run_law(
     return Sampled(verdict, count)
 
 
+def origin(source: Source) -> str:
+    """Where ``source``'s cases come from, for the report."""
+    return source.origin if isinstance(source, Lists) else "drawn from your strategies"
+
+
 def distinct(items: Sequence[Any]) -> tuple[Any, ...]:
     """``items`` without repeats (by repr), in order."""
     seen: dict[str, Any] = {}
@@ -112,4 +117,14 @@ def distinct(items: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(seen.values())
 
 
-__all__ = ["Law", "Lists", "Sampled", "Source", "Strategies", "Undecided", "distinct", "run_law"]
+__all__ = [
+    "Law",
+    "Lists",
+    "Sampled",
+    "Source",
+    "Strategies",
+    "Undecided",
+    "distinct",
+    "origin",
+    "run_law",
+]

@@ -34,10 +34,9 @@ from proofs._agreement import (
     TwinFor,
     can_encode,
     generated,
-    law_sources,
     operation_law,
 )
-from proofs._cases import Law, Lists, Sampled, Source, Strategies, run_law
+from proofs._cases import Law, Lists, Sampled, Source, Strategies, origin, run_law
 from proofs._property import Outcome, Property, Settings
 from proofs._runner import run, table
 from proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
@@ -349,7 +348,7 @@ def verify_dimension(
         dimension=dim.name,
         outcomes=tuple(run(props, Settings(timeout_ms=max(timeout_ms, least)))),
         not_checked=tuple(NOT_SAMPLED.items()) if twin is None else (),
-        runtime_cases=law_sources(source),
+        runtime_cases=origin(source),
     )
 
 
