@@ -20,6 +20,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._generated import posture as _lifecycle
+from trust._shown import describe_error
 from trust._trusted import trusted_constructor
 from trust._validators import EMPTY_MAPPING
 from trust.postures._posture import TrustPosture
@@ -47,6 +48,14 @@ Those are refusals, and requests that kept the posture as it was (MAINTAIN, or
 """
 
 PROTECTIVE_EVENT = "protective_downgrade"
+
+INTERRUPTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+"""What user code (a guard, a metrics sink) may raise that goes on to the caller.
+
+It goes on only once what it interrupted is recorded: a guard's refusal, a committed
+change. Anything else a guard raises (any `BaseException`) refuses the transition, and
+anything else a sink raises is logged.
+"""
 
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
 _PROTECTIVE: set[tuple[TrustPosture, TrustPosture]] = set()
@@ -541,8 +550,13 @@ class PostureStateMachine:
                 continue
             try:
                 verdict = guard.check_fn(request)
-            except Exception as error:  # fail closed: a guard that raises refuses
-                return guard.name, (f"guard {guard.name!r} raised {type(error).__name__}: {error}")
+            except BaseException as error:  # fail closed: a guard that raises refuses
+                # Named without trusting the error: its __str__ may raise in turn.
+                refusal = guard.name, f"guard {guard.name!r} raised {describe_error(error)}"
+                if issubclass(type(error), INTERRUPTS):
+                    self._refuse(request, *refusal)  # recorded before it goes on
+                    raise
+                return refusal
             if verdict is True:
                 continue
             if verdict is False:
@@ -747,11 +761,18 @@ def _send(
     ]
     if kind is PostureTransition.EMERGENCY_DOWNGRADE:
         calls.append((sink.record_emergency_downgrade, ()))
+    interrupted: BaseException | None = None
     for call, args in calls:
         try:
             call(*args)
-        except Exception:  # the change stands: a broken sink must not undo or hide it
-            logger.exception("metrics sink failed to record a posture change of %s", agent_id)
+        except BaseException as error:  # the change stands: a broken sink must not hide it
+            if issubclass(type(error), INTERRUPTS):
+                interrupted = interrupted or error
+            else:
+                # The traceback module names an error whose __str__ raises; never raises.
+                logger.exception("metrics sink failed to record a posture change of %s", agent_id)
+    if interrupted is not None:  # once the sink heard of the whole change
+        raise interrupted
 
 
 _uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()
