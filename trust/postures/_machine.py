@@ -223,14 +223,14 @@ class PostureStateMachine:
         # A plain subscript of an exact dict is the cheapest read Python has (a dict
         # subclass with __missing__ would tax every read: its subscript is not
         # specialised), so the first read of an agent never seen pays for a KeyError and
-        # caches the default for the next ones.
-        try:
-            return self._reads[agent_id]
-        except KeyError:
-            return self._read_unseen(check.identifier(agent_id))
-        except TypeError:  # unhashable, so no agent id: refused with the usual message
-            check.identifier(agent_id)
-            raise
+        # caches the default for the next ones. Only an exact str reaches the dict: a
+        # subclass's __hash__ and __eq__ could find another agent's posture, or raise.
+        if type(agent_id) is str:
+            try:
+                return self._reads[agent_id]
+            except KeyError:
+                pass
+        return self._read_unseen(check.identifier(agent_id))
 
     def _read_unseen(self, agent_id: str) -> TrustPosture:
         with self._lock:
@@ -327,7 +327,8 @@ class PostureStateMachine:
                 f"request must be a PostureTransitionRequest, got {check.shown(request)}"
             )
         if expected_version is not None:
-            check.non_negative_int(expected_version, "expected_version")
+            # The exact copy: an int subclass's ``!=`` could wave the fence through.
+            expected_version = check.non_negative_int(expected_version, "expected_version")
         agent_id = request.agent_id
         with self._lock:
             current = self._postures.get(agent_id, self._default)
@@ -468,7 +469,7 @@ class PostureStateMachine:
         """
         check.identifier(agent_id)
         if limit is not None:
-            check.non_negative_int(limit, "limit")
+            limit = check.non_negative_int(limit, "limit")
         with self._lock:
             record = self._records.get(agent_id)
             if record is not None:
