@@ -18,6 +18,7 @@ from trust._shown import shown as shown  # re-exported: every message quotes thr
 MAX_ID_LENGTH = 256
 """Agent ids and names longer than this are refused: they are identifiers, not payloads."""
 
+
 def identifier(value: object, name: str = "agent_id") -> str:
     """A non-blank string of at most `MAX_ID_LENGTH` printable characters, unpadded.
 
