@@ -183,3 +183,26 @@ def test_an_admission_is_read_through_exact_types(forged: Admission, message: st
     breaker = PostureCircuitBreaker(PostureStateMachine())
     with pytest.raises(ValueError, match=message):
         breaker.record_success_sync("agent-001", forged)
+
+
+class PosingAsFullAutonomy(str):
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return hash("full_autonomy")
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+
+def test_a_posture_named_by_a_str_subclass_is_the_one_it_spells() -> None:
+    assert TrustPosture.coerce(PosingAsFullAutonomy("blocked")) is TrustPosture.BLOCKED
+    request = PostureTransitionRequest(
+        agent_id="agent-001",
+        from_posture=TrustPosture.SUPERVISED,
+        to_posture=PosingAsFullAutonomy("blocked"),
+    )
+    assert request.to_posture is TrustPosture.BLOCKED
