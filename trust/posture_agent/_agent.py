@@ -17,19 +17,30 @@ and asked for again; a dropped half-open probe is released by the breaker's
 ``probe_timeout``), and its outcome is reported back with that admission, so a late
 outcome cannot act on a newer breaker state.
 
+The base agent runs in a child task (`OwnTask`), whose first step reads the posture once
+more. What it raises reaches the breaker as a failure, `BaseException` included
+(``KeyboardInterrupt``, ``SystemExit``, a ``CancelledError`` it raised, or brought on by
+cancelling its own task); only a cancellation of the run's task (its caller, or a timeout
+around it) is recorded as cancelled and not counted against the agent, and so is closing
+the run's coroutine (``GeneratorExit``) before it finished. The exception then propagates
+unchanged.
+
 Every run ends in exactly one audit entry (``action="run"``), whatever happened: refused,
 denied, cancelled, executed, failed, or interrupted by an exception from anywhere, so an
-action that ran is never missing from the log. What the base agent raises reaches the
-breaker as a failure, `BaseException` included (``KeyboardInterrupt``, ``SystemExit``,
-a ``CancelledError`` the agent raised itself); only a real cancellation of the run's task
-(`asyncio.Task.cancelling`) is recorded as cancelled and not counted against the agent.
-The exception then propagates unchanged.
+action that ran is never missing from the log. The entry is written before anything
+propagates: a ``KeyboardInterrupt`` or ``SystemExit`` raised while the arguments, result
+or error are printed for it (or by the audit sink) is recorded as a marker and raised
+once the entry is written and the breaker told (`trust._shown.deferring`).
+
+Under HUMAN_DECIDES the approver is shown a deep copy of the arguments, and the base agent
+runs with another copy of the same arguments, taken when the approval was asked: what was
+approved is what runs, whatever the caller or the approver changes meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import copy
 import itertools
 import logging
 import threading
@@ -38,15 +49,11 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust._shown import type_name
+from trust._shown import absorb, deferring, type_name
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
 from trust.audit._snapshot import describe_error, error_message, snapshot_text
-from trust.posture_agent._failures import (
-    SeverityOf,
-    breaker_severity,
-    default_severity,
-    task_cancelled,
-)
+from trust.posture_agent._execution import Ended, Ending, OwnTask
+from trust.posture_agent._failures import SeverityOf, breaker_severity, default_severity
 from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
 from trust.posture_agent._waits import PendingRun, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
@@ -54,14 +61,19 @@ from trust.postures import PostureStateMachine, TrustPosture
 _log = logging.getLogger("trust.posture_agent")
 
 
+_AGAIN: Any = object()
+"""What `_execute` returns when the posture moved before the base agent started."""
+
+
 class _Call:
     """One call of ``run``: what it was given, where it is, and whether it was recorded."""
 
-    __slots__ = ("kwargs", "posture", "recorded", "run_id", "stage", "started")
+    __slots__ = ("kwargs", "posture", "recorded", "run_id", "run_kwargs", "stage", "started")
 
     def __init__(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
         self.run_id = run_id
-        self.kwargs = kwargs
+        self.kwargs = kwargs  # what the audit records
+        self.run_kwargs = kwargs  # what the base agent is given (a copy, once approved)
         self.started = started
         self.posture = TrustPosture.BLOCKED  # what an entry says before the first read
         self.stage = "reading the posture"
@@ -211,7 +223,9 @@ class PostureAwareAgent:
             PermissionError: the posture is BLOCKED, the approval was denied (or missing,
                 failed, timed out), the run was cancelled, or the breaker refused it.
             BaseException: whatever the base agent raised (recorded, and reported to the
-                breaker as a failure unless the run's task was cancelled).
+                breaker as a failure unless the run's task was cancelled), or a
+                ``KeyboardInterrupt`` or ``SystemExit`` met while recording (after the
+                entry is written).
         """
         call = _Call(next(self._run_ids), kwargs, self._clock.monotonic())
         try:
@@ -240,7 +254,10 @@ class PostureAwareAgent:
             elif self._breaker is not None and admission is None:
                 admission = await self._admit(call)
             else:
-                return await self._execute(call, admission)
+                result = await self._execute(call, admission)
+                if result is not _AGAIN:
+                    return result
+                admission = None  # the child task's start was a wait: ask again
 
     async def _approve(self, call: _Call) -> None:
         call.stage = "awaiting approval"
@@ -251,14 +268,28 @@ class PostureAwareAgent:
                 f"agent {self._agent_id} is HUMAN_DECIDES and no approval_handler is configured",
             )
         try:
+            # Copies taken now: neither the caller nor the approver can change what runs.
+            approved = copy.deepcopy(call.kwargs)
+            shown_to_approver = copy.deepcopy(approved)
+            run_with = copy.deepcopy(approved)
+        except BaseException as error:  # deepcopy runs the arguments' own code
+            absorb(error)
+            raise self._decline(
+                call,
+                AuditOutcome.DENIED,
+                "the arguments could not be copied for approval (what is approved must be "
+                f"what runs): {describe_error(error)}",
+            ) from None
+        call.kwargs, call.run_kwargs = approved, run_with
+        try:
             verdict = await bounded(
                 self._approver.request_approval,
                 {
                     "agent_id": self._agent_id,
                     "action_description": (
-                        f"Execute agent run with kwargs: {check.shown(call.kwargs)}"
+                        f"Execute agent run with kwargs: {check.shown(approved)}"
                     ),
-                    "kwargs": dict(call.kwargs),
+                    "kwargs": shown_to_approver,
                 },
                 self._approval_timeout,
                 sleep=self._sleep,
@@ -339,39 +370,68 @@ class PostureAwareAgent:
         return admission
 
     async def _execute(self, call: _Call, admission: Any) -> Any:
-        # No await between the posture read in _run and this call: it runs under that
-        # posture, which is what the audit records.
-        call.stage = "running the base agent"
+        call.stage = "starting the base agent"
+        own = OwnTask(
+            lambda: self._base_agent.run(**call.run_kwargs), lambda: self._still_allowed(call)
+        )
         try:
-            result = self._base_agent.run(**call.kwargs)
-            if inspect.isawaitable(result):
-                result = await result
-        except BaseException as error:
-            await self._ran_and_raised(call, error, admission)
-            raise
-        # Recorded before the breaker is told: an await there cannot lose the entry.
-        self._record(call, AuditOutcome.EXECUTED, result=result)
-        if self._breaker is not None:
-            try:
-                await self._breaker.record_success(self._agent_id, admission)
-            except Exception:  # the run succeeded; a breaker fault must not turn it into one
-                _log.exception("circuit breaker failed to record a success of %s", self._agent_id)
-        return result
+            ended = await own.ended()
+        except BaseException as interrupt:
+            # The run's own task or coroutine was interrupted, not by the agent.
+            finished = own.settled()
+            if finished is not None:  # the agent had finished: record what it did
+                closing = not issubclass(type(interrupt), asyncio.CancelledError)
+                await self._settle(call, finished, admission, tell_breaker=not closing)
+            raise  # otherwise run() records the interruption
+        if ended.how is Ending.STALE:
+            return _AGAIN
+        await self._settle(call, ended, admission)
+        if ended.how is Ending.RETURNED:
+            return ended.result
+        assert ended.error is not None
+        raise ended.error
 
-    async def _ran_and_raised(self, call: _Call, error: BaseException, admission: Any) -> None:
-        if task_cancelled(error):
-            # The caller cancelled the run: not a failure of the agent, but it did run.
-            self._record(
-                call,
-                AuditOutcome.CANCELLED,
-                error="the run's task was cancelled while the base agent ran",
-            )
-            return
-        try:
-            self._record(call, AuditOutcome.FAILED, error=describe_error(error))
-        finally:
-            if self._breaker is not None:
-                await self._report_failure(error, admission)
+    def _still_allowed(self, call: _Call) -> bool:
+        # The child task's first step: the last posture read before the agent is called.
+        if self.posture is not call.posture:
+            return False
+        call.stage = "running the base agent"
+        return True
+
+    async def _settle(
+        self, call: _Call, ended: Ended, admission: Any, *, tell_breaker: bool = True
+    ) -> None:
+        """Record how the base agent ended, then tell the breaker.
+
+        Recorded first, so that an await at the breaker cannot lose the entry. A stop
+        request met while recording waits until the breaker is told. ``tell_breaker`` is
+        False when the run's coroutine is being closed: it cannot await any more.
+        """
+        breaker = self._breaker if tell_breaker else None
+        with deferring(passing=ended.error):
+            if ended.how is Ending.RETURNED:
+                self._record(call, AuditOutcome.EXECUTED, result=ended.result)
+                if breaker is not None:
+                    try:
+                        await breaker.record_success(self._agent_id, admission)
+                    except Exception:  # the run succeeded; a breaker fault must not fail it
+                        _log.exception(
+                            "circuit breaker failed to record a success of %s", self._agent_id
+                        )
+            elif ended.how is Ending.CANCELLED:
+                # The caller cancelled the run: not a failure of the agent, but it did run.
+                self._record(
+                    call,
+                    AuditOutcome.CANCELLED,
+                    error="the run's task was cancelled while the base agent ran",
+                )
+            else:
+                assert ended.error is not None
+                try:
+                    self._record(call, AuditOutcome.FAILED, error=describe_error(ended.error))
+                finally:
+                    if breaker is not None:
+                        await self._report_failure(ended.error, admission)
 
     async def _report_failure(self, error: BaseException, admission: Any) -> None:
         assert self._breaker is not None
@@ -392,15 +452,22 @@ class PostureAwareAgent:
         return PermissionError(reason)
 
     def _record_interruption(self, call: _Call, error: BaseException) -> None:
-        cancelled = issubclass(type(error), asyncio.CancelledError)
-        outcome = AuditOutcome.CANCELLED if cancelled else AuditOutcome.FAILED
-        cause = "the run's task was cancelled" if cancelled else describe_error(error)
-        try:
-            self._record(call, outcome, error=f"interrupted while {call.stage}: {cause}")
-        except Exception:  # the interruption itself is what the caller must see
-            _log.exception(
-                "could not audit the interrupted run %d of %s", call.run_id, self._agent_id
-            )
+        # Cancelling the run's task, or closing its coroutine, is its caller's doing.
+        kind = type(error)
+        outcome = AuditOutcome.CANCELLED
+        with deferring(passing=error):  # the entry first; then what interrupted the run
+            if issubclass(kind, asyncio.CancelledError):
+                cause = "the run's task was cancelled"
+            elif issubclass(kind, GeneratorExit):
+                cause = "the run's coroutine was closed"
+            else:
+                outcome, cause = AuditOutcome.FAILED, describe_error(error)
+            try:
+                self._record(call, outcome, error=f"interrupted while {call.stage}: {cause}")
+            except Exception:  # the interruption itself is what the caller must see
+                _log.exception(
+                    "could not audit the interrupted run %d of %s", call.run_id, self._agent_id
+                )
 
     def _record(
         self,
@@ -412,18 +479,21 @@ class PostureAwareAgent:
         error: str | None = None,
         final: bool = True,
     ) -> None:
-        self._audit.record(
-            agent_id=self._agent_id,
-            posture=call.posture,
-            action=action,
-            kwargs=call.kwargs,
-            outcome=outcome,
-            duration_ms=(self._clock.monotonic() - call.started) * 1000,
-            result=result,
-            error=error,
-            run_id=call.run_id,
-        )
-        call.recorded = call.recorded or final
+        # A stop request met while writing the entry (printing a value, or the sink) is
+        # raised only once the run is marked recorded: it must not be recorded twice.
+        with deferring():
+            self._audit.record(
+                agent_id=self._agent_id,
+                posture=call.posture,
+                action=action,
+                kwargs=call.kwargs,
+                outcome=outcome,
+                duration_ms=(self._clock.monotonic() - call.started) * 1000,
+                result=result,
+                error=error,
+                run_id=call.run_id,
+            )
+            call.recorded = call.recorded or final
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"
