@@ -138,7 +138,7 @@ def absorb(error: BaseException) -> None:
         held.first = error
 
 
-class deferring:  # noqa: N801 - used as a function: ``with deferring(): ...``
+class deferring:  # lower case: it reads as a function, ``with deferring(): ...``
     """A scope in which stop requests met while printing wait until the scope ends.
 
     Scopes nest: an inner one joins the outermost, which raises the first stop request
@@ -178,4 +178,6 @@ class deferring:  # noqa: N801 - used as a function: ``with deferring(): ...``
         for under_way in (error, self._passing):
             if under_way is not None and is_stop_request(under_way):
                 return
+        if stop.__context__ is None and self._passing is not None and self._passing is not stop:
+            stop.__context__ = self._passing  # what the caller would have raised is kept
         raise stop

@@ -49,35 +49,20 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust._shown import absorb, deferring, type_name
+from trust._shown import absorb
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
-from trust.audit._snapshot import describe_error, error_message, snapshot_text
-from trust.posture_agent._execution import Ended, Ending, OwnTask
-from trust.posture_agent._failures import SeverityOf, breaker_severity, default_severity
+from trust.audit._snapshot import describe_error, snapshot_text
+from trust.posture_agent._execution import Ending, OwnTask
+from trust.posture_agent._failures import SeverityOf, default_severity
 from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
+from trust.posture_agent._recording import Call, Recorder
 from trust.posture_agent._waits import PendingRun, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
 
 _log = logging.getLogger("trust.posture_agent")
 
-
 _AGAIN: Any = object()
 """What `_execute` returns when the posture moved before the base agent started."""
-
-
-class _Call:
-    """One call of ``run``: what it was given, where it is, and whether it was recorded."""
-
-    __slots__ = ("kwargs", "posture", "recorded", "run_id", "run_kwargs", "stage", "started")
-
-    def __init__(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
-        self.run_id = run_id
-        self.kwargs = kwargs  # what the audit records
-        self.run_kwargs = kwargs  # what the base agent is given (a copy, once approved)
-        self.started = started
-        self.posture = TrustPosture.BLOCKED  # what an entry says before the first read
-        self.stage = "reading the posture"
-        self.recorded = False
 
 
 class PostureAwareAgent:
@@ -155,7 +140,9 @@ class PostureAwareAgent:
         self._audit = audit_log if audit_log is not None else AuditLog(clock=self._clock)
         if not isinstance(self._audit, AuditLog):
             raise InvalidTypeError(f"audit_log must be an AuditLog, got {check.shown(audit_log)}")
-        self._severity_of = severity_of
+        self._recorder = Recorder(
+            self._agent_id, self._audit, circuit_breaker, severity_of, self._clock
+        )
         self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
         self._run_ids = itertools.count(1)
         self._pending_lock = threading.Lock()
@@ -227,22 +214,22 @@ class PostureAwareAgent:
                 ``KeyboardInterrupt`` or ``SystemExit`` met while recording (after the
                 entry is written).
         """
-        call = _Call(next(self._run_ids), kwargs, self._clock.monotonic())
+        call = Call(next(self._run_ids), kwargs, self._clock.monotonic())
         try:
             return await self._run(call)
         except BaseException as error:
             if not call.recorded:  # interrupted before its decision was recorded
-                self._record_interruption(call, error)
+                self._recorder.interruption(call, error)
             raise
 
-    async def _run(self, call: _Call) -> Any:
+    async def _run(self, call: Call) -> Any:
         approved = waited = False
         admission: Any = None
         while True:
             # Read after every await: whatever was decided before it may be stale.
             posture = call.posture = self.posture
             if posture is TrustPosture.BLOCKED:
-                raise self._decline(
+                raise self._recorder.decline(
                     call, AuditOutcome.REFUSED, f"agent {self._agent_id} is BLOCKED"
                 )
             if posture is TrustPosture.HUMAN_DECIDES and not approved:
@@ -259,10 +246,10 @@ class PostureAwareAgent:
                     return result
                 admission = None  # the child task's start was a wait: ask again
 
-    async def _approve(self, call: _Call) -> None:
+    async def _approve(self, call: Call) -> None:
         call.stage = "awaiting approval"
         if self._approver is None:
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"agent {self._agent_id} is HUMAN_DECIDES and no approval_handler is configured",
@@ -274,7 +261,7 @@ class PostureAwareAgent:
             run_with = copy.deepcopy(approved)
         except BaseException as error:  # deepcopy runs the arguments' own code
             absorb(error)
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.DENIED,
                 "the arguments could not be copied for approval (what is approved must be "
@@ -303,9 +290,9 @@ class PostureAwareAgent:
             if verdict is True:
                 return
             reason = f"approver answered {check.shown(verdict)}, not True"
-        raise self._decline(call, AuditOutcome.DENIED, reason)
+        raise self._recorder.decline(call, AuditOutcome.DENIED, reason)
 
-    async def _notify_and_wait(self, call: _Call) -> None:
+    async def _notify_and_wait(self, call: Call) -> None:
         call.stage = "in its ASSISTED cancel window"
         pending = PendingRun()
         with self._pending_lock:
@@ -322,13 +309,13 @@ class PostureAwareAgent:
                 self._pending.pop(call.run_id, None)
         if pending.cancelled:
             call.posture = TrustPosture.ASSISTED
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.CANCELLED,
                 f"run {call.run_id} of agent {self._agent_id} was cancelled in its cancel window",
             )
 
-    async def _notify(self, call: _Call) -> None:
+    async def _notify(self, call: Call) -> None:
         message = (
             f"Agent {self._agent_id} will execute run {call.run_id} in {self._delay:g} seconds "
             f"unless cancelled (cancel_pending({call.run_id}))"
@@ -351,9 +338,9 @@ class PostureAwareAgent:
             error = f"notification handler raised {describe_error(failure)}"
         else:
             return
-        self._record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
+        self._recorder.record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
 
-    async def _admit(self, call: _Call) -> Any:
+    async def _admit(self, call: Call) -> Any:
         assert self._breaker is not None
         call.stage = "awaiting the circuit breaker's admission"
         try:
@@ -362,14 +349,14 @@ class PostureAwareAgent:
         except Exception as error:  # fail closed: a breaker that fails refuses
             allowed, why = False, f"breaker raised {describe_error(error)}"
         if not allowed:
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"circuit breaker refused agent {self._agent_id}: {why}",
             )
         return admission
 
-    async def _execute(self, call: _Call, admission: Any) -> Any:
+    async def _execute(self, call: Call, admission: Any) -> Any:
         call.stage = "starting the base agent"
         own = OwnTask(
             lambda: self._base_agent.run(**call.run_kwargs), lambda: self._still_allowed(call)
@@ -381,119 +368,22 @@ class PostureAwareAgent:
             finished = own.settled()
             if finished is not None:  # the agent had finished: record what it did
                 closing = not issubclass(type(interrupt), asyncio.CancelledError)
-                await self._settle(call, finished, admission, tell_breaker=not closing)
+                await self._recorder.settle(call, finished, admission, tell_breaker=not closing)
             raise  # otherwise run() records the interruption
         if ended.how is Ending.STALE:
             return _AGAIN
-        await self._settle(call, ended, admission)
+        await self._recorder.settle(call, ended, admission)
         if ended.how is Ending.RETURNED:
             return ended.result
         assert ended.error is not None
         raise ended.error
 
-    def _still_allowed(self, call: _Call) -> bool:
+    def _still_allowed(self, call: Call) -> bool:
         # The child task's first step: the last posture read before the agent is called.
         if self.posture is not call.posture:
             return False
         call.stage = "running the base agent"
         return True
-
-    async def _settle(
-        self, call: _Call, ended: Ended, admission: Any, *, tell_breaker: bool = True
-    ) -> None:
-        """Record how the base agent ended, then tell the breaker.
-
-        Recorded first, so that an await at the breaker cannot lose the entry. A stop
-        request met while recording waits until the breaker is told. ``tell_breaker`` is
-        False when the run's coroutine is being closed: it cannot await any more.
-        """
-        breaker = self._breaker if tell_breaker else None
-        with deferring(passing=ended.error):
-            if ended.how is Ending.RETURNED:
-                self._record(call, AuditOutcome.EXECUTED, result=ended.result)
-                if breaker is not None:
-                    try:
-                        await breaker.record_success(self._agent_id, admission)
-                    except Exception:  # the run succeeded; a breaker fault must not fail it
-                        _log.exception(
-                            "circuit breaker failed to record a success of %s", self._agent_id
-                        )
-            elif ended.how is Ending.CANCELLED:
-                # The caller cancelled the run: not a failure of the agent, but it did run.
-                self._record(
-                    call,
-                    AuditOutcome.CANCELLED,
-                    error="the run's task was cancelled while the base agent ran",
-                )
-            else:
-                assert ended.error is not None
-                try:
-                    self._record(call, AuditOutcome.FAILED, error=describe_error(ended.error))
-                finally:
-                    if breaker is not None:
-                        await self._report_failure(ended.error, admission)
-
-    async def _report_failure(self, error: BaseException, admission: Any) -> None:
-        assert self._breaker is not None
-        try:
-            await self._breaker.record_failure(
-                self._agent_id,
-                error_type=type_name(error),
-                error_message=error_message(error),
-                action="run",
-                severity=breaker_severity(error, self._severity_of, self._breaker),
-                admission=admission,
-            )
-        except Exception:  # the base agent's own error is what the caller must see
-            _log.exception("circuit breaker failed to record a failure of %s", self._agent_id)
-
-    def _decline(self, call: _Call, outcome: AuditOutcome, reason: str) -> PermissionError:
-        self._record(call, outcome, error=reason)
-        return PermissionError(reason)
-
-    def _record_interruption(self, call: _Call, error: BaseException) -> None:
-        # Cancelling the run's task, or closing its coroutine, is its caller's doing.
-        kind = type(error)
-        outcome = AuditOutcome.CANCELLED
-        with deferring(passing=error):  # the entry first; then what interrupted the run
-            if issubclass(kind, asyncio.CancelledError):
-                cause = "the run's task was cancelled"
-            elif issubclass(kind, GeneratorExit):
-                cause = "the run's coroutine was closed"
-            else:
-                outcome, cause = AuditOutcome.FAILED, describe_error(error)
-            try:
-                self._record(call, outcome, error=f"interrupted while {call.stage}: {cause}")
-            except Exception:  # the interruption itself is what the caller must see
-                _log.exception(
-                    "could not audit the interrupted run %d of %s", call.run_id, self._agent_id
-                )
-
-    def _record(
-        self,
-        call: _Call,
-        outcome: AuditOutcome,
-        *,
-        action: str = "run",
-        result: Any = None,
-        error: str | None = None,
-        final: bool = True,
-    ) -> None:
-        # A stop request met while writing the entry (printing a value, or the sink) is
-        # raised only once the run is marked recorded: it must not be recorded twice.
-        with deferring():
-            self._audit.record(
-                agent_id=self._agent_id,
-                posture=call.posture,
-                action=action,
-                kwargs=call.kwargs,
-                outcome=outcome,
-                duration_ms=(self._clock.monotonic() - call.started) * 1000,
-                result=result,
-                error=error,
-                run_id=call.run_id,
-            )
-            call.recorded = call.recorded or final
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"
