@@ -316,3 +316,16 @@ def test_a_sink_raising_a_stop_request_has_it_raised_after_the_entry() -> None:
         fill(log, 1)
     assert caught.value is stop
     assert (len(log), log.sink_failures) == (1, 1)
+
+
+def test_malformed_verification_input_is_refused_or_reported() -> None:
+    entries = fill(AuditLog(), 3)
+    with pytest.raises(TypeError, match="anchor must be a hash string, got 0"):
+        verify_audit_chain(entries, anchor=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="head must be a hash string, got b'None'"):
+        verify_audit_chain(entries, head=b"None")  # type: ignore[arg-type]
+    wrong = attrs.evolve(entries[1], hash=None)
+    assert "wrong type" in verify_audit_chain([entries[0], wrong]).reason
+    skipped = attrs.evolve(entries[2], sequence=5, previous_hash=entries[1].hash, hash="")
+    skipped = attrs.evolve(skipped, hash=skipped.computed_hash())
+    assert verify_audit_chain([*entries[:2], skipped]).reason == "sequence jumps from 1 to 5"

@@ -28,6 +28,7 @@ from trust import (
     PostureStateMachine,
     TrustPosture,
 )
+from trust.posture_agent._execution import Ended, Ending, OwnTask
 
 AGENT = "agent-001"
 
@@ -390,3 +391,50 @@ def test_the_agent_runs_in_a_task_of_its_own_with_the_callers_context() -> None:
     asyncio.run(scenario())
     assert seen[0] == "r-1"
     assert seen[1] is not seen[2]
+
+
+def test_closing_the_run_after_the_agent_finished_records_what_it_did() -> None:
+    # The agent's task is done but the run was never resumed (its owner drives it by
+    # hand and closes it): the outcome is recorded; the breaker cannot be told, as a
+    # closing coroutine cannot await.
+    base = RecordingAgent(result="ok")
+    agent = stub_agent(base)
+
+    async def scenario() -> None:
+        run = agent.run(q=1)
+        run.send(None)
+        await settle(lambda: bool(base.calls))
+        await asyncio.sleep(0)  # the agent's task ends
+        run.close()
+
+    asyncio.run(scenario())
+    (entry,) = agent.audit_log
+    assert (entry.outcome, entry.result) == (AuditOutcome.EXECUTED, "ok")
+    assert breaker_of(agent).events == []
+
+
+class Weird(BaseException):
+    """Neither an `Exception` nor a stop request."""
+
+
+def test_a_failing_last_posture_read_never_calls_the_agent() -> None:
+    called: list[str] = []
+
+    async def scenario(still_allowed: Callable[[], bool]) -> Ended | None:
+        own = OwnTask(lambda: called.append("called"), still_allowed)
+        try:
+            return await own.ended()
+        except Weird:
+            return own.settled()
+
+    def raises(error: BaseException) -> Callable[[], bool]:
+        def read() -> bool:
+            raise error
+
+        return read
+
+    # An Exception: the run reads the posture again, and meets the failure there.
+    assert asyncio.run(scenario(raises(RuntimeError("store down")))) == Ended(how=Ending.STALE)
+    # Anything else ends the agent's task, and the run is interrupted with it.
+    assert asyncio.run(scenario(raises(Weird()))) is None
+    assert called == []

@@ -279,3 +279,62 @@ def test_a_sink_raising_a_base_exception_leaves_exactly_one_entry_per_run(
     ]
     assert log.sink_failures == 2
     assert breaker.events == ["success", "success"]
+
+
+# --- faults around the record: the run's own outcome is what the caller sees ------------
+
+
+class FaultyBreaker(StubBreaker):
+    async def record_success(self, agent_id: str, admission: Any = None) -> None:
+        raise RuntimeError("breaker down")
+
+    async def record_failure(self, agent_id: str, **fields: Any) -> None:
+        raise RuntimeError("breaker down")
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [(None, AuditOutcome.EXECUTED), (ValueError("x"), AuditOutcome.FAILED)],
+    ids=["success", "failure"],
+)
+def test_a_breaker_that_fails_to_record_neither_loses_the_entry_nor_replaces_the_outcome(
+    error: Exception | None, outcome: AuditOutcome, caplog: pytest.LogCaptureFixture
+) -> None:
+    machine = PostureStateMachine(clock=FakeClock())
+    machine.set_posture(AGENT, TrustPosture.SUPERVISED)
+    agent = PostureAwareAgent(
+        RecordingAgent(error=error), AGENT, machine, circuit_breaker=FaultyBreaker()
+    )
+    if error is None:
+        assert asyncio.run(agent.run()) == "done"
+    else:
+        with pytest.raises(ValueError, match="x"):
+            asyncio.run(agent.run())
+    assert [e.outcome for e in agent.audit_log] == [outcome]
+    assert "circuit breaker failed to record" in caplog.text
+
+
+def test_an_interruption_that_cannot_be_recorded_is_logged_and_propagates(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class StoppedClock(FakeClock):
+        def now(self) -> Any:
+            raise OSError("clock gone")
+
+    class Escaping:
+        async def request_approval(self, **kwargs: Any) -> bool:
+            raise Weird("approver gone")
+
+    machine = PostureStateMachine(clock=FakeClock())
+    machine.set_posture(AGENT, TrustPosture.HUMAN_DECIDES)
+    agent = PostureAwareAgent(
+        RecordingAgent(),
+        AGENT,
+        machine,
+        approval_handler=Escaping(),
+        audit_log=AuditLog(clock=StoppedClock()),
+    )
+    with pytest.raises(Weird):
+        asyncio.run(agent.run())
+    assert agent.audit_log == []
+    assert "could not audit the interrupted run 1" in caplog.text

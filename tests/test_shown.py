@@ -175,3 +175,13 @@ def test_scopes_are_per_task() -> None:
         return seen
 
     assert asyncio.run(scenario()) == ["raised at once in another task"]
+
+
+def test_a_scope_ended_in_another_context_still_ends() -> None:
+    import contextvars
+
+    scope = deferring()
+    contextvars.copy_context().run(scope.__enter__)
+    scope.__exit__(None, None, None)  # ended here: nothing held, nothing raised
+    with pytest.raises(KeyboardInterrupt):  # and no scope is left open here
+        shown(Raises(KeyboardInterrupt()))

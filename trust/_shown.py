@@ -171,7 +171,10 @@ class deferring:  # lower case: it reads as a function, ``with deferring(): ...`
     ) -> None:
         if self._held is None or self._token is None:  # an inner scope: the outermost raises
             return
-        _HELD.reset(self._token)
+        try:
+            _HELD.reset(self._token)
+        except ValueError:  # a coroutine driven by hand, ended in another context
+            _HELD.set(None)
         stop = self._held.first
         if stop is None:
             return
