@@ -185,3 +185,9 @@ def test_a_scope_ended_in_another_context_still_ends() -> None:
     scope.__exit__(None, None, None)  # ended here: nothing held, nothing raised
     with pytest.raises(KeyboardInterrupt):  # and no scope is left open here
         shown(Raises(KeyboardInterrupt()))
+
+
+def test_a_group_too_large_to_scan_is_a_marker_not_a_stop_request() -> None:
+    huge = BaseExceptionGroup("g", [KeyboardInterrupt()] + [ValueError()] * 2_000)
+    assert not is_stop_request(huge)
+    assert shown(Raises(huge)) == "<unrepresentable: BaseExceptionGroup in __repr__>"

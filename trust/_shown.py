@@ -94,7 +94,7 @@ STOP_REQUESTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
 """What a value's method may raise that printing it never swallows."""
 
 _GROUP_EXCEPTIONS = BaseExceptionGroup.__dict__["exceptions"]
-_GROUP_SCAN = 1_000  # exceptions looked at inside nested groups; past it, the group stops
+_GROUP_SCAN = 1_000  # members looked at inside nested groups; a larger group is a value's doing
 
 
 def is_stop_request(error: BaseException) -> bool:
@@ -109,7 +109,7 @@ def is_stop_request(error: BaseException) -> bool:
             return True
         if issubclass(type(current), BaseExceptionGroup):
             pending.extend(_GROUP_EXCEPTIONS.__get__(current))
-    return True  # a group too large to scan is treated as the worst it could hold
+    return False  # a group too large to scan is a value's doing: an interrupt is never in one
 
 
 class _Held:
