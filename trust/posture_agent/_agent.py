@@ -10,15 +10,16 @@
 
 The posture is read again after every await: an agent downgraded while its notification,
 its cancel window, its approval or the breaker's admission was pending follows the new
-posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is right before
-the base agent is called, with no await in between. With a circuit breaker, the call must
-be admitted by it right before running (an admission followed by another wait is dropped
-and asked for again; a dropped half-open probe is released by the breaker's
-``probe_timeout``), and its outcome is reported back with that admission, so a late
-outcome cannot act on a newer breaker state.
+posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is the first
+step of the base agent's own task, right before it is called. With a circuit breaker,
+the call must be admitted by it right before running (an admission followed by another
+wait is dropped and asked for again; a dropped half-open probe is released by the
+breaker's ``probe_timeout``), and its outcome is reported back with that admission, so a
+late outcome cannot act on a newer breaker state.
 
-The base agent runs in a child task (`OwnTask`), whose first step reads the posture once
-more. What it raises reaches the breaker as a failure, `BaseException` included
+The base agent runs in a child task (`OwnTask`; it sees the caller's context variables,
+but its changes to them stay in its task). What it raises reaches the breaker as a
+failure, `BaseException` included
 (``KeyboardInterrupt``, ``SystemExit``, a ``CancelledError`` it raised, or brought on by
 cancelling its own task); only a cancellation of the run's task (its caller, or a timeout
 around it) is recorded as cancelled and not counted against the agent, and so is closing
@@ -75,6 +76,9 @@ class PostureAwareAgent:
         circuit_breaker: A `PostureCircuitBreaker`; consulted before running, told of
             every outcome.
         approval_handler: Asked under HUMAN_DECIDES; without one, such runs are refused.
+            It is shown a deep copy of the arguments, and the base agent runs with
+            another, taken when it was asked; arguments ``copy.deepcopy`` cannot copy
+            (locks, sockets, a ``__deepcopy__`` that raises) deny.
         notification_handler: Told under ASSISTED, before the cancel window.
         assisted_delay_seconds: The cancel window under ASSISTED.
         approval_timeout_seconds: How long an approval may take; then it is denied. A
