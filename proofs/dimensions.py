@@ -1,4 +1,5 @@
-"""The constraint-algebra laws for the six built-in dimensions, proved on their twins."""
+"""The six built-in dimensions: their laws, proved on their twins, and the runtime's
+conformance to those twins (`proofs.conformance.dimensions`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import attrs
 
 from proofs._property import Property, Settings
 from proofs._verdict import Verdict
+from proofs.conformance.dimensions import conformance_properties
 from proofs.laws import law_properties
 from proofs.twins import builtin_twins
 
@@ -26,11 +28,19 @@ def _at_least(prop: Property, least_ms: int) -> Property:
 
 
 def dimension_properties() -> list[Property]:
-    """The ten laws of `proofs.laws` for every built-in dimension, in report order."""
+    """For every built-in dimension, in report order: the ten laws of `proofs.laws` on its
+    twin, then the conformance of the runtime to that twin."""
+    conforming = {p.subject: p for p in conformance_properties()}
     return [
-        _at_least(prop, LEAST_TIMEOUT_MS.get(name, 0))
+        prop
         for name, twin in builtin_twins().items()
-        for prop in law_properties(twin, f"{name} dimension")
+        for prop in [
+            *[
+                _at_least(law, LEAST_TIMEOUT_MS.get(name, 0))
+                for law in law_properties(twin, f"{name} dimension")
+            ],
+            *([conforming[f"{name} dimension"]] if f"{name} dimension" in conforming else []),
+        ]
     ]
 
 

@@ -1,0 +1,321 @@
+"""A twin's z3 formulas, compiled once into Python functions of their constants.
+
+Conformance evaluates a twin's ``allows``, ``tighter`` and ``meet`` on thousands of
+concrete cases. Asking z3 about each closed formula costs about half a millisecond; a
+query over all of them at once makes z3 case-split integer arithmetic, which is slower
+still. Instead the twin's formula is built *once*, over placeholder constants shaped like
+the encoded values, and that z3 term (the twin's own rule, not a restatement) is
+translated operator by operator into a Python function of the placeholders. Each case is
+then one call on the encoded values' constants, in microseconds.
+
+Only the operators the built-in twins use are translated (Boolean connectives, integer
+and real arithmetic, bit vectors); any other raises `ValueError` naming it, so nothing is
+evaluated by guess. `confirm` re-decides a case with z3 itself: conformance checks a
+sample of cases both ways, and every disagreement it reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import z3
+
+Shape = tuple[Any, ...]
+
+
+_LEAVES: dict[int, tuple[z3.ExprRef, str, Any]] = {}
+"""Per term id: the term (kept alive, so the id is not reused), its sort, its constant."""
+_MOST_LEAVES = 200_000
+
+
+def _leaf(term: z3.ExprRef) -> tuple[z3.ExprRef, str, Any]:
+    key = term.get_id()
+    found = _LEAVES.get(key)
+    if found is None:
+        if len(_LEAVES) >= _MOST_LEAVES:
+            _LEAVES.clear()
+        constant = _constant(term) if term.num_args() == 0 else None
+        found = _LEAVES[key] = (term, term.sort().sexpr(), constant)
+    return found
+
+
+def leaves(value: Any) -> list[z3.ExprRef]:
+    """The z3 terms of an encoded value (a z3 term, tuples and attrs values of them)."""
+    if isinstance(value, z3.ExprRef):
+        return [value]
+    if isinstance(value, tuple):
+        return [leaf for item in value for leaf in leaves(item)]
+    if attrs.has(type(value)):
+        return [leaf for f in _fields(value) for leaf in leaves(getattr(value, f))]
+    return []
+
+
+def shape(value: Any) -> Shape:
+    """What two values must share to be given to one compiled function."""
+    if isinstance(value, z3.ExprRef):
+        return ("term", _leaf(value)[1])
+    if isinstance(value, tuple):
+        return ("tuple", *(shape(item) for item in value))
+    if attrs.has(type(value)):
+        return (type(value), *(shape(getattr(value, f)) for f in _fields(value)))
+    return ("python", repr(value))
+
+
+def placeholder(value: Any, prefix: str) -> Any:
+    """``value`` with every z3 term replaced by a fresh constant of its sort."""
+    counter = itertools.count()
+
+    def build(item: Any) -> Any:
+        if isinstance(item, z3.ExprRef):
+            return z3.Const(f"{prefix}.{next(counter)}", item.sort())
+        if isinstance(item, tuple):
+            return tuple(build(part) for part in item)
+        if attrs.has(type(item)):
+            return type(item)(**{f: build(getattr(item, f)) for f in _fields(item)})
+        return item
+
+    return build(value)
+
+
+def _fields(value: Any) -> list[str]:
+    return [f.name for f in attrs.fields(type(value)) if f.init]
+
+
+def constants(value: Any) -> list[Any]:
+    """The Python values of an encoded value's terms (bools, ints, fractions).
+
+    Raises:
+        ValueError: A term is not a constant, even once simplified.
+    """
+    return [_leaf(leaf)[2] if leaf.num_args() == 0 else _constant(leaf) for leaf in leaves(value)]
+
+
+def _constant(term: z3.ExprRef) -> Any:
+    for candidate in (term, z3.simplify(term)):
+        if z3.is_true(candidate):
+            return True
+        if z3.is_false(candidate):
+            return False
+        if z3.is_int_value(candidate) or z3.is_bv_value(candidate):
+            return candidate.as_long()
+        if z3.is_rational_value(candidate):
+            return Fraction(candidate.numerator_as_long(), candidate.denominator_as_long())
+    raise ValueError(f"an encoded value holds a term that is not a constant: {term}")
+
+
+def compile_term(term: z3.ExprRef, parameters: Sequence[z3.ExprRef]) -> Callable[..., Any]:
+    """A Python function of ``parameters`` (z3 constants) computing ``term``.
+
+    Raises:
+        ValueError: ``term`` uses an operator this translation does not know, or a
+            constant that is not among ``parameters``.
+    """
+    names = {p.get_id(): f"p{k}" for k, p in enumerate(parameters)}
+    lines: list[str] = []
+    constants_: dict[str, Any] = {"_signed": _signed, "_shr": _shr, "_shl": _shl, "_rot": _rot}
+    done: dict[int, str] = dict(names)
+    stack: list[tuple[z3.ExprRef, bool]] = [(term, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = node.get_id()
+        if key in done:
+            continue
+        children = node.children()
+        if not expanded and children:
+            stack.append((node, True))
+            stack += [(child, False) for child in children if child.get_id() not in done]
+            continue
+        name = f"t{len(lines)}"
+        lines.append(f"    {name} = {_python(node, [done[c.get_id()] for c in children], constants_)}")
+        done[key] = name
+    source = f"def evaluate({', '.join(names.values())}):\n" + "\n".join(lines)
+    source += f"\n    return {done[term.get_id()]}\n"
+    scope = dict(constants_)
+    exec(compile(source, "<twin formula>", "exec"), scope)  # noqa: S102 - our own translation
+    return scope["evaluate"]  # type: ignore[no-any-return]
+
+
+def _python(node: z3.ExprRef, args: list[str], consts: dict[str, Any]) -> str:
+    """One node as a Python expression over its children's names."""
+    kind = node.decl().kind()
+    if kind == z3.Z3_OP_UNINTERPRETED:
+        raise ValueError(f"the formula has a constant that is not a parameter: {node}")
+    if kind in (z3.Z3_OP_TRUE, z3.Z3_OP_FALSE):
+        return repr(kind == z3.Z3_OP_TRUE)
+    if kind in (z3.Z3_OP_ANUM, z3.Z3_OP_BNUM):
+        value = _constant(node)
+        if isinstance(value, Fraction):
+            name = f"c{len(consts)}"
+            consts[name] = value
+            return name
+        return repr(value)
+    bits = node.sort().size() if z3.is_bv(node) else 0
+    operand = args[0] if args else ""
+    widths = [child.sort().size() if z3.is_bv(child) else 0 for child in node.children()]
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        return simple(args, bits, widths)
+    params = node.decl().params()
+    if kind == z3.Z3_OP_EXTRACT:
+        high, low = params
+        return f"(({operand} >> {low}) & {(1 << (high - low + 1)) - 1})"
+    if kind in (z3.Z3_OP_ROTATE_LEFT, z3.Z3_OP_ROTATE_RIGHT):
+        amount = params[0] % bits
+        left = amount if kind == z3.Z3_OP_ROTATE_LEFT else (bits - amount) % bits
+        return f"_rot({operand}, {left}, {bits})"
+    if kind == z3.Z3_OP_ZERO_EXT:
+        return operand
+    raise ValueError(f"the conformance evaluator does not translate {node.decl()} (in {node})")
+
+
+def _joined(op: str) -> Callable[[list[str], int, list[int]], str]:
+    return lambda args, bits, widths: "(" + f" {op} ".join(args) + ")"
+
+
+def _masked(op: str) -> Callable[[list[str], int, list[int]], str]:
+    return lambda args, bits, widths: "((" + f" {op} ".join(args) + f") & {(1 << bits) - 1})"
+
+
+def _compare(op: str, signed: bool = False) -> Callable[[list[str], int, list[int]], str]:
+    def build(args: list[str], bits: int, widths: list[int]) -> str:
+        a, b = args
+        if signed:
+            a, b = f"_signed({a}, {widths[0]})", f"_signed({b}, {widths[1]})"
+        return f"({a} {op} {b})"
+
+    return build
+
+
+def _concat(args: list[str], bits: int, widths: list[int]) -> str:
+    terms, shift = [], 0
+    for arg, size in reversed(list(zip(args, widths, strict=True))):
+        terms.append(f"({arg} << {shift})")
+        shift += size
+    return "(" + " | ".join(terms) + ")"
+
+
+def _distinct(args: list[str], bits: int, widths: list[int]) -> str:
+    return f"(len({{{', '.join(args)}}}) == {len(args)})"
+
+
+_SIMPLE: dict[int, Callable[[list[str], int, list[int]], str]] = {
+    z3.Z3_OP_AND: lambda a, b, w: "(" + " and ".join(a) + ")" if a else "True",
+    z3.Z3_OP_OR: lambda a, b, w: "(" + " or ".join(a) + ")" if a else "False",
+    z3.Z3_OP_NOT: lambda a, b, w: f"(not {a[0]})",
+    z3.Z3_OP_IMPLIES: lambda a, b, w: f"((not {a[0]}) or {a[1]})",
+    z3.Z3_OP_XOR: lambda a, b, w: f"({a[0]} != {a[1]})",
+    z3.Z3_OP_EQ: lambda a, b, w: f"({a[0]} == {a[1]})",
+    z3.Z3_OP_DISTINCT: _distinct,
+    z3.Z3_OP_ITE: lambda a, b, w: f"({a[1]} if {a[0]} else {a[2]})",
+    z3.Z3_OP_LE: _compare("<="),
+    z3.Z3_OP_LT: _compare("<"),
+    z3.Z3_OP_GE: _compare(">="),
+    z3.Z3_OP_GT: _compare(">"),
+    z3.Z3_OP_ADD: _joined("+"),
+    z3.Z3_OP_SUB: _joined("-"),
+    z3.Z3_OP_MUL: _joined("*"),
+    z3.Z3_OP_UMINUS: lambda a, b, w: f"(-{a[0]})",
+    z3.Z3_OP_TO_REAL: lambda a, b, w: a[0],  # ints and fractions compare exactly
+    z3.Z3_OP_BNOT: lambda a, b, w: f"(~{a[0]} & {(1 << b) - 1})",
+    z3.Z3_OP_BAND: _joined("&"),
+    z3.Z3_OP_BOR: _joined("|"),
+    z3.Z3_OP_BXOR: _joined("^"),
+    z3.Z3_OP_BADD: _masked("+"),
+    z3.Z3_OP_BSUB: _masked("-"),
+    z3.Z3_OP_BMUL: _masked("*"),
+    z3.Z3_OP_BNEG: lambda a, b, w: f"((-{a[0]}) & {(1 << b) - 1})",
+    z3.Z3_OP_ULEQ: _compare("<="),
+    z3.Z3_OP_ULT: _compare("<"),
+    z3.Z3_OP_UGEQ: _compare(">="),
+    z3.Z3_OP_UGT: _compare(">"),
+    z3.Z3_OP_SLEQ: _compare("<=", signed=True),
+    z3.Z3_OP_SLT: _compare("<", signed=True),
+    z3.Z3_OP_SGEQ: _compare(">=", signed=True),
+    z3.Z3_OP_SGT: _compare(">", signed=True),
+    z3.Z3_OP_BLSHR: lambda a, b, w: f"_shr({a[0]}, {a[1]}, {b})",
+    z3.Z3_OP_BSHL: lambda a, b, w: f"_shl({a[0]}, {a[1]}, {b})",
+    z3.Z3_OP_CONCAT: _concat,
+}
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _shr(value: int, amount: int, bits: int) -> int:
+    return value >> amount if amount < bits else 0
+
+
+def _shl(value: int, amount: int, bits: int) -> int:
+    return (value << amount) & ((1 << bits) - 1) if amount < bits else 0
+
+
+def _rot(value: int, left: int, bits: int) -> int:
+    return ((value << left) | (value >> (bits - left))) & ((1 << bits) - 1) if left else value
+
+
+@attrs.frozen
+class Concrete:
+    """An encoded value with its shape and constants worked out once."""
+
+    value: Any
+    shape: Shape
+    constants: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, value: Any) -> Concrete:
+        """Raises: ValueError: a term of ``value`` is not a constant."""
+        return cls(value, shape(value), tuple(constants(value)))
+
+
+class Evaluator:
+    """A twin's ``allows``, ``tighter`` and meet-equivalence, compiled once per shape."""
+
+    def __init__(self, twin: Any) -> None:
+        self.twin = twin
+        self._compiled: dict[tuple[str, tuple[Shape, ...]], Callable[..., Any]] = {}
+
+    def term(self, relation: str, *values: Any) -> z3.BoolRef:
+        """The twin's formula for ``relation`` on (encoded) ``values``.
+
+        ``"allows"`` (value, context), ``"tighter"`` (child, parent), or ``"is_meet"``
+        (composed, a, b): the composed value and the twin's meet of ``a`` and ``b`` are
+        each tighter than the other.
+        """
+        if relation == "allows":
+            return self.twin.allows(*values)  # type: ignore[no-any-return]
+        if relation == "tighter":
+            return self.twin.tighter(*values)  # type: ignore[no-any-return]
+        composed, a, b = values
+        met = self.twin.meet(a, b)
+        return z3.And(self.twin.tighter(composed, met), self.twin.tighter(met, composed))
+
+    def call(self, relation: str, *values: Concrete) -> bool:
+        """`term` on ``values``, evaluated by the function compiled for their shapes."""
+        key = (relation, tuple(v.shape for v in values))
+        function = self._compiled.get(key)
+        if function is None:
+            holders = [placeholder(v.value, f"{relation}.{k}") for k, v in enumerate(values)]
+            parameters = [leaf for holder in holders for leaf in leaves(holder)]
+            function = compile_term(self.term(relation, *holders), parameters)
+            self._compiled[key] = function
+        return bool(function(*[c for v in values for c in v.constants]))
+
+
+def confirm(formula: z3.BoolRef) -> bool:
+    """The truth of a closed formula, by z3's own simplifier (for cross-checks).
+
+    Raises:
+        ValueError: z3's simplifier does not reduce it to true or false.
+    """
+    reduced = z3.simplify(formula)
+    if z3.is_true(reduced):
+        return True
+    if z3.is_false(reduced):
+        return False
+    raise ValueError(f"z3 does not reduce the closed formula to a truth value: {reduced}")
