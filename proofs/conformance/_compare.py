@@ -22,7 +22,7 @@ reported, is decided by z3 too, so the translation cannot hide or invent one.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -141,10 +141,10 @@ def _shown(value: object) -> str:
     return repr(value.raw_value) if isinstance(value, ConstraintValue) else repr(value)
 
 
-def _runtime(what: str, call: Callable[[], Any], **shown: object) -> Any:
-    """``call()``, or a refutation naming what raised: the runtime must decide every case."""
+def _runtime(what: str, call: Callable[..., Any], *args: Any, **shown: object) -> Any:
+    """``call(*args)``, or a refutation naming what raised: the runtime decides every case."""
     try:
-        return call()
+        return call(*args)
     except Exception as error:
         raise _Failed(
             Refuted(
@@ -159,15 +159,14 @@ def _runtime(what: str, call: Callable[[], Any], **shown: object) -> Any:
 
 def _cases(universe: Universe) -> _Cases:
     dim = universe.dimension
-    values = [_runtime("parse", lambda r=raw: dim.parse(r), value=raw) for raw in universe.values]
+    values = [_runtime("parse", dim.parse, raw, value=raw) for raw in universe.values]
     base = len(values)
     known = {repr(v.raw_value): i for i, v in enumerate(values)}
     pairs = []
     for i in range(base):
         for k in range(base) if universe.ordered_pairs else range(i, base):
-            met = _runtime(
-                "compose", lambda: dim.compose([values[i], values[k]]), a=values[i], b=values[k]
-            )
+            a, b = values[i], values[k]
+            met = _runtime("compose", dim.compose, [a, b], a=a, b=b)
             key = repr(met.raw_value)
             if key not in known:
                 known[key] = len(values)
@@ -218,9 +217,7 @@ def _check(run: _Run) -> int:
                 seen[repr(context)] = _encode_context(run.twin, context)
         encoded = run.contexts + [seen[repr(c)] for c in own]
         for context, concrete in zip(common + own, encoded, strict=True):
-            result = _runtime(
-                "check", lambda: dim.check(value, context), constraint=value, context=context
-            )
+            result = _runtime("check", dim.check, value, context, constraint=value, context=context)
             if not run.verdict("allows", result.satisfied is True, run.encoded[i], concrete):
                 raise _Failed(
                     Refuted(
@@ -253,7 +250,9 @@ def _tightening(run: _Run) -> int:
             child, parent = cases.values[c], cases.values[p]
             accepted = _runtime(
                 "validate_tightening",
-                lambda: dim.validate_tightening(parent, child),
+                dim.validate_tightening,
+                parent,
+                child,
                 parent=parent,
                 child=child,
             )

@@ -16,7 +16,6 @@ sample of cases both ways, and every disagreement it reports.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -131,12 +130,13 @@ def compile_term(term: z3.ExprRef, parameters: Sequence[z3.ExprRef]) -> Callable
             stack += [(child, False) for child in children if child.get_id() not in done]
             continue
         name = f"t{len(lines)}"
-        lines.append(f"    {name} = {_python(node, [done[c.get_id()] for c in children], constants_)}")
+        expression = _python(node, [done[c.get_id()] for c in children], constants_)
+        lines.append(f"    {name} = {expression}")
         done[key] = name
     source = f"def evaluate({', '.join(names.values())}):\n" + "\n".join(lines)
     source += f"\n    return {done[term.get_id()]}\n"
     scope = dict(constants_)
-    exec(compile(source, "<twin formula>", "exec"), scope)  # noqa: S102 - our own translation
+    exec(compile(source, "<twin formula>", "exec"), scope)  # our own translation, not input
     return scope["evaluate"]  # type: ignore[no-any-return]
 
 
@@ -288,9 +288,9 @@ class Evaluator:
         each tighter than the other.
         """
         if relation == "allows":
-            return self.twin.allows(*values)  # type: ignore[no-any-return]
+            return self.twin.allows(*values)
         if relation == "tighter":
-            return self.twin.tighter(*values)  # type: ignore[no-any-return]
+            return self.twin.tighter(*values)
         composed, a, b = values
         met = self.twin.meet(a, b)
         return z3.And(self.twin.tighter(composed, met), self.twin.tighter(met, composed))

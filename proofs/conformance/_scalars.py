@@ -131,12 +131,10 @@ def _at_caps(rate: Any) -> list[dict[str, Any]]:
 def rate_scope(deep: bool) -> Scope:
     """Counts x periods and multi-rule values; counts at and past every cap of each."""
     counts = (0, 1, 2, 10, 60, 61) if deep else (0, 1, 10, 60)
-    values: list[Any] = [
-        int(n) if not p else f"{n}{p}" for n in counts for p in _PERIODS
-    ] + list(_RATE_EXTRA)
-    contexts = list(_MALFORMED_RATES) + [
-        {"requests_in_period": n} for n in (0, 1, 60, 10**30)
-    ]
+    values: list[Any] = [int(n) if not p else f"{n}{p}" for n in counts for p in _PERIODS] + list(
+        _RATE_EXTRA
+    )
+    contexts = list(_MALFORMED_RATES) + [{"requests_in_period": n} for n in (0, 1, 60, 10**30)]
     return Scope(
         universe=Universe(
             dimension=RateLimitDimension(),

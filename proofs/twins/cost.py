@@ -94,13 +94,12 @@ class CostTwin:
         Raises:
             ValueError: It is a subclass of int or float, which the twin does not read.
         """
-        raw = context.get(CONTEXT_KEY)
-        kind = type(raw)
-        if kind is int and raw >= 0:  # compared exactly: never the rounded float
+        raw: Any = context.get(CONTEXT_KEY)
+        if type(raw) is int and raw >= 0:  # compared exactly: never the rounded float
             return Cost(z3.BoolVal(True), z3.RealVal(raw))
-        if kind is float and math.isfinite(raw) and raw >= 0:
+        if type(raw) is float and math.isfinite(raw) and raw >= 0:
             return Cost(z3.BoolVal(True), _real(raw))
-        if kind not in (int, float, bool) and isinstance(raw, int | float):
+        if type(raw) not in (int, float, bool) and isinstance(raw, int | float):
             raise ValueError(f"the cost twin reads exact ints and floats, got {raw!r}")
         return Cost(z3.BoolVal(False), z3.RealVal(0))
 
