@@ -168,6 +168,10 @@ def _python(node: z3.ExprRef, args: list[str], consts: dict[str, Any]) -> str:
         amount = params[0] % bits
         left = amount if kind == z3.Z3_OP_ROTATE_LEFT else (bits - amount) % bits
         return f"_rot({operand}, {left}, {bits})"
+    if kind in (z3.Z3_OP_EXT_ROTATE_LEFT, z3.Z3_OP_EXT_ROTATE_RIGHT):
+        amount = f"({args[1]} % {bits})"
+        left = amount if kind == z3.Z3_OP_EXT_ROTATE_LEFT else f"(({bits} - {amount}) % {bits})"
+        return f"_rot({operand}, {left}, {bits})"
     if kind == z3.Z3_OP_ZERO_EXT:
         return operand
     raise ValueError(f"the conformance evaluator does not translate {node.decl()} (in {node})")

@@ -15,11 +15,13 @@ from proofs._property import Property, Settings
 from proofs._verdict import Verdict
 from proofs.conformance._compare import conformance
 from proofs.conformance._scalars import Scope, cost_scope, data_access_scope, rate_scope
+from proofs.conformance._time import time_scope
 
 NAME = "runtime check, validate_tightening and compose agree with the twin"
 
 SCOPES: dict[str, Callable[[bool], Scope]] = {
     "cost_limit": cost_scope,
+    "time_window": time_scope,
     "rate_limit": rate_scope,
     "data_access": data_access_scope,
 }
