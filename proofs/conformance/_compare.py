@@ -7,14 +7,18 @@ too) with the twin, and compares on every case:
 - check: the runtime's ``check(value, context).satisfied`` with ``twin.allows``;
 - tightening: the runtime's ``validate_tightening(parent, child)`` with ``twin.tighter``;
 - compose: the runtime's ``compose([a, b])``, encoded, with ``twin.meet(a, b)``, which
-  must be tighter than each other (the same constraint to the twin).
+  must be tighter than each other (the same constraint to the twin). Where the runtime
+  writes the composed value as ``{"all_of": [a, b]}`` (time windows, resources,
+  communication), the twin reads that as its meet, so the comparison is the composed
+  value's own: its ``check`` and ``validate_tightening`` (the runtime's meet at work)
+  against the twin's meet, in the first two relations.
 
 The twin reads each value as the user wrote it (its ``raw_value``), so the runtime's parse
 is held to the twin too. A value the twin cannot encode is a failure: a path the runtime
 takes that no proof covers. A disagreement is a `Refuted` that names the values, the
 context, what the runtime said and what the twin says.
 
-The twin's formulas are evaluated by `proofs.conformance._evaluate` (compiled from the
+The twin's formulas are evaluated by `proofs._evaluate` (compiled from the
 twin's own z3 terms); a seeded sample of cases, and every disagreement before it is
 reported, is decided by z3 too, so the translation cannot hide or invent one.
 """
@@ -29,8 +33,9 @@ import attrs
 import z3
 
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
-from proofs.conformance._evaluate import Concrete, Evaluator, confirm
+from proofs._evaluate import Concrete, Evaluator, confirm
 from trust.constraints import ConstraintDimension, ConstraintValue
+from trust.constraints.builtin._lattice import ALL_OF
 
 TwinFor = Callable[[Sequence[ConstraintValue]], Any]
 """Builds the twin whose domain covers the given values (zones, names, sizes...)."""
@@ -71,6 +76,7 @@ class _Cases:
     values: list[ConstraintValue]
     base: int
     pairs: list[tuple[int, int, int]]  # (a, b, composed), indices into values
+    read_as_meet: int  # pairs whose composed raw value is all_of the two raw values
 
 
 class _Failed(Exception):
@@ -162,7 +168,7 @@ def _cases(universe: Universe) -> _Cases:
     values = [_runtime("parse", dim.parse, raw, value=raw) for raw in universe.values]
     base = len(values)
     known = {repr(v.raw_value): i for i, v in enumerate(values)}
-    pairs = []
+    pairs, read_as_meet = [], 0
     for i in range(base):
         for k in range(base) if universe.ordered_pairs else range(i, base):
             a, b = values[i], values[k]
@@ -171,8 +177,18 @@ def _cases(universe: Universe) -> _Cases:
             if key not in known:
                 known[key] = len(values)
                 values.append(met)
-            pairs.append((i, k, known[key]))
-    return _Cases(values, base, pairs)
+            if met.raw_value == {ALL_OF: [*_items(a.raw_value), *_items(b.raw_value)]}:
+                read_as_meet += 1
+            else:
+                pairs.append((i, k, known[key]))
+    return _Cases(values, base, pairs, read_as_meet)
+
+
+def _items(raw: object) -> list[Any]:
+    """The values an ``all_of`` intersects, or the value itself."""
+    if type(raw) is dict and list(raw) == [ALL_OF] and type(raw[ALL_OF]) is list:
+        return list(raw[ALL_OF])
+    return [raw]
 
 
 def _outside(what: str, subject: object, error: ValueError) -> _Failed:

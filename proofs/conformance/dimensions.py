@@ -14,6 +14,7 @@ from collections.abc import Callable
 from proofs._property import Property, Settings
 from proofs._verdict import Verdict
 from proofs.conformance._compare import conformance
+from proofs.conformance._hosts import communication_scope
 from proofs.conformance._scalars import Scope, cost_scope, data_access_scope, rate_scope
 from proofs.conformance._time import time_scope
 
@@ -24,6 +25,7 @@ SCOPES: dict[str, Callable[[bool], Scope]] = {
     "time_window": time_scope,
     "rate_limit": rate_scope,
     "data_access": data_access_scope,
+    "communication": communication_scope,
 }
 """Each built-in dimension's universe, by dimension name (``deep`` -> its scope)."""
 

@@ -1,6 +1,6 @@
 """A twin's z3 formulas, compiled once into Python functions of their constants.
 
-Conformance evaluates a twin's ``allows``, ``tighter`` and ``meet`` on thousands of
+Conformance (`proofs.conformance`) evaluates a twin's ``allows``, ``tighter`` and ``meet`` on thousands of
 concrete cases. Asking z3 about each closed formula costs about half a millisecond; a
 query over all of them at once makes z3 case-split integer arithmetic, which is slower
 still. Instead the twin's formula is built *once*, over placeholder constants shaped like
@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 import z3
+from z3 import z3core
 
 Shape = tuple[Any, ...]
 
@@ -81,6 +82,31 @@ def placeholder(value: Any, prefix: str) -> Any:
     return build(value)
 
 
+def flatten(value: Any) -> list[Any]:
+    """The plain values of a structure of tuples and attrs values, in `leaves` order."""
+    if isinstance(value, tuple):
+        return [leaf for item in value for leaf in flatten(item)]
+    if attrs.has(type(value)):
+        return [leaf for f in _fields(value) for leaf in flatten(getattr(value, f))]
+    return [value]
+
+
+def unflatten(value: Any, constants: Sequence[Any]) -> Any:
+    """``value``'s structure with its terms replaced, in order, by ``constants``."""
+    items = iter(constants)
+
+    def build(item: Any) -> Any:
+        if isinstance(item, z3.ExprRef):
+            return next(items)
+        if isinstance(item, tuple):
+            return tuple(build(part) for part in item)
+        if attrs.has(type(item)):
+            return type(item)(**{f: build(getattr(item, f)) for f in _fields(item)})
+        return item
+
+    return build(value)
+
+
 def _fields(value: Any) -> list[str]:
     return [f.name for f in attrs.fields(type(value)) if f.init]
 
@@ -114,58 +140,111 @@ def compile_term(term: z3.ExprRef, parameters: Sequence[z3.ExprRef]) -> Callable
         ValueError: ``term`` uses an operator this translation does not know, or a
             constant that is not among ``parameters``.
     """
-    names = {p.get_id(): f"p{k}" for k, p in enumerate(parameters)}
+    function = compile_terms([term], parameters)
+    return lambda *values: function(*values)[0]
+
+
+def compile_terms(
+    terms: Sequence[z3.ExprRef], parameters: Sequence[z3.ExprRef]
+) -> Callable[..., tuple[Any, ...]]:
+    """A Python function of ``parameters`` computing every term of ``terms``, as a tuple.
+
+    The term graph is read through z3's C API (`_Reader`): the Python objects of z3's own
+    API cost more than the translation.
+
+    Raises:
+        ValueError: As `compile_term`.
+    """
+    reader = _Reader(terms[0].ctx if terms else z3.main_ctx())
+    names = {reader.id(p.as_ast()): f"p{k}" for k, p in enumerate(parameters)}
     lines: list[str] = []
-    constants_: dict[str, Any] = {"_signed": _signed, "_shr": _shr, "_shl": _shl, "_rot": _rot}
+    consts: dict[str, Any] = {"_signed": _signed, "_shr": _shr, "_shl": _shl, "_rot": _rot}
     done: dict[int, str] = dict(names)
-    stack: list[tuple[z3.ExprRef, bool]] = [(term, False)]
+    stack: list[tuple[Any, bool]] = [(t.as_ast(), False) for t in reversed(terms)]
     while stack:
         node, expanded = stack.pop()
-        key = node.get_id()
+        key = reader.id(node)
         if key in done:
             continue
-        children = node.children()
+        children = reader.args(node)
         if not expanded and children:
             stack.append((node, True))
-            stack += [(child, False) for child in children if child.get_id() not in done]
+            stack += [(child, False) for child in children if reader.id(child) not in done]
             continue
         name = f"t{len(lines)}"
-        expression = _python(node, [done[c.get_id()] for c in children], constants_)
-        lines.append(f"    {name} = {expression}")
+        lines.append(f"    {name} = {_python(reader, node, children, done, consts)}")
         done[key] = name
+    results = "".join(f"{done[reader.id(t.as_ast())]}, " for t in terms)
     source = f"def evaluate({', '.join(names.values())}):\n" + "\n".join(lines)
-    source += f"\n    return {done[term.get_id()]}\n"
-    scope = dict(constants_)
+    source += f"\n    return ({results})\n"
+    scope = dict(consts)
     exec(compile(source, "<twin formula>", "exec"), scope)  # our own translation, not input
     return scope["evaluate"]  # type: ignore[no-any-return]
 
 
-def _python(node: z3.ExprRef, args: list[str], consts: dict[str, Any]) -> str:
+class _Reader:
+    """The parts of a z3 term graph the translation reads, through z3's C API."""
+
+    def __init__(self, context: z3.Context) -> None:
+        self.ref = context.ref()
+
+    def id(self, node: Any) -> int:
+        return int(z3core.Z3_get_ast_id(self.ref, node))
+
+    def args(self, node: Any) -> list[Any]:
+        count = z3core.Z3_get_app_num_args(self.ref, node)
+        return [z3core.Z3_get_app_arg(self.ref, node, i) for i in range(count)]
+
+    def kind(self, node: Any) -> int:
+        return int(z3core.Z3_get_decl_kind(self.ref, z3core.Z3_get_app_decl(self.ref, node)))
+
+    def bits(self, node: Any) -> int:
+        """The width of a bit-vector term; 0 for any other sort."""
+        sort = z3core.Z3_get_sort(self.ref, node)
+        if z3core.Z3_get_sort_kind(self.ref, sort) != z3.Z3_BV_SORT:
+            return 0
+        return int(z3core.Z3_get_bv_sort_size(self.ref, sort))
+
+    def params(self, node: Any) -> list[int]:
+        decl = z3core.Z3_get_app_decl(self.ref, node)
+        count = z3core.Z3_get_decl_num_parameters(self.ref, decl)
+        return [int(z3core.Z3_get_decl_int_parameter(self.ref, decl, i)) for i in range(count)]
+
+    def numeral(self, node: Any) -> int | Fraction:
+        text = z3core.Z3_get_numeral_string(self.ref, node)
+        return Fraction(text) if "/" in text else int(text)
+
+    def shown(self, node: Any) -> str:
+        return str(z3core.Z3_ast_to_string(self.ref, node))
+
+
+def _python(
+    reader: _Reader, node: Any, children: list[Any], done: dict[int, str], consts: dict[str, Any]
+) -> str:
     """One node as a Python expression over its children's names."""
-    kind = node.decl().kind()
+    kind = reader.kind(node)
     if kind == z3.Z3_OP_UNINTERPRETED:
-        raise ValueError(f"the formula has a constant that is not a parameter: {node}")
+        raise ValueError(f"the formula has a constant that is not a parameter: {reader.shown(node)}")
     if kind in (z3.Z3_OP_TRUE, z3.Z3_OP_FALSE):
         return repr(kind == z3.Z3_OP_TRUE)
     if kind in (z3.Z3_OP_ANUM, z3.Z3_OP_BNUM):
-        value = _constant(node)
+        value = reader.numeral(node)
         if isinstance(value, Fraction):
             name = f"c{len(consts)}"
             consts[name] = value
             return name
         return repr(value)
-    bits = node.sort().size() if z3.is_bv(node) else 0
-    operand = args[0] if args else ""
-    widths = [child.sort().size() if z3.is_bv(child) else 0 for child in node.children()]
+    args = [done[reader.id(child)] for child in children]
+    bits = reader.bits(node)
     simple = _SIMPLE.get(kind)
     if simple is not None:
-        return simple(args, bits, widths)
-    params = node.decl().params()
+        return simple(args, bits, [reader.bits(child) for child in children])
+    operand = args[0] if args else ""
     if kind == z3.Z3_OP_EXTRACT:
-        high, low = params
+        high, low = reader.params(node)
         return f"(({operand} >> {low}) & {(1 << (high - low + 1)) - 1})"
     if kind in (z3.Z3_OP_ROTATE_LEFT, z3.Z3_OP_ROTATE_RIGHT):
-        amount = params[0] % bits
+        amount = reader.params(node)[0] % bits
         left = amount if kind == z3.Z3_OP_ROTATE_LEFT else (bits - amount) % bits
         return f"_rot({operand}, {left}, {bits})"
     if kind in (z3.Z3_OP_EXT_ROTATE_LEFT, z3.Z3_OP_EXT_ROTATE_RIGHT):
@@ -174,7 +253,7 @@ def _python(node: z3.ExprRef, args: list[str], consts: dict[str, Any]) -> str:
         return f"_rot({operand}, {left}, {bits})"
     if kind == z3.Z3_OP_ZERO_EXT:
         return operand
-    raise ValueError(f"the conformance evaluator does not translate {node.decl()} (in {node})")
+    raise ValueError(f"the conformance evaluator does not translate {reader.shown(node)}")
 
 
 def _joined(op: str) -> Callable[[list[str], int, list[int]], str]:
