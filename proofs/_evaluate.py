@@ -1,17 +1,18 @@
 """A twin's z3 formulas, compiled once into Python functions of their constants.
 
-Conformance (`proofs.conformance`) evaluates a twin's ``allows``, ``tighter`` and ``meet`` on thousands of
-concrete cases. Asking z3 about each closed formula costs about half a millisecond; a
-query over all of them at once makes z3 case-split integer arithmetic, which is slower
-still. Instead the twin's formula is built *once*, over placeholder constants shaped like
-the encoded values, and that z3 term (the twin's own rule, not a restatement) is
-translated operator by operator into a Python function of the placeholders. Each case is
-then one call on the encoded values' constants, in microseconds.
+Conformance (`proofs.conformance`) evaluates a twin's ``allows``, ``tighter`` and ``meet``
+on thousands of concrete cases. Asking z3 about each closed formula costs about half a
+millisecond; one query over all of them at once makes z3 case-split integer arithmetic,
+which is slower still. Instead the twin's formula is built *once*, over placeholder
+constants shaped like the encoded values, and that z3 term (the twin's own rule, not a
+restatement) is translated operator by operator into a Python function of the
+placeholders. Each case is then one call on the encoded values' constants, in
+microseconds.
 
 Only the operators the built-in twins use are translated (Boolean connectives, integer
 and real arithmetic, bit vectors); any other raises `ValueError` naming it, so nothing is
-evaluated by guess. `confirm` re-decides a case with z3 itself: conformance checks a
-sample of cases both ways, and every disagreement it reports.
+evaluated by guess. `confirm` decides a closed formula with z3 itself: conformance checks
+a sample of cases both ways, and every disagreement it reports.
 """
 
 from __future__ import annotations
@@ -224,7 +225,9 @@ def _python(
     """One node as a Python expression over its children's names."""
     kind = reader.kind(node)
     if kind == z3.Z3_OP_UNINTERPRETED:
-        raise ValueError(f"the formula has a constant that is not a parameter: {reader.shown(node)}")
+        raise ValueError(
+            f"the formula has a constant that is not a parameter: {reader.shown(node)}"
+        )
     if kind in (z3.Z3_OP_TRUE, z3.Z3_OP_FALSE):
         return repr(kind == z3.Z3_OP_TRUE)
     if kind in (z3.Z3_OP_ANUM, z3.Z3_OP_BNUM):
@@ -244,9 +247,9 @@ def _python(
         high, low = reader.params(node)
         return f"(({operand} >> {low}) & {(1 << (high - low + 1)) - 1})"
     if kind in (z3.Z3_OP_ROTATE_LEFT, z3.Z3_OP_ROTATE_RIGHT):
-        amount = reader.params(node)[0] % bits
-        left = amount if kind == z3.Z3_OP_ROTATE_LEFT else (bits - amount) % bits
-        return f"_rot({operand}, {left}, {bits})"
+        steps = reader.params(node)[0] % bits
+        to_left = steps if kind == z3.Z3_OP_ROTATE_LEFT else (bits - steps) % bits
+        return f"_rot({operand}, {to_left}, {bits})"
     if kind in (z3.Z3_OP_EXT_ROTATE_LEFT, z3.Z3_OP_EXT_ROTATE_RIGHT):
         amount = f"({args[1]} % {bits})"
         left = amount if kind == z3.Z3_OP_EXT_ROTATE_LEFT else f"(({bits} - {amount}) % {bits})"

@@ -32,8 +32,8 @@ from typing import Any
 import attrs
 import z3
 
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs._evaluate import Concrete, Evaluator, confirm
+from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from trust.constraints import ConstraintDimension, ConstraintValue
 from trust.constraints.builtin._lattice import ALL_OF
 
@@ -58,6 +58,7 @@ class Universe:
         tightening_composed: How many composed values (evenly spread) also take part
             in the tightening comparison, as child and as parent.
         ordered_pairs: Compose ``[a, b]`` and ``[b, a]`` both, not only one order.
+        composing: Compose pairs among the first this many values only (None: all).
     """
 
     dimension: ConstraintDimension
@@ -67,6 +68,7 @@ class Universe:
     contexts_for: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None
     tightening_composed: int = 0
     ordered_pairs: bool = False
+    composing: int | None = None
 
 
 @attrs.frozen
@@ -169,8 +171,9 @@ def _cases(universe: Universe) -> _Cases:
     base = len(values)
     known = {repr(v.raw_value): i for i, v in enumerate(values)}
     pairs, read_as_meet = [], 0
-    for i in range(base):
-        for k in range(base) if universe.ordered_pairs else range(i, base):
+    among = base if universe.composing is None else min(base, universe.composing)
+    for i in range(among):
+        for k in range(among) if universe.ordered_pairs else range(i, among):
             a, b = values[i], values[k]
             met = _runtime("compose", dim.compose, [a, b], a=a, b=b)
             key = repr(met.raw_value)

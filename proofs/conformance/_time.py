@@ -47,8 +47,11 @@ _WINDOWS = (
 )
 _ZONES = ("Europe/Berlin", "Asia/Kolkata", "America/New_York")
 _DEEP_ZONES = ("Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Kiritimati")
-_EDGES = ((8, 29), (8, 59), (9, 0), (12, 0), (12, 1), (16, 59), (17, 0), (17, 1), (17, 30))
-_EDGES += ((5, 59), (6, 0), (6, 1), (21, 59), (22, 0), (23, 59), (0, 0), (0, 1))
+_EDGES = (
+    *((8, 29), (8, 59), (9, 0), (12, 0), (12, 1), (16, 59), (17, 0), (17, 1), (17, 30)),
+    *((5, 59), (6, 0), (6, 1), (21, 59), (22, 0), (23, 59), (0, 0), (0, 1)),
+)
+"""Local times at and beside the ends of the windows (hour, minute)."""
 
 
 def _values(zones: tuple[str, ...], deep: bool) -> list[Any]:

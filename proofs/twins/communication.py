@@ -64,8 +64,15 @@ width, and 32 bits (IPv4) or 128 (IPv6) only make the solver slower."""
 INTERNAL_NAMES = (("localhost",), ("local",), ("internal",))
 """``internal_only``'s domains by default (last label first), besides the label rule."""
 INTERNAL_LABEL = "internal"
-PRIVATE_NETWORKS = ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
-PRIVATE_NETWORKS += ("::1/128", "fc00::/7")
+PRIVATE_NETWORKS = (
+    "127.0.0.0/8",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "::1/128",
+    "fc00::/7",
+)
+"""``internal_only``'s addresses, as documented: loopback and private, not link-local."""
 NAME, ADDRESS, ABSENT, UNREADABLE = 0, 1, 2, 3
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -309,7 +316,9 @@ class CommunicationTwin:
         size = max(1, self.other)
         label = z3.BitVec(f"{name}.label", self.id_bits)
         one = z3.BitVecVal(1, size) << _fit(label, size)
-        return z3.If(z3.And(z3.Bool(f"{name}.on"), z3.ULT(label, self.other)), one, z3.BitVecVal(0, size))
+        return z3.If(
+            z3.And(z3.Bool(f"{name}.on"), z3.ULT(label, self.other)), one, z3.BitVecVal(0, size)
+        )
 
     def context(self, name: str) -> Target:
         return Target(
@@ -475,7 +484,9 @@ class CommunicationTwin:
 
     def _host(self, model: z3.ModelRef, labels: Labels) -> str:
         length = as_int(model, labels.length)
-        names = [self._name(as_int(model, x)) for x in labels.items[: min(length, len(labels.items))]]
+        names = [
+            self._name(as_int(model, x)) for x in labels.items[: min(length, len(labels.items))]
+        ]
         return ".".join(reversed(names))
 
     def show_constraint(self, model: z3.ModelRef, c: Hosts) -> str:
@@ -493,7 +504,9 @@ class CommunicationTwin:
                 entries.append(f"hosts{under} with the label(s) {needs}")
         for b in c.blocks:
             if as_bool(model, b.on):
-                entries.append(str(self.space.network(as_int(model, b.address), as_int(model, b.prefix))))
+                entries.append(
+                    str(self.space.network(as_int(model, b.address), as_int(model, b.prefix)))
+                )
         if not entries:
             return "'none'"
         return repr({"mode": "allowed_domains", "allowed_domains": entries})
@@ -544,13 +557,14 @@ class CommunicationTwin:
             x = self.constraint("x", sizes[0], sizes[1])
             y = self.constraint("y", sizes[2], sizes[3])
             met = self.meet(x, y)
-            compiled = self._merges[sizes] = (met, compile_terms(leaves(met), leaves(x) + leaves(y)))
+            compiled = self._merges[sizes] = (
+                met,
+                compile_terms(leaves(met), leaves(x) + leaves(y)),
+            )
         met, function = compiled
         values = flatten(self._plain(a, *sizes[:2])) + flatten(self._plain(b, *sizes[2:]))
         read = unflatten(met, function(*values))
-        rules = [
-            (tuple(r.labels.items[: r.labels.length]), r.required) for r in read.rules if r.on
-        ]
+        rules = [(tuple(r.labels.items[: r.labels.length]), r.required) for r in read.rules if r.on]
         blocks = [(b.address, b.prefix) for b in read.blocks if b.on]
         return tuple(dict.fromkeys(rules)), tuple(dict.fromkeys(blocks))
 
@@ -562,10 +576,10 @@ class CommunicationTwin:
         held = [(a, p, True) for a, p in blocks] + [(0, 0, False)] * (block_slots - len(blocks))
         return Hosts(
             tuple(
-                Rule(on, Labels(len(ids), (*ids, *[0] * (self.domain_labels - len(ids)))), bits)  # type: ignore[arg-type]
+                Rule(on, Labels(len(ids), (*ids, *[0] * (self.domain_labels - len(ids)))), bits)
                 for ids, bits, on in padded
             ),
-            tuple(Block(on, a, p) for a, p, on in held),  # type: ignore[arg-type]
+            tuple(Block(on, a, p) for a, p, on in held),
         )
 
     def _part(self, part: _Part, raw: object) -> _Form:
@@ -711,17 +725,23 @@ def _mode(raw: object) -> tuple[str, object]:
         mode, domains = raw.get("mode", "none"), raw.get("allowed_domains")
     else:
         raise ValueError(f"the communication twin does not read {raw!r}")
-    if type(mode) is not str or mode.strip().lower() not in ("none", "internal_only", "allowed_domains"):
+    if type(mode) is not str or mode.strip().lower() not in (
+        "none",
+        "internal_only",
+        "allowed_domains",
+    ):
         raise ValueError(f"the communication twin does not read the mode of {raw!r}")
     return mode.strip().lower(), domains
 
 
 def _domains(domains: object, raw: object) -> _Part:
-    if type(domains) not in (list, tuple) or not all(type(d) is str for d in domains):  # type: ignore[union-attr]
+    if not isinstance(domains, list | tuple | set | frozenset) or not all(
+        type(d) is str for d in domains
+    ):
         raise ValueError(f"the communication twin reads lists of domain strings, got {raw!r}")
     rules: list[tuple[tuple[str, ...], frozenset[str]]] = []
     networks: list[Network] = []
-    for entry in domains:  # type: ignore[union-attr]
+    for entry in domains:
         text = entry.strip().lower()
         try:
             networks.append(ipaddress.ip_network(text.strip("[]")))
