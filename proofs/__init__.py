@@ -6,12 +6,14 @@ A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Un
 
 For users' own dimensions and delegations: `verify_dimension` proves the same laws for a
 custom dimension (or samples them when it has no symbolic twin), and `verify_delegation`
-checks a chain of delegated constraint sets, with confirmed counterexamples.
+checks a chain of delegated constraint sets, with confirmed counterexamples. `unproved`
+says why a constraint value lies outside what the proofs cover (None when it does not).
 """
 
 from proofs._delegation import DelegationReport, Hop, verify_delegation
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
+from proofs._unproved import unproved
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs._verify import DimensionReport, verify_dimension
 from proofs.dimensions import dimension_properties
@@ -43,6 +45,7 @@ __all__ = [
     "mode_properties",
     "product_properties",
     "prove",
+    "unproved",
     "verify_delegation",
     "verify_dimension",
 ]

@@ -359,12 +359,23 @@ class Concrete:
         return cls(value, shape(value), tuple(constants(value)))
 
 
+_COMPILED: dict[tuple[Any, ...], Callable[..., Any]] = {}
+"""Compiled formulas by twin class, twin configuration, relation and shapes (shared by
+every `Evaluator` of an equal twin: the differential tests make one per example)."""
+_MOST_COMPILED = 1024
+
+
 class Evaluator:
-    """A twin's ``allows``, ``tighter`` and meet-equivalence, compiled once per shape."""
+    """A twin's ``allows``, ``tighter`` and meet-equivalence, compiled once per shape.
+
+    Twins of one class with equal public attributes (their configuration: zones, names,
+    sizes) share compiled formulas.
+    """
 
     def __init__(self, twin: Any) -> None:
         self.twin = twin
-        self._compiled: dict[tuple[str, tuple[Shape, ...]], Callable[..., Any]] = {}
+        settings = sorted((k, repr(v)) for k, v in vars(twin).items() if not k.startswith("_"))
+        self._key = (type(twin), tuple(settings))
 
     def term(self, relation: str, *values: Any) -> z3.BoolRef:
         """The twin's formula for ``relation`` on (encoded) ``values``.
@@ -383,13 +394,15 @@ class Evaluator:
 
     def call(self, relation: str, *values: Concrete) -> bool:
         """`term` on ``values``, evaluated by the function compiled for their shapes."""
-        key = (relation, tuple(v.shape for v in values))
-        function = self._compiled.get(key)
+        key = (*self._key, relation, tuple(v.shape for v in values))
+        function = _COMPILED.get(key)
         if function is None:
             holders = [placeholder(v.value, f"{relation}.{k}") for k, v in enumerate(values)]
             parameters = [leaf for holder in holders for leaf in leaves(holder)]
             function = compile_term(self.term(relation, *holders), parameters)
-            self._compiled[key] = function
+            if len(_COMPILED) >= _MOST_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = function
         return bool(function(*[c for v in values for c in v.constants]))
 
 

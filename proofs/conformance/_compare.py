@@ -19,13 +19,12 @@ takes that no proof covers. A disagreement is a `Refuted` that names the values,
 context, what the runtime said and what the twin says.
 
 The twin's formulas are evaluated by `proofs._evaluate` (compiled from the
-twin's own z3 terms); a seeded sample of cases, and every disagreement before it is
-reported, is decided by z3 too, so the translation cannot hide or invent one.
+twin's own z3 terms); a few cases per relation, and every disagreement before it is
+reported, are decided by z3 too, so the translation cannot hide or invent one.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,7 +40,8 @@ TwinFor = Callable[[Sequence[ConstraintValue]], Any]
 """Builds the twin whose domain covers the given values (zones, names, sizes...)."""
 
 SAMPLE = 8
-"""Cases per relation (about) that z3 also decides, to hold the compiled formulas to it."""
+"""Cases per relation that z3 also decides, to hold the compiled formulas to it (and
+every disagreement, before it is reported)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -59,6 +59,7 @@ class Universe:
             in the tightening comparison, as child and as parent.
         ordered_pairs: Compose ``[a, b]`` and ``[b, a]`` both, not only one order.
         composing: Compose pairs among the first this many values only (None: all).
+        confirmations: Cases per relation z3 decides too (spread evenly; `SAMPLE`).
     """
 
     dimension: ConstraintDimension
@@ -69,6 +70,7 @@ class Universe:
     tightening_composed: int = 0
     ordered_pairs: bool = False
     composing: int | None = None
+    confirmations: int = SAMPLE
 
 
 @attrs.frozen
@@ -97,16 +99,18 @@ class _Run:
     evaluator: Evaluator
     encoded: list[Concrete]
     contexts: list[Concrete]
-    sample: random.Random
+    seen: dict[str, int] = attrs.field(factory=dict)
 
     def verdict(self, relation: str, expected: bool, *values: Concrete) -> bool:
         """Whether the twin's verdict on ``values`` is ``expected`` (the runtime's).
 
-        z3 decides a seeded sample of cases and every disagreement too: the compiled
+        z3 decides some cases, spread evenly, and every disagreement too: the compiled
         formula must agree with it, or the check is unknown.
         """
         found = self.evaluator.call(relation, *values)
-        if found != expected or self.sample.random() < SAMPLE / self.size(relation):
+        count = self.seen[relation] = self.seen.get(relation, -1) + 1
+        stride = max(1, self.size(relation) // max(1, self.universe.confirmations))
+        if found != expected or (self.universe.confirmations and count % stride == 0):
             decided = confirm(self.evaluator.term(relation, *[v.value for v in values]))
             if decided != found:
                 raise _Failed(
@@ -137,7 +141,6 @@ def conformance(universe: Universe) -> Verdict:
             Evaluator(twin),
             [_encode(twin, value) for value in cases.values],
             [_encode_context(twin, dict(c)) for c in universe.contexts],
-            random.Random(0),
         )
         total = _check(run) + _tightening(run) + _compose(run)
     except _Failed as failed:

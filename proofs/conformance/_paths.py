@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import z3
@@ -66,6 +67,7 @@ def resources_scope(deep: bool) -> Scope:
             f"{len(contexts)} paths of one to three segments among {list(WORDS)} (the "
             "bounded twin's universe)"
         ),
+        twins=(lambda parsed: ResourcesTwin(), lambda parsed: PathTwin()),
     )
 
 
@@ -115,13 +117,17 @@ REAL_GLOBS_BOUND = (
 
 def real_globs(deep: bool) -> Verdict:
     """Real globs against the exact regex twin: every check and every tightening."""
+    return compare_real_globs(_REAL_GLOBS + (_DEEP_GLOBS if deep else ()), _REAL_PATHS)
+
+
+def compare_real_globs(globs: Sequence[Any], paths: Sequence[Any]) -> Verdict:
+    """The runtime against the regex twin on every glob list x path, every tightening."""
     dim, twin = ResourceDimension(), PathTwin()
-    globs = _REAL_GLOBS + (_DEEP_GLOBS if deep else ())
     values = [dim.parse(g) for g in globs]
     regexes = [twin.encode(v) for v in values]
     cases = 0
     for value, regex in zip(values, regexes, strict=True):
-        for path in _REAL_PATHS:
+        for path in paths:
             context = {"resource_requested": path}
             runtime = dim.check(value, context).satisfied
             if runtime != _allows(twin, regex, context):

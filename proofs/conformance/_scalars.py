@@ -16,17 +16,29 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.conformance._compare import Universe
+from proofs.conformance._compare import TwinFor, Universe
 from proofs.twins import CostTwin, DataAccessTwin, RateTwin
 from trust.constraints.builtin import CostLimitDimension, DataAccessDimension, RateLimitDimension
 
 
 @attrs.frozen(kw_only=True)
 class Scope:
-    """A universe and the words the proof table uses for it (its `Property.bound`)."""
+    """A universe and the words the proof table uses for it (its `Property.bound`).
+
+    Attributes:
+        universe: What the conformance check enumerates.
+        bound: What it covers, for the proof table.
+        twins: Every twin whose domain a value of the dimension may lie in (by default
+            the universe's): `proofs.unproved` asks each of them to encode a value.
+    """
 
     universe: Universe
     bound: str
+    twins: tuple[TwinFor, ...] = ()
+
+    @property
+    def covering(self) -> tuple[TwinFor, ...]:
+        return self.twins or (self.universe.twin,)
 
 
 # -- cost_limit ----------------------------------------------------------------------------

@@ -214,6 +214,10 @@ class Target:
     address: z3.BitVecRef
 
 
+_MERGES: dict[tuple[Any, ...], tuple[Hosts, Callable[..., tuple[Any, ...]]]] = {}
+"""`CommunicationTwin._merge`'s compiled meets, by the twin's sizes and the operands'."""
+
+
 class CommunicationTwin:
     """Rules over label sequences, and blocks of two address families; see the module
     docstring.
@@ -248,7 +252,6 @@ class CommunicationTwin:
         self.id_bits = _bits(self.other)
         self.length_bits = _bits(max(domain_labels, host_labels) + 1)
         self._forms: dict[str, _Form] = {}
-        self._merges: dict[tuple[int, ...], tuple[Hosts, Callable[..., tuple[Any, ...]]]] = {}
 
     @classmethod
     def for_values(
@@ -256,21 +259,27 @@ class CommunicationTwin:
         values: Sequence[ConstraintValue],
         host_labels: int = 8,
         internal: Sequence[tuple[str, ...]] | None = None,
+        least: CommunicationTwin | None = None,
     ) -> CommunicationTwin:
         """The twin over real addresses, big enough for every value of ``values``.
+
+        ``least``: a twin whose labels and sizes this one includes at least (a test that
+        draws many small universes keeps one twin, so its formulas compile once).
 
         Raises:
             ValueError: A value is not one the twin reads (see `encode`).
         """
         parts = [p for v in values for p in _parts(v.raw_value, internal)]
-        names = sorted({x for p in parts for d, s in p.rules for x in (*d, *s)})
+        names = {x for p in parts for d, s in p.rules for x in (*d, *s)}
+        names |= set(least.labels if least is not None else ())
         longest = max([1, *[len(d) for p in parts for d, _ in p.rules]])
-        draft = cls(names, 0, 0, longest, host_labels, REAL_SPACE, internal)
+        longest = max(longest, least.domain_labels if least is not None else 1)
+        draft = cls(sorted(names), 0, 0, longest, host_labels, REAL_SPACE, internal)
         forms = [draft._form(v.raw_value) for v in values]
         twin = cls(
-            labels=names,
-            rules=max([1, *[len(rules) for rules, _ in forms]]),
-            blocks=max([1, *[len(blocks) for _, blocks in forms]]),
+            labels=sorted(names),
+            rules=max([1, least.rules if least else 1, *[len(r) for r, _ in forms]]),
+            blocks=max([1, least.blocks if least else 1, *[len(b) for _, b in forms]]),
             domain_labels=longest,
             host_labels=host_labels,
             space=REAL_SPACE,
@@ -552,15 +561,16 @@ class CommunicationTwin:
         """The twin's `meet` of two constant forms, as a form."""
         # Padded with rules and blocks that are off to a power of two: few sizes to compile.
         sizes = tuple(1 << max(0, len(items) - 1).bit_length() for items in (*a, *b))
-        compiled = self._merges.get(sizes)
+        key = (self.labels, self.domain_labels, self.length_bits, self.space, sizes)
+        compiled = _MERGES.get(key)
         if compiled is None:
             x = self.constraint("x", sizes[0], sizes[1])
             y = self.constraint("y", sizes[2], sizes[3])
             met = self.meet(x, y)
-            compiled = self._merges[sizes] = (
-                met,
-                compile_terms(leaves(met), leaves(x) + leaves(y)),
-            )
+            compiled = (met, compile_terms(leaves(met), leaves(x) + leaves(y)))
+            if len(_MERGES) >= 256:
+                _MERGES.clear()
+            _MERGES[key] = compiled
         met, function = compiled
         values = flatten(self._plain(a, *sizes[:2])) + flatten(self._plain(b, *sizes[2:]))
         read = unflatten(met, function(*values))
