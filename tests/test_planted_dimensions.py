@@ -146,9 +146,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_a_planted_bug_fails_the_proof_run_with_a_counterexample(
-    name: str, tmp_path: Path
-) -> None:
+def test_a_planted_bug_fails_the_proof_run_with_a_counterexample(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     run = run_proofs_with(tmp_path, *case.plants, only=case.only)
     assert run.returncode != 0, run.output

@@ -30,9 +30,7 @@ def _proved(verdict: Verdict) -> None:
     assert isinstance(verdict, Proved), shown
 
 
-def _agree(
-    name: str, raws: list[Any], contexts: list[dict[str, Any]], twin: Any = None
-) -> None:
+def _agree(name: str, raws: list[Any], contexts: list[dict[str, Any]], twin: Any = None) -> None:
     """Every check, tightening and compose of ``raws`` (and their meets) on ``contexts``."""
     universe = attrs.evolve(
         SCOPES[name](False).universe,
@@ -199,7 +197,9 @@ _LEAST = CommunicationTwin(_LABELS, rules=8, blocks=8, domain_labels=3)
 
 
 @given(_pairs(_values), _some(_targets))
-def test_communication_runtime_matches_twin(raws: list[Any], contexts: list[dict[str, Any]]) -> None:
+def test_communication_runtime_matches_twin(
+    raws: list[Any], contexts: list[dict[str, Any]]
+) -> None:
     _agree(
         "communication",
         raws,

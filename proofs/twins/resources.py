@@ -211,7 +211,8 @@ class ResourcesTwin:
         path = context.get("resource_requested")
         if type(path) is not str or path not in UNIVERSE:
             raise ValueError(
-                f"the bounded resources twin encodes paths of {UNIVERSE}, got {path!r}"
+                "the bounded resources twin encodes paths of one to three segments among "
+                f"{list(WORDS)} (its universe), got {path!r}"
             )
         return z3.IntVal(UNIVERSE.index(path))
 
