@@ -20,6 +20,32 @@ machine for a verdict that must not flip to unknown.
 """
 
 
+LAW_BOUNDS = {
+    "cost_limit": "",
+    "time_window": (
+        "two zones with offset tables {0, 60} and {0, 1140} minutes (every window in each, "
+        "every combination of offsets); the real zones' tables only through conformance"
+    ),
+    "resources": (
+        "unions of up to two globs of one or two segments among a, *, a*, ?, **; paths of "
+        "one to three segments among a, b, ab, bb; other globs only through conformance "
+        "(against the exact regex twin)"
+    ),
+    "rate_limit": "values of up to two rules (a count per period, or in total)",
+    "data_access": (
+        "three classification names and one stand-in for every other (each name's "
+        "membership is independent of the others')"
+    ),
+    "communication": (
+        "two rules of up to two labels among com, openai, api, evil, each requiring at most "
+        "one label; hosts of up to four labels (one more label than those); one address "
+        "block per value, 4 bits per family (IPv4, IPv6); real sizes only through "
+        "conformance"
+    ),
+}
+"""What the laws of each built-in dimension are proved over, where their twin is bounded."""
+
+
 def _at_least(prop: Property, least_ms: int) -> Property:
     def check(settings: Settings) -> Verdict:
         return prop.check(Settings(timeout_ms=max(settings.timeout_ms, least_ms)))
@@ -36,7 +62,7 @@ def dimension_properties() -> list[Property]:
         for name, twin in builtin_twins().items()
         for prop in [
             *[
-                _at_least(law, LEAST_TIMEOUT_MS.get(name, 0))
+                attrs.evolve(_at_least(law, LEAST_TIMEOUT_MS.get(name, 0)), bound=LAW_BOUNDS[name])
                 for law in law_properties(twin, f"{name} dimension")
             ],
             *[p for p in conforming if p.subject == f"{name} dimension"],
@@ -44,4 +70,4 @@ def dimension_properties() -> list[Property]:
     ]
 
 
-__all__ = ["LEAST_TIMEOUT_MS", "dimension_properties"]
+__all__ = ["LAW_BOUNDS", "LEAST_TIMEOUT_MS", "dimension_properties"]
