@@ -11,12 +11,13 @@ from proofs.conformance.dimensions import conformance_properties
 from proofs.laws import law_properties
 from proofs.twins import builtin_twins
 
-LEAST_TIMEOUT_MS = {"time_window": 30_000}
+LEAST_TIMEOUT_MS = {"time_window": 30_000, "resources": 30_000, "communication": 30_000}
 """The per-query solver time some twins' laws get at least, whatever ``--timeout`` says.
 
-The time_window twin checks every one of the 1440 minutes of a day in several zones; its
-slowest laws take z3 about two seconds, too close to the default timeout on a busy
-machine for a verdict that must not flip to unknown.
+The time_window twin checks every one of the 1440 minutes of a day in several zones, the
+resources twin every path of its 84-path universe, the communication twin label rules
+and two address families; their slowest laws take z3 one to four seconds, too close to
+the default timeout on a busy machine for a verdict that must not flip to unknown.
 """
 
 

@@ -58,12 +58,12 @@ def resources_scope(deep: bool) -> Scope:
             twin=lambda parsed: ResourcesTwin(),
             tightening_composed=100 if deep else 10,
             ordered_pairs=deep,
-            composing=None if deep else 18,
+            composing=40 if deep else 18,
         ),
         bound=(
             f"{len(values)} glob lists (each glob of one or two segments among "
             f"{list(SHAPES)}, {'every union of two' if deep else 'unions of two'}, all_of) "
-            f"and {'every pair' if deep else 'the pairs of the first 18'} composed, x the "
+            f"and the pairs of the first {40 if deep else 18} composed, x the "
             f"{len(contexts)} paths of one to three segments among {list(WORDS)} (the "
             "bounded twin's universe)"
         ),

@@ -4,6 +4,10 @@ Unbounded domain: limits and costs are reals; the runtime's finite floats are a 
 and compare exactly, so every law proved over the reals holds for them. A context is a
 cost that is present and well formed, or not (missing, NaN, a string...: refused by every
 limit, so one boolean stands for all of them).
+
+`encode` takes the runtime's parsed limit (the float it documents: the nearest one, never
+rounded up past a whole cent), and `encode_context` reads ``cost_used`` itself: an int
+exactly, a finite non-negative float as the real it is.
 """
 
 from __future__ import annotations

@@ -11,8 +11,12 @@ local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 
 `TimeWindowTwin(zones)` uses the runtime's own tables
 (`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
-among them) and encodes runtime values and contexts in them; differential tests and
-`proofs.verify_delegation` use it. Its `admissible` admits only the combinations of
+among them) and encodes runtime values and contexts in them; conformance
+(`proofs.conformance`), the differential tests and `proofs.verify_delegation` use it.
+`encode` reads a value as the user wrote it (`_read`: the documented window syntax and
+``all_of``), not through the runtime's parse, so the runtime's masks are held to it; a
+context without a readable time stands for the dimension's clock (``now``), or is
+unknown without one. Its `admissible` admits only the combinations of
 offsets seen together in `SEARCHED_YEARS` (sampled daily) and a bare time of day, so that
 a context z3 finds for a delegation is a real instant; its tightening, like the
 runtime's, still decides over every combination (sound, and stricter than inclusion over
