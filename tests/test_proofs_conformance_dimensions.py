@@ -18,8 +18,9 @@ import pytest
 import z3
 
 from proofs import Proved, Refuted, Settings, Unknown, all_properties, unproved
-from proofs._evaluate import Concrete, Evaluator, compile_term, confirm
+from proofs._evaluate import compile_term
 from proofs.conformance._compare import conformance
+from proofs.conformance._evaluator import Concrete, Evaluator, confirm
 from proofs.conformance.dimensions import NAME, SCOPES
 from proofs.laws import law_properties
 from proofs.twins import (

@@ -18,7 +18,7 @@ is held to the twin too. A value the twin cannot encode is a failure: a path the
 takes that no proof covers. A disagreement is a `Refuted` that names the values, the
 context, what the runtime said and what the twin says.
 
-The twin's formulas are evaluated by `proofs._evaluate` (compiled from the
+The twin's formulas are evaluated by `proofs.conformance._evaluator` (compiled from the
 twin's own z3 terms); a few cases per relation, and every disagreement before it is
 reported, are decided by z3 too, so the translation cannot hide or invent one.
 """
@@ -31,8 +31,8 @@ from typing import Any
 import attrs
 import z3
 
-from proofs._evaluate import Concrete, Evaluator, confirm
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from proofs.conformance._evaluator import Concrete, Evaluator, confirm
 from trust.constraints import ConstraintDimension, ConstraintValue
 from trust.constraints.builtin._lattice import ALL_OF
 
