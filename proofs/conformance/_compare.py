@@ -33,6 +33,7 @@ import z3
 
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs.conformance._evaluator import Concrete, Evaluator, confirm
+from proofs.twins._concrete import all_of
 from trust.constraints import ConstraintDimension, ConstraintValue
 from trust.constraints.builtin._lattice import ALL_OF
 
@@ -192,9 +193,8 @@ def _cases(universe: Universe) -> _Cases:
 
 def _items(raw: object) -> list[Any]:
     """The values an ``all_of`` intersects, or the value itself."""
-    if type(raw) is dict and list(raw) == [ALL_OF] and type(raw[ALL_OF]) is list:
-        return list(raw[ALL_OF])
-    return [raw]
+    items = all_of(raw)
+    return [raw] if items is None else items
 
 
 def _outside(what: str, subject: object, error: ValueError) -> _Failed:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 import z3
 
+from proofs.twins._concrete import all_of
 from trust.constraints.builtin._target import read_host
 
 CONTEXT_KEY = "communication_target"
@@ -188,8 +189,9 @@ def parts_of(raw: object, internal: Sequence[tuple[str, ...]] | None) -> list[Pa
     Raises:
         ValueError: ``raw`` is not a communication value the twin reads.
     """
-    if type(raw) is dict and list(raw) == ["all_of"] and type(raw["all_of"]) is list:
-        parts = [p for item in raw["all_of"] for p in parts_of(item, internal)]
+    items = all_of(raw)
+    if items is not None:
+        parts = [p for item in items for p in parts_of(item, internal)]
         if not parts:
             raise ValueError(f"the communication twin reads no empty all_of, got {raw!r}")
         return parts
@@ -209,7 +211,7 @@ def parts_of(raw: object, internal: Sequence[tuple[str, ...]] | None) -> list[Pa
 def _mode(raw: object) -> tuple[str, object]:
     if type(raw) is str:
         mode, domains = raw, None
-    elif type(raw) is dict and set(raw) <= {"mode", "allowed_domains"}:
+    elif isinstance(raw, Mapping) and set(raw) <= {"mode", "allowed_domains"}:
         mode, domains = raw.get("mode", "none"), raw.get("allowed_domains")
     else:
         raise ValueError(f"the communication twin does not read {raw!r}")

@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
+from proofs.twins._concrete import all_of, as_bool, as_int, first
 from proofs.twins.globs import NORMALISED, conjuncts_regex, python_regex
 from trust.constraints import ConstraintValue
 
@@ -54,8 +54,9 @@ def read_globs(raw: object) -> tuple[tuple[str, ...], ...]:
     Raises:
         ValueError: ``raw`` is not a glob, a list of globs or an ``all_of`` of them.
     """
-    if type(raw) is dict and list(raw) == ["all_of"] and type(raw["all_of"]) is list:
-        return tuple(union for item in raw["all_of"] for union in read_globs(item))
+    items = all_of(raw)
+    if items is not None:
+        return tuple(union for item in items for union in read_globs(item))
     globs = [raw] if type(raw) is str else raw
     if not isinstance(globs, list | tuple | set | frozenset) or not all(
         type(g) is str for g in globs

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
+from proofs.twins._concrete import all_of, as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
 from trust.constraints.builtin._time import CONTEXT_KEY
@@ -373,9 +373,10 @@ def _read(raw: object) -> dict[str, int]:
     Raises:
         ValueError: ``raw`` is neither.
     """
-    if type(raw) is dict and list(raw) == ["all_of"] and type(raw["all_of"]) is list:
+    items = all_of(raw)
+    if items is not None:
         masks: dict[str, int] = {}
-        for item in raw["all_of"]:
+        for item in items:
             for zone, mask in _read(item).items():
                 masks[zone] = masks.get(zone, FULL) & mask
         return masks
