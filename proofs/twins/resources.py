@@ -229,6 +229,8 @@ class Request:
     path: z3.SeqRef
 
 
+MAX_PATH = 4096
+"""The runtime's limit on a requested path's length (longer ones are refused)."""
 _READABLE = z3.Star(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("."), z3.Re("/")))
 
 
@@ -272,8 +274,18 @@ class PathTwin:
         return str(solver.model().eval(path).as_string())
 
     def encode_context(self, context: dict[str, Any]) -> Request:
+        """The requested path; one the runtime refuses whatever the globs (not a string,
+        longer than its 4096 characters) as the empty path, which no glob set matches.
+
+        Raises:
+            ValueError: The path is a subclass of str, which the twin does not read.
+        """
         path = context.get("resource_requested")
-        return Request(z3.BoolVal("resource_requested" in context), z3.StringVal(path or ""))
+        if type(path) is not str and isinstance(path, str):
+            raise ValueError(f"the resources twin reads exact strings, got {path!r}")
+        if type(path) is not str or len(path) > MAX_PATH:
+            path = ""
+        return Request(z3.BoolVal("resource_requested" in context), z3.StringVal(path))
 
     def runtime_context(self, model: z3.ModelRef, x: Request) -> dict[str, Any]:
         if not as_bool(model, x.given):
