@@ -4,10 +4,11 @@ Unbounded domain: globs and paths. Two encodings, both from the glob syntax:
 
 - `ResourcesTwin` (the laws): a fresh constraint is a union of up to two globs of one or
   two segments, each segment one of `SHAPES`; contexts range over `UNIVERSE`, every
-  relative path of one to three segments over ``a``, ``b`` and ``ab``. A constraint is
-  the bit vector of the universe paths it matches (tabulated once), so tightening is
-  ``child & ~parent == 0`` and compose is ``&``. The proofs are therefore bounded: they
-  hold for those globs and those paths.
+  relative path of one to three segments among `WORDS` (``a``, ``b``, ``ab``, ``bb``: one
+  for each way the shapes tell segments apart). A constraint is the bit vector of the
+  universe paths it matches (tabulated once), so tightening is ``child & ~parent == 0``
+  and compose is ``&``. The proofs are therefore bounded: they hold for those globs and
+  those paths; conformance holds the runtime to this twin on every one of them.
 - `PathTwin` (real globs): any constraint as a z3 regex (`proofs.twins.globs`) over a
   string context; inclusion and witnesses are decided by z3's sequence theory. Its
   tightening is language inclusion and its compose intersection by definition, so every
