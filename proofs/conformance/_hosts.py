@@ -111,6 +111,8 @@ def communication_scope(deep: bool) -> Scope:
             f"{len(values)} values (none, internal_only, domains and subdomains in any "
             "case, IPv4 and IPv6 addresses and blocks, all_of mixing them) and every "
             f"composed pair, x {len(contexts)} targets (hosts at and beside each domain, "
-            "look-alike suffixes, both families at every block edge, URLs, refused targets)"
+            "look-alike suffixes, both families at every block edge, URLs, refused targets); "
+            "hosts and targets are read by the runtime's read_host and parse_target (held to "
+            "HTTP clients by tests/test_constraints_ssrf.py)"
         ),
     )

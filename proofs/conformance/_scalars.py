@@ -91,7 +91,8 @@ def cost_scope(deep: bool) -> Scope:
         bound=(
             f"{len(limits)} limits (0, subnormal, 2**53 and its neighbours, the largest "
             f"float, numeric strings) x {len(contexts)} contexts (each limit and the floats "
-            "beside it, ints past 2**53, missing, NaN, inf, negative, bool, str)"
+            "beside it, ints past 2**53, missing, NaN, inf, negative, bool, str); the limit is "
+            "the runtime's parse (the nearest float, never rounded up past a whole cent)"
         ),
     )
 

@@ -135,6 +135,7 @@ def time_scope(deep: bool) -> Scope:
             f"no zone) in UTC and {list(zones)}, all_of over several zones, and every "
             f"composed pair, x {len(contexts)} contexts (times of day and instants at every "
             "local edge in each zone in winter and summer, daylight-saving changes, local "
-            "mean time, ISO strings, naive, unreadable or missing: the fixed clock)"
+            "mean time, ISO strings, naive, unreadable or missing: the fixed clock); the "
+            "zones' offset tables and the placing of instants are the runtime's"
         ),
     )
