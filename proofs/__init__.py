@@ -8,12 +8,14 @@ For users' own dimensions and delegations: `verify_dimension` proves the same la
 custom dimension on its twin and holds its runtime to the twin (or samples the laws on
 the runtime when it has no symbolic twin), and `verify_delegation` checks a chain of
 delegated constraint sets, with counterexamples the runtime confirms. Both give the same
-report for the same input in every call and process.
+report for the same input in every call and process. `unproved` says why a constraint
+value lies outside what the proofs cover (None when it does not).
 """
 
 from proofs._delegation import DelegationReport, Hop, Search, verify_delegation
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
+from proofs._unproved import unproved
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs._verify import DimensionReport, verify_dimension
 from proofs.conformance.modes import conformance_properties as mode_conformance_properties
@@ -51,6 +53,7 @@ __all__ = [
     "mode_properties",
     "product_properties",
     "prove",
+    "unproved",
     "verify_delegation",
     "verify_dimension",
 ]

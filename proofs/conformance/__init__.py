@@ -1,5 +1,8 @@
-"""Conformance: the proof run holds the code that runs to what is proved.
+"""Conformance: ``python -m proofs`` holds the code that runs to what is proved.
 
-Each module drives real runtime entry points (not copies of their rules) and compares
-them with the spec or the z3 encoding the proofs are about, on a stated bound.
+Each topic drives real runtime entry points (not copies of their rules) and compares them
+with the spec, twin or z3 encoding its proofs are about, on bounded universes named in
+each property's ``bound`` (``--deep`` for larger ones): `proofs.conformance.dimensions`
+for the six built-in dimensions, `proofs.conformance.modes` for the evaluator's entry
+points under the interaction modes.
 """

@@ -10,7 +10,6 @@ from proofs.twins._catalogue import CATALOGUE, Entry, builtin_twins, law_twin, w
 from proofs.twins._concrete import ConcreteTwin, decide
 from proofs.twins._protocol import SymbolicTwin
 from proofs.twins.communication import CommunicationTwin
-from proofs.twins.communication_values import ValuesCommunicationTwin
 from proofs.twins.cost import CostTwin
 from proofs.twins.data_access import DataAccessTwin
 from proofs.twins.rate import RateTwin
@@ -29,7 +28,6 @@ __all__ = [
     "ResourcesTwin",
     "SymbolicTwin",
     "TimeWindowTwin",
-    "ValuesCommunicationTwin",
     "builtin_twins",
     "decide",
     "law_twin",

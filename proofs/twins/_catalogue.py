@@ -22,7 +22,6 @@ import attrs
 from proofs.twins import _samples
 from proofs.twins._protocol import SymbolicTwin
 from proofs.twins.communication import CommunicationTwin
-from proofs.twins.communication_values import ValuesCommunicationTwin
 from proofs.twins.cost import CostTwin
 from proofs.twins.data_access import NAMES, DataAccessTwin
 from proofs.twins.rate import RateTwin
@@ -110,7 +109,8 @@ CATALOGUE: Mapping[type[ConstraintDimension], Entry] = {
     CommunicationDimension: Entry(
         name="communication",
         laws=CommunicationTwin,
-        witness=ValuesCommunicationTwin,
+        # Over real addresses and the labels the values name.
+        witness=CommunicationTwin.for_values,
         values=_samples.COMMUNICATION_VALUES,
         contexts=_samples.COMMUNICATION_CONTEXTS,
     ),
