@@ -5,16 +5,21 @@ A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Un
 (with the solver's reason); `Unknown` is never reported as proved.
 
 For users' own dimensions and delegations: `verify_dimension` proves the same laws for a
-custom dimension (or samples them when it has no symbolic twin), and `verify_delegation`
-checks a chain of delegated constraint sets, with confirmed counterexamples.
+custom dimension on its twin and holds its runtime to the twin (or samples the laws on
+the runtime when it has no symbolic twin), and `verify_delegation` checks a chain of
+delegated constraint sets, with counterexamples the runtime confirms. Both give the same
+report for the same input in every call and process. `unproved` says why a constraint
+value lies outside what the proofs cover (None when it does not).
 """
 
-from proofs._delegation import DelegationReport, Hop, verify_delegation
+from proofs._delegation import DelegationReport, Hop, Search, verify_delegation
 from proofs._property import Outcome, Property, Settings
 from proofs._solver import prove
+from proofs._unproved import unproved
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from proofs._verify import DimensionReport, verify_dimension
 from proofs.conformance.lifecycles import lifecycle_conformance_properties
+from proofs.conformance.modes import conformance_properties as mode_conformance_properties
 from proofs.dimensions import dimension_properties
 from proofs.lifecycles import lifecycle_properties
 from proofs.modes import mode_properties
@@ -28,6 +33,7 @@ def all_properties() -> list[Property]:
         + product_properties()
         + dimension_properties()
         + mode_properties()
+        + mode_conformance_properties()
         + lifecycle_conformance_properties()
     )
 
@@ -40,6 +46,7 @@ __all__ = [
     "Property",
     "Proved",
     "Refuted",
+    "Search",
     "Settings",
     "Unknown",
     "Verdict",
@@ -48,6 +55,7 @@ __all__ = [
     "mode_properties",
     "product_properties",
     "prove",
+    "unproved",
     "verify_delegation",
     "verify_dimension",
 ]

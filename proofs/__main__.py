@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     outcomes = run(chosen, Settings(timeout_ms=args.timeout, deep=args.deep), args.jobs)
     wall = time.perf_counter() - started
-    print(to_json(outcomes) if args.json else table(outcomes, wall if args.jobs > 1 else None))
+    print(to_json(outcomes) if args.json else table(outcomes, wall=wall if args.jobs > 1 else None))
     if args.junit:
         write_junit(outcomes, args.junit)
     return 0 if all(o.ok for o in outcomes) else 1

@@ -1,47 +1,47 @@
 """`verify_delegation`: check a chain of delegated constraint sets hop by hop.
 
 Each hop is checked by the runtime's own mode-aware `validate_tightening`. For a hop it
-rejects, the twins look for a context the child allows and the parent refuses; the
-runtime evaluator must confirm that context before it is reported, so a counterexample
-is never a twin's opinion alone.
+rejects, the twins search for a context the child allows and the parent refuses
+(`proofs._witness`); the runtime evaluator must confirm a candidate before it is
+reported, so a counterexample is never a twin's opinion alone, and a candidate it does
+not confirm is reported as a failure of the verification, never as "no counterexample".
+The search is deterministic: the same chain gets the same report in every call and
+process.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 import attrs
-import z3
 
-from proofs.twins import (
-    CommunicationTwin,
-    CostTwin,
-    DataAccessTwin,
-    PathTwin,
-    RateTwin,
-    TimeWindowTwin,
-)
-from proofs.twins.data_access import NAMES
+from proofs._witness import BOUND, Search, search
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import (
-    ConstraintDimension,
     ConstraintDimensionRegistry,
     ConstraintValue,
     InteractionMode,
     MultiDimensionEvaluator,
 )
-from trust.constraints.builtin import (
-    CommunicationDimension,
-    CostLimitDimension,
-    DataAccessDimension,
-    RateLimitDimension,
-    ResourceDimension,
-    TimeDimension,
-    register_builtin_dimensions,
-)
+from trust.constraints.builtin import register_builtin_dimensions
+
+
+class _NoClock:
+    """The default registry's clock: a witness names its time, so none is ever read.
+
+    A context without ``current_time`` would otherwise be checked against the wall clock,
+    and the same chain would get a different report at a different hour.
+    """
+
+    def now(self) -> datetime:
+        raise LookupError("verify_delegation reads no clock: a context must give current_time")
+
+    def monotonic(self) -> float:
+        return 0.0
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -56,6 +56,10 @@ class Hop:
         violations: The runtime's `validate_tightening` messages; empty when valid.
         counterexample: A context the child allows and the parent refuses, confirmed by
             the runtime evaluator; None when the hop is valid or no witness was found.
+        search: How the witness search of a failing hop ended (None for a valid hop):
+            ``CONFIRMED``, ``NONE`` (no widening context within the twins' bounds: the
+            runtime's rejection is stricter than needed), ``UNCONFIRMED`` or ``UNKNOWN``
+            (failures of the verification itself).
         note: Why there is no counterexample for a failing hop ("" otherwise).
     """
 
@@ -64,11 +68,18 @@ class Hop:
     child: Mapping[str, Any] = attrs.field(converter=_frozen)
     violations: tuple[str, ...]
     counterexample: Mapping[str, Any] | None = attrs.field(default=None, converter=_frozen)
+    search: Search | None = None
     note: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.violations
+
+    @property
+    def verified(self) -> bool:
+        """Whether the hop's verdict is established: valid, or a failing hop whose search
+        ended with a confirmed witness or a proof that none exists."""
+        return self.ok or self.search in (Search.CONFIRMED, Search.NONE)
 
 
 @attrs.frozen(kw_only=True)
@@ -89,8 +100,14 @@ class DelegationReport:
 
     @property
     def ok(self) -> bool:
-        """Whether every hop is a valid tightening."""
+        """Whether every hop is a valid tightening (what a CI asserts)."""
         return all(hop.ok for hop in self.hops)
+
+    @property
+    def verified(self) -> bool:
+        """Whether every hop's verdict is established (see `Hop.verified`): an
+        unconfirmed or unknown witness search is a failure of the verification."""
+        return all(hop.verified for hop in self.hops)
 
     def __str__(self) -> str:
         count = len(self.hops)
@@ -103,110 +120,21 @@ class DelegationReport:
                 lines.append(
                     f"  counterexample (confirmed by the runtime): {dict(hop.counterexample)!r}"
                 )
-            elif hop.note:
+            elif hop.search is Search.NONE:
                 lines.append(f"  no counterexample: {hop.note}")
+            elif hop.search is not None:
+                lines.append(
+                    f"  {hop.search.name} (a failure of the verification, not a verdict on "
+                    f"the hop): {hop.note}"
+                )
+        if not self.ok:
+            lines.append(f"witness search: {BOUND}")
         if self.effective is None:
             lines.append(f"effective: unknown ({self.effective_note})")
         else:
             shown = {name: value.raw_value for name, value in self.effective.items()}
             lines.append(f"effective: {shown!r}")
         return "\n".join(lines)
-
-
-def _witness_twin(dim: ConstraintDimension, values: list[ConstraintValue]) -> Any:
-    """A twin that encodes runtime values and decodes contexts for ``dim``, or None."""
-    if type(dim) is CostLimitDimension:
-        return CostTwin()
-    if type(dim) is TimeDimension:
-        # Over the runtime's offset tables of the zones the values are written in.
-        return TimeWindowTwin.for_values(values)
-    if type(dim) is ResourceDimension:
-        return PathTwin()
-    if type(dim) is RateLimitDimension:
-        return RateTwin()
-    if type(dim) is CommunicationDimension:
-        # Bounded (a few labels, one small block): other values are refused by encode.
-        return CommunicationTwin()
-    if type(dim) is DataAccessDimension:
-        # The twin's classification universe must hold every name the values list.
-        listed = {n for v in values for n in (v.parsed.classifications or ())}
-        return DataAccessTwin(tuple(sorted(set(NAMES) | listed)))
-    make = getattr(dim, "symbolic", None)
-    twin = make() if callable(make) else None
-    needed = ("encode", "context", "admissible", "allows", "runtime_context")
-    return twin if all(callable(getattr(twin, m, None)) for m in needed) else None
-
-
-def _combine(mode: InteractionMode, verdicts: list[z3.BoolRef]) -> z3.BoolRef:
-    """`trust.constraints._modes.combine` as a z3 term."""
-    if not verdicts:
-        return z3.BoolVal(True)
-    if mode is InteractionMode.CONJUNCTIVE:
-        return z3.And(*verdicts)
-    if mode is InteractionMode.DISJUNCTIVE:
-        return z3.Or(*verdicts)
-    if mode is InteractionMode.INDEPENDENT:
-        return 2 * z3.Sum(*[z3.If(v, 1, 0) for v in verdicts]) > len(verdicts)
-    return verdicts[0]
-
-
-def _witness(
-    parent: Mapping[str, Any],
-    child: Mapping[str, Any],
-    mode: InteractionMode,
-    registry: ConstraintDimensionRegistry,
-    evaluator: MultiDimensionEvaluator,
-    timeout_ms: int,
-) -> tuple[dict[str, Any] | None, str]:
-    """A context ``child`` allows and ``parent`` refuses, confirmed; else why there is none."""
-    contexts: dict[str, tuple[Any, Any]] = {}
-    verdicts: dict[str, dict[str, z3.BoolRef]] = {"parent": {}, "child": {}}
-    blind: list[str] = []
-    for name in dict.fromkeys([*parent, *child]):
-        dim = registry.get(name)
-        sides = {s: v for s, v in (("parent", parent), ("child", child)) if name in v}
-        twin, encoded = None, {}
-        if dim is not None:
-            try:
-                parsed = {side: dim.parse(values[name]) for side, values in sides.items()}
-                twin = _witness_twin(dim, list(parsed.values()))
-                if twin is not None:
-                    encoded = {side: twin.encode(value) for side, value in parsed.items()}
-            except Exception:  # unparsable or outside what the twin encodes: no twin
-                twin = None
-        if twin is None:
-            # Unknown to the twins: its verdicts are free, and the runtime decides.
-            blind.append(name)
-            for side in sides:
-                verdicts[side][name] = z3.Bool(f"{side}.{name}.passes")
-            continue
-        ctx = twin.context(name)
-        contexts[name] = (twin, ctx)
-        for side, value in encoded.items():
-            verdicts[side][name] = twin.allows(value, ctx)
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*[twin.admissible(ctx) for twin, ctx in contexts.values()])
-    solver.add(_combine(mode, [verdicts["child"][n] for n in child]))
-    solver.add(z3.Not(_combine(mode, [verdicts["parent"][n] for n in parent])))
-    answer = solver.check()
-    without = f" (dimensions without a twin: {blind})" if blind else ""
-    if answer != z3.sat:
-        what = "none exists on the twins" if answer == z3.unsat else f"z3: {answer}"
-        return (
-            None,
-            f"no context found that the child allows and the parent refuses; {what}{without}",
-        )
-    model = solver.model()
-    context: dict[str, Any] = {}
-    for twin, ctx in contexts.values():
-        context.update(twin.runtime_context(model, ctx))
-    if (
-        evaluator.evaluate(child, context, mode).satisfied
-        and not evaluator.evaluate(parent, context, mode).satisfied
-    ):
-        return context, ""
-    return None, f"the twins' candidate {context!r} is not confirmed by the runtime{without}"
 
 
 def _effective(
@@ -269,11 +197,16 @@ def verify_delegation(
     """Check that every set in ``chain`` (root first) tightens the one before it.
 
     Each hop is checked by `MultiDimensionEvaluator.validate_tightening` under ``mode``.
-    For a failing hop, the dimensions' twins search for a context the child allows and
-    the parent refuses, and the runtime evaluator confirms it before it is reported as
-    the hop's ``counterexample``; otherwise the hop's ``note`` says why there is none (a
-    dimension without a twin, a candidate the runtime did not confirm, a twin that cannot
-    encode the value).
+    For a failing hop, the dimensions' twins (`proofs.twins.witness_twin`) search for a
+    context the child allows and the parent refuses, and the runtime evaluator confirms
+    it before it is reported as the hop's ``counterexample``. The search is complete
+    within the twins' bounds and up to `proofs._witness.MAX_CANDIDATES` candidates: a
+    candidate the runtime does not confirm is blocked and the search goes on. The hop's
+    ``search`` says how it ended and ``note`` why there is no counterexample; an
+    unconfirmed or unknown search is a failure of the verification (``report.verified``
+    is False), never "no counterexample". The same chain gets the same report in every
+    call and process. With the default registry no clock is read: a context without
+    ``current_time`` fails ``time_window``.
 
     The effective constraint is what the whole chain allows. Under CONJUNCTIVE it is the
     meet: per dimension, ``compose`` of every set's value for it, so it holds whether or
@@ -284,7 +217,8 @@ def verify_delegation(
     Args:
         chain: Constraint sets (``{dimension name: raw value}``) from root to leaf.
         mode: The interaction mode of every set.
-        registry: Where dimensions are looked up (default: the six built-ins).
+        registry: Where dimensions are looked up (default: the six built-ins, reading
+            no clock).
         timeout_ms: Per-hop z3 timeout of the witness search.
 
     Raises:
@@ -299,30 +233,27 @@ def verify_delegation(
         raise InvalidValueError(f"timeout_ms must be a positive int, got {timeout_ms!r}")
     if registry is None:
         registry = ConstraintDimensionRegistry()
-        register_builtin_dimensions(registry)
+        register_builtin_dimensions(registry, clock=_NoClock())
     elif not isinstance(registry, ConstraintDimensionRegistry):
         raise InvalidTypeError(f"registry must be a ConstraintDimensionRegistry, got {registry!r}")
     evaluator = MultiDimensionEvaluator(registry, enable_anti_gaming=False)
     hops = []
     for index, (parent, child) in enumerate(itertools.pairwise(sets)):
         violations = tuple(evaluator.validate_tightening(parent, child, mode))
-        context, note = (
-            _witness(parent, child, mode, registry, evaluator, timeout_ms)
-            if violations
-            else (None, "")
-        )
+        found = search(parent, child, mode, registry, evaluator, timeout_ms) if violations else None
         hops.append(
             Hop(
                 index=index,
                 parent=parent,
                 child=child,
                 violations=violations,
-                counterexample=context,
-                note=note,
+                counterexample=None if found is None else found.context,
+                search=None if found is None else found.search,
+                note="" if found is None else found.note,
             )
         )
     effective, why = _effective(sets, mode, registry, all(h.ok for h in hops))
     return DelegationReport(mode=mode, hops=tuple(hops), effective=effective, effective_note=why)
 
 
-__all__ = ["DelegationReport", "Hop", "verify_delegation"]
+__all__ = ["DelegationReport", "Hop", "Search", "verify_delegation"]

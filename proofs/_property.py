@@ -67,9 +67,9 @@ class Outcome:
 
     @property
     def result(self) -> str:
-        if self.prop.method == "hypothesis" and isinstance(self.verdict, Proved):
+        if self.prop.method in ("hypothesis", "sampled") and isinstance(self.verdict, Proved):
             # Sampling finds no counterexample; that is evidence, not a proof.
-            return "passed (sampled)"
+            return f"passed ({self.verdict.note})" if self.verdict.note else "passed (sampled)"
         text = str(self.verdict)
         if self.prop.expect_refuted and isinstance(self.verdict, Refuted):
             return "refuted (expected)"

@@ -92,14 +92,17 @@ def select(properties: Iterable[Property], pattern: str | None) -> list[Property
     return [p for p in chosen if fnmatch.fnmatch(p.key.lower(), glob.lower())]
 
 
-def table(outcomes: Sequence[Outcome], wall: float | None = None) -> str:
+def table(
+    outcomes: Sequence[Outcome], *, times: bool = True, wall: float | None = None
+) -> str:
     """A plain-text table: property, subject, result, time, method; then counterexamples.
 
-    ``wall`` is the run's elapsed time, when checks ran in parallel (the summary then gives
-    both it and the checks' total).
+    Without ``times`` the time column and total are left out, so that the same outcomes
+    always print the same text (a report a CI compares). ``wall`` is the run's elapsed
+    time, when checks ran in parallel (the summary then gives it and the checks' total).
     """
-    headers = ("property", "subject", "result", "time", "method")
-    rows = [
+    headers: tuple[str, ...] = ("property", "subject", "result", "time", "method")
+    rows: list[tuple[str, ...]] = [
         (
             o.prop.name,
             o.prop.subject,
@@ -109,6 +112,9 @@ def table(outcomes: Sequence[Outcome], wall: float | None = None) -> str:
         )
         for o in outcomes
     ]
+    if not times:
+        headers = (*headers[:3], headers[4])
+        rows = [(*row[:3], row[4]) for row in rows]
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells: Iterable[str]) -> str:
@@ -130,8 +136,10 @@ def table(outcomes: Sequence[Outcome], wall: float | None = None) -> str:
         out += [f"  {o.prop.key}: {o.prop.bound}" for o in bounded]
     failed = sum(not o.ok for o in outcomes)
     total = sum(o.seconds for o in outcomes)
-    took = f"{total:.2f} s" if wall is None else f"{wall:.2f} s ({total:.2f} s of checks)"
-    out.append(f"\n{len(outcomes)} properties, {failed} failed, {took}")
+    spent = ""
+    if times:
+        spent = f", {total:.2f} s" if wall is None else f", {wall:.2f} s ({total:.2f} s of checks)"
+    out.append(f"\n{len(outcomes)} properties, {failed} failed{spent}")
     return "\n".join(out)
 
 

@@ -1,11 +1,12 @@
-"""The constraint-algebra laws checked by sampling, for a dimension with no symbolic twin.
+"""The constraint-algebra laws checked on the runtime itself, case by case.
 
-Hypothesis draws raw constraint values and contexts from the caller's strategies (a
-custom dimension's domain cannot be guessed), runs the runtime's ``parse``, ``check``,
-``validate_tightening`` and ``compose`` on them and shrinks any failure to a small
-counterexample, shown in the user's notation. A law that holds on every sample is
-reported ``passed (sampled)``: evidence, not a proof. Hypothesis is a ``[dev]`` extra, so
-it is imported only here, when a check runs.
+`runtime_law` runs the runtime's ``parse``, ``check``, ``validate_tightening`` and
+``compose`` on raw values and contexts and says which law fails, in the user's notation;
+`proofs._cases` feeds it the caller's strategies (through `sample`: hypothesis, shrinking
+a failure) or finite lists. `proofs.verify_dimension` uses it for a dimension with no
+twin, and for one whose twin cannot encode runtime values. A law that holds on every case
+is evidence, not a proof. Hypothesis is a ``[dev]`` extra, so it is imported only here,
+when a sampling check runs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from proofs._property import Property, Settings
 from proofs._verdict import Proved, Refuted, Verdict
-from proofs.laws import LAW_NAMES
 from trust.constraints import ConstraintDimension, ConstraintValue
 
 NOT_SAMPLED = {
@@ -31,6 +30,8 @@ Law = Callable[[ConstraintDimension, list[ConstraintValue], list[dict[str, Any]]
 
 _SHAPES: dict[str, tuple[int, int]] = {}
 """How many constraint values and contexts each law draws."""
+
+SHAPES_OF_LAWS = _SHAPES
 
 _LAWS: dict[str, Law] = {}
 
@@ -224,7 +225,7 @@ def sample(
     return Proved()
 
 
-def _runtime_law(
+def runtime_law(
     dim: ConstraintDimension, name: str
 ) -> Callable[[list[Any], list[dict[str, Any]]], Mapping[str, str] | None]:
     law = _LAWS[name]
@@ -245,23 +246,10 @@ def _runtime_law(
     return run
 
 
-def sampled_law_properties(
-    dim: ConstraintDimension, values: Any, contexts: Any, max_examples: int
-) -> list[Property]:
-    """The laws of `LAW_NAMES` that sampling can check, on the runtime of ``dim``."""
-    subject = f"{dim.name} dimension"
-
-    def check(name: str) -> Callable[[Settings], Verdict]:
-        def run(_settings: Settings) -> Verdict:
-            return sample(_runtime_law(dim, name), values, contexts, _SHAPES[name], max_examples)
-
-        return run
-
-    return [
-        Property(name=name, subject=subject, method="hypothesis", check=check(name))
-        for name in LAW_NAMES
-        if name not in NOT_SAMPLED
-    ]
-
-
-__all__ = ["NOT_SAMPLED", "require_hypothesis", "sample", "sampled_law_properties"]
+__all__ = [
+    "NOT_SAMPLED",
+    "SHAPES_OF_LAWS",
+    "require_hypothesis",
+    "runtime_law",
+    "sample",
+]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 import z3
 
+from proofs._canonical import solve
 from proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 DEFAULT_TIMEOUT_MS = 5000
@@ -21,7 +22,8 @@ def prove(
 
     z3 looks for a model of ``not claim``: none means proved, one is the counterexample
     (rendered by ``describe``, or as every constant ``name=value``), and anything else is
-    `Unknown` with z3's reason.
+    `Unknown` with z3's reason. The counterexample is solved for canonically
+    (`proofs._canonical`), so it is the same in every call and process.
     """
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
@@ -30,7 +32,9 @@ def prove(
     if answer == z3.unsat:
         return Proved()
     if answer == z3.sat:
-        model = solver.model()
+        # The counterexample from a fresh context: the same in every call and process.
+        canonical = solve([z3.Not(claim)], timeout_ms)
+        model = canonical.model if canonical.model is not None else solver.model()
         if describe is not None:
             return Refuted(describe(model))
         return Refuted({decl.name(): str(model[decl]) for decl in model.decls()})

@@ -5,7 +5,8 @@ Both rules are the runtime's own pure functions in `trust.constraints._modes`:
 - `combine` is encoded once (`combine_count`): for CONJUNCTIVE, DISJUNCTIVE and INDEPENDENT
   the verdict depends only on how many of the ``n`` dimensions passed, for HIERARCHICAL on
   the first. A property of the proof run checks the encoding against the runtime's `combine`
-  on every verdict vector of up to `BOUND` dimensions, so the proofs are about the code.
+  on every verdict vector of up to `BOUND` dimensions, and `proofs.conformance.modes` the
+  real `MultiDimensionEvaluator.evaluate`, so the proofs are about the code.
 - The shape rule is not restated at all: every pattern of parent and child dimension names
   (up to `ORDER_BOUND` distinct names in every order, and up to `BOUND` names with the
   child keeping the parent's order) is put to the runtime's `shape_violations`, and the

@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 import math
+import re
 import threading
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import attrs
 import pytest
 
 from tests.fakes import FakeClock
+from tests.hostile import LyingStr
 from trust import TrustPosture
 from trust.audit import (
     GENESIS_HASH,
@@ -175,3 +177,155 @@ def test_bad_configuration() -> None:
         AuditLog(max_entries=0)
     with pytest.raises(ValueError, match="sink must be a callable or a file path"):
         AuditLog(sink=42)  # type: ignore[arg-type]
+
+
+# --- what a plain chain cannot show alone, and what a head or a key adds ------------------
+
+
+def rechain(entries: list[AuditEntry], edit: int, key: bytes | None = None) -> list[AuditEntry]:
+    """An editor's forgery: entry ``edit`` rewritten, every hash after it recomputed."""
+    forged, previous = [], entries[0].previous_hash
+    for entry in entries:
+        if entry.sequence == entries[edit].sequence:
+            entry = attrs.evolve(entry, outcome=AuditOutcome.EXECUTED, kwargs={"q": "other"})
+        entry = attrs.evolve(entry, previous_hash=previous, hash="")
+        entry = attrs.evolve(entry, hash=entry.computed_hash(key))
+        forged.append(entry)
+        previous = entry.hash
+    return forged
+
+
+def refused_in_the_middle(log: AuditLog) -> list[AuditEntry]:
+    for i in range(3):
+        log.record(
+            agent_id="a1",
+            posture=TrustPosture.SUPERVISED,
+            action="run",
+            kwargs={"q": i},
+            outcome=AuditOutcome.REFUSED if i == 1 else AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+    return log.entries()
+
+
+def test_an_edit_rechained_after_it_is_caught_against_the_head() -> None:
+    # The review's case: refused -> executed, the rest re-chained. Without a head kept
+    # elsewhere the forgery is a valid chain: a plain SHA-256 chain has no secret.
+    log = AuditLog()
+    forged = rechain(refused_in_the_middle(log), edit=1)
+    assert verify_audit_chain(forged, anchor=GENESIS_HASH)
+    verdict = verify_audit_chain(forged, anchor=GENESIS_HASH, head=log.head_hash)
+    assert (verdict.valid, verdict.broken_at) == (False, 2)
+    assert "not the expected head" in verdict.reason
+    assert verify_audit_chain(log.entries(), anchor=GENESIS_HASH, head=log.head_hash)
+
+
+def test_entries_cut_from_the_end_are_caught_against_the_head() -> None:
+    log = AuditLog()
+    entries = fill(log, 4)
+    assert verify_audit_chain(entries[:3], anchor=GENESIS_HASH)
+    assert not verify_audit_chain(entries[:3], anchor=GENESIS_HASH, head=log.head_hash)
+    emptied = verify_audit_chain([], anchor=GENESIS_HASH, head=log.head_hash)
+    assert (emptied.valid, emptied.entries) == (False, 0)
+    assert "no entries" in emptied.reason
+    assert verify_audit_chain([], head=GENESIS_HASH)  # an empty log's head
+
+
+def test_a_keyed_chain_cannot_be_rechained_without_the_key() -> None:
+    key = b"k" * 32
+    log = AuditLog(key=key)
+    entries = refused_in_the_middle(log)
+    assert verify_audit_chain(entries, anchor=GENESIS_HASH, key=key)
+    assert log.verify()
+    for forged in (rechain(entries, 1), rechain(entries, 1, key=b"x" * 32)):
+        verdict = verify_audit_chain(forged, anchor=GENESIS_HASH, key=key)
+        assert (verdict.valid, verdict.broken_at) == (False, 0)
+        assert "edited" in verdict.reason
+    # The key's holder can re-chain: the key must be kept apart from the entries.
+    assert verify_audit_chain(rechain(entries, 1, key=key), anchor=GENESIS_HASH, key=key)
+    assert not verify_audit_chain(entries)  # verified without its key, nothing matches
+
+
+def test_the_log_verifies_its_kept_entries_against_its_own_head() -> None:
+    log = AuditLog(max_entries=3)
+    entries = fill(log, 5)
+    assert log.verify()
+    entries[-1].kwargs["step"] = 99  # type: ignore[index]  # the snapshot, changed in place
+    verdict = log.verify()
+    assert (verdict.valid, verdict.broken_at) == (False, 2)
+
+
+@pytest.mark.parametrize(
+    ("key", "error", "message"),
+    [
+        (b"short", ValueError, "key must be at least 16 bytes (a random secret), got 5 bytes"),
+        ("k" * 32, TypeError, "key must be bytes, got a str"),
+    ],
+)
+def test_a_key_is_checked_and_never_quoted(key: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=re.escape(message)) as caught:
+        AuditLog(key=key)  # type: ignore[arg-type]
+    assert str(key) not in str(caught.value)
+    with pytest.raises(error, match=re.escape(message)):
+        verify_audit_chain([], key=key)  # type: ignore[arg-type]
+
+
+def test_forged_entries_cannot_lie_about_their_hashes() -> None:
+    entries = fill(AuditLog(), 3)
+    liar = attrs.evolve(entries[1], hash=LyingStr("anything"), kwargs={"step": 7})
+    verdict = verify_audit_chain([entries[0], liar, entries[2]], head=LyingStr("x"))
+    assert (verdict.valid, verdict.broken_at) == (False, 1)
+
+    class Forged(AuditEntry):
+        def computed_hash(self, key: bytes | None = None) -> str:
+            return self.hash
+
+    forged = Forged(**{f.name: getattr(entries[1], f.name) for f in attrs.fields(AuditEntry)})
+    with pytest.raises(TypeError, match=r"entries\[1\] must be an AuditEntry"):
+        verify_audit_chain([entries[0], forged])
+    unhashable = attrs.evolve(entries[0], kwargs={"x": object()})
+    verdict = verify_audit_chain([unhashable])
+    assert "cannot be hashed" in verdict.reason
+
+
+# --- the sink -------------------------------------------------------------------------------
+
+
+class Weird(BaseException):
+    """Neither an `Exception` nor a stop request."""
+
+
+def test_a_sink_raising_any_base_exception_keeps_the_entry_and_is_counted() -> None:
+    def broken(entry: AuditEntry) -> None:
+        raise Weird("sink")
+
+    log = AuditLog(sink=broken)
+    fill(log, 2)  # before: Weird escaped record() after the entry was chained
+    assert log.sink_failures == 2
+    assert [e.sequence for e in log] == [0, 1]
+
+
+def test_a_sink_raising_a_stop_request_has_it_raised_after_the_entry() -> None:
+    stop = KeyboardInterrupt()
+
+    def interrupted(entry: AuditEntry) -> None:
+        raise stop
+
+    log = AuditLog(sink=interrupted)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fill(log, 1)
+    assert caught.value is stop
+    assert (len(log), log.sink_failures) == (1, 1)
+
+
+def test_malformed_verification_input_is_refused_or_reported() -> None:
+    entries = fill(AuditLog(), 3)
+    with pytest.raises(TypeError, match="anchor must be a hash string, got 0"):
+        verify_audit_chain(entries, anchor=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="head must be a hash string, got b'None'"):
+        verify_audit_chain(entries, head=b"None")  # type: ignore[arg-type]
+    wrong = attrs.evolve(entries[1], hash=None)
+    assert "wrong type" in verify_audit_chain([entries[0], wrong]).reason
+    skipped = attrs.evolve(entries[2], sequence=5, previous_hash=entries[1].hash, hash="")
+    skipped = attrs.evolve(skipped, hash=skipped.computed_hash())
+    assert verify_audit_chain([*entries[:2], skipped]).reason == "sequence jumps from 1 to 5"

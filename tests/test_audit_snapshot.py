@@ -228,6 +228,129 @@ def test_what_cannot_be_shown_is_recorded_as_such() -> None:
     assert name["<truncated>"].isascii()
 
 
+class Weird(BaseException):
+    """Neither an `Exception` nor a stop request: ``except Exception`` does not see it."""
+
+
+class RaisesOnRepr:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __repr__(self) -> str:
+        raise self.error
+
+
+class KeyRaises:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __hash__(self) -> int:
+        return 1
+
+    def __str__(self) -> str:
+        raise self.error
+
+
+class IterationRaises(list[int]):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__([1, 2])
+        self.error = error
+
+    def __iter__(self) -> Iterator[int]:
+        yield 1
+        raise self.error
+
+
+class LenRaises(list[int]):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(range(200))
+        self.error = error
+
+    def __len__(self) -> int:
+        raise self.error
+
+
+class ItemsAreNotPairs(dict[str, int]):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(a=1)
+        self.error = error
+
+    def items(self) -> Any:
+        error = self.error
+
+        class Pair:
+            def __iter__(self) -> Iterator[int]:
+                raise error
+
+        return [Pair()]
+
+
+def every_place(error: BaseException) -> dict[str, Any]:
+    """``error`` raised at each place a snapshot reads its value."""
+    return {
+        "repr": RaisesOnRepr(error),
+        "key": {KeyRaises(error): 1},
+        "iteration": IterationRaises(error),
+        "len": LenRaises(error),
+        "items": ItemsAreNotPairs(error),
+        "mapping iteration": BrokenMapping(error),
+    }
+
+
+EVERY_PLACE_SNAPSHOT = {
+    "repr": "<unrepresentable: Weird in __repr__>",
+    "key": {"<unrepresentable: Weird in __str__>": 1},
+    "iteration": [1, "<unrepresentable: Weird in iteration>"],
+    "len": [*range(100), "<truncated: more items>"],
+    "items": {"<unrepresentable: Weird in items()>": None},
+    "mapping iteration": {
+        "a": 1,
+        "b": 1,
+        "c": 1,
+        "<truncated>": "<unrepresentable: Weird in iteration>",
+    },
+}
+
+
+def test_a_base_exception_anywhere_in_a_value_is_recorded_as_a_marker() -> None:
+    # Before: only Exception was caught, so a BaseException escaped the snapshot and the
+    # audit entry was never written.
+    assert snapshot(every_place(Weird())) == EVERY_PLACE_SNAPSHOT
+    assert snapshot_text(RaisesOnRepr(Weird())) == "<unrepresentable: Weird in __repr__>"
+
+
+@pytest.mark.parametrize("place", list(EVERY_PLACE_SNAPSHOT))
+def test_a_stop_request_anywhere_in_a_value_is_raised_outside_a_scope(place: str) -> None:
+    stop = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt) as caught:
+        snapshot(every_place(stop)[place])
+    assert caught.value is stop
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), SystemExit(2)])
+def test_a_stop_request_while_recording_is_raised_once_the_entry_is_written(
+    stop: BaseException,
+) -> None:
+    log = AuditLog()
+    with pytest.raises(type(stop)) as caught:
+        log.record(
+            agent_id="a",
+            posture=TrustPosture.SUPERVISED,
+            action="run",
+            kwargs={"every place": every_place(stop)},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=0.0,
+            result=RaisesOnRepr(stop),
+        )
+    assert caught.value is stop
+    (entry,) = log.entries()
+    name = type(stop).__name__
+    expected = json.loads(json.dumps(EVERY_PLACE_SNAPSHOT).replace("Weird", name))
+    assert entry.kwargs == {"every place": expected}
+    assert entry.result == f"<unrepresentable: {name} in __repr__>"
+    assert log.verify()
+
+
 def test_lone_surrogates_are_escaped_so_that_the_entry_can_be_hashed() -> None:
     log = AuditLog()
     entry = log.record(

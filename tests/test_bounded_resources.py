@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
+import pytest
+
 from tests.fakes import FakeClock
 from trust import (
     CircuitBreakerConfig,
@@ -24,7 +26,12 @@ from trust import (
     TrustPosture,
 )
 from trust.constraints.builtin import register_builtin_dimensions
-from trust.postures import REFUSAL_ONLY_LIMIT, PostureTransitionRequest, TransitionResult
+from trust.postures import (
+    REFUSAL_ONLY_LIMIT,
+    PostureTransitionRequest,
+    TransitionGuard,
+    TransitionResult,
+)
 
 FLEET = [f"agent-{n:04d}" for n in range(2000)]
 
@@ -184,3 +191,103 @@ def test_refusals_become_the_start_of_the_history_once_the_posture_changes() -> 
     later = refuse(machine, "agent-1")
     assert machine.get_transition_history("agent-1") == [second, granted, later]
     assert later.version == 1
+
+
+KEEPS_THE_POSTURE = {
+    "maintain": (
+        TrustPosture.SUPERVISED,
+        lambda machine, agent_id: machine.transition(
+            PostureTransitionRequest(
+                agent_id=agent_id,
+                from_posture=TrustPosture.SUPERVISED,
+                to_posture=TrustPosture.SUPERVISED,
+                reason="noop",
+                requester_id="x",
+            )
+        ),
+    ),
+    "set_posture to the default": (
+        TrustPosture.SUPERVISED,
+        lambda machine, agent_id: machine.set_posture(agent_id, TrustPosture.SUPERVISED),
+    ),
+    "emergency on a BLOCKED default": (
+        TrustPosture.BLOCKED,
+        lambda machine, agent_id: machine.emergency_downgrade(agent_id),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEEPS_THE_POSTURE))
+def test_requests_that_keep_the_posture_of_new_agent_ids_keep_memory_bounded(case: str) -> None:
+    """The DoS case: 20,000 MAINTAIN requests for new ids kept 20,000 records, ~21 MiB."""
+    default, keep = KEEPS_THE_POSTURE[case]
+    agent_ids = [f"new-{n:06d}" for n in range(20_000)]
+    machine = PostureStateMachine(default_posture=default)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for agent_id in agent_ids:
+            last = keep(machine, agent_id)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 4 * 2**20
+    assert machine.tracked_agents() == 0
+    assert (last.success, last.from_posture, last.to_posture) == (True, default, default)
+    # Recorded all the same, in the bounded store: the latest are each agent's history.
+    assert machine.get_transition_history(agent_ids[-1]) == [last]
+    assert machine.get_transition_history(agent_ids[0]) == []
+    assert machine.get_posture(agent_ids[-1]) is default
+
+
+def test_a_maintain_for_an_agent_without_a_record_changes_no_version() -> None:
+    machine = PostureStateMachine()
+    kept = KEEPS_THE_POSTURE["maintain"][1](machine, "new")
+    assert (kept.version, machine.version("new"), machine.version("other")) == (0, 0, 0)
+    granted = machine.set_posture("new", TrustPosture.ASSISTED)
+    assert machine.get_transition_history("new") == [kept, granted]
+    assert (granted.version, machine.tracked_agents()) == (1, 1)
+
+
+def test_an_operator_keeping_a_posture_still_fences_every_agent_without_a_record() -> None:
+    machine = PostureStateMachine()
+    before = machine.version("new")
+    kept = machine.set_posture("other", TrustPosture.SUPERVISED, reason="confirmed")
+    assert (kept.administrative, kept.version) == (True, before + 1)
+    # Nothing to say which agent it was about once it is evicted: every fence set before
+    # it refuses, which is the fail-closed side.
+    stale = machine.transition(
+        PostureTransitionRequest(
+            agent_id="new",
+            from_posture=TrustPosture.SUPERVISED,
+            to_posture=TrustPosture.HUMAN_DECIDES,
+        ),
+        expected_version=before,
+    )
+    assert not stale.success
+    assert "changed since version" in stale.reason
+    # A record starts from that version: no agent's version ever goes back.
+    assert machine.set_posture("new", TrustPosture.BLOCKED).version == before + 2
+
+
+def test_an_emergency_on_an_agent_without_a_record_refuses_a_transition_checked_before_it() -> None:
+    machine = PostureStateMachine(
+        default_posture=TrustPosture.BLOCKED, require_upgrade_approval=False
+    )
+
+    def emergency_meanwhile(request: PostureTransitionRequest) -> bool:
+        machine.emergency_downgrade("agent-1", reason="incident while the guard ran")
+        return True
+
+    machine.add_guard(TransitionGuard(name="slow", check_fn=emergency_meanwhile))
+    result = machine.transition(
+        PostureTransitionRequest(
+            agent_id="agent-1",
+            from_posture=TrustPosture.BLOCKED,
+            to_posture=TrustPosture.FULL_AUTONOMY,
+        )
+    )
+    assert not result.success
+    assert result.reason == "posture changed to blocked while the transition was checked"
+    assert machine.get_posture("agent-1") is TrustPosture.BLOCKED
+    assert machine.tracked_agents() == 0

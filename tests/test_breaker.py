@@ -389,6 +389,78 @@ def test_a_guard_can_refuse_the_restore() -> None:
     assert refused.blocked_by == "humans_restore"
 
 
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+def test_a_restore_guard_that_raises_anything_refuses_the_restore_and_never_escapes() -> None:
+    breaker, machine, _ = make()
+    trip(breaker)
+
+    def explode(request: Any) -> bool:
+        raise UnprintableError
+
+    machine.add_guard(TransitionGuard(name="g", check_fn=explode))
+    breaker.reset(A)  # the close runs the restore, and its guard, in this call
+    assert breaker.get_state(A) is CircuitState.CLOSED
+    assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
+    refused = machine.get_transition_history(A)[-1]
+    assert (refused.success, refused.blocked_by) == (False, "g")
+    assert (
+        refused.reason
+        == "guard 'g' raised UnprintableError: <unrepresentable: RuntimeError in __str__>"
+    )
+
+
+def test_an_interrupt_in_a_restore_guard_goes_on_once_the_close_is_done() -> None:
+    breaker, machine, clock = make()
+    trip(breaker)
+    interrupts = [KeyboardInterrupt()]
+
+    def interrupted(request: Any) -> bool:
+        if interrupts:
+            raise interrupts.pop()
+        return True
+
+    machine.add_guard(TransitionGuard(name="g", check_fn=interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        breaker.reset(A)
+    refused = machine.get_transition_history(A)[-1]
+    assert (refused.success, refused.blocked_by) == (False, "g")
+    assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
+    assert breaker._restoring == {}  # nothing left half-restored
+    # The breaker carries on: the next episode displaces and restores as usual.
+    machine.set_posture(A, TrustPosture.FULL_AUTONOMY)
+    trip(breaker)
+    close(breaker, clock)
+    assert machine.get_posture(A) is TrustPosture.FULL_AUTONOMY
+
+
+def test_an_interrupt_from_the_machines_sink_still_lets_the_breaker_count_the_trip() -> None:
+    breaker, machine, _ = make()
+
+    class Interrupting:
+        def record_posture(self, agent_id: str, posture: TrustPosture) -> None:
+            raise KeyboardInterrupt
+
+        def record_transition(self, transition_type: PostureTransition) -> None:
+            pass
+
+        def record_emergency_downgrade(self) -> None:
+            pass
+
+    counter = Counter()
+    breaker.attach_metrics(counter)
+    machine.attach_metrics(Interrupting())
+    fail(breaker, 2)
+    with pytest.raises(KeyboardInterrupt):
+        fail(breaker)
+    assert counter.opens == 1  # told before the interrupt went on
+    assert breaker.get_state(A) is CircuitState.OPEN
+    assert machine.get_posture(A) is TrustPosture.HUMAN_DECIDES
+
+
 def test_an_emergency_downgrade_while_open_is_never_undone() -> None:
     breaker, machine, clock = make()
     trip(breaker)

@@ -38,6 +38,8 @@ def test_what_a_glob_set_is_said_to_hold_covers_what_it_holds(pattern: str) -> N
     tracemalloc.start()
     try:
         globs = GlobSet.union([pattern])
+        assert globs.automata  # built when first needed: by inclusion, and by matching
+        globs.matches("x")
         held = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()

@@ -74,5 +74,3 @@ def test_plain_data_refuses_what_cannot_be_read_or_nests_without_end() -> None:
         plain_data({"a": BrokenMapping()}, "raw")
     with pytest.raises(InvalidValueError, match="RecursionError"):
         plain_data(looped, "raw")
-
-

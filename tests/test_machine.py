@@ -97,6 +97,62 @@ def test_guard_that_raises_blocks_and_names_the_exception() -> None:
     assert machine.get_posture("agent-1") is S
 
 
+class UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+
+class Abort(BaseException):
+    """Not an Exception, and not an interrupt either."""
+
+
+class PosingAsInterrupt(Exception):
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance() believes this; type() does not
+        return KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("error", "named"),
+    [
+        (UnprintableError(), "UnprintableError: <unrepresentable: RuntimeError in __str__>"),
+        (Abort("stop"), "Abort: stop"),
+        (GeneratorExit(), "GeneratorExit"),
+        (PosingAsInterrupt("pose"), "PosingAsInterrupt: pose"),
+    ],
+)
+def test_whatever_a_guard_raises_refuses_is_recorded_and_never_escapes(
+    error: BaseException, named: str
+) -> None:
+    def explode(request: PostureTransitionRequest) -> bool:
+        raise error
+
+    machine = PostureStateMachine(require_upgrade_approval=False)
+    machine.add_guard(TransitionGuard(name="g", check_fn=explode))
+    result = ask(machine, F)
+    assert (result.success, result.blocked_by) == (False, "g")
+    assert result.reason == f"guard 'g' raised {named}"
+    assert machine.get_transition_history("agent-1") == [result]
+    assert machine.get_posture("agent-1") is S
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_in_a_guard_goes_on_once_the_refusal_is_recorded(
+    interrupt: type[BaseException],
+) -> None:
+    def interrupted(request: PostureTransitionRequest) -> bool:
+        raise interrupt
+
+    machine = PostureStateMachine(require_upgrade_approval=False)
+    machine.add_guard(TransitionGuard(name="g", check_fn=interrupted))
+    with pytest.raises(interrupt):
+        ask(machine, F)
+    (refused,) = machine.get_transition_history("agent-1")
+    assert (refused.success, refused.blocked_by) == (False, "g")
+    assert refused.reason == f"guard 'g' raised {interrupt.__name__}"
+    assert machine.get_posture("agent-1") is S
+
+
 @pytest.mark.parametrize("verdict", [1, "yes", None, [True]])
 def test_guard_must_return_a_real_true(verdict: object) -> None:
     machine = PostureStateMachine()

@@ -103,6 +103,59 @@ def test_a_metrics_sink_that_raises_never_undoes_or_hides_a_change(
     ]
 
 
+class Abort(BaseException):
+    """Not an Exception, and not an interrupt either."""
+
+
+class Raising:
+    """A sink whose every call raises ``error`` and is counted."""
+
+    def __init__(self, error: type[BaseException]) -> None:
+        self.error = error
+        self.calls: list[str] = []
+
+    def record_posture(self, agent_id: str, posture: TrustPosture) -> None:
+        self.calls.append("posture")
+        raise self.error
+
+    def record_transition(self, transition_type: PostureTransition) -> None:
+        self.calls.append("transition")
+        raise self.error
+
+    def record_emergency_downgrade(self) -> None:
+        self.calls.append("emergency")
+        raise self.error
+
+
+def test_a_sink_raising_any_base_exception_is_logged_and_the_change_stands(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sink = Raising(Abort)
+    machine = PostureStateMachine(metrics=sink)
+    with caplog.at_level(logging.ERROR, logger="trust.postures"):
+        blocked = machine.emergency_downgrade("agent-1", reason="incident")
+    assert blocked.success
+    assert machine.get_posture("agent-1") is B
+    assert sink.calls == ["posture", "transition", "emergency"]
+    assert len(caplog.records) == 3
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_in_a_sink_goes_on_once_the_sink_heard_the_whole_change(
+    interrupt: type[BaseException],
+) -> None:
+    sink = Raising(interrupt)
+    machine = PostureStateMachine(metrics=sink)
+    with pytest.raises(interrupt):
+        machine.emergency_downgrade("agent-1", reason="incident")
+    assert sink.calls == ["posture", "transition", "emergency"]
+    assert machine.get_posture("agent-1") is B
+    # The next change is told as usual: the interrupt left no sink call half done.
+    sink.error = Abort
+    machine.set_posture("agent-2", A)
+    assert sink.calls[3:] == ["posture", "transition"]
+
+
 class Recorder:
     def __init__(self) -> None:
         self.postures: list[tuple[str, TrustPosture]] = []
@@ -144,23 +197,19 @@ def test_the_sink_sees_every_agents_changes_in_the_order_they_were_made_under_th
         assert told[-1] is machine.get_posture(agent)
 
 
-class Stop(BaseException):
-    """Not an Exception: what a sink's KeyboardInterrupt or SystemExit would be."""
-
-
-def test_a_sink_that_raises_a_base_exception_lets_it_through_after_the_change() -> None:
+def test_a_sink_that_raises_an_interrupt_lets_it_through_after_the_change() -> None:
     sink = Recorder()
     stopped: list[bool] = []
 
     def record_posture(agent_id: str, posture: TrustPosture) -> None:
         if not stopped:
             stopped.append(True)
-            raise Stop
+            raise KeyboardInterrupt
         sink.postures.append((agent_id, posture))
 
     sink.record_posture = record_posture  # type: ignore[method-assign]
     machine = PostureStateMachine(metrics=sink)
-    with pytest.raises(Stop):
+    with pytest.raises(KeyboardInterrupt):
         machine.emergency_downgrade("agent-1", reason="incident")
     assert machine.get_posture("agent-1") is B  # the change stands
     machine.set_posture("agent-2", A)  # and the machine still reports

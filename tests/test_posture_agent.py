@@ -209,6 +209,59 @@ def test_approval_that_never_answers_times_out() -> None:
     run(scenario())
 
 
+def test_what_was_approved_is_what_runs() -> None:
+    # Before: the approver got a shallow copy, so a nested value changed after the
+    # approval (by the caller meanwhile, or by the approver itself) reached the run.
+    message = {"to": ["alice@example.com"], "body": "hello"}
+    shown: list[str] = []
+
+    class Tampering:
+        async def request_approval(
+            self, agent_id: str, action_description: str, kwargs: dict[str, Any]
+        ) -> bool:
+            shown.append(repr(kwargs))
+            kwargs["message"]["to"].append("mallory@example.com")  # the approver's copy
+            message["to"].append("eve@example.com")  # the caller's object, meanwhile
+            message["body"] = "wire the money"
+            return True
+
+    base = RecordingAgent()
+    agent = PostureAwareAgent(
+        base, AGENT, machine_at(TrustPosture.HUMAN_DECIDES), approval_handler=Tampering()
+    )
+    assert run(agent.run(message=message)) == "done"
+    approved = {"message": {"to": ["alice@example.com"], "body": "hello"}}
+    assert shown == [repr(approved)]
+    assert base.calls == [approved]
+    (entry,) = agent.audit_log
+    assert entry.kwargs == approved
+
+
+def test_arguments_that_cannot_be_copied_are_not_approved() -> None:
+    approver = Approver(True)
+    base = RecordingAgent()
+    agent = PostureAwareAgent(
+        base, AGENT, machine_at(TrustPosture.HUMAN_DECIDES), approval_handler=approver
+    )
+    with pytest.raises(
+        PermissionError,
+        match=r"the arguments could not be copied for approval .*: TypeError: cannot pickle",
+    ):
+        run(agent.run(lock=threading.Lock()))
+    assert approver.asked == []
+    assert base.calls == []
+    assert outcomes(agent) == [("run", AuditOutcome.DENIED)]
+
+
+def test_runs_without_approval_get_the_callers_own_objects() -> None:
+    # Only an approval copies: a shared client or handle reaches the agent as it is.
+    handle = threading.Lock()
+    base = RecordingAgent()
+    agent = PostureAwareAgent(base, AGENT, machine_at(TrustPosture.SUPERVISED))
+    run(agent.run(handle=handle))
+    assert base.calls[0]["handle"] is handle
+
+
 # --- ASSISTED --------------------------------------------------------------------------
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from trust import _lookalikes
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_int, exact_number
 from trust._shown import shown as shown  # re-exported: every message quotes through check.shown
 
 MAX_ID_LENGTH = 256
 """Agent ids and names longer than this are refused: they are identifiers, not payloads."""
+
 
 def identifier(value: object, name: str = "agent_id") -> str:
     """A non-blank string of at most `MAX_ID_LENGTH` printable characters, unpadded.
@@ -73,38 +75,63 @@ def optional_text(value: object, name: str) -> str | None:
     return None if value is None else text(value, name)
 
 
+# The number checks read the value through `trust._exact` and return that exact copy: an
+# int subclass could otherwise answer ``<=`` or ``!=`` as it likes, both here and wherever
+# the caller compares the value later. Use what they return, never the argument.
+
+
 def positive_int(value: object, name: str) -> int:
-    """An int greater than zero; bools are refused."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """An exact int greater than zero (an int subclass is copied); bools are refused."""
+    number = exact_int(value)
+    if number is None:
         raise InvalidTypeError(f"{name} must be a positive integer, got {shown(value)}")
-    if value <= 0:
+    if number <= 0:
         raise InvalidValueError(f"{name} must be a positive integer, got {shown(value)}")
-    return value
+    return number
 
 
 def non_negative_int(value: object, name: str) -> int:
-    """An int of zero or more; bools are refused."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    """An exact int of zero or more (an int subclass is copied); bools are refused."""
+    number = exact_int(value)
+    if number is None:
         raise InvalidTypeError(f"{name} must be a non-negative integer, got {shown(value)}")
-    if value < 0:
+    if number < 0:
         raise InvalidValueError(f"{name} must be a non-negative integer, got {shown(value)}")
-    return value
+    return number
+
+
+def exact_finite(value: object, name: str, *, minimum: float = -math.inf) -> int | float:
+    """A finite int or float (bools refused) of at least ``minimum``, as an exact copy.
+
+    An int stays an int; an int too large to be a float is not finite.
+    """
+    number = exact_number(value)
+    if number is None:
+        raise InvalidTypeError(f"{name} must be a finite number, got {shown(value)}")
+    try:
+        finite = math.isfinite(number)
+    except OverflowError:  # an int beyond the largest float
+        finite = False
+    if not finite:
+        raise InvalidValueError(f"{name} must be a finite number, got {shown(value)}")
+    if number < minimum:
+        raise InvalidValueError(f"{name} must be at least {minimum:g}, got {shown(value)}")
+    return number
 
 
 def finite_number(value: object, name: str, *, minimum: float = -math.inf) -> float:
-    """A finite int or float (bools refused) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidTypeError(f"{name} must be a finite number, got {shown(value)}")
-    if not math.isfinite(value):
-        raise InvalidValueError(f"{name} must be a finite number, got {shown(value)}")
-    if value < minimum:
-        raise InvalidValueError(f"{name} must be at least {minimum:g}, got {shown(value)}")
-    return float(value)
+    """A finite int or float (bools refused) of at least ``minimum``, as a float."""
+    return float(exact_finite(value, name, minimum=minimum))
 
 
 def positive_finite(value: object, name: str) -> float:
-    """A finite number greater than zero (bools refused)."""
-    number = finite_number(value, name)
+    """A finite number greater than zero (bools refused), as a float."""
+    return float(positive_number(value, name))
+
+
+def positive_number(value: object, name: str) -> int | float:
+    """A finite number greater than zero (bools refused), as an exact int or float."""
+    number = exact_finite(value, name)
     if number <= 0:
         raise InvalidValueError(f"{name} must be a positive finite number, got {shown(value)}")
     return number

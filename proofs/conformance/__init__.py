@@ -1,7 +1,9 @@
-"""Conformance: the proof run holds the code that runs to what is proved.
+"""Conformance: ``python -m proofs`` holds the code that runs to what is proved.
 
-Each check drives the real runtime (the posture machine, the breaker, the coupling, the
-constraint entry points) and compares what it does with the spec or the twin the proofs
-are about, so that a bug planted in the runtime fails ``python -m proofs`` with a
-counterexample. What a check does not cover is its `proofs.Property.bound`.
+Each topic drives real runtime entry points (not copies of their rules) and compares them
+with the spec, twin or z3 encoding its proofs are about, on bounded universes named in
+each property's ``bound`` (``--deep`` for larger ones): `proofs.conformance.dimensions`
+for the six built-in dimensions, `proofs.conformance.modes` for the evaluator's entry
+points under the interaction modes, `proofs.conformance.lifecycles` for the posture
+machine, the circuit breaker and their coupling.
 """

@@ -1,7 +1,12 @@
-"""Symbolic twins of the constraint dimensions (see `SymbolicTwin`)."""
+"""Symbolic twins of the constraint dimensions (see `SymbolicTwin`).
+
+Which twin stands for which dimension is stated once, in `CATALOGUE` (by the built-in's
+exact class); `builtin_twins`, `law_twin` and `witness_twin` all read it.
+"""
 
 from __future__ import annotations
 
+from proofs.twins._catalogue import CATALOGUE, Entry, builtin_twins, law_twin, witness_twin
 from proofs.twins._concrete import ConcreteTwin, decide
 from proofs.twins._protocol import SymbolicTwin
 from proofs.twins.communication import CommunicationTwin
@@ -11,24 +16,13 @@ from proofs.twins.rate import RateTwin
 from proofs.twins.resources import PathTwin, ResourcesTwin
 from proofs.twins.time_window import TimeWindowTwin
 
-
-def builtin_twins() -> dict[str, SymbolicTwin]:
-    """The twin the laws are proved on, for each built-in dimension, by dimension name."""
-    return {
-        "cost_limit": CostTwin(),
-        "time_window": TimeWindowTwin(),
-        "resources": ResourcesTwin(),
-        "rate_limit": RateTwin(),
-        "data_access": DataAccessTwin(),
-        "communication": CommunicationTwin(),
-    }
-
-
 __all__ = [
+    "CATALOGUE",
     "CommunicationTwin",
     "ConcreteTwin",
     "CostTwin",
     "DataAccessTwin",
+    "Entry",
     "PathTwin",
     "RateTwin",
     "ResourcesTwin",
@@ -36,4 +30,6 @@ __all__ = [
     "TimeWindowTwin",
     "builtin_twins",
     "decide",
+    "law_twin",
+    "witness_twin",
 ]

@@ -8,6 +8,7 @@ the runtime can check.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import z3
@@ -47,6 +48,16 @@ def decide(formula: z3.BoolRef, timeout_ms: int = 5000) -> bool:
         if solver.check() == z3.unsat:
             return answer
     raise ValueError(f"z3 could not decide {formula}")
+
+
+def all_of(raw: object) -> list[Any] | None:
+    """The items of a raw ``{"all_of": [...]}`` value (any mapping, a list or a tuple),
+    or None when ``raw`` is not one: the twins read it as the meet of its items."""
+    if isinstance(raw, Mapping) and list(raw) == ["all_of"]:
+        items = raw["all_of"]
+        if isinstance(items, list | tuple):
+            return list(items)
+    return None
 
 
 def first(candidates: list[tuple[z3.BoolRef, Any]], default: Any) -> Any:

@@ -1,235 +1,254 @@
 """The twin of ``communication``: hosts as label sequences, addresses as bit vectors.
 
-Unbounded domain: hostnames and IP addresses. A fresh constraint of the law proofs is an
-``allowed_domains`` list of up to two domains and one CIDR block (``none`` is
-the list with nothing on). A domain is a sequence of labels (drawn from `LABELS`, as
-integers, for readable counterexamples; any number of labels); it allows every host whose
-label sequence ends with it (domains of up to `DOMAIN_LABELS` labels, hosts of up to
-`HOST_LABELS`, a bound of the proofs), which is what the runtime's reversed-label glob
-``com/openai/**`` means. A block allows the addresses that agree with it on its prefix.
-Compose pairs entries up: two domains meet in the longer when one is under the other, two
-blocks in the smaller when one holds the other, as the runtime does.
+Unbounded domain: hostnames and IP addresses. A constraint is a union of *rules* and
+*blocks*:
 
-Tightening, quantifier-free and exact: a child domain must lie under a parent domain (the
-child domain is itself a host it allows), and every child block must be covered by the
-union of the parent's blocks; the least uncovered address, if any, is the block's first
-address or one past the end of a parent block, so only those are checked. (One block per
-constraint keeps the proofs within budget; the covering argument is written for any
-number.)
+- a rule ``(d, S)`` allows every host whose label sequence (last label first:
+  ``api.openai.com`` is com, openai, api) starts with ``d`` and holds every label of
+  ``S`` somewhere. A domain of ``allowed_domains`` is ``(d, {})``: the domain and every
+  host under it; ``internal_only``'s "has the label internal" is ``((), {internal})``;
+  compose meets ``(d, S)`` and ``(d', S')`` in ``(the longer, S | S')`` when one of ``d``,
+  ``d'`` starts the other, and in nothing otherwise, exactly the runtime's reversed-label
+  globs ``com/openai/**`` and ``**/internal/**`` and their intersections.
+- a block allows the addresses that agree with it on its prefix. An address is a family
+  bit (IPv4 or IPv6) and the address itself, so both families share the prefix arithmetic
+  and never meet. Two blocks meet in the smaller when one holds the other.
 
-`CommunicationTwin.encode` and ``encode_context`` translate runtime values and contexts
-that lie inside these bounds (labels of `LABELS`, blocks inside 10.0.0.0/28) and refuse
-the rest with a ValueError; `runtime_context` turns a model back into a context dict.
+Tightening, quantifier-free and exact: a child rule must be covered by one parent rule
+(``d'`` starts ``d`` and ``S' <= S | labels(d)``; with a label no rule mentions, the host
+``d.other.S`` of a child rule is covered by no parent rule that does not cover the whole
+rule, so one covering rule is needed), and every child block must be covered by the
+union of the parent's blocks (the least uncovered address, if any, is a child block's
+first address or one past the end of a parent block, so only those are checked).
 
-The twin starts from a target's host: which strings have one is the runtime's
-`parse_target`, which refuses every target that real HTTP clients could read as another
-host; tests/test_constraints_ssrf.py holds it to what browsers (WHATWG), urllib.parse,
-urllib3, httpx and curl read from a corpus of parser-confusion targets.
+`CommunicationTwin()` is the twin the laws are proved on: labels `LABELS` (hosts may also
+hold one label no constraint names), two rules of up to two labels, each with at most one
+required label, hosts of up to four labels, one block, and addresses of `BITS` bits per
+family (shown inside 10.0.0.0/28 and fd00::/124). `CommunicationTwin.for_values` is the
+twin over real values: every label they name, as many rules and blocks as they hold, and
+full 32-bit and 128-bit addresses, the same formulas at another size.
 
-Addresses have `BITS` bits in the law proofs (shown inside 10.0.0.0/24); IPv4 and IPv6
-use the same prefix arithmetic on 32 and 128 bits. Not in the law proofs: ``internal_only``'s
-label rule (``**/internal/**``). Both are covered for real values by the differential
-tests, which compare the runtime with `proofs.twins.globs` regexes over reversed labels.
+`encode` reads a value as the user wrote it (its ``raw_value``: a mode, a mode with
+``allowed_domains``, or ``all_of``), with ``internal_only`` as the host set the runtime
+documents (`INTERNAL_NAMES`, `PRIVATE_NETWORKS`, or ``internal_domains`` and localhost),
+restated here; it refuses with a ValueError what it cannot encode. Hosts are read by the
+runtime's `read_host` and targets by its `parse_target`, which refuses every target that
+real HTTP clients could read as another host (tests/test_constraints_ssrf.py holds it to
+browsers, urllib.parse, urllib3, httpx and curl).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
-from typing import Any
+from collections.abc import Sequence
 
-import attrs
 import z3
 
 from proofs.twins._concrete import as_bool, as_int, first
-from trust.constraints import ConstraintValue
-from trust.constraints.builtin._communication import CONTEXT_KEY, HostSet
-from trust.constraints.builtin._target import parse_target
+from proofs.twins._host_encoding import HostEncoding
+from proofs.twins._hosts import (
+    ABSENT,
+    ADDRESS,
+    CONTEXT_KEY,
+    INTERNAL_NAMES,
+    LAW_SPACE,
+    NAME,
+    PRIVATE_NETWORKS,
+    REAL_SPACE,
+    UNREADABLE,
+    Block,
+    Form,
+    Hosts,
+    Labels,
+    Rule,
+    Space,
+    Target,
+    bits_for,
+    fit,
+    pick,
+)
 
 LABELS = ("com", "openai", "api", "evil")
+"""The labels of the law proofs' constraints; their hosts may also hold one other label."""
 DOMAIN_LABELS = 2
-HOST_LABELS = 3
+HOST_LABELS = 4
 BITS = 4
-"""Address width of the law proofs: the prefix arithmetic is the same at any width, and 32
-bits (IPv4) or 128 (IPv6) only make the solver slower."""
-_ONES = (1 << BITS) - 1
-_DOMAINS = 2
-_BLOCKS = 1
-NAME, ADDRESS, ABSENT = 0, 1, 2
+"""Address width per family in the law proofs: the prefix arithmetic is the same at any
+width, and 32 bits (IPv4) or 128 (IPv6) only make the solver slower."""
 
 
-@attrs.frozen
-class Labels:
-    """A label sequence, last label first (``api.openai.com`` is com, openai, api).
+class CommunicationTwin(HostEncoding):
+    """Rules over label sequences, and blocks of two address families; see the module
+    docstring.
 
-    Lengths and label ids are small bit vectors: the solver bit-blasts them quickly.
+    Args:
+        labels: The labels constraints may name; hosts may hold one more (any other).
+        rules, blocks: Rules and blocks of a fresh constraint (and of encoded values).
+        domain_labels: Labels of a rule's domain; ``host_labels``: of a host.
+        space: Where addresses live (`LAW_SPACE`: 4 bits per family).
+        internal: ``internal_only``'s domains (last label first; localhost is added), or
+            None for the default `INTERNAL_NAMES` and the label rule.
     """
-
-    length: z3.BitVecRef
-    items: tuple[z3.BitVecRef, ...]
-
-    @classmethod
-    def fresh(cls, name: str, size: int) -> Labels:
-        return cls(
-            z3.BitVec(f"{name}.length", 3), tuple(z3.BitVec(f"{name}.{i}", 3) for i in range(size))
-        )
-
-    def ok(self) -> z3.BoolRef:
-        return z3.And(
-            z3.ULE(1, self.length),
-            z3.ULE(self.length, len(self.items)),
-            *[z3.ULT(x, len(LABELS)) for x in self.items],
-        )
-
-    def starts(self, other: Labels) -> z3.BoolRef:
-        """Whether ``self`` is a prefix of ``other`` (other is under this domain)."""
-        return z3.And(
-            z3.ULE(self.length, other.length),
-            *[
-                z3.Implies(z3.ULT(i, self.length), self.items[i] == other.items[i])
-                for i in range(min(len(self.items), len(other.items)))
-            ],
-            *[z3.ULE(self.length, i) for i in range(len(other.items), len(self.items))],
-        )
-
-
-def _pick(condition: z3.BoolRef, a: Labels, b: Labels) -> Labels:
-    size = max(len(a.items), len(b.items))
-    pad = [*a.items, *[z3.BitVecVal(0, 3)] * (size - len(a.items))]
-    pbd = [*b.items, *[z3.BitVecVal(0, 3)] * (size - len(b.items))]
-    return Labels(
-        z3.If(condition, a.length, b.length),
-        tuple(z3.If(condition, x, y) for x, y in zip(pad, pbd, strict=True)),
-    )
-
-
-@attrs.frozen
-class Domain:
-    on: z3.BoolRef
-    labels: Labels
-
-
-@attrs.frozen
-class Block:
-    on: z3.BoolRef
-    address: z3.BitVecRef
-    prefix: z3.BitVecRef
-
-    def mask(self) -> z3.BitVecRef:
-        return ~z3.LShR(z3.BitVecVal(_ONES, BITS), self.prefix)
-
-    def holds(self, address: z3.BitVecRef) -> z3.BoolRef:
-        return z3.And(self.on, address & self.mask() == self.address)
-
-    def end(self) -> z3.BitVecRef:
-        return self.address | ~self.mask()
-
-
-@attrs.frozen
-class Hosts:
-    domains: tuple[Domain, ...]
-    blocks: tuple[Block, ...]
-
-
-@attrs.frozen
-class Target:
-    """A context: a hostname, an address, or no target (`NAME`, `ADDRESS`, `ABSENT`)."""
-
-    kind: z3.ArithRef
-    host: Labels
-    address: z3.BitVecRef
-
-
-def _under(host: Labels, domain: Domain) -> z3.BoolRef:
-    return z3.And(domain.on, domain.labels.starts(host))
-
-
-def _named(c: Hosts, host: Labels) -> z3.BoolRef:
-    return z3.Or(*[_under(host, d) for d in c.domains])
-
-
-def _addressed(c: Hosts, address: z3.BitVecRef) -> z3.BoolRef:
-    return z3.Or(*[b.holds(address) for b in c.blocks])
-
-
-def _address_candidates(child: Hosts, parent: Hosts) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
-    starts = [(b.on, b.address) for b in child.blocks]
-    after = [(z3.And(b.on, b.end() != _ONES), b.end() + 1) for b in parent.blocks]
-    return [
-        (z3.And(on, _addressed(child, a), z3.Not(_addressed(parent, a))), a)
-        for on, a in starts + after
-    ]
-
-
-def _loose_domains(child: Hosts, parent: Hosts) -> list[tuple[z3.BoolRef, Labels]]:
-    return [(z3.And(d.on, z3.Not(_named(parent, d.labels))), d.labels) for d in child.domains]
-
-
-def _dotted(address: int) -> str:
-    # The proofs' addresses are the last BITS bits of 10.0.0.0/(32 - BITS).
-    return f"10.0.0.{address}" if BITS <= 8 else str(address)
-
-
-class CommunicationTwin:
-    """Domains and IPv4 blocks; see the module docstring."""
 
     exact = True
 
-    def constraint(self, name: str) -> Hosts:
+    def __init__(
+        self,
+        labels: Sequence[str] = LABELS,
+        rules: int = 2,
+        blocks: int = 1,
+        domain_labels: int = DOMAIN_LABELS,
+        host_labels: int = HOST_LABELS,
+        space: Space = LAW_SPACE,
+        internal: Sequence[tuple[str, ...]] | None = None,
+    ) -> None:
+        self.labels = tuple(labels)
+        self.other = len(self.labels)
+        self.rules, self.blocks = rules, blocks
+        self.domain_labels, self.host_labels = domain_labels, host_labels
+        self.space = space
+        self.internal = internal
+        self.id_bits = bits_for(self.other)
+        self.length_bits = bits_for(max(domain_labels, host_labels) + 1)
+        self._forms: dict[str, Form] = {}
+
+    # -- the protocol ------------------------------------------------------------------
+
+    def _labels(self, name: str, size: int) -> Labels:
+        return Labels(
+            z3.BitVec(f"{name}.length", self.length_bits),
+            tuple(z3.BitVec(f"{name}.{i}", self.id_bits) for i in range(size)),
+        )
+
+    def constraint(self, name: str, rules: int | None = None, blocks: int | None = None) -> Hosts:
+        """A fresh constraint (of `rules` rules and `blocks` blocks unless told)."""
+        width = self.space.width
+        rules = self.rules if rules is None else rules
+        blocks = self.blocks if blocks is None else blocks
         return Hosts(
             tuple(
-                Domain(
-                    z3.Bool(f"{name}.domain{k}.on"),
-                    Labels.fresh(f"{name}.domain{k}", DOMAIN_LABELS),
+                Rule(
+                    z3.Bool(f"{name}.rule{k}.on"),
+                    self._labels(f"{name}.rule{k}", self.domain_labels),
+                    self._one_label(f"{name}.rule{k}.required"),
                 )
-                for k in range(_DOMAINS)
+                for k in range(rules)
             ),
             tuple(
                 Block(
                     z3.Bool(f"{name}.block{k}.on"),
-                    z3.BitVec(f"{name}.block{k}", BITS),
-                    z3.BitVec(f"{name}.block{k}.prefix", BITS),
+                    z3.BitVec(f"{name}.block{k}", width),
+                    z3.BitVec(f"{name}.block{k}.prefix", width),
                 )
-                for k in range(_BLOCKS)
+                for k in range(blocks)
             ),
+        )
+
+    def _one_label(self, name: str) -> z3.BitVecRef:
+        """No label or one (a fresh rule requires at most one, as the runtime's do)."""
+        size = max(1, self.other)
+        label = z3.BitVec(f"{name}.label", self.id_bits)
+        one = z3.BitVecVal(1, size) << fit(label, size)
+        return z3.If(
+            z3.And(z3.Bool(f"{name}.on"), z3.ULT(label, self.other)), one, z3.BitVecVal(0, size)
         )
 
     def context(self, name: str) -> Target:
         return Target(
             z3.Int(f"{name}.kind"),
-            Labels.fresh(f"{name}.host", HOST_LABELS),
-            z3.BitVec(f"{name}.address", BITS),
+            self._labels(f"{name}.host", self.host_labels),
+            z3.BitVec(f"{name}.address", self.space.width),
+        )
+
+    def _ok(self, labels: Labels, ids: int, least: int) -> z3.BoolRef:
+        return z3.And(
+            z3.ULE(least, labels.length),
+            z3.ULE(labels.length, len(labels.items)),
+            *[z3.ULT(x, ids) for x in labels.items],
         )
 
     def well_formed(self, c: Hosts) -> z3.BoolRef:
+        width = self.space.width
         return z3.And(
-            *[d.labels.ok() for d in c.domains],
-            *[z3.And(z3.ULE(b.prefix, BITS), b.address & ~b.mask() == 0) for b in c.blocks],
+            *[
+                z3.And(
+                    self._ok(r.labels, self.other, 0),
+                    z3.Or(r.labels.length != 0, r.required != 0),
+                )
+                for r in c.rules
+            ],
+            *[
+                z3.And(z3.ULE(1, b.prefix), z3.ULE(b.prefix, width), b.address & ~b.mask() == 0)
+                for b in c.blocks
+            ],
         )
 
     def admissible(self, x: Target) -> z3.BoolRef:
-        return z3.And(x.kind >= NAME, x.kind <= ABSENT, x.host.ok())
+        return z3.And(x.kind >= NAME, x.kind <= UNREADABLE, self._ok(x.host, self.other + 1, 1))
 
     def allows(self, c: Hosts, x: Target) -> z3.BoolRef:
         return z3.Or(
             x.kind == ABSENT,
-            z3.And(x.kind == NAME, _named(c, x.host)),
-            z3.And(x.kind == ADDRESS, _addressed(c, x.address)),
+            z3.And(x.kind == NAME, self._named(c, x.host)),
+            z3.And(x.kind == ADDRESS, z3.Or(*[b.holds(x.address) for b in c.blocks])),
         )
+
+    def _named(self, c: Hosts, host: Labels) -> z3.BoolRef:
+        held = self._set(host)
+        return z3.Or(
+            *[z3.And(r.on, r.labels.starts(host), r.required & ~held == 0) for r in c.rules]
+        )
+
+    def _set(self, labels: Labels) -> z3.BitVecRef:
+        """The labels of a sequence, as a bit set (bit ``k``: label ``k`` is one of them)."""
+        size = max(1, self.other)
+        found = z3.BitVecVal(0, size)
+        for i, item in enumerate(labels.items):
+            one = z3.BitVecVal(1, size) << fit(item, size)
+            found = found | z3.If(z3.ULT(i, labels.length), one, z3.BitVecVal(0, size))
+        return found
+
+    def _covers(self, parent: Rule, child: Rule) -> z3.BoolRef:
+        return z3.And(
+            parent.on,
+            parent.labels.starts(child.labels),
+            parent.required & ~(child.required | self._set(child.labels)) == 0,
+        )
+
+    def _loose_rules(self, child: Hosts, parent: Hosts) -> list[tuple[z3.BoolRef, Rule]]:
+        return [
+            (z3.And(r.on, z3.Not(z3.Or(*[self._covers(p, r) for p in parent.rules]))), r)
+            for r in child.rules
+        ]
+
+    def _address_candidates(
+        self, child: Hosts, parent: Hosts
+    ) -> list[tuple[z3.BoolRef, z3.BitVecRef]]:
+        ones = (1 << self.space.width) - 1
+        starts = [(b.on, b.address) for b in child.blocks]
+        after = [(z3.And(b.on, b.end() != ones), b.end() + 1) for b in parent.blocks]
+
+        def inside(c: Hosts, a: z3.BitVecRef) -> z3.BoolRef:
+            return z3.Or(*[b.holds(a) for b in c.blocks])
+
+        return [
+            (z3.And(on, inside(child, a), z3.Not(inside(parent, a))), a) for on, a in starts + after
+        ]
 
     def tighter(self, child: Hosts, parent: Hosts) -> z3.BoolRef:
         return z3.And(
-            *[z3.Not(loose) for loose, _ in _loose_domains(child, parent)],
-            *[z3.Not(loose) for loose, _ in _address_candidates(child, parent)],
+            *[z3.Not(loose) for loose, _ in self._loose_rules(child, parent)],
+            *[z3.Not(loose) for loose, _ in self._address_candidates(child, parent)],
         )
 
     def meet(self, a: Hosts, b: Hosts) -> Hosts:
-        domains = tuple(
-            Domain(
+        rules = tuple(
+            Rule(
                 z3.And(x.on, y.on, z3.Or(x.labels.starts(y.labels), y.labels.starts(x.labels))),
-                _pick(x.labels.starts(y.labels), y.labels, x.labels),
+                pick(x.labels.starts(y.labels), y.labels, x.labels),
+                x.required | y.required,
             )
-            for x, y in itertools.product(a.domains, b.domains)
+            for x, y in itertools.product(a.rules, b.rules)
         )
 
         def inside(p: Block, q: Block) -> z3.BoolRef:
@@ -243,142 +262,84 @@ class CommunicationTwin:
             )
             for x, y in itertools.product(a.blocks, b.blocks)
         )
-        return Hosts(domains, blocks)
+        return Hosts(rules, blocks)
 
     def witness(self, child: Hosts, parent: Hosts) -> Target:
-        loose_names = _loose_domains(child, parent)
-        any_name = z3.Or(*[loose for loose, _ in loose_names])
-        host = loose_names[0][1]
-        for loose, labels in reversed(loose_names[1:]):
-            host = _pick(z3.And(z3.Not(loose_names[0][0]), loose), labels, host)
-        padded = _pick(z3.BoolVal(True), host, Labels.fresh("unused", HOST_LABELS))
-        address = first(_address_candidates(child, parent), z3.BitVecVal(0, BITS))
-        return Target(z3.If(any_name, z3.IntVal(NAME), z3.IntVal(ADDRESS)), padded, address)
+        loose = self._loose_rules(child, parent)
+        hosts = [(condition, self._witness_host(rule)) for condition, rule in loose]
+        host = hosts[-1][1] if hosts else self._host_of([self.other])
+        for condition, candidate in reversed(hosts[:-1]):
+            host = pick(condition, candidate, host)
+        address = first(self._address_candidates(child, parent), z3.BitVecVal(0, self.space.width))
+        any_name = z3.Or(*[condition for condition, _ in loose])
+        return Target(z3.If(any_name, z3.IntVal(NAME), z3.IntVal(ADDRESS)), host, address)
 
-    def encode(self, value: ConstraintValue) -> Hosts:
-        return encode(value)
-
-    def encode_context(self, context: dict[str, Any]) -> Target:
-        return encode_context(context)
-
-    def runtime_context(self, model: z3.ModelRef, x: Target) -> dict[str, Any]:
-        return runtime_context(model, x)
-
-    def _host(self, model: z3.ModelRef, labels: Labels) -> str:
-        length = as_int(model, labels.length)
-        names = []
-        for i in range(min(length, len(labels.items))):
-            index = as_int(model, labels.items[i])
-            names.append(LABELS[index] if 0 <= index < len(LABELS) else f"label{index}")
-        return ".".join(reversed(names))
-
-    def _block(self, model: z3.ModelRef, b: Block) -> str:
-        address = as_int(model, b.address)
-        return f"{_dotted(address)}/{as_int(model, b.prefix) + 32 - BITS}"
+    def _witness_host(self, rule: Rule) -> Labels:
+        """``d``, a label no rule names, then the label ``rule`` requires (if any)."""
+        zero = z3.BitVecVal(0, self.id_bits)
+        required = first(
+            [
+                (z3.Extract(k, k, rule.required) == 1, z3.BitVecVal(k, self.id_bits))
+                for k in range(self.other)
+            ],
+            zero,
+        )
+        size = rule.labels.length
+        items = []
+        for i in range(self.host_labels):
+            own = rule.labels.items[i] if i < len(rule.labels.items) else zero
+            items.append(
+                z3.If(
+                    z3.ULT(i, size),
+                    own,
+                    z3.If(size == i, z3.BitVecVal(self.other, self.id_bits), required),
+                )
+            )
+        length = size + 1 + z3.If(rule.required != 0, z3.BitVecVal(1, self.length_bits), 0)
+        return Labels(length, tuple(items))
 
     def show_constraint(self, model: z3.ModelRef, c: Hosts) -> str:
-        entries = [self._host(model, d.labels) for d in c.domains if as_bool(model, d.on)]
-        entries += [self._block(model, b) for b in c.blocks if as_bool(model, b.on)]
+        entries = []
+        for r in c.rules:
+            if not as_bool(model, r.on):
+                continue
+            domain = self._host(model, r.labels)
+            required = as_int(model, r.required)
+            needs = [self.labels[k] for k in range(self.other) if required >> k & 1]
+            if not needs:
+                entries.append(domain)
+            else:
+                under = f" under {domain}" if domain else ""
+                entries.append(f"hosts{under} with the label(s) {needs}")
+        for b in c.blocks:
+            if as_bool(model, b.on):
+                entries.append(
+                    str(self.space.network(as_int(model, b.address), as_int(model, b.prefix)))
+                )
         if not entries:
             return "'none'"
         return repr({"mode": "allowed_domains", "allowed_domains": entries})
 
     def show_context(self, model: z3.ModelRef, x: Target) -> str:
-        kind = as_int(model, x.kind)
-        if kind == ABSENT:
-            return "no communication_target"
-        if kind == NAME:
-            return f"communication_target {self._host(model, x.host)!r}"
-        address = as_int(model, x.address)
-        return f"communication_target {_dotted(address)!r}"
+        shown = self.runtime_context(model, x)
+        return f"{CONTEXT_KEY} {shown[CONTEXT_KEY]!r}" if shown else f"no {CONTEXT_KEY}"
 
 
-# -- runtime values in, runtime contexts out (see `proofs.twins.ConcreteTwin`) ----------
-
-_BASE = ipaddress.IPv4Network(f"10.0.0.0/{32 - BITS}")
-"""The addresses the twin's `BITS`-bit blocks stand for."""
-
-
-def _labels(reversed_labels: list[str], size: int, what: str) -> Labels:
-    if not 1 <= len(reversed_labels) <= size or not set(reversed_labels) <= set(LABELS):
-        raise ValueError(
-            f"the communication twin encodes {what}s of 1 to {size} labels among {LABELS}, "
-            f"got {'.'.join(reversed(reversed_labels))!r}"
-        )
-    items = [LABELS.index(label) for label in reversed_labels]
-    items += [0] * (size - len(items))
-    return Labels(z3.BitVecVal(len(reversed_labels), 3), tuple(z3.BitVecVal(i, 3) for i in items))
-
-
-def encode(value: ConstraintValue) -> Hosts:
-    """A parsed ``communication`` value inside the twin's bounds, as a closed `Hosts`.
-
-    Raises:
-        ValueError: The value lies outside the bounds of the module docstring.
-    """
-    hosts: HostSet = value.parsed
-    conjuncts = hosts.names.conjuncts
-    globs = conjuncts[0] if len(conjuncts) == 1 else None
-    if globs is None or len(globs) > _DOMAINS or not all(g.endswith("/**") for g in globs):
-        raise ValueError(
-            f"the communication twin encodes up to {_DOMAINS} allowed domains, got "
-            f"{value.raw_value!r}"
-        )
-    networks = hosts.networks
-    if len(networks) > _BLOCKS or not all(
-        isinstance(n, ipaddress.IPv4Network) and n.subnet_of(_BASE) for n in networks
-    ):
-        raise ValueError(
-            f"the communication twin encodes up to {_BLOCKS} block inside {_BASE}, got "
-            f"{value.raw_value!r}"
-        )
-    off = Labels(z3.BitVecVal(1, 3), (z3.BitVecVal(0, 3),) * DOMAIN_LABELS)
-    domains = [
-        Domain(z3.BoolVal(True), _labels(g[: -len("/**")].split("/"), DOMAIN_LABELS, "domain"))
-        for g in globs
-    ]
-    domains += [Domain(z3.BoolVal(False), off)] * (_DOMAINS - len(domains))
-    blocks = [
-        Block(
-            z3.BoolVal(True),
-            z3.BitVecVal(int(n.network_address) - int(_BASE.network_address), BITS),
-            z3.BitVecVal(n.prefixlen - _BASE.prefixlen, BITS),
-        )
-        for n in networks
-    ]
-    blocks += [Block(z3.BoolVal(False), z3.BitVecVal(0, BITS), z3.BitVecVal(0, BITS))] * (
-        _BLOCKS - len(blocks)
-    )
-    return Hosts(tuple(domains), tuple(blocks))
-
-
-def encode_context(context: dict[str, Any]) -> Target:
-    """A context whose target lies inside the twin's bounds, as a closed `Target`.
-
-    Raises:
-        ValueError: The target is not a host or address the twin encodes.
-    """
-    no_host = Labels(z3.BitVecVal(1, 3), (z3.BitVecVal(0, 3),) * HOST_LABELS)
-    if CONTEXT_KEY not in context:
-        return Target(z3.IntVal(ABSENT), no_host, z3.BitVecVal(0, BITS))
-    target = context[CONTEXT_KEY]
-    host = parse_target(target) if isinstance(target, str) else ("not a string",)
-    if isinstance(host, str):
-        return Target(
-            z3.IntVal(NAME), _labels(host.split("/"), HOST_LABELS, "host"), z3.BitVecVal(0, BITS)
-        )
-    if isinstance(host, ipaddress.IPv4Address) and host in _BASE:
-        offset = int(host) - int(_BASE.network_address)
-        return Target(z3.IntVal(ADDRESS), no_host, z3.BitVecVal(offset, BITS))
-    raise ValueError(f"the communication twin does not encode the target {target!r}")
-
-
-def runtime_context(model: z3.ModelRef, x: Target) -> dict[str, Any]:
-    """A model of a `Target` as the context dict the runtime's ``check`` reads."""
-    kind = as_int(model, x.kind)
-    if kind == ABSENT:
-        return {}
-    if kind == NAME:
-        return {CONTEXT_KEY: CommunicationTwin()._host(model, x.host)}
-    address = _BASE.network_address + as_int(model, x.address)
-    return {CONTEXT_KEY: str(address)}
+__all__ = [
+    "BITS",
+    "CONTEXT_KEY",
+    "DOMAIN_LABELS",
+    "HOST_LABELS",
+    "INTERNAL_NAMES",
+    "LABELS",
+    "LAW_SPACE",
+    "PRIVATE_NETWORKS",
+    "REAL_SPACE",
+    "Block",
+    "CommunicationTwin",
+    "Hosts",
+    "Labels",
+    "Rule",
+    "Space",
+    "Target",
+]

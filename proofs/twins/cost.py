@@ -4,10 +4,15 @@ Unbounded domain: limits and costs are reals; the runtime's finite floats are a 
 and compare exactly, so every law proved over the reals holds for them. A context is a
 cost that is present and well formed, or not (missing, NaN, a string...: refused by every
 limit, so one boolean stands for all of them).
+
+`encode` takes the runtime's parsed limit (the float it documents: the nearest one, never
+rounded up past a whole cent), and `encode_context` reads ``cost_used`` itself: an int
+exactly, a finite non-negative float as the real it is.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -16,7 +21,8 @@ import z3
 
 from proofs.twins._concrete import as_bool
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._lattice import finite_non_negative
+
+CONTEXT_KEY = "cost_used"
 
 
 @attrs.frozen
@@ -76,20 +82,34 @@ class CostTwin:
         return f"cost_used {_number(model, context.used)}"
 
     def encode(self, value: ConstraintValue) -> z3.ArithRef:
-        return _real(float(value.parsed))
+        """The runtime's parsed limit (a float, rounded as documented), exactly.
+
+        Raises:
+            ValueError: The parsed value is not a finite, non-negative float.
+        """
+        limit = value.parsed
+        if type(limit) is not float or not math.isfinite(limit) or limit < 0:
+            raise ValueError(f"the cost twin encodes finite non-negative floats, got {limit!r}")
+        return _real(limit)
 
     def encode_context(self, context: dict[str, Any]) -> Cost:
-        used = finite_non_negative(context.get("cost_used"))
-        raw = context.get("cost_used")
-        if used is None:
-            return Cost(z3.BoolVal(False), z3.RealVal(0))
-        # An int is compared exactly: the twin must see the int, not its rounded float.
-        exact = z3.RealVal(raw) if isinstance(raw, int) else _real(used)
-        return Cost(z3.BoolVal(True), exact)
+        """``cost_used`` as the exact number it is, or unknown when it is not one.
+
+        Raises:
+            ValueError: It is a subclass of int or float, which the twin does not read.
+        """
+        raw: Any = context.get(CONTEXT_KEY)
+        if type(raw) is int and raw >= 0:  # compared exactly: never the rounded float
+            return Cost(z3.BoolVal(True), z3.RealVal(raw))
+        if type(raw) is float and math.isfinite(raw) and raw >= 0:
+            return Cost(z3.BoolVal(True), _real(raw))
+        if type(raw) not in (int, float, bool) and isinstance(raw, int | float):
+            raise ValueError(f"the cost twin reads exact ints and floats, got {raw!r}")
+        return Cost(z3.BoolVal(False), z3.RealVal(0))
 
     def runtime_context(self, model: z3.ModelRef, context: Cost) -> dict[str, Any]:
         if not as_bool(model, context.known):
             return {}
         value = model.eval(context.used, model_completion=True)
         ratio = Fraction(value.numerator_as_long(), value.denominator_as_long())
-        return {"cost_used": int(ratio) if ratio.denominator == 1 else float(ratio)}
+        return {CONTEXT_KEY: int(ratio) if ratio.denominator == 1 else float(ratio)}

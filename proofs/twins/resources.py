@@ -4,13 +4,19 @@ Unbounded domain: globs and paths. Two encodings, both from the glob syntax:
 
 - `ResourcesTwin` (the laws): a fresh constraint is a union of up to two globs of one or
   two segments, each segment one of `SHAPES`; contexts range over `UNIVERSE`, every
-  relative path of one to three segments over ``a``, ``b`` and ``ab``. A constraint is
-  the bit vector of the universe paths it matches (tabulated once), so tightening is
-  ``child & ~parent == 0`` and compose is ``&``. The proofs are therefore bounded: they
-  hold for those globs and those paths.
-- `PathTwin` (real globs): any parsed constraint as a z3 regex (`proofs.twins.globs`)
-  over a string context; inclusion and witnesses are decided by z3's sequence theory.
-  The differential tests tie it to the runtime's automata on generated globs and paths.
+  relative path of one to three segments among `WORDS` (``a``, ``b``, ``ab``, ``bb``: one
+  for each way the shapes tell segments apart). A constraint is the bit vector of the
+  universe paths it matches (tabulated once), so tightening is ``child & ~parent == 0``
+  and compose is ``&``. The proofs are therefore bounded: they hold for those globs and
+  those paths; conformance holds the runtime to this twin on every one of them.
+- `PathTwin` (real globs): any constraint as a z3 regex (`proofs.twins.globs`) over a
+  string context; inclusion and witnesses are decided by z3's sequence theory. Its
+  tightening is language inclusion and its compose intersection by definition, so every
+  law holds of it; conformance holds the runtime's automata to it.
+
+Both read a value as the user wrote it (`read_globs`: a glob, a list of globs, or an
+``all_of`` of those), collapsing runs of ``**`` segments as the runtime's normalisation
+does; `ResourcesTwin.encode` refuses globs outside its shapes with a ValueError.
 """
 
 from __future__ import annotations
@@ -22,24 +28,51 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
+from proofs.twins._concrete import all_of, as_bool, as_int, first
 from proofs.twins.globs import NORMALISED, conjuncts_regex, python_regex
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._glob import GlobSet
 
 SHAPES = ("a", "*", "a*", "?", "**")
 """The segments a glob of the bounded proofs is made of."""
 
+WORDS = ("a", "b", "ab", "bb")
+"""The segments of the bounded proofs' paths: one for each way the shapes can match a
+segment (``bb`` is matched by ``*`` alone: without it ``*`` would look within ``a*, ?``)."""
+
 UNIVERSE: tuple[str, ...] = tuple(
-    "/".join(words)
-    for length in (1, 2, 3)
-    for words in itertools.product(("a", "b", "ab"), repeat=length)
+    "/".join(words) for length in (1, 2, 3) for words in itertools.product(WORDS, repeat=length)
 )
 """The paths the bounded proofs quantify over."""
 
 _WIDTH = len(UNIVERSE)
 _GLOBS = 2
 _PATTERNS = [(s,) for s in SHAPES] + list(itertools.product(SHAPES, repeat=2))
+
+
+def read_globs(raw: object) -> tuple[tuple[str, ...], ...]:
+    """The unions of globs a raw ``resources`` value intersects (one, or an ``all_of``'s).
+
+    Raises:
+        ValueError: ``raw`` is not a glob, a list of globs or an ``all_of`` of them.
+    """
+    items = all_of(raw)
+    if items is not None:
+        return tuple(union for item in items for union in read_globs(item))
+    globs = [raw] if type(raw) is str else raw
+    if not isinstance(globs, list | tuple | set | frozenset) or not all(
+        type(g) is str for g in globs
+    ):
+        raise ValueError(f"the resources twin reads globs, lists of globs and all_of, got {raw!r}")
+    return (tuple(sorted({_collapsed(g) for g in globs})),)
+
+
+def _collapsed(glob: str) -> str:
+    absolute = glob.startswith("/")
+    kept: list[str] = []
+    for segment in (glob[1:] if absolute else glob).split("/"):
+        if not (segment == "**" and kept and kept[-1] == "**"):
+            kept.append(segment)
+    return ("/" if absolute else "") + "/".join(kept)
 
 
 @functools.cache
@@ -149,6 +182,45 @@ class ResourcesTwin:
     def show_context(self, model: z3.ModelRef, x: z3.ArithRef) -> str:
         return f"resource_requested {UNIVERSE[as_int(model, x)]!r}"
 
+    def encode(self, value: ConstraintValue) -> Paths:
+        """The universe paths ``value.raw_value`` matches, as its bits.
+
+        Raises:
+            ValueError: It holds a glob that is not one or two segments of `SHAPES`, or a
+                list of more than two globs: outside the bounded twin's constraints.
+        """
+        table = _table()
+        bits = (1 << _WIDTH) - 1
+        for union in read_globs(value.raw_value):
+            shapes = [tuple(g.split("/")) for g in union]
+            if len(union) > _GLOBS or any(s not in table for s in shapes):
+                raise ValueError(
+                    f"the bounded resources twin encodes unions of up to {_GLOBS} globs of one "
+                    f"or two segments among {list(SHAPES)}, got {value.raw_value!r}"
+                )
+            matched = 0
+            for segments in shapes:
+                matched |= table[segments]
+            bits &= matched
+        return Paths(z3.BitVecVal(bits, _WIDTH), ())
+
+    def encode_context(self, context: dict[str, Any]) -> z3.ArithRef:
+        """The index of the requested path in `UNIVERSE`.
+
+        Raises:
+            ValueError: No path is requested, or one outside `UNIVERSE`.
+        """
+        path = context.get("resource_requested")
+        if type(path) is not str or path not in UNIVERSE:
+            raise ValueError(
+                "the bounded resources twin encodes paths of one to three segments among "
+                f"{list(WORDS)} (its universe), got {path!r}"
+            )
+        return z3.IntVal(UNIVERSE.index(path))
+
+    def runtime_context(self, model: z3.ModelRef, x: z3.ArithRef) -> dict[str, Any]:
+        return {"resource_requested": UNIVERSE[as_int(model, x)]}
+
 
 @attrs.frozen
 class Request:
@@ -158,6 +230,8 @@ class Request:
     path: z3.SeqRef
 
 
+MAX_PATH = 4096
+"""The runtime's limit on a requested path's length (longer ones are refused)."""
 _READABLE = z3.Star(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("."), z3.Re("/")))
 
 
@@ -170,8 +244,8 @@ class PathTwin:
     exact = True
 
     def encode(self, value: ConstraintValue) -> z3.ReRef:
-        globs: GlobSet = value.parsed
-        return conjuncts_regex(globs.conjuncts)
+        """The paths ``value.raw_value`` matches (`read_globs`), as a z3 regex."""
+        return conjuncts_regex(read_globs(value.raw_value))
 
     def context(self, name: str) -> Request:
         return Request(z3.Bool(f"{name}.given"), z3.String(f"{name}.resource_requested"))
@@ -201,8 +275,18 @@ class PathTwin:
         return str(solver.model().eval(path).as_string())
 
     def encode_context(self, context: dict[str, Any]) -> Request:
+        """The requested path; one the runtime refuses whatever the globs (not a string,
+        longer than its 4096 characters) as the empty path, which no glob set matches.
+
+        Raises:
+            ValueError: The path is a subclass of str, which the twin does not read.
+        """
         path = context.get("resource_requested")
-        return Request(z3.BoolVal("resource_requested" in context), z3.StringVal(path or ""))
+        if type(path) is not str and isinstance(path, str):
+            raise ValueError(f"the resources twin reads exact strings, got {path!r}")
+        if type(path) is not str or len(path) > MAX_PATH:
+            path = ""
+        return Request(z3.BoolVal("resource_requested" in context), z3.StringVal(path))
 
     def runtime_context(self, model: z3.ModelRef, x: Request) -> dict[str, Any]:
         if not as_bool(model, x.given):

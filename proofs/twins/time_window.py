@@ -11,8 +11,12 @@ local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 
 `TimeWindowTwin(zones)` uses the runtime's own tables
 (`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
-among them) and encodes runtime values and contexts in them; differential tests and
-`proofs.verify_delegation` use it. Its `admissible` admits only the combinations of
+among them) and encodes runtime values and contexts in them; conformance
+(`proofs.conformance`), the differential tests and `proofs.verify_delegation` use it.
+`encode` reads a value as the user wrote it (`_read`: the documented window syntax and
+``all_of``), not through the runtime's parse, so the runtime's masks are held to it; a
+context without a readable time stands for the dimension's clock (``now``), or is
+unknown without one. Its `admissible` admits only the combinations of
 offsets seen together in `SEARCHED_YEARS` (sampled daily) and a bare time of day, so that
 a context z3 finds for a delegation is a real instant; its tightening, like the
 runtime's, still decides over every combination (sound, and stricter than inclusion over
@@ -30,6 +34,8 @@ contexts above. A witness is the least such UTC minute, with offsets that show i
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -38,10 +44,10 @@ from zoneinfo import ZoneInfo
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
+from proofs.twins._concrete import all_of, as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
-from trust.constraints.builtin._time import CONTEXT_KEY, TimeWindows
+from trust.constraints.builtin._time import CONTEXT_KEY
 from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
 from trust.constraints.builtin._zones import instant_at, offset_minutes, together
 
@@ -119,30 +125,52 @@ class TimeWindowTwin:
     Args:
         zones: The IANA zones whose runtime tables the twin uses (UTC is always one);
             None for the twin the laws are proved on.
+        now: The instant a context without a readable time stands for (the dimension's
+            clock reads it then); None: such a context is unknown, refused by every value.
     """
 
     exact = True
 
-    def __init__(self, zones: Sequence[str] | None = None) -> None:
+    def __init__(self, zones: Sequence[str] | None = None, now: datetime | None = None) -> None:
         self.real = zones is not None
+        self.now = now
         self.zones: tuple[str, ...] = LAW_ZONES
         self.tables: tuple[tuple[int, ...], ...] = LAW_TABLES
-        # The contexts `admissible` admits: every combination of the tables' offsets, or,
-        # for real zones, those that occur (a witness must be a real instant).
-        self.occurring: tuple[tuple[int, ...], ...] | None = None
-        self._days: dict[tuple[int, ...], date] = {}
         if zones is not None:
             self.zones = tuple(sorted(set(zones) | {"UTC"}))
             self.tables = tuple(
                 tuple(sorted({o % MINUTES for o in offset_minutes(z)})) for z in self.zones
             )
-            self._days = {_modulo(c): day for c, day in together(self.zones, SEARCHED_YEARS)}
-            self.occurring = tuple(dict.fromkeys([(0,) * len(self.zones), *self._days]))
 
     @classmethod
-    def for_values(cls, values: Sequence[ConstraintValue]) -> TimeWindowTwin:
-        """The twin over the zones ``values`` (parsed by the runtime) are written in."""
-        return cls([part.zone for value in values for part in value.parsed.parts])
+    def for_values(
+        cls, values: Sequence[ConstraintValue], now: datetime | None = None
+    ) -> TimeWindowTwin:
+        """The twin over the zones ``values`` are written in (as `encode` reads them).
+
+        Raises:
+            ValueError: A value is not one the twin reads (see `encode`).
+        """
+        return cls([zone for value in values for zone in _read(value.raw_value)], now)
+
+    @functools.cached_property
+    def _days(self) -> dict[tuple[int, ...], date]:
+        """Combinations of offsets that occur together (real zones), with a day of each.
+
+        Sampled daily over `SEARCHED_YEARS` when first needed (about a second for a few
+        zones): only `admissible` and `runtime_context` need them.
+        """
+        if not self.real:
+            return {}
+        return {_modulo(c): day for c, day in together(self.zones, SEARCHED_YEARS)}
+
+    @property
+    def occurring(self) -> tuple[tuple[int, ...], ...] | None:
+        """The contexts `admissible` admits: every combination of the tables' offsets
+        (None), or, for real zones, those that occur (a witness must be a real instant)."""
+        if not self.real:
+            return None
+        return tuple(dict.fromkeys([(0,) * len(self.zones), *self._days]))
 
     # -- the protocol ------------------------------------------------------------------
 
@@ -249,23 +277,26 @@ class TimeWindowTwin:
     # -- crossing to the runtime -----------------------------------------------------------
 
     def encode(self, value: ConstraintValue) -> Windows:
-        """The runtime value's masks, zone by zone.
+        """The masks of ``value.raw_value``, zone by zone, as the twin reads it (`_read`).
 
         Raises:
-            ValueError: The value is written in a zone the twin does not have.
+            ValueError: The raw value is not a window string or an ``all_of`` of them, or
+                is written in a zone the twin does not have.
         """
-        windows: TimeWindows = value.parsed
-        masks = {part.zone: part.mask for part in windows.parts}
+        masks = _read(value.raw_value)
         missing = sorted(masks.keys() - set(self.zones))
         if missing:
             raise ValueError(
-                f"the time_window twin over {self.zones} cannot encode {str(windows)!r}"
+                f"the time_window twin over {self.zones} cannot encode {value.raw_value!r} "
+                f"(zones {missing})"
             )
-        full = (1 << MINUTES) - 1
-        return tuple(z3.BitVecVal(masks.get(zone, full), MINUTES) for zone in self.zones)
+        return tuple(z3.BitVecVal(masks.get(zone, FULL), MINUTES) for zone in self.zones)
 
     def encode_context(self, context: dict[str, Any]) -> Moment:
         """The context's UTC minute and each zone's offset, as the runtime reads them.
+
+        A context whose time is missing, None or an unreadable string stands for `now`
+        (the clock's), or is unknown without one.
 
         Raises:
             ValueError: A zone reads an offset its table lacks (the runtime's tables
@@ -275,12 +306,17 @@ class TimeWindowTwin:
             raise ValueError("the time_window twin the laws are proved on encodes no context")
         zero = tuple(z3.BitVecVal(0, BITS) for _ in self.zones)
         unknown = Moment(z3.BoolVal(False), z3.BitVecVal(0, BITS), zero)
-        current = exact_moment(context.get(CONTEXT_KEY))
+        raw = context.get(CONTEXT_KEY)
+        current = exact_moment(raw)
         if type(current) is str:
             try:
                 current = datetime.fromisoformat(current)
             except ValueError:
+                current = None
+        if current is None and (raw is None or type(exact_moment(raw)) is str):
+            if self.now is None:
                 return unknown
+            current = self.now
         if type(current) is time and current.tzinfo is None:
             minute = current.hour * 60 + current.minute
             return Moment(z3.BoolVal(True), z3.BitVecVal(minute, BITS), zero)
@@ -322,3 +358,48 @@ class TimeWindowTwin:
 
 def _modulo(offsets: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(o % MINUTES for o in offsets)
+
+
+_WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
+FULL = (1 << MINUTES) - 1
+
+
+def _read(raw: object) -> dict[str, int]:
+    """The minutes a raw ``time_window`` value allows, per zone, by the documented syntax.
+
+    ``"HH:MM-HH:MM[, ...] [zone]"`` (UTC without a zone; both ends included; a start
+    after the end crosses midnight), or ``{"all_of": [...]}``, their intersection.
+
+    Raises:
+        ValueError: ``raw`` is neither.
+    """
+    items = all_of(raw)
+    if items is not None:
+        masks: dict[str, int] = {}
+        for item in items:
+            for zone, mask in _read(item).items():
+                masks[zone] = masks.get(zone, FULL) & mask
+        return masks
+    if type(raw) is not str:
+        raise ValueError(f"the time_window twin reads window strings and all_of, got {raw!r}")
+    text, zone = raw.strip(), "UTC"
+    words = text.rsplit(" ", 1)
+    if len(words) == 2 and words[0] and ":" not in words[1]:
+        text, zone = words
+    mask = 0
+    for window in text.split(","):
+        match = _WINDOW.fullmatch(window)
+        if match is None:
+            raise ValueError(f"the time_window twin does not read the window {window!r}")
+        start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+        mask |= _minutes(start_h * 60 + start_m, end_h * 60 + end_m)
+    return {zone: mask}
+
+
+@functools.lru_cache(maxsize=4096)
+def _minutes(start: int, end: int) -> int:
+    """The minutes from ``start`` to ``end``, both included, across midnight if need be."""
+    mask = 0
+    for minute in range(start, start + (end - start) % MINUTES + 1):
+        mask |= 1 << (minute % MINUTES)
+    return mask

@@ -2,6 +2,7 @@
 
 from trust.audit._entry import (
     GENESIS_HASH,
+    MIN_KEY_BYTES,
     AuditEntry,
     AuditOutcome,
     ChainVerification,
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_SNAPSHOT_INT_DIGITS",
     "MAX_SNAPSHOT_ITEMS",
     "MAX_SNAPSHOT_TEXT",
+    "MIN_KEY_BYTES",
     "AuditEntry",
     "AuditLog",
     "AuditOutcome",

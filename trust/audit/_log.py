@@ -13,7 +13,16 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust.audit._entry import GENESIS_HASH, AuditEntry, AuditOutcome, digest
+from trust._shown import absorb, deferring
+from trust.audit._entry import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditOutcome,
+    ChainVerification,
+    chain_key,
+    digest,
+    verify_audit_chain,
+)
 from trust.audit._snapshot import snapshot, snapshot_text
 from trust.postures import TrustPosture
 
@@ -47,9 +56,15 @@ class AuditLog:
         max_entries: Entries kept in memory; the oldest are dropped first (the chain stays
             verifiable from the first entry kept).
         sink: Where each entry also goes: a callable, or a path (``str``/``PathLike``)
-            written as JSON lines. A sink that raises does not lose the entry or stop the
-            action: the failure is logged and counted in ``sink_failures``.
+            written as JSON lines. A sink that raises (anything, `BaseException`
+            included) does not lose the entry or stop the action: the failure is logged
+            and counted in ``sink_failures``. A `KeyboardInterrupt` or `SystemExit` from
+            it is raised again once the entry is recorded.
         clock: Where entry timestamps come from.
+        key: A secret of at least 16 bytes: entries are then chained by HMAC-SHA256
+            under it instead of SHA-256, so only a holder of the key can recompute the
+            chain after an edit. Keep it apart from where the entries are stored, and
+            pass it to `verify_audit_chain`.
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
@@ -66,7 +81,9 @@ class AuditLog:
         max_entries: int = 10_000,
         sink: AuditSink | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
+        key: bytes | None = None,
     ) -> None:
+        self._key = chain_key(key)
         self._entries: deque[AuditEntry] = deque(
             maxlen=check.positive_int(max_entries, "max_entries")
         )
@@ -85,8 +102,27 @@ class AuditLog:
 
     @property
     def head_hash(self) -> str:
-        """The hash of the newest entry (`GENESIS_HASH` before the first)."""
+        """The hash of the newest entry (`GENESIS_HASH` before the first).
+
+        Keep it somewhere an editor of the entries cannot reach, and pass it as
+        ``head`` to `verify_audit_chain`: an edit that recomputes every later hash, or a
+        cut at the end, then shows.
+        """
         return self._head
+
+    def verify(self) -> ChainVerification:
+        """Check the kept entries against this log's own head, anchor and key.
+
+        The entries and the head are read together, under the lock. The first kept entry
+        must link to `GENESIS_HASH` unless older ones were dropped (``max_entries``).
+        This catches an entry's snapshot mutated in place; for a copy stored elsewhere
+        (the sink), use `verify_audit_chain` with a head kept apart from it.
+        """
+        with self._lock:
+            kept = list(self._entries)
+            head = self._head
+        anchor = GENESIS_HASH if not kept or kept[0].sequence == 0 else None
+        return verify_audit_chain(kept, anchor=anchor, head=head, key=self._key)
 
     def record(
         self,
@@ -104,8 +140,39 @@ class AuditLog:
         """Append an entry, chain it, and hand it to the sink.
 
         ``kwargs``, ``result`` and ``error`` are stored as bounded snapshots (see
-        `snapshot`): whatever they are, the entry is recorded, never dropped.
+        `snapshot`): whatever they are, the entry is recorded, never dropped. A
+        `KeyboardInterrupt` or `SystemExit` raised while they are read, or by the sink,
+        is raised once the entry is recorded and handed to the sink (inside an enclosing
+        `trust._shown.deferring` scope, when that scope ends).
         """
+        with deferring():
+            entry = self._chain(
+                agent_id=agent_id,
+                posture=posture,
+                action=action,
+                kwargs=kwargs,
+                outcome=outcome,
+                duration_ms=duration_ms,
+                result=result,
+                error=error,
+                run_id=run_id,
+            )
+            self._deliver(entry)
+        return entry
+
+    def _chain(
+        self,
+        *,
+        agent_id: str,
+        posture: TrustPosture,
+        action: str,
+        kwargs: Mapping[str, Any],
+        outcome: AuditOutcome,
+        duration_ms: float,
+        result: Any,
+        error: str | None,
+        run_id: int | None,
+    ) -> AuditEntry:
         # Snapshots run the caller's __repr__ and __str__: never under the lock, so that
         # one that is slow, or that reads this log, cannot stall or deadlock it.
         kept_kwargs = snapshot(kwargs)
@@ -129,17 +196,23 @@ class AuditLog:
                 "previous_hash": self._head,
             }
             unhashed = AuditEntry(**fields, hash="")
-            entry = AuditEntry(**fields, hash=digest(unhashed.payload()))
+            entry = AuditEntry(**fields, hash=digest(unhashed.payload(), self._key))
             self._entries.append(entry)
             self._sequence += 1
             self._head = entry.hash
-        if self._sink is not None:
-            try:
-                self._sink(entry)
-            except Exception:  # the entry is kept; the sink's failure is reported
-                self.sink_failures += 1
-                _log.exception("audit sink %r failed for entry %d", self._sink, entry.sequence)
         return entry
+
+    def _deliver(self, entry: AuditEntry) -> None:
+        if self._sink is None:
+            return
+        try:
+            self._sink(entry)
+        except BaseException as error:  # the entry is kept; the sink's failure is reported
+            self.sink_failures += 1
+            _log.error(
+                "audit sink %r failed for entry %d", self._sink, entry.sequence, exc_info=error
+            )
+            absorb(error)  # a stop request is raised when the record's scope ends
 
     def entries(self, agent_id: str | None = None) -> list[AuditEntry]:
         """The kept entries, oldest first; only ``agent_id``'s when given."""

@@ -4,6 +4,11 @@ An audit entry keeps what an action was given and what it returned, and the log 
 thousands of entries, so a snapshot must be small whatever it is given, and taking one
 must never fail: a value that cannot be shown is recorded as such, never dropped.
 
+Whatever a value raises while it is read or printed is recorded as a marker,
+`BaseException` included, except a request to stop the process (`KeyboardInterrupt`,
+`SystemExit`): that is passed on, at once, or, when the snapshot is taken for an audit
+entry, once the entry is written (see `trust._shown.deferring`).
+
 Budgets, per snapshot:
 
 - `MAX_SNAPSHOT_BYTES` in all. Every value is charged the larger of its canonical JSON
@@ -34,7 +39,7 @@ from collections.abc import Mapping, Sequence, Set
 from json.encoder import encode_basestring as _encode_json_string
 from typing import Any
 
-from trust._shown import exact_text, guarded, type_name, unrepresentable
+from trust._shown import absorb, exact_text, guarded, type_name, unrepresentable
 
 MAX_SNAPSHOT_BYTES = 16 * 1024
 """What one snapshot may cost: its canonical JSON and the memory it keeps both stay under."""
@@ -94,21 +99,29 @@ def snapshot(value: Any) -> Any:
     Mappings become dicts with string keys; sequences and sets become lists (a set in a
     stable order); strings, finite floats and ints of bounded size are kept; anything else
     is recorded as its cut ``repr``. Non-finite floats become strings, so the canonical
-    JSON stays standard. Never raises, whatever ``value`` does.
+    JSON stays standard. Never raises, whatever ``value`` does, but to pass on a
+    `KeyboardInterrupt` or `SystemExit` it raised: at once, or inside
+    `trust._shown.deferring` (as `AuditLog.record` takes it) when that scope ends, the
+    snapshot then holding the marker ``"<unrepresentable: KeyboardInterrupt in __repr__>"``.
     """
     try:
         copied = _value(value, 0, _Budget(MAX_SNAPSHOT_BYTES))
-    except Exception as error:  # e.g. RecursionError when called on an exhausted stack
+    except BaseException as error:  # e.g. RecursionError when called on an exhausted stack
+        absorb(error)
         return unrepresentable(error, "snapshot")
     return _SPENT if copied is _SKIP else copied
 
 
 def snapshot_text(value: object) -> str:
-    """``value`` as one bounded string: itself if a string, else its ``repr``; never raises."""
+    """``value`` as one bounded string: itself if a string, else its ``repr``.
+
+    Never raises, but to pass on a stop request, as `snapshot` does.
+    """
     try:
         text = exact_text(value)
         shown = _text(text if text is not None else _repr(value), 0, _Budget(MAX_SNAPSHOT_BYTES))
-    except Exception as error:  # e.g. RecursionError when called on an exhausted stack
+    except BaseException as error:  # e.g. RecursionError when called on an exhausted stack
+        absorb(error)
         return unrepresentable(error, "snapshot")
     return _SPENT if shown is _SKIP else shown
 
@@ -134,7 +147,8 @@ def _value(value: Any, depth: int, budget: _Budget) -> Any:
         return _nested(value, depth, budget)
     try:
         return _dispatch(value, kind, depth, budget)
-    except Exception as error:  # a value that defeats every guard is still recorded
+    except BaseException as error:  # a value that defeats every guard is still recorded
+        absorb(error)
         return _text(unrepresentable(error, "snapshot"), depth, budget)
 
 
@@ -239,7 +253,8 @@ def _sequence(value: Any, depth: int, budget: _Budget) -> list[Any]:
                 cut = True
                 break
             copied.append(kept)
-    except Exception as error:  # the caller's container failed: say so, keep the rest
+    except BaseException as error:  # the caller's container failed: say so, keep the rest
+        absorb(error)
         failure = unrepresentable(error, "iteration")
     if issubclass(type(value), Set):
         # A set has no order of its own: a stable one makes equal sets record equally.
@@ -271,7 +286,8 @@ def _mapping(value: Any, depth: int, budget: _Budget) -> dict[str, Any]:
                 break
             copied[shown_key] = kept
             taken += 1
-    except Exception as error:  # the caller's mapping failed: say so, keep the rest
+    except BaseException as error:  # the caller's mapping failed: say so, keep the rest
+        absorb(error)
         failure = unrepresentable(error, "iteration")
     note = failure or (_more(value, taken) if cut else "")
     if note:
@@ -284,7 +300,8 @@ def _more(value: Any, taken: int) -> str:
     """The marker for the items left out, counted if the container can say how many."""
     try:
         more = len(value) - taken
-    except Exception:  # an unsized or lying container: the count is unknown
+    except BaseException as error:  # an unsized or lying container: the count is unknown
+        absorb(error)
         more = 0
     return f"<truncated: {more} more items>" if more > 0 else "<truncated: more items>"
 
@@ -294,7 +311,8 @@ def _pair(pair: Any) -> tuple[Any, Any]:
         return pair[0], pair[1]
     try:
         key, item = pair
-    except Exception as error:
+    except BaseException as error:
+        absorb(error)
         return unrepresentable(error, "items()"), None
     return key, item
 

@@ -6,6 +6,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_int, exact_str
 from trust._trusted import trusted_constructor
 from trust.circuit_breaker._core import Admitted, CircuitState, Refused, Step
 
@@ -68,15 +69,23 @@ def admitted_generation(admission: object, agent_id: str) -> int | None:
     """
     if admission is None:
         return None
-    if not isinstance(admission, Admission):
+    # Anyone can build an Admission, with any field values: read each through its exact
+    # type, so that a str or int subclass cannot pass for another agent or a later state.
+    if type(admission) is not Admission:
         raise InvalidTypeError(f"admission must be an Admission, got {check.shown(admission)}")
-    if admission.agent_id != agent_id:
+    if exact_str(admission.agent_id) != agent_id:
         raise InvalidValueError(
-            f"admission must be for agent {agent_id!r}, got one for {admission.agent_id!r}"
+            f"admission must be for agent {agent_id!r}, "
+            f"got one for {check.shown(admission.agent_id)}"
         )
-    if not admission.allowed:
+    if admission.allowed is not True:
         raise InvalidValueError(
             "admission must be one that allowed the call (a refused call has no outcome), "
             f"got {check.shown(admission)}"
         )
-    return admission.generation
+    generation = exact_int(admission.generation)
+    if generation is None:
+        raise InvalidTypeError(
+            f"admission.generation must be an int, got {check.shown(admission.generation)}"
+        )
+    return generation

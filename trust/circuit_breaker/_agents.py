@@ -49,8 +49,12 @@ class AgentTable:
         self.floor = 0
 
     def get(self, agent_id: object) -> AgentRecord | None:
-        """The agent's record, or None for an idle agent (or a non-string id)."""
-        return self._records.get(agent_id) if isinstance(agent_id, str) else None
+        """The agent's record, or None for an idle agent (or anything but an exact str).
+
+        A str subclass never reaches the dict: its __hash__ and __eq__ could find another
+        agent's record, or raise. The caller refuses it (`trust._validators.identifier`).
+        """
+        return self._records.get(agent_id) if type(agent_id) is str else None
 
     def get_or_create(self, agent_id: str) -> AgentRecord:
         record = self._records.get(agent_id)

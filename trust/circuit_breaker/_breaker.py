@@ -31,6 +31,7 @@ from trust.circuit_breaker._coupling import Hold, PostureCoupling
 from trust.circuit_breaker._failures import FailureEvent, failure_event
 from trust.circuit_breaker._metrics import breaker_metrics
 from trust.postures import PostureStateMachine
+from trust.postures._machine import INTERRUPTS
 
 logger = logging.getLogger("trust.circuit_breaker")
 
@@ -386,16 +387,28 @@ class PostureCircuitBreaker:
     # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
 
     def _follow_up(self, follow_ups: list[_FollowUp]) -> None:
+        # Every follow-up runs whatever the one before it raised: a KeyboardInterrupt from
+        # a guard or a sink (the only errors they let through, `INTERRUPTS`) goes on to
+        # the caller once every trip is told and every restore tried.
+        interrupted: BaseException | None = None
         if self._machine._reports:  # a protective downgrade to tell the machine's sink of
-            self._coupling.report()
+            try:
+                self._coupling.report()
+            except INTERRUPTS as error:
+                interrupted = error
         for kind, agent_id, reason, hold in follow_ups:
-            if kind == "opened":
-                logger.warning("circuit for agent %s %s", agent_id, reason)
-                self._notify_open()
-            else:
-                logger.info("circuit for agent %s %s", agent_id, reason)
-                if hold is not None:
-                    self._restore(agent_id, hold, reason)
+            try:
+                if kind == "opened":
+                    logger.warning("circuit for agent %s %s", agent_id, reason)
+                    self._notify_open()
+                else:
+                    logger.info("circuit for agent %s %s", agent_id, reason)
+                    if hold is not None:
+                        self._restore(agent_id, hold, reason)
+            except INTERRUPTS as error:
+                interrupted = interrupted or error
+        if interrupted is not None:
+            raise interrupted
 
     def _notify_open(self) -> None:
         metrics = self._metrics
@@ -403,7 +416,9 @@ class PostureCircuitBreaker:
             return
         try:
             metrics.record_circuit_breaker_open()
-        except Exception:  # a broken sink must not undo or hide a trip that happened
+        except INTERRUPTS:
+            raise
+        except BaseException:  # a broken sink must not undo or hide a trip that happened
             logger.exception("metrics sink failed to record a circuit breaker open")
 
     def _pending_hold(self, agent_id: str) -> Hold | None:

@@ -11,6 +11,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import snapshot
 from trust.postures import TrustPosture
 
 DEFAULT_SEVERITY_WEIGHTS: Mapping[str, float] = MappingProxyType(
@@ -31,8 +32,8 @@ def exact(number: float) -> Fraction:
 # Named converters: each names its field in the error it raises. Numbers keep their type
 # (an int stays an int) so that the config reads back as it was written.
 def _positive(value: object, name: str) -> float:
-    check.positive_finite(value, name)
-    return value  # type: ignore[return-value]  # checked above: a finite int or float > 0
+    # The exact copy, so that a float subclass cannot change the arithmetic later.
+    return check.positive_number(value, name)
 
 
 def _failure_threshold(value: object) -> float:
@@ -56,21 +57,25 @@ def _half_open_max_calls(value: object) -> int:
 
 
 def _severity_weights(value: object) -> Mapping[str, float]:
-    if not isinstance(value, Mapping):
+    # Read once, so that a mapping answering differently on each read is checked and kept
+    # as one; each weight kept as its exact copy (its repr is what `exact` reads).
+    weights = snapshot(value)
+    if weights is None:
         raise InvalidTypeError(f"severity_weights must be a mapping, got {check.shown(value)}")
-    if not value:
+    if not weights:
         raise InvalidValueError("severity_weights must name at least one severity, got {}")
     bad = []
-    for severity, weight in value.items():
+    kept: dict[str, float] = {}
+    for severity, weight in weights.items():
         try:
-            check.identifier(severity, "severity")
-            check.positive_finite(weight, f"severity_weights[{severity!r}]")
+            name = check.identifier(severity, "severity")
+            kept[name] = check.positive_number(weight, f"severity_weights[{name!r}]")
         except InvalidValueError as error:
             bad.append(str(error))
     if bad:
         # Every offending entry, not just the first.
         raise InvalidValueError("severity_weights is invalid: " + "; ".join(bad))
-    return MappingProxyType(dict(value))
+    return MappingProxyType(kept)
 
 
 def _downgrade_on_open(value: object) -> TrustPosture:

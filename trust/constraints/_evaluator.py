@@ -32,7 +32,7 @@ from trust.constraints._dimension import (
     ConstraintValue,
     trusted_result,
 )
-from trust.constraints._modes import InteractionMode, shape_violations, show
+from trust.constraints._modes import InteractionMode, combine_counts, shape_violations, show
 from trust.constraints._reading import read_constraint_set, read_context
 from trust.constraints._registry import ConstraintDimensionRegistry
 
@@ -280,15 +280,11 @@ class MultiDimensionEvaluator:
             # Read once: `failed` is the one record of every verdict from here on.
             if result.satisfied is not True:
                 failed.append(name)
-        # `combine`, unrolled: this is the hot path.
-        if mode is InteractionMode.CONJUNCTIVE:
-            satisfied = not failed
-        elif mode is InteractionMode.DISJUNCTIVE:
-            satisfied = len(failed) < len(steps)
-        elif mode is InteractionMode.INDEPENDENT:
-            satisfied = 2 * (len(steps) - len(failed)) > len(steps)
-        else:
-            satisfied = not failed or failed[0] != steps[0][0]
+        # The one combine (`trust.constraints._modes`), from counts: no list on the hot path.
+        # Names are unique, so the first dimension passed unless it is the first failure.
+        total = len(steps)
+        first = not failed or failed[0] != steps[0][0]
+        satisfied = combine_counts(mode, total, total - len(failed), first)
         flags: tuple[str, ...] = ()
         if agent_id is not None and self._detector is not None:
             flags = self._detector.observe(agent_id, results.items())

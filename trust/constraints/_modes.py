@@ -4,6 +4,7 @@ Both are pure functions of their arguments, so the proofs can state them directl
 
 - `combine` is the verdict of a whole constraint set under a mode, from the verdicts of
   its dimensions in order. An empty set is satisfied in every mode: it restricts nothing.
+  It is stated once, in `combine_counts`; the evaluator's hot path calls that too.
 - `shape_violations` lists what a child constraint set does to its parent's dimensions
   that could let it allow more under the mode. Under CONJUNCTIVE every dimension must
   pass, so adding one only restricts and dropping one may widen; under DISJUNCTIVE one
@@ -69,16 +70,29 @@ class InteractionMode(FoldedStrEnum):
 
 def combine(mode: InteractionMode, verdicts: Sequence[bool]) -> bool:
     """The verdict of a constraint set whose dimensions, in order, gave ``verdicts``."""
-    if not verdicts:
+    return combine_counts(
+        mode, len(verdicts), verdicts.count(True), bool(verdicts) and verdicts[0] is True
+    )
+
+
+def combine_counts(mode: InteractionMode, total: int, passed: int, first: bool) -> bool:
+    """`combine` of ``total`` verdicts, ``passed`` of them True and the first one ``first``.
+
+    The one statement of the rule: `combine` and the evaluator's hot path both call it.
+    Every mode's verdict depends on these three numbers only, which is what lets the
+    proofs encode it over a symbolic number of dimensions.
+    """
+    if total == 0:
         return True
-    passed = sum(1 for verdict in verdicts if verdict)
     if mode is InteractionMode.CONJUNCTIVE:
-        return passed == len(verdicts)
+        return passed == total
     if mode is InteractionMode.DISJUNCTIVE:
         return passed > 0
     if mode is InteractionMode.INDEPENDENT:
-        return 2 * passed > len(verdicts)
-    return verdicts[0]
+        return 2 * passed > total
+    if mode is InteractionMode.HIERARCHICAL:
+        return first
+    raise InvalidValueError(f"mode must be an InteractionMode, got {check.shown(mode)}")
 
 
 def show(raw: object) -> str:

@@ -10,26 +10,38 @@
 
 The posture is read again after every await: an agent downgraded while its notification,
 its cancel window, its approval or the breaker's admission was pending follows the new
-posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is right before
-the base agent is called, with no await in between. With a circuit breaker, the call must
-be admitted by it right before running (an admission followed by another wait is dropped
-and asked for again; a dropped half-open probe is released by the breaker's
-``probe_timeout``), and its outcome is reported back with that admission, so a late
-outcome cannot act on a newer breaker state.
+posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is the first
+step of the base agent's own task, right before it is called. With a circuit breaker,
+the call must be admitted by it right before running (an admission followed by another
+wait is dropped and asked for again; a dropped half-open probe is released by the
+breaker's ``probe_timeout``), and its outcome is reported back with that admission, so a
+late outcome cannot act on a newer breaker state.
+
+The base agent runs in a child task (`OwnTask`; it sees the caller's context variables,
+but its changes to them stay in its task). What it raises reaches the breaker as a
+failure, `BaseException` included
+(``KeyboardInterrupt``, ``SystemExit``, a ``CancelledError`` it raised, or brought on by
+cancelling its own task); only a cancellation of the run's task (its caller, or a timeout
+around it) is recorded as cancelled and not counted against the agent, and so is closing
+the run's coroutine (``GeneratorExit``) before it finished. The exception then propagates
+unchanged.
 
 Every run ends in exactly one audit entry (``action="run"``), whatever happened: refused,
 denied, cancelled, executed, failed, or interrupted by an exception from anywhere, so an
-action that ran is never missing from the log. What the base agent raises reaches the
-breaker as a failure, `BaseException` included (``KeyboardInterrupt``, ``SystemExit``,
-a ``CancelledError`` the agent raised itself); only a real cancellation of the run's task
-(`asyncio.Task.cancelling`) is recorded as cancelled and not counted against the agent.
-The exception then propagates unchanged.
+action that ran is never missing from the log. The entry is written before anything
+propagates: a ``KeyboardInterrupt`` or ``SystemExit`` raised while the arguments, result
+or error are printed for it (or by the audit sink) is recorded as a marker and raised
+once the entry is written and the breaker told (`trust._shown.deferring`).
+
+Under HUMAN_DECIDES the approver is shown a deep copy of the arguments, and the base agent
+runs with another copy of the same arguments, taken when the approval was asked: what was
+approved is what runs, whatever the caller or the approver changes meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import copy
 import itertools
 import logging
 import threading
@@ -38,34 +50,20 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust._shown import type_name
+from trust._shown import absorb
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
-from trust.audit._snapshot import describe_error, error_message, snapshot_text
-from trust.posture_agent._failures import (
-    SeverityOf,
-    breaker_severity,
-    default_severity,
-    task_cancelled,
-)
+from trust.audit._snapshot import describe_error, snapshot_text
+from trust.posture_agent._execution import Ending, OwnTask
+from trust.posture_agent._failures import SeverityOf, default_severity
 from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
+from trust.posture_agent._recording import Call, Recorder
 from trust.posture_agent._waits import PendingRun, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
 
 _log = logging.getLogger("trust.posture_agent")
 
-
-class _Call:
-    """One call of ``run``: what it was given, where it is, and whether it was recorded."""
-
-    __slots__ = ("kwargs", "posture", "recorded", "run_id", "stage", "started")
-
-    def __init__(self, run_id: int, kwargs: dict[str, Any], started: float) -> None:
-        self.run_id = run_id
-        self.kwargs = kwargs
-        self.started = started
-        self.posture = TrustPosture.BLOCKED  # what an entry says before the first read
-        self.stage = "reading the posture"
-        self.recorded = False
+_AGAIN: Any = object()
+"""What `_execute` returns when the posture moved before the base agent started."""
 
 
 class PostureAwareAgent:
@@ -78,6 +76,9 @@ class PostureAwareAgent:
         circuit_breaker: A `PostureCircuitBreaker`; consulted before running, told of
             every outcome.
         approval_handler: Asked under HUMAN_DECIDES; without one, such runs are refused.
+            It is shown a deep copy of the arguments, and the base agent runs with
+            another, taken when it was asked; arguments ``copy.deepcopy`` cannot copy
+            (locks, sockets, a ``__deepcopy__`` that raises) deny.
         notification_handler: Told under ASSISTED, before the cancel window.
         assisted_delay_seconds: The cancel window under ASSISTED.
         approval_timeout_seconds: How long an approval may take; then it is denied. A
@@ -143,7 +144,9 @@ class PostureAwareAgent:
         self._audit = audit_log if audit_log is not None else AuditLog(clock=self._clock)
         if not isinstance(self._audit, AuditLog):
             raise InvalidTypeError(f"audit_log must be an AuditLog, got {check.shown(audit_log)}")
-        self._severity_of = severity_of
+        self._recorder = Recorder(
+            self._agent_id, self._audit, circuit_breaker, severity_of, self._clock
+        )
         self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
         self._run_ids = itertools.count(1)
         self._pending_lock = threading.Lock()
@@ -211,24 +214,26 @@ class PostureAwareAgent:
             PermissionError: the posture is BLOCKED, the approval was denied (or missing,
                 failed, timed out), the run was cancelled, or the breaker refused it.
             BaseException: whatever the base agent raised (recorded, and reported to the
-                breaker as a failure unless the run's task was cancelled).
+                breaker as a failure unless the run's task was cancelled), or a
+                ``KeyboardInterrupt`` or ``SystemExit`` met while recording (after the
+                entry is written).
         """
-        call = _Call(next(self._run_ids), kwargs, self._clock.monotonic())
+        call = Call(next(self._run_ids), kwargs, self._clock.monotonic())
         try:
             return await self._run(call)
         except BaseException as error:
             if not call.recorded:  # interrupted before its decision was recorded
-                self._record_interruption(call, error)
+                self._recorder.interruption(call, error)
             raise
 
-    async def _run(self, call: _Call) -> Any:
+    async def _run(self, call: Call) -> Any:
         approved = waited = False
         admission: Any = None
         while True:
             # Read after every await: whatever was decided before it may be stale.
             posture = call.posture = self.posture
             if posture is TrustPosture.BLOCKED:
-                raise self._decline(
+                raise self._recorder.decline(
                     call, AuditOutcome.REFUSED, f"agent {self._agent_id} is BLOCKED"
                 )
             if posture is TrustPosture.HUMAN_DECIDES and not approved:
@@ -240,25 +245,42 @@ class PostureAwareAgent:
             elif self._breaker is not None and admission is None:
                 admission = await self._admit(call)
             else:
-                return await self._execute(call, admission)
+                result = await self._execute(call, admission)
+                if result is not _AGAIN:
+                    return result
+                admission = None  # the child task's start was a wait: ask again
 
-    async def _approve(self, call: _Call) -> None:
+    async def _approve(self, call: Call) -> None:
         call.stage = "awaiting approval"
         if self._approver is None:
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"agent {self._agent_id} is HUMAN_DECIDES and no approval_handler is configured",
             )
+        try:
+            # Copies taken now: neither the caller nor the approver can change what runs.
+            approved = copy.deepcopy(call.kwargs)
+            shown_to_approver = copy.deepcopy(approved)
+            run_with = copy.deepcopy(approved)
+        except BaseException as error:  # deepcopy runs the arguments' own code
+            absorb(error)
+            raise self._recorder.decline(
+                call,
+                AuditOutcome.DENIED,
+                "the arguments could not be copied for approval (what is approved must be "
+                f"what runs): {describe_error(error)}",
+            ) from None
+        call.kwargs, call.run_kwargs = approved, run_with
         try:
             verdict = await bounded(
                 self._approver.request_approval,
                 {
                     "agent_id": self._agent_id,
                     "action_description": (
-                        f"Execute agent run with kwargs: {check.shown(call.kwargs)}"
+                        f"Execute agent run with kwargs: {check.shown(approved)}"
                     ),
-                    "kwargs": dict(call.kwargs),
+                    "kwargs": shown_to_approver,
                 },
                 self._approval_timeout,
                 sleep=self._sleep,
@@ -272,9 +294,9 @@ class PostureAwareAgent:
             if verdict is True:
                 return
             reason = f"approver answered {check.shown(verdict)}, not True"
-        raise self._decline(call, AuditOutcome.DENIED, reason)
+        raise self._recorder.decline(call, AuditOutcome.DENIED, reason)
 
-    async def _notify_and_wait(self, call: _Call) -> None:
+    async def _notify_and_wait(self, call: Call) -> None:
         call.stage = "in its ASSISTED cancel window"
         pending = PendingRun()
         with self._pending_lock:
@@ -291,13 +313,13 @@ class PostureAwareAgent:
                 self._pending.pop(call.run_id, None)
         if pending.cancelled:
             call.posture = TrustPosture.ASSISTED
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.CANCELLED,
                 f"run {call.run_id} of agent {self._agent_id} was cancelled in its cancel window",
             )
 
-    async def _notify(self, call: _Call) -> None:
+    async def _notify(self, call: Call) -> None:
         message = (
             f"Agent {self._agent_id} will execute run {call.run_id} in {self._delay:g} seconds "
             f"unless cancelled (cancel_pending({call.run_id}))"
@@ -320,9 +342,9 @@ class PostureAwareAgent:
             error = f"notification handler raised {describe_error(failure)}"
         else:
             return
-        self._record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
+        self._recorder.record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
 
-    async def _admit(self, call: _Call) -> Any:
+    async def _admit(self, call: Call) -> Any:
         assert self._breaker is not None
         call.stage = "awaiting the circuit breaker's admission"
         try:
@@ -331,99 +353,41 @@ class PostureAwareAgent:
         except Exception as error:  # fail closed: a breaker that fails refuses
             allowed, why = False, f"breaker raised {describe_error(error)}"
         if not allowed:
-            raise self._decline(
+            raise self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"circuit breaker refused agent {self._agent_id}: {why}",
             )
         return admission
 
-    async def _execute(self, call: _Call, admission: Any) -> Any:
-        # No await between the posture read in _run and this call: it runs under that
-        # posture, which is what the audit records.
-        call.stage = "running the base agent"
-        try:
-            result = self._base_agent.run(**call.kwargs)
-            if inspect.isawaitable(result):
-                result = await result
-        except BaseException as error:
-            await self._ran_and_raised(call, error, admission)
-            raise
-        # Recorded before the breaker is told: an await there cannot lose the entry.
-        self._record(call, AuditOutcome.EXECUTED, result=result)
-        if self._breaker is not None:
-            try:
-                await self._breaker.record_success(self._agent_id, admission)
-            except Exception:  # the run succeeded; a breaker fault must not turn it into one
-                _log.exception("circuit breaker failed to record a success of %s", self._agent_id)
-        return result
-
-    async def _ran_and_raised(self, call: _Call, error: BaseException, admission: Any) -> None:
-        if task_cancelled(error):
-            # The caller cancelled the run: not a failure of the agent, but it did run.
-            self._record(
-                call,
-                AuditOutcome.CANCELLED,
-                error="the run's task was cancelled while the base agent ran",
-            )
-            return
-        try:
-            self._record(call, AuditOutcome.FAILED, error=describe_error(error))
-        finally:
-            if self._breaker is not None:
-                await self._report_failure(error, admission)
-
-    async def _report_failure(self, error: BaseException, admission: Any) -> None:
-        assert self._breaker is not None
-        try:
-            await self._breaker.record_failure(
-                self._agent_id,
-                error_type=type_name(error),
-                error_message=error_message(error),
-                action="run",
-                severity=breaker_severity(error, self._severity_of, self._breaker),
-                admission=admission,
-            )
-        except Exception:  # the base agent's own error is what the caller must see
-            _log.exception("circuit breaker failed to record a failure of %s", self._agent_id)
-
-    def _decline(self, call: _Call, outcome: AuditOutcome, reason: str) -> PermissionError:
-        self._record(call, outcome, error=reason)
-        return PermissionError(reason)
-
-    def _record_interruption(self, call: _Call, error: BaseException) -> None:
-        cancelled = issubclass(type(error), asyncio.CancelledError)
-        outcome = AuditOutcome.CANCELLED if cancelled else AuditOutcome.FAILED
-        cause = "the run's task was cancelled" if cancelled else describe_error(error)
-        try:
-            self._record(call, outcome, error=f"interrupted while {call.stage}: {cause}")
-        except Exception:  # the interruption itself is what the caller must see
-            _log.exception(
-                "could not audit the interrupted run %d of %s", call.run_id, self._agent_id
-            )
-
-    def _record(
-        self,
-        call: _Call,
-        outcome: AuditOutcome,
-        *,
-        action: str = "run",
-        result: Any = None,
-        error: str | None = None,
-        final: bool = True,
-    ) -> None:
-        self._audit.record(
-            agent_id=self._agent_id,
-            posture=call.posture,
-            action=action,
-            kwargs=call.kwargs,
-            outcome=outcome,
-            duration_ms=(self._clock.monotonic() - call.started) * 1000,
-            result=result,
-            error=error,
-            run_id=call.run_id,
+    async def _execute(self, call: Call, admission: Any) -> Any:
+        call.stage = "starting the base agent"
+        own = OwnTask(
+            lambda: self._base_agent.run(**call.run_kwargs), lambda: self._still_allowed(call)
         )
-        call.recorded = call.recorded or final
+        try:
+            ended = await own.ended()
+        except BaseException as interrupt:
+            # The run's own task or coroutine was interrupted, not by the agent.
+            finished = own.settled()
+            if finished is not None:  # the agent had finished: record what it did
+                closing = not issubclass(type(interrupt), asyncio.CancelledError)
+                await self._recorder.settle(call, finished, admission, tell_breaker=not closing)
+            raise  # otherwise run() records the interruption
+        if ended.how is Ending.STALE:
+            return _AGAIN
+        await self._recorder.settle(call, ended, admission)
+        if ended.how is Ending.RETURNED:
+            return ended.result
+        assert ended.error is not None
+        raise ended.error
+
+    def _still_allowed(self, call: Call) -> bool:
+        # The child task's first step: the last posture read before the agent is called.
+        if self.posture is not call.posture:
+            return False
+        call.stage = "running the base agent"
+        return True
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"

@@ -1,16 +1,18 @@
-"""What a base agent's exception means: a cancellation of the run, or a failure to count.
+"""How a base agent's failure is weighed by the breaker.
 
-Only a real cancellation of the run's task (the caller cancelled it, or a timeout around
-it did) is not the agent's failure. Everything else the base agent raises is: any
-`Exception`, and any other `BaseException` (``KeyboardInterrupt``, ``SystemExit``,
-``GeneratorExit``, or a ``CancelledError`` the agent raised while nobody cancelled its
-task). Not counting those would let an agent escape its breaker by raising them.
+Only a cancellation of the run's task (the caller cancelled it, or a timeout around it
+did) is not the agent's failure (`trust.posture_agent._execution` tells them apart).
+Everything else the base agent raises is: any `Exception`, and any other `BaseException`
+(``KeyboardInterrupt``, ``SystemExit``, ``GeneratorExit``, or a ``CancelledError`` the
+agent raised or brought on by cancelling its own task). Not counting those would let an
+agent escape its breaker by raising them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
+
+from trust._shown import absorb
 
 SeverityOf = Callable[[BaseException], str]
 
@@ -35,23 +37,17 @@ def default_severity(error: BaseException) -> str:
     return "medium"
 
 
-def task_cancelled(error: BaseException) -> bool:
-    """Whether ``error`` is the running task being cancelled, not the agent raising one."""
-    if not issubclass(type(error), asyncio.CancelledError):
-        return False
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
 def breaker_severity(error: BaseException, severity_of: SeverityOf, breaker: object) -> str:
     """The severity to report ``error`` with: ``severity_of``'s, if ``breaker`` knows it.
 
-    Fails closed: a mapper that raises or answers something other than a `str` gives
-    ``"critical"``, and a severity the breaker has no weight for counts as its heaviest.
+    Fails closed: a mapper that raises (anything; a stop request is passed on, see
+    `trust._shown.absorb`) or answers something other than a `str` gives ``"critical"``,
+    and a severity the breaker has no weight for counts as its heaviest.
     """
     try:
         severity = severity_of(error)
-    except Exception:  # an unclassifiable failure counts as the worst
+    except BaseException as failure:  # an unclassifiable failure counts as the worst
+        absorb(failure)
         severity = "critical"
     if type(severity) is not str:
         severity = "critical"

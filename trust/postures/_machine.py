@@ -20,6 +20,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._generated import posture as _lifecycle
+from trust._shown import describe_error
 from trust._trusted import trusted_constructor
 from trust._validators import EMPTY_MAPPING
 from trust.postures._posture import TrustPosture
@@ -40,9 +41,21 @@ DEFAULT_HISTORY_LIMIT = 100
 _UNSEEN_LIMIT = 1024
 
 REFUSAL_ONLY_LIMIT = 1024
-"""How many refusals a machine keeps, in all, for agents whose posture never changed."""
+"""How many history entries a machine keeps, in all, for agents whose posture never changed.
+
+Those are refusals, and requests that kept the posture as it was (MAINTAIN, or
+`PostureStateMachine.set_posture` to the default posture).
+"""
 
 PROTECTIVE_EVENT = "protective_downgrade"
+
+INTERRUPTS: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit)
+"""What user code (a guard, a metrics sink) may raise that goes on to the caller.
+
+It goes on only once what it interrupted is recorded: a guard's refusal, a committed
+change. Anything else a guard raises (any `BaseException`) refuses the transition, and
+anything else a sink raises is logged.
+"""
 
 _EMERGENCY: dict[TrustPosture, TrustPosture] = {}
 _PROTECTIVE: set[tuple[TrustPosture, TrustPosture]] = set()
@@ -88,8 +101,8 @@ class _AgentRecord:
 
     __slots__ = ("history", "version")
 
-    def __init__(self, history_limit: int) -> None:
-        self.version = 0
+    def __init__(self, history_limit: int, version: int) -> None:
+        self.version = version
         self.history: deque[TransitionResult] = deque(maxlen=history_limit)
 
 
@@ -110,7 +123,9 @@ class PostureStateMachine:
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
     posture that nothing has happened to cost no memory beyond a bounded read cache. An
-    agent whose posture never changed keeps no record either: its refusals go to one
+    agent whose posture never changed keeps no record either, whatever is asked of it:
+    its refusals, and the requests that kept its posture as it was (a MAINTAIN, a
+    `set_posture` or an emergency downgrade to the posture it already holds), go to one
     machine-wide store of at most `REFUSAL_ONLY_LIMIT` entries, the agent refused least
     recently forgotten first, and move into its history if its posture ever changes.
 
@@ -150,6 +165,11 @@ class PostureStateMachine:
         # for ever new ids cannot grow the machine.
         self._refused: dict[str, deque[TransitionResult]] = {}
         self._refused_entries = 0
+        # The version of every agent without a record. An administrative or emergency
+        # request that keeps such an agent's posture bumps it (for all of them: there is
+        # no record to bump), so that a transition checked before it is refused, as for an
+        # agent with a record; a record starts from it, so no agent's version goes back.
+        self._unrecorded_version = 0
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
         self._metrics: PostureMetricsSink | None = None
@@ -203,14 +223,14 @@ class PostureStateMachine:
         # A plain subscript of an exact dict is the cheapest read Python has (a dict
         # subclass with __missing__ would tax every read: its subscript is not
         # specialised), so the first read of an agent never seen pays for a KeyError and
-        # caches the default for the next ones.
-        try:
-            return self._reads[agent_id]
-        except KeyError:
-            return self._read_unseen(check.identifier(agent_id))
-        except TypeError:  # unhashable, so no agent id: refused with the usual message
-            check.identifier(agent_id)
-            raise
+        # caches the default for the next ones. Only an exact str reaches the dict: a
+        # subclass's __hash__ and __eq__ could find another agent's posture, or raise.
+        if type(agent_id) is str:
+            try:
+                return self._reads[agent_id]
+            except KeyError:
+                pass
+        return self._read_unseen(check.identifier(agent_id))
 
     def _read_unseen(self, agent_id: str) -> TrustPosture:
         with self._lock:
@@ -256,9 +276,9 @@ class PostureStateMachine:
         """How many agents the machine keeps a record for (those whose posture changed).
 
         A record is never dropped: it holds the agent's posture, which must not fall back
-        to the default. Its history is capped at ``history_limit`` entries. Agents that
-        were only refused are not counted: their refusals are kept apart, in a bounded
-        store (see the class).
+        to the default. Its history is capped at ``history_limit`` entries. Agents whose
+        posture never changed are not counted, whatever was asked of them: their entries
+        are kept apart, in a bounded store (see the class).
         """
         with self._lock:
             return len(self._records)
@@ -267,11 +287,17 @@ class PostureStateMachine:
         """How many changes the agent's posture has had; it grows with every change.
 
         Pass it back as ``transition(..., expected_version=...)`` to change the posture
-        only if nobody has changed it since you looked.
+        only if nobody has changed it since you looked. An agent whose posture never
+        changed has no version of its own: it reads a machine-wide one, 0 until an
+        administrative or emergency request keeps such an agent's posture as it was, which
+        counts as a change for all of them (so a fence set before it refuses).
         """
         check.identifier(agent_id)
+        return self._version(agent_id)
+
+    def _version(self, agent_id: str) -> int:
         record = self._records.get(agent_id)
-        return record.version if record is not None else 0
+        return record.version if record is not None else self._unrecorded_version
 
     def transition(
         self,
@@ -301,12 +327,12 @@ class PostureStateMachine:
                 f"request must be a PostureTransitionRequest, got {check.shown(request)}"
             )
         if expected_version is not None:
-            check.non_negative_int(expected_version, "expected_version")
+            # The exact copy: an int subclass's ``!=`` could wave the fence through.
+            expected_version = check.non_negative_int(expected_version, "expected_version")
         agent_id = request.agent_id
         with self._lock:
             current = self._postures.get(agent_id, self._default)
-            record = self._records.get(agent_id)
-            version = record.version if record is not None else 0
+            version = self._version(agent_id)
         if expected_version is not None and version != expected_version:
             return self._refuse(
                 request,
@@ -334,8 +360,7 @@ class PostureStateMachine:
             if refusal is not None:
                 return self._refuse(request, *refusal)
         with self._lock:
-            record = self._records.get(agent_id)
-            now_version = record.version if record is not None else 0
+            now_version = self._version(agent_id)
             now_posture = self._postures.get(agent_id, self._default)
             if now_version != version or now_posture is not current:
                 # Someone changed the posture while the guards ran (an emergency, say):
@@ -444,7 +469,7 @@ class PostureStateMachine:
         """
         check.identifier(agent_id)
         if limit is not None:
-            check.non_negative_int(limit, "limit")
+            limit = check.non_negative_int(limit, "limit")
         with self._lock:
             record = self._records.get(agent_id)
             if record is not None:
@@ -526,8 +551,13 @@ class PostureStateMachine:
                 continue
             try:
                 verdict = guard.check_fn(request)
-            except Exception as error:  # fail closed: a guard that raises refuses
-                return guard.name, (f"guard {guard.name!r} raised {type(error).__name__}: {error}")
+            except BaseException as error:  # fail closed: a guard that raises refuses
+                # Named without trusting the error: its __str__ may raise in turn.
+                refusal = guard.name, f"guard {guard.name!r} raised {describe_error(error)}"
+                if issubclass(type(error), INTERRUPTS):
+                    self._refuse(request, *refusal)  # recorded before it goes on
+                    raise
+                return refusal
             if verdict is True:
                 continue
             if verdict is False:
@@ -581,15 +611,15 @@ class PostureStateMachine:
             request.requester_id,
             False,
             False,
-            record.version if record is not None else 0,
+            record.version if record is not None else self._unrecorded_version,
         )
         if record is not None:
             record.history.append(result)
         else:
-            self._keep_refusal(request.agent_id, result)
+            self._keep_unrecorded(request.agent_id, result)
         return result
 
-    def _keep_refusal(self, agent_id: str, result: TransitionResult) -> None:
+    def _keep_unrecorded(self, agent_id: str, result: TransitionResult) -> None:
         # Called with the lock held, for an agent without a record.
         refused = self._refused
         history = refused.pop(agent_id, None)  # put back last: refused most recently
@@ -620,7 +650,13 @@ class PostureStateMachine:
         # Every argument was checked on the way in, hence the trusted constructor.
         record = self._records.get(agent_id)
         if record is None:
-            record = self._records[agent_id] = _AgentRecord(self._history_limit)
+            if target is current:  # no change: nothing a record must keep (see the class)
+                return self._commit_unrecorded(
+                    agent_id, current, kind, reason, requester_id, administrative, metadata
+                )
+            record = self._records[agent_id] = _AgentRecord(
+                self._history_limit, self._unrecorded_version
+            )
             refused = self._refused.pop(agent_id, None)
             if refused is not None:  # its refusals so far become the start of its history
                 self._refused_entries -= len(refused)
@@ -648,6 +684,41 @@ class PostureStateMachine:
             del self._unseen[agent_id]
         if self._metrics is not None:
             self._reports.append((self._metrics, agent_id, target, kind))
+        return result
+
+    def _commit_unrecorded(
+        self,
+        agent_id: str,
+        posture: TrustPosture,
+        kind: PostureTransition,
+        reason: str,
+        requester_id: str | None,
+        administrative: bool,
+        metadata: Mapping[str, Any],
+    ) -> TransitionResult:
+        # Called with the lock held, for an agent without a record whose posture stays.
+        # A MAINTAIN request changes nothing a transition checked meanwhile relied on; an
+        # operator's or an emergency's word on the posture does, so it fences them.
+        if administrative or kind is _EMERGENCY_KIND:
+            self._unrecorded_version += 1
+        result = _make_result(
+            True,
+            posture,
+            posture,
+            kind,
+            reason,
+            None,
+            self._now(),
+            metadata,
+            agent_id,
+            requester_id,
+            administrative,
+            False,
+            self._unrecorded_version,
+        )
+        self._keep_unrecorded(agent_id, result)
+        if self._metrics is not None:
+            self._reports.append((self._metrics, agent_id, posture, kind))
         return result
 
     def _report(self) -> None:
@@ -691,11 +762,18 @@ def _send(
     ]
     if kind is PostureTransition.EMERGENCY_DOWNGRADE:
         calls.append((sink.record_emergency_downgrade, ()))
+    interrupted: BaseException | None = None
     for call, args in calls:
         try:
             call(*args)
-        except Exception:  # the change stands: a broken sink must not undo or hide it
-            logger.exception("metrics sink failed to record a posture change of %s", agent_id)
+        except BaseException as error:  # the change stands: a broken sink must not hide it
+            if issubclass(type(error), INTERRUPTS):
+                interrupted = interrupted or error
+            else:
+                # The traceback module names an error whose __str__ raises; never raises.
+                logger.exception("metrics sink failed to record a posture change of %s", agent_id)
+    if interrupted is not None:  # once the sink heard of the whole change
+        raise interrupted
 
 
 _uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()

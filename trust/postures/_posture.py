@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from trust._enums import FoldedStrEnum
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_str
 from trust._generated import posture as _lifecycle
 from trust._validators import shown
 
@@ -63,12 +64,14 @@ class TrustPosture(FoldedStrEnum):
             InvalidTypeError: ``value`` is neither a posture nor a string.
             InvalidValueError: ``value`` names no posture.
         """
-        if isinstance(value, TrustPosture):
+        if type(value) is TrustPosture:
             return value
-        if not isinstance(value, str):
+        # The exact copy: a str subclass's __hash__ and __eq__ could find another posture.
+        text = exact_str(value)
+        if text is None:
             raise InvalidTypeError(f"{name} must be a TrustPosture, got {shown(value)}")
         try:
-            return cls(value)
+            return cls(text)
         except ValueError:
             names = ", ".join(p.value for p in cls)
             raise InvalidValueError(f"{name} must be one of {names}, got {shown(value)}") from None

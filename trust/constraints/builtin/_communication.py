@@ -25,7 +25,8 @@ Hostnames are stored as globs over their reversed labels (``api.openai.com`` is 
 ``com/openai/api``; "under openai.com" is ``com/openai/**``; "has the label internal" is
 ``**/internal/**``), so tightening is exact language inclusion and compose exact
 intersection, with the glob engine's witness host. IP parts are unions of CIDR blocks:
-inclusion and intersection are exact. ``{"all_of": [...]}`` is the intersection.
+inclusion and intersection are exact, by bisection over the sorted blocks (thousands of
+addresses compare in milliseconds). ``{"all_of": [...]}`` is the intersection.
 
 Context: ``communication_target`` absent means no communication, which passes (also under
 ``none``). A non-string, or a string with no valid host, fails.
@@ -33,9 +34,10 @@ Context: ``communication_target`` absent means no communication, which passes (a
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -74,11 +76,24 @@ def _networks(value: object) -> tuple[Network, ...]:
     return (*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6))
 
 
-def _covered(network: Network, blocks: tuple[Network, ...]) -> bool:
-    return any(
-        network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
-        for block in blocks
-    )
+class _Blocks:
+    """Collapsed networks (sorted and disjoint within each version), searched by bisection.
+
+    CIDR blocks are nested or disjoint, so a network lies in one of them only if it lies
+    in the last one starting at or before it: a lookup is logarithmic, and comparing two
+    lists of thousands of blocks stays fast.
+    """
+
+    def __init__(self, blocks: tuple[Network, ...]) -> None:
+        self.blocks = blocks
+        self.starts = [(b.version, int(b.network_address)) for b in blocks]
+
+    def cover(self, network: Network) -> bool:
+        index = bisect.bisect_right(self.starts, (network.version, int(network.network_address)))
+        if index == 0:
+            return False
+        block = self.blocks[index - 1]
+        return block.version == network.version and network.subnet_of(block)  # type: ignore[arg-type]
 
 
 def _uncovered_address(network: Network, blocks: tuple[Network, ...]) -> Address:
@@ -104,27 +119,35 @@ class HostSet:
         return any(host in network for network in self.networks)
 
     def is_within(self, other: HostSet) -> bool:
-        return self.names.is_within(other.names) and all(
-            _covered(n, other.networks) for n in self.networks
-        )
+        if not self.names.is_within(other.names):
+            return False
+        blocks = _Blocks(other.networks)
+        return all(blocks.cover(n) for n in self.networks)
 
     def meet(self, other: HostSet) -> HostSet:
-        networks = [
-            a if a.subnet_of(b) else b  # type: ignore[arg-type]
-            for a in self.networks
-            for b in other.networks
-            if a.version == b.version and (a.subnet_of(b) or b.subnet_of(a))  # type: ignore[arg-type]
-        ]
-        return HostSet(
-            self.names.meet(other.names), tuple(networks), f"{self.label} and {other.label}"
-        )
+        return HostSet.meet_all([self, other])
+
+    @classmethod
+    def meet_all(cls, sets: Sequence[HostSet]) -> HostSet:
+        """The intersection: the names' in one glob meet (one work budget for all of them),
+        the networks' by bisection (nested blocks keep the smaller, disjoint ones none)."""
+        networks = sets[0].networks
+        for other in sets[1:]:
+            mine, theirs = _Blocks(networks), _Blocks(other.networks)
+            networks = (
+                *(a for a in networks if theirs.cover(a)),
+                *(b for b in other.networks if mine.cover(b)),
+            )
+        names = GlobSet.meet_all([s.names for s in sets])
+        return cls(names, networks, " and ".join(s.label for s in sets))
 
     def example_outside(self, other: HostSet) -> str | None:
         path = self.names.example_outside(other.names)
         if path is not None:
             example = ".".join(reversed(path.split("/")))
         else:
-            loose = [n for n in self.networks if not _covered(n, other.networks)]
+            blocks = _Blocks(other.networks)
+            loose = [n for n in self.networks if not blocks.cover(n)]
             if not loose:
                 return None
             address = _uncovered_address(loose[0], other.networks)
@@ -266,6 +289,10 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
                 f"allowed_domains applies only to mode 'allowed_domains', got {check.shown(value)}"
             )
         return NO_HOSTS if mode == "none" else self._internal
+
+    def meet_all(self, values: list[HostSet]) -> HostSet:
+        """The intersection, met at once (see `HostSet.meet_all`)."""
+        return HostSet.meet_all(values)
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff there is no target or its host is in the set."""

@@ -14,25 +14,28 @@ empty, ``.`` or ``..`` segment, at most `MAX_PATH_LENGTH` characters. `path_prob
 says why a string is not one.
 
 A `GlobSet` is an intersection of unions of globs, ``AND_k OR_i L(g_ki)``: a plain list of
-patterns is one union; compose adds conjuncts. Each union is an `Automaton`
-(`trust.constraints.builtin._glob_automaton`): matching is linear in the path, in bounded
-memory. Inclusion ``A ⊆ B`` is decided exactly by a search for a path ``A`` accepts and
-``B`` rejects (`trust.constraints.builtin._glob_inclusion`), which returns a shortest one as
-the witness.
+patterns is one union; compose adds conjuncts. Its automata are built the first time they
+are needed, so that parsing a value costs time linear in its text: one `Automaton` per
+union for inclusion (`trust.constraints.builtin._glob_automaton`), and one `Matcher` for
+the whole set (`trust.constraints.builtin._glob_matcher`): matching steps every conjunct
+at once on bit masks, at most one step per character, in bounded memory. Inclusion
+``A ⊆ B`` is decided exactly by a search for a path ``A`` accepts and ``B`` rejects
+(`trust.constraints.builtin._glob_inclusion`), which returns a shortest one as the witness.
 
 Budgets (read when used, from the modules that define them). A glob set whose automata
 would have more than ``MAX_AUTOMATON_STATES`` states (about one per glob character) is
-refused when it is built. An inclusion question that needs more than
+refused when it is built, from its text alone. An inclusion question that needs more than
 ``MAX_INCLUSION_WORK`` units of work raises `PatternTooComplex` ("pattern too complex to
 decide"): the tightening is refused in well under a second rather than decided after a
-minute, and the answer is remembered. The matching DFAs of one glob set hold at most
-``MAX_DFA_BYTES`` together.
+minute, and the answer is remembered. A meet of any number of glob sets spends one
+`MAX_MEET_WORK` on all its redundancy questions and the automata they need. The
+matching DFA of one glob set holds at most ``MAX_DFA_BYTES``.
 Every string is read through `trust._exact.exact_str`: a subclass cannot lie to a verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -42,7 +45,13 @@ from trust._exact import exact_str
 from trust.constraints._cache import MISSING, BoundedCache
 from trust.constraints.builtin import _glob_automaton as automaton
 from trust.constraints.builtin import _glob_inclusion as inclusion
-from trust.constraints.builtin._glob_automaton import OTHER, Automaton, PatternTooComplex
+from trust.constraints.builtin._glob_automaton import (
+    OTHER,
+    Automaton,
+    PatternTooComplex,
+    states_of,
+)
+from trust.constraints.builtin._glob_matcher import Matcher
 
 __all__ = [
     "MAX_PATH_LENGTH",
@@ -60,6 +69,18 @@ INCLUSION_ANSWERS = 2048
 
 INCLUSION_ANSWER_BYTES = 32 * 1024 * 1024
 """What the remembered inclusion answers may keep alive, counting the glob sets they name."""
+
+MAX_MEET_WORK = 100_000
+"""Units of work one meet (one compose, however many glob sets it joins) may spend on its
+redundancy questions and the automata they need: about a quarter of a second at worst.
+What it leaves undecided is kept: a redundant conjunct changes nothing but speed."""
+
+MEET_QUESTION_UNITS = 50
+"""Units one redundancy question costs before its search starts: what setting a search up
+takes, measured in what a unit of search takes."""
+
+BUILD_UNITS_PER_STATE = 8
+"""Units that building one NFA state for a meet's questions costs, measured likewise."""
 
 _FORBIDDEN = {"\x00": "NUL", "\\": "a backslash", "[": "'['", "]": "']'"}
 
@@ -132,6 +153,19 @@ def _conjuncts(value: object) -> tuple[tuple[str, ...], ...]:
     return tuple(conjuncts)
 
 
+class _Built:
+    """A glob set's automata, built the first time they are needed.
+
+    Two threads may both build one; they build equal automata, and one of them is kept.
+    """
+
+    __slots__ = ("automata", "matcher")
+
+    def __init__(self) -> None:
+        self.automata: tuple[Automaton, ...] | None = None
+        self.matcher: Matcher | None = None
+
+
 @attrs.frozen(cache_hash=True)
 class GlobSet:
     """The paths matched by at least one glob of every conjunct (see the module docstring).
@@ -146,25 +180,28 @@ class GlobSet:
     """
 
     conjuncts: tuple[tuple[str, ...], ...] = attrs.field(converter=_conjuncts)
-    automata: tuple[Automaton, ...] = attrs.field(init=False, eq=False, repr=False)
+    held_bytes: int = attrs.field(init=False, eq=False, repr=False)
+    """What the glob set holds once its automata are built, at most (its matching DFA is
+    bounded apart, process-wide). A cache that keeps a glob set alive weighs it by this,
+    so that caching many large glob sets is bounded in bytes, not only in entries."""
+    _built: _Built = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        _check_size(self.conjuncts)
-        share = automaton.MAX_DFA_BYTES // len(self.conjuncts)
-        object.__setattr__(self, "automata", tuple(Automaton(c, share) for c in self.conjuncts))
+        states = _check_size(self.conjuncts)
+        object.__setattr__(self, "held_bytes", _held_bytes(self.conjuncts, states))
+        object.__setattr__(self, "_built", _Built())
 
     @classmethod
     def union(cls, patterns: Iterable[str]) -> GlobSet:
         return cls((tuple(patterns),))
 
     @property
-    def held_bytes(self) -> int:
-        """What the automata hold beyond their matching DFAs (bounded process-wide apart).
-
-        A cache that keeps a glob set alive weighs it by this, so that caching many large
-        glob sets is bounded in bytes, not only in entries.
-        """
-        return sum(automaton.nfa_bytes for automaton in self.automata)
+    def automata(self) -> tuple[Automaton, ...]:
+        """One NFA per conjunct, for the inclusion searches."""
+        automata = self._built.automata
+        if automata is None:
+            automata = self._built.automata = tuple(Automaton(c) for c in self.conjuncts)
+        return automata
 
     def matches(self, path: str) -> bool:
         """Whether ``path`` (normalised) is in the set."""
@@ -173,7 +210,10 @@ class GlobSet:
             if exact is None:
                 return False
             path = exact
-        return all(automaton.matches(path) for automaton in self.automata)
+        matcher = self._built.matcher
+        if matcher is None:
+            matcher = self._built.matcher = Matcher(self.conjuncts)
+        return matcher.matches(path)
 
     def outside(self, other: GlobSet) -> str | None:
         """A shortest path in this set and not in ``other``, or None if there is none.
@@ -201,48 +241,84 @@ class GlobSet:
         return self.outside(other) is None
 
     def meet(self, other: GlobSet) -> GlobSet:
-        """The intersection, keeping only conjuncts no other conjunct already implies.
+        """The intersection (see `meet_all`)."""
+        return GlobSet.meet_all([self, other])
 
-        A conjunct whose implication is too complex to decide within one
-        ``MAX_INCLUSION_WORK`` for the whole meet is kept: a redundant conjunct changes
-        nothing but speed.
+    @classmethod
+    def meet_all(cls, sets: Sequence[GlobSet]) -> GlobSet:
+        """The intersection of ``sets``, keeping only conjuncts no other conjunct implies.
+
+        One `MAX_MEET_WORK` covers the whole meet, however many sets it joins: each
+        redundancy question (`MEET_QUESTION_UNITS` to set up, then its search) and each
+        automaton built for one (`BUILD_UNITS_PER_STATE` a state). Once it is spent, the
+        remaining conjuncts are kept unasked: a redundant conjunct changes nothing but
+        speed. So a meet takes one budget plus time linear in its conjuncts.
+
+        Raises:
+            PatternTooComplex: The kept conjuncts pass ``MAX_AUTOMATON_STATES`` together.
         """
+        pooled = sorted({conjunct for s in sets for conjunct in s.conjuncts})
+        if not pooled or () in pooled:
+            return cls(((),))
+        budget = inclusion.Budget(MAX_MEET_WORK)
+        built: dict[tuple[str, ...], Automaton] = {}
+
+        def nfa(conjunct: tuple[str, ...]) -> Automaton:
+            found = built.get(conjunct)
+            if found is None:
+                budget.spend(BUILD_UNITS_PER_STATE * sum(map(states_of, conjunct)))
+                found = built[conjunct] = Automaton(conjunct)
+            return found
+
+        def implies(inner: tuple[str, ...], outer: tuple[str, ...]) -> bool:
+            budget.spend(1 + len(inner) + len(outer))
+            if set(inner) <= set(outer):
+                return True  # every glob of inner is one of outer's
+            budget.spend(MEET_QUESTION_UNITS)
+            return inclusion.find_outside([nfa(inner)], [nfa(outer)], budget) is None
+
         kept: list[tuple[str, ...]] = []
-        # One budget for all the questions: c conjuncts ask up to c * c of them.
-        budget = inclusion.Budget(inclusion.MAX_INCLUSION_WORK)
-
-        def implies(inner: GlobSet, outer: GlobSet) -> bool:
-            return _outside(inner, outer, budget) is None
-
-        for conjunct in sorted(set(self.conjuncts) | set(other.conjuncts)):
-            candidate = GlobSet((conjunct,))
-            if any(implies(GlobSet((k,)), candidate) for k in kept):
-                continue
-            kept = [k for k in kept if not implies(candidate, GlobSet((k,)))]
+        for index, conjunct in enumerate(pooled):
+            try:
+                if any(implies(k, conjunct) for k in kept):
+                    continue
+                kept = [k for k in kept if not implies(conjunct, k)]
+            except PatternTooComplex:
+                kept.extend(pooled[index:])  # sorted and distinct: none is kept yet
+                break
             kept.append(conjunct)
-        return GlobSet(tuple(kept))
+        return cls(tuple(kept))
 
 
-def _check_size(conjuncts: tuple[tuple[str, ...], ...]) -> None:
-    """Refuse glob sets whose automata would pass ``MAX_AUTOMATON_STATES``, before building."""
+def _check_size(conjuncts: tuple[tuple[str, ...], ...]) -> int:
+    """The states the automata would have; refused past ``MAX_AUTOMATON_STATES``, unbuilt."""
     budget = automaton.MAX_AUTOMATON_STATES
-    patterns = [p for conjunct in conjuncts for p in conjunct]
-    # A glob makes at least one state per character and at most three ("**" makes five):
-    # lengths bound the count without building anything.
-    if 3 * sum(map(len, patterns)) <= budget:
-        return
-    for pattern in patterns:
-        if len(pattern) > budget or automaton.positions(automaton.glob_node(pattern)) > budget:
-            raise PatternTooComplex(
-                f"pattern {check.shown(pattern)} is too complex: its automaton would have "
-                f"more than {budget:,} states (the budget MAX_AUTOMATON_STATES)"
-            )
-    total = sum(automaton.positions(automaton.glob_node(p)) for p in patterns)
+    total = 0
+    for conjunct in conjuncts:
+        for pattern in conjunct:
+            states = len(pattern) + 1 if len(pattern) > budget else states_of(pattern)
+            if states > budget:
+                raise PatternTooComplex(
+                    f"pattern {check.shown(pattern)} is too complex: its automaton would have "
+                    f"more than {budget:,} states (the budget MAX_AUTOMATON_STATES)"
+                )
+            total += states
     if total > budget:
         raise PatternTooComplex(
             f"globs {check.shown(conjuncts)} are too complex: their automata would have "
             f"{total:,} states, over the budget of {budget:,} (MAX_AUTOMATON_STATES)"
         )
+    return total
+
+
+def _held_bytes(conjuncts: tuple[tuple[str, ...], ...], states: int) -> int:
+    """What a glob set's automata hold once built, at most: the NFAs, and the matcher's
+    masks (a dozen, one per conjunct, and one per character a glob names, each an int
+    of up to ``states`` bits)."""
+    nfa = (states + len(conjuncts)) * automaton.NFA_STATE_BYTES
+    literals = len({char for conjunct in conjuncts for pattern in conjunct for char in pattern})
+    masks = 12 + len(conjuncts) + literals
+    return nfa + masks * (32 + states // 7) + 256 * literals + 1024
 
 
 _STAND_INS = "xyzqwXYZQW0123456789" + "".join(map(chr, range(0x100, 0x400)))
@@ -253,19 +329,13 @@ _answers: BoundedCache[tuple[GlobSet, GlobSet], str | PatternTooComplex | None] 
 )
 
 
-def _outside(
-    inner: GlobSet, outer: GlobSet, shared: inclusion.Budget | None = None
-) -> str | PatternTooComplex | None:
-    """A shortest path ``inner`` matches and ``outer`` does not, None, or why undecided.
-
-    With a ``shared`` budget (several questions, one budget), running out of it is not
-    remembered: asked alone, with a whole budget, the question may be decided.
-    """
+def _outside(inner: GlobSet, outer: GlobSet) -> str | PatternTooComplex | None:
+    """A shortest path ``inner`` matches and ``outer`` does not, None, or why undecided."""
     key = (inner, outer)
     known = _answers.get(key)
     if known is not MISSING:
         return known  # type: ignore[return-value]
-    budget = inclusion.Budget(inclusion.MAX_INCLUSION_WORK) if shared is None else shared
+    budget = inclusion.Budget(inclusion.MAX_INCLUSION_WORK)
     rest = _unlisted(inner, outer)
     try:
         symbols = (
@@ -276,8 +346,6 @@ def _outside(
             f"{exc} deciding whether {check.shown(inner.conjuncts)} is within "
             f"{check.shown(outer.conjuncts)}"
         )
-        if shared is not None:
-            return found
     else:
         found = None if symbols is None or rest is None else _concrete(symbols, rest, outer)
     return _answers.put(key, found)

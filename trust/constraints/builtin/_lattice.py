@@ -9,6 +9,10 @@ contexts it allows. The value knows its own order and meet:
 
 `BuiltinDimension` turns those into `validate_tightening`, `compose` and
 `loosening_example`, after checking that each `ConstraintValue` really belongs to it.
+Compose meets all its values at once (`BuiltinDimension.meet_all`), so that a dimension
+whose meet has a work budget spends one budget on a whole compose, not one per pair; and
+an ``all_of`` value, however nested, is flattened and composed once. Both hold at most
+`MAX_ALL_OF_PARTS` parts.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ RECENT_RESULTS = 4096
 
 ALL_OF = "all_of"
 """Key of the raw form of an intersection: ``{"all_of": [raw, raw, ...]}``."""
+
+MAX_ALL_OF_PARTS = 64
+"""Parts one ``all_of`` value may hold, those of nested ``all_of`` values and the nested
+values themselves included; a compose whose ``all_of`` would hold more is refused too, so
+that what compose returns always parses back."""
 
 V = TypeVar("V", bound="LatticeValue")
 
@@ -82,13 +91,30 @@ class BuiltinDimension(ConstraintDimension, Generic[V]):
         values = [self.value_of(c, "each composed constraint") for c in constraints]
         if len(constraints) == 1:
             return constraints[0]
-        met: V = reduce(lambda a, b: a.meet(b), values)
+        raws = [c.raw_value for c in constraints]
+        parts = sum(len(self._parts(raw)) if all_of_items(raw) is not None else 1 for raw in raws)
+        if parts > MAX_ALL_OF_PARTS:
+            raise InvalidValueError(
+                f"{self.name} compose must join at most {MAX_ALL_OF_PARTS} parts (the budget "
+                f"MAX_ALL_OF_PARTS, nested all_of parts included), got {parts} in "
+                f"{check.shown(raws)}"
+            )
+        met = self.meet_all(values)
         return ConstraintValue(
             dimension=self.name,
-            raw_value=self.composed_raw(met, [c.raw_value for c in constraints]),
+            raw_value=self.composed_raw(met, raws),
             parsed=met,
             metadata={"composed": True, "source_count": len(constraints)},
         )
+
+    def meet_all(self, values: list[V]) -> V:
+        """The meet of ``values`` (two or more); by default, met pairwise in order.
+
+        A dimension whose meet spends a work budget overrides this to spend one budget
+        on the whole list.
+        """
+        met: V = reduce(lambda a, b: a.meet(b), values)
+        return met
 
     def composed_raw(self, value: V, raws: list[Any]) -> Any:
         """A raw value that parses back to ``value`` (default: the ``all_of`` form)."""
@@ -102,15 +128,50 @@ class BuiltinDimension(ConstraintDimension, Generic[V]):
         """Something ``child`` allows and ``parent`` refuses, or None if there is nothing."""
         return self.value_of(child, "child").example_outside(self.value_of(parent, "parent"))
 
+    def _parts(self, value: object) -> list[Any]:
+        """Every item of an ``all_of`` value and of the ``all_of`` values nested in it.
+
+        Walked without recursion, so no nesting is too deep to read, and refused as soon
+        as it passes `MAX_ALL_OF_PARTS` items.
+        """
+        found: list[Any] = []
+        stack = [value]
+        while stack:
+            items = all_of_items(stack.pop())
+            if items is None:
+                continue
+            if not items:
+                raise InvalidValueError(
+                    f"{self.name} {ALL_OF} must be a non-empty list of constraints, got "
+                    f"{check.shown({ALL_OF: items})}"
+                )
+            if len(found) + len(items) > MAX_ALL_OF_PARTS:
+                raise InvalidValueError(
+                    f"{self.name} {ALL_OF} must hold at most {MAX_ALL_OF_PARTS} parts (the "
+                    f"budget MAX_ALL_OF_PARTS, nested all_of parts included), got more in "
+                    f"{check.shown(value)}"
+                )
+            found.extend(items)
+            stack.extend(items)
+        return found
+
     def parse_all_of(self, value: Mapping[str, Any]) -> ConstraintValue:
-        """Parse ``{"all_of": [raw, ...]}``: the meet of every raw value in the list."""
-        items = all_of_items(value)
-        if items is None or not items:
+        """Parse ``{"all_of": [raw, ...]}``: the meet of every raw value in the list.
+
+        Nested ``all_of`` values are flattened first (an intersection of intersections is
+        one intersection), so the parts are met once, however deep the nesting.
+
+        Raises:
+            InvalidValueError: A list is empty or not a list, a part is malformed, or the
+                value holds more than `MAX_ALL_OF_PARTS` parts.
+        """
+        if all_of_items(value) is None:
             raise InvalidValueError(
                 f"{self.name} {ALL_OF} must be a non-empty list of constraints, got "
                 f"{check.shown(value)}"
             )
-        parts = [self.parse(item) for item in items]
+        leaves = [item for item in self._parts(value) if all_of_items(item) is None]
+        parts = [self.parse(item) for item in leaves]
         composed = self.compose(parts)
         return ConstraintValue(
             dimension=self.name,

@@ -13,13 +13,17 @@ not closed under intersection), minus conjuncts another conjunct already implies
 
 Budgets (see `trust.constraints.builtin._glob`): a constraint whose automata would have
 more than ``MAX_AUTOMATON_STATES`` (10,000) states, about one per glob character, is
-refused at parse. Inclusion never determinises the child, so ``"*a" + "?" * 30`` is
-within ``"**"`` at once; a pair that still needs more than ``MAX_INCLUSION_WORK``
-(400,000) units of work, about a second at worst, is not decided: `validate_tightening`
-raises `PatternTooComplex` ("pattern too complex to decide"), which the evaluator reports
-as a violation naming it. Matching is linear in the path, and one constraint's matching
-automata hold at most ``MAX_DFA_BYTES`` (4 MiB); the verdicts remembered per dimension
-hold at most `RECENT_BYTES`, counting their paths and the glob sets they keep alive.
+refused at parse, counted from the text before anything is built. Inclusion never
+determinises the child, so ``"*a" + "?" * 30`` is within ``"**"`` at once; a pair that
+still needs more than ``MAX_INCLUSION_WORK`` (400,000) units of work, about a second at
+worst, is not decided: `validate_tightening` raises `PatternTooComplex` ("pattern too
+complex to decide"), which the evaluator reports as a violation naming it. A compose, and
+so an ``all_of`` value, meets every part at once within one ``MAX_MEET_WORK`` (100,000
+units) and holds at most ``MAX_ALL_OF_PARTS`` (64) parts. Matching steps every conjunct
+at once on bit masks, one step per character, so any path of at most 4,096 characters is
+checked in tens of milliseconds at worst; one constraint's matching DFA holds at most
+``MAX_DFA_BYTES`` (4 MiB), and the verdicts remembered per dimension hold at most
+`RECENT_BYTES`, counting their paths and the glob sets they keep alive.
 
 Context: ``resource_requested``. Absent: the action touches no resource, so it passes.
 Otherwise it must be a string naming a normalised path (non-empty, no NUL or backslash,
@@ -105,6 +109,10 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
             parsed=globs,
             metadata={"pattern_count": sum(len(c) for c in globs.conjuncts)},
         )
+
+    def meet_all(self, values: list[GlobSet]) -> GlobSet:
+        """The intersection, met at once within one work budget (see `GlobSet.meet_all`)."""
+        return GlobSet.meet_all(values)
 
     def check(self, constraint: ConstraintValue, context: dict[str, Any]) -> ConstraintCheckResult:
         """Pass iff no resource is requested, or the requested path is in the set."""
