@@ -17,9 +17,14 @@ own records: no public call shows a forfeited hold or a restore still running; a
 hold is cross-checked with ``get_metrics()["original_posture"]``). Each stretch of the run
 between two observations must be a path of the product's step relation, with the inputs
 the harness knows (weights, targets, guard values) pinned, and every abstract state must
-satisfy the product's inductive invariant. The clock guards (``recovery_elapsed``,
-``probe_wait_elapsed``) and how much of the window expires stay free, as in the product:
-`proofs.conformance.breaker` pins them against the breaker spec.
+satisfy the product's inductive invariant. One reading is adjusted, and said so: the
+product counts every committed posture change as a new version, and the machine keeps no
+version of its own for a MAINTAIN of a posture that never changed (it keeps no record:
+see `PostureStateMachine.version`); before that first change no hold or restore exists to
+read a version, so the abstraction counts those MAINTAINs and adds them to every version
+it reads. The clock guards (``recovery_elapsed``, ``probe_wait_elapsed``) and how much of
+the window expires stay free, as in the product: `proofs.conformance.breaker` pins them
+against the breaker spec.
 """
 
 from __future__ import annotations
@@ -133,6 +138,7 @@ class CouplingHarness:
         )
         self.frames: list[_Frame] = []
         self.failed: Mismatch | None = None
+        self.unrecorded = 0  # MAINTAINs the machine kept no version of (see _run)
         observed = self._abstract("the initial state")
         initial = relation.initial(observed)
         if initial is None or not relation.invariant(initial):
@@ -154,10 +160,24 @@ class CouplingHarness:
         main = kind.steps(self.config, action.arg)
         frame = _Frame(action, main, paths(kind, main, self.engines.armed != "refuse"), str(action))
         self.frames.append(frame)
+        machine = self.machine
+        recordless = machine.tracked_agents() == 0
+        posture, version = machine.get_posture(AGENT), machine.version(AGENT)
         try:
             refused = kind.perform(self.engines, action.arg)
         finally:
             self.frames.pop()
+        if (
+            action.name == "request"
+            and recordless
+            and not refused
+            and (machine.get_posture(AGENT), machine.version(AGENT)) == (posture, version)
+        ):
+            # A MAINTAIN of a posture that never changed: the machine keeps no record, so
+            # no new version (see PostureStateMachine.version); the product counts every
+            # change as one. No hold or restore exists yet to read a version, so the
+            # abstraction counts it instead, and adds it to every version it reads.
+            self.unrecorded += 1
         if self.failed is not None:  # inside a restore's guards, where the machine hid it
             raise self.failed
         if refused:
@@ -231,6 +251,7 @@ class CouplingHarness:
         restoring = self.breaker._restoring.get(AGENT, [])
         version = self.machine.version(AGENT)
         live = hold is not None and hold.version == version
+        shift = self.unrecorded
         public = metrics.get("original_posture")
         if public != (hold.displaced.value if hold is not None and live else None):
             raise Mismatch(
@@ -251,7 +272,7 @@ class CouplingHarness:
             )
         values = (
             ("p", self.machine.get_posture(AGENT).value),
-            ("v", version),
+            ("v", version + shift),
             ("b", str(metrics["state"])),
             ("w", int(units)),
             ("a", int(metrics["probes_admitted"])),
@@ -263,8 +284,10 @@ class CouplingHarness:
         newest = restoring[-1] if restoring else None
         return Observed(
             values,
-            (hold.displaced.value, hold.held.value, hold.version) if hold is not None else None,
-            (newest.displaced.value, newest.held.value, newest.version) if newest else None,
+            (hold.displaced.value, hold.held.value, hold.version + shift)
+            if hold is not None
+            else None,
+            (newest.displaced.value, newest.held.value, newest.version + shift) if newest else None,
         )
 
 

@@ -11,7 +11,9 @@ a guard that does not pass. The runtime must do exactly what the one enabled tra
 says (its target, the kind it records, one version more), or refuse, recorded and naming
 the guard, when none is enabled. After every step the lifecycle invariants are checked on
 the real state, through public reads: the history explains the posture, versions count
-the changes, and autonomy rose only by an approved upgrade or an administrative set.
+the changes (as `PostureStateMachine.version` counts them: a MAINTAIN of a posture that
+never changed is not one), and autonomy rose only by an approved upgrade or an
+administrative set.
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ class PostureHarness:
         kinds = {PostureTransition(e) for e in REQUESTED}
         self.machine.add_guard(TransitionGuard(name=GUARD, check_fn=self._guard, applies_to=kinds))
         self.posture, self.version, self.length = start.posture, 0, 0
+        self.changed = False  # whether the posture has ever changed: the machine keeps a record
         self._invariants(self.machine.get_transition_history(AGENT), start.posture, 0)
 
     def _guard(self, request: PostureTransitionRequest) -> bool:
@@ -174,7 +177,12 @@ class PostureHarness:
         after, now_version = machine.get_posture(AGENT).value, machine.version(AGENT)
         history = machine.get_transition_history(AGENT)
         entry = history[-1] if len(history) > length else None
-        problem = _compare(expected, before, version, result, history, length, after, now_version)
+        bump = bool(expected.success) and new_version(
+            expected.posture != before, self.changed, expected.administrative, expected.kind
+        )
+        problem = _compare(
+            expected, before, version + bump, result, history, length, after, now_version
+        )
         approved = isinstance(event, SetPosture) or (
             expected.kind == "upgrade" and expected.success
         )
@@ -190,6 +198,7 @@ class PostureHarness:
                     + (f", recorded {expected.kind}" if expected.kind else ", nothing recorded"),
                 }
             )
+        self.changed = self.changed or after != before
         self._invariants(history, after, now_version)
         self.posture, self.version, self.length = after, now_version, len(history)
 
@@ -219,7 +228,7 @@ class PostureHarness:
 
     def _invariants(self, history: Sequence[TransitionResult], posture: str, version: int) -> None:
         """The history explains the posture, and the version counts the changes in it."""
-        held, changes = self.start.posture, 0
+        held, versions, changed = self.start.posture, 0, False
         for index, entry in enumerate(history, start=1):
             if entry.from_posture.value != held:
                 problem = (
@@ -227,17 +236,23 @@ class PostureHarness:
                 )
                 break
             if entry.success:
-                changes += 1
+                moved = entry.to_posture is not entry.from_posture
+                kind = entry.transition_type.value
+                versions += new_version(moved, changed, entry.administrative, kind)
+                changed = changed or moved
                 held = entry.to_posture.value
-            if entry.version != changes:
-                problem = f"entry {index} has version {entry.version}, after {changes} change(s)"
+            if entry.version != versions:
+                problem = (
+                    f"entry {index} has version {entry.version}, the history counts {versions}"
+                )
                 break
         else:
-            if held == posture and version == changes:
+            records = self.machine.tracked_agents()
+            if held == posture and version == versions and records == int(changed):
                 return
             problem = (
-                f"the history ends at {held} after {changes} change(s); "
-                f"the machine says {posture}, version {version}"
+                f"the history ends at {held}, version {versions}, posture changed={changed}; "
+                f"the machine says {posture}, version {version}, {records} record(s)"
             )
         raise Mismatch(
             {
@@ -246,6 +261,17 @@ class PostureHarness:
                 "history": " | ".join(_entry(e) for e in history),
             }
         )
+
+
+def new_version(moved: bool, changed: bool, administrative: bool, kind: str | None) -> bool:
+    """Whether a successful change counts as a new version of the agent's posture.
+
+    Every change of posture does, and once the posture has changed (the machine keeps a
+    record) every success does. Before that, the agent reads the machine-wide version
+    (`PostureStateMachine.version`): an administrative or emergency request that keeps
+    its posture is a new one, a MAINTAIN is not.
+    """
+    return moved or changed or administrative or kind == EMERGENCY
 
 
 class _Expectations:
@@ -318,7 +344,7 @@ def _entry(entry: TransitionResult | None) -> str:
 def _compare(
     expected: Expected,
     before: str,
-    version: int,
+    version: int,  # the version the step should leave
     result: TransitionResult | None,
     history: Sequence[TransitionResult],
     length: int,
@@ -339,8 +365,8 @@ def _compare(
         return "the returned result must be the new history entry"
     if entry.success is not expected.success:
         return f"success={entry.success}, the spec says {expected.success}"
-    if now_version != version + int(expected.success) or entry.version != now_version:
-        return f"version {version} -> {now_version} (entry {entry.version})"
+    if now_version != version or entry.version != now_version:
+        return f"version {now_version} (entry {entry.version}), should be {version}"
     if entry.transition_type.value != expected.kind:
         return f"recorded kind {entry.transition_type.value}, the spec's is {expected.kind}"
     if entry.from_posture.value != before:
