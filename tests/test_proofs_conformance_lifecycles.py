@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import attrs
 import pytest
 
+from model import BREAKER_SPEC, POSTURE_SPEC
 from proofs import Proved, Refuted, Settings
 from proofs._product_system import Product
 from proofs._runner import run
@@ -20,6 +21,7 @@ from proofs.conformance import breaker, coupling, posture
 from proofs.conformance._explore import Exhaustive, Mismatch
 from proofs.conformance._product_check import Observed, Pattern, Relation, State, Step
 from proofs.conformance.lifecycles import lifecycle_conformance_properties
+from proofs.product import product_properties
 
 SETTINGS = Settings(timeout_ms=5000)
 PARAMS = {"T": 2, "N": 1, "down": "human_decides", "restore_on_close": True}
@@ -45,6 +47,14 @@ def test_every_lifecycle_conformance_check_passes_with_its_case_counts_and_bound
     for outcome in (o for o in outcomes if "sequences" in o.result):
         assert "every sequence of" in outcome.prop.bound
         assert "--deep" in outcome.prop.bound
+
+
+def test_the_coupling_check_shares_the_product_the_proofs_are_about() -> None:
+    """Its relation is the proofs' own `Product` (z3 declares each enumeration only once)."""
+    relation = Relation(PARAMS, 5000)
+    assert relation.prod is Product.of(POSTURE_SPEC, BREAKER_SPEC)
+    together = run([*product_properties()[:1], *coupling.properties()], SETTINGS)
+    assert [str(o.verdict).split(" (")[0] for o in together] == ["proved", "proved"]
 
 
 def test_the_deep_profile_runs_longer_sequences_from_more_starts() -> None:
@@ -108,7 +118,7 @@ def _state(**changes: object) -> State:
         "rv": 0,
     }  # fmt: skip
     values |= changes
-    return tuple((k, values[k]) for k in Product.of().system.state)  # type: ignore[misc]
+    return tuple((k, values[k]) for k in Product.of(POSTURE_SPEC, BREAKER_SPEC).system.state)  # type: ignore[misc]
 
 
 def _observed(state: State) -> Observed:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import z3
 
+from model import BREAKER_SPEC, POSTURE_SPEC
 from proofs._induction import Vars
 from proofs._product_system import NONE, Product
 
@@ -74,7 +75,9 @@ class Relation:
     """The product's step relation and invariant, with its parameters fixed."""
 
     def __init__(self, params: Mapping[str, Value], timeout_ms: int) -> None:
-        self.prod = Product.of()
+        # The very product the proofs are about: called as `proofs.product` calls it, so
+        # that the cache returns it (z3 declares each of its enumerations only once).
+        self.prod = Product.of(POSTURE_SPEC, BREAKER_SPEC)
         self.system = self.prod.system
         self.names = tuple(self.system.state)
         self.timeout_ms = timeout_ms
