@@ -160,24 +160,13 @@ class CouplingHarness:
         main = kind.steps(self.config, action.arg)
         frame = _Frame(action, main, paths(kind, main, self.engines.armed != "refuse"), str(action))
         self.frames.append(frame)
-        machine = self.machine
-        recordless = machine.tracked_agents() == 0
-        posture, version = machine.get_posture(AGENT), machine.version(AGENT)
+        before = self._unrecorded_reading()
         try:
             refused = kind.perform(self.engines, action.arg)
         finally:
             self.frames.pop()
-        if (
-            action.name == "request"
-            and recordless
-            and not refused
-            and (machine.get_posture(AGENT), machine.version(AGENT)) == (posture, version)
-        ):
-            # A MAINTAIN of a posture that never changed: the machine keeps no record, so
-            # no new version (see PostureStateMachine.version); the product counts every
-            # change as one. No hold or restore exists yet to read a version, so the
-            # abstraction counts it instead, and adds it to every version it reads.
-            self.unrecorded += 1
+        if action.name == "request" and not refused and before is not None:
+            self._count_unrecorded(before)
         if self.failed is not None:  # inside a restore's guards, where the machine hid it
             raise self.failed
         if refused:
@@ -193,6 +182,21 @@ class CouplingHarness:
                 )
             frame.patterns = [()]
         self._observe(frame.patterns, frame.label)
+
+    def _unrecorded_reading(self) -> tuple[TrustPosture, int] | None:
+        """The posture and version, while the machine keeps no record of the agent."""
+        machine = self.machine
+        if machine.tracked_agents():
+            return None
+        return machine.get_posture(AGENT), machine.version(AGENT)
+
+    def _count_unrecorded(self, before: tuple[TrustPosture, int]) -> None:
+        # A MAINTAIN of a posture that never changed: the machine keeps no record, so no
+        # new version (see PostureStateMachine.version), where the product counts every
+        # change as one. No hold or restore exists yet to read a version, so the
+        # abstraction counts it instead, and adds it to every version it reads.
+        if (self.machine.get_posture(AGENT), self.machine.version(AGENT)) == before:
+            self.unrecorded += 1
 
     def _guard(self, request: PostureTransitionRequest) -> bool:
         if request.requester_id != REQUESTER:
