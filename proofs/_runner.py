@@ -130,10 +130,17 @@ def table(
             out += [f"  {text}" for text in o.verdict.explain().splitlines()]
         elif not o.ok:
             out.append(f"\nNOT PROVED {o.prop.key}: {o.verdict}")
-    bounded = [o for o in outcomes if o.prop.bound]
-    if bounded:
+    # Properties of one subject often share a bound (the size every law is proved at):
+    # each bound is listed once, with the properties it holds for.
+    bounds: dict[tuple[str, str], list[str]] = {}
+    for o in outcomes:
+        if o.prop.bound:
+            bounds.setdefault((o.prop.subject, o.prop.bound), []).append(o.prop.name)
+    if bounds:
         out.append("\nbounds (what a check covers, where it is bounded):")
-        out += [f"  {o.prop.key}: {o.prop.bound}" for o in bounded]
+        for (subject, bound), names in bounds.items():
+            which = names[0] if len(names) == 1 else f"{len(names)} properties"
+            out.append(f"  {subject}: {which}: {bound}")
     failed = sum(not o.ok for o in outcomes)
     total = sum(o.seconds for o in outcomes)
     spent = ""
