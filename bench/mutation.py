@@ -45,7 +45,7 @@ DECISION_CODE = (
 
 COPIED = ("trust", "model", "proofs", "tests", "pyproject.toml", "README.md", "diagrams")
 
-PROOF_COMMAND = (sys.executable, "-m", "proofs")
+PROOF_COMMAND = (sys.executable, "-m", "trust.proofs")
 # The gates (ruff, mypy) judge the formatting ast.unparse writes, not behaviour.
 TEST_COMMAND = (
     sys.executable,
@@ -171,7 +171,10 @@ def _copy_repo(into: Path) -> None:
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, into / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+            # symlinks=True keeps trust/model and trust/proofs links to the copied folders.
+            shutil.copytree(
+                src, into / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*")
+            )
         elif src.exists():
             shutil.copy2(src, into / name)
 

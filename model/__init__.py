@@ -5,11 +5,11 @@ Everything else that needs to know which transitions exist (the runtime tables i
 through `read_spec`.
 """
 
-from model.breaker import SPEC as BREAKER_SPEC
-from model.breaker import BreakerLifecycle
-from model.posture import SPEC as POSTURE_SPEC
-from model.posture import PostureLifecycle
-from model.spec import LifecycleDefinitionError, LifecycleSpec, Transition, read_spec
+from trust.model.breaker import SPEC as BREAKER_SPEC
+from trust.model.breaker import BreakerLifecycle
+from trust.model.posture import SPEC as POSTURE_SPEC
+from trust.model.posture import PostureLifecycle
+from trust.model.spec import LifecycleDefinitionError, LifecycleSpec, Transition, read_spec
 
 LIFECYCLES: tuple[LifecycleSpec, ...] = (POSTURE_SPEC, BREAKER_SPEC)
 """Every declared lifecycle, in the order codegen and diagrams process them."""

@@ -33,7 +33,7 @@ from typing import Any
 
 from statemachine import State, StateMachine
 
-from model.spec import LifecycleSpec, read_spec
+from trust.model.spec import LifecycleSpec, read_spec
 
 CURRENT = "outcome_current"
 

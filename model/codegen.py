@@ -1,6 +1,6 @@
 """Generate the runtime's transition tables from the declared lifecycles.
 
-``python -m model.codegen`` writes ``trust/_generated/<name>.py`` for every lifecycle in
+``python -m trust.model.codegen`` writes ``trust/_generated/<name>.py`` for every lifecycle in
 `model.LIFECYCLES`; ``--check`` writes nothing and exits 1 when a committed table differs
 from a fresh generation. The output depends only on the spec, so it is byte-stable.
 """
@@ -8,18 +8,19 @@ from a fresh generation. The output depends only on the spec, so it is byte-stab
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from model.spec import LifecycleSpec
+from trust.model.spec import LifecycleSpec
 
 
 def render(spec: LifecycleSpec) -> str:
     """The source of ``trust/_generated/<spec.name>.py``."""
     lines = [
-        f"# Generated from {spec.declared_in} by `python -m model.codegen`. Do not edit.",
+        f"# Generated from {spec.declared_in} by `python -m trust.model.codegen`. Do not edit.",
         f'"""The {spec.name} lifecycle, as plain data for the runtime.',
         "",
         f"Generated from {spec.declared_in}, do not edit: change the model and regenerate.",
@@ -74,11 +75,27 @@ def target_path(root: Path, spec: LifecycleSpec) -> Path:
     return root / "trust" / "_generated" / f"{spec.name}.py"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from model import LIFECYCLES
+def _package_root() -> Path:
+    """The folder that holds the ``trust`` package, found without importing it."""
+    spec = importlib.util.find_spec("trust")
+    if spec is None or not spec.submodule_search_locations:
+        return Path.cwd()
+    return Path(next(iter(spec.submodule_search_locations))).resolve().parent
 
-    parser = argparse.ArgumentParser(prog="python -m model.codegen", description=__doc__)
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: .)")
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from trust.model import LIFECYCLES
+
+    parser = argparse.ArgumentParser(prog="python -m trust.model.codegen", description=__doc__)
+    # The tables live beside the runtime that reads them: in a checkout, trust/_generated
+    # of the repository; in an installed copy, the installed package's.
+    default_root = _package_root()
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=default_root,
+        help=f"the folder holding the trust package (default: {default_root})",
+    )
     parser.add_argument("--check", action="store_true", help="fail if a table is out of date")
     args = parser.parse_args(argv)
     stale = []
@@ -94,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
     if args.check and stale:
-        print("out of date: " + ", ".join(map(str, stale)) + "; run python -m model.codegen")
+        print("out of date: " + ", ".join(map(str, stale)) + "; run python -m trust.model.codegen")
         return 1
     return 0
 

@@ -24,9 +24,9 @@ import html
 
 import graphviz
 
-from model.breaker import SPEC as BREAKER_SPEC
-from model.posture import SPEC as POSTURE_SPEC
-from model.spec import LifecycleSpec
+from trust.model.breaker import SPEC as BREAKER_SPEC
+from trust.model.posture import SPEC as POSTURE_SPEC
+from trust.model.spec import LifecycleSpec
 
 NAME = "coupling"
 HELD, FREE = "held", "free"
@@ -111,7 +111,7 @@ def coupled_edges(
 def _header() -> str:
     return (
         f"Generated from {BREAKER_SPEC.declared_in} and {POSTURE_SPEC.declared_in} "
-        "by `python -m model.diagrams`. Do not edit."
+        "by `python -m trust.model.diagrams`. Do not edit."
     )
 
 

@@ -1,6 +1,6 @@
 """Draw the declared lifecycles for design reviews.
 
-``python -m model.diagrams`` writes ``diagrams/<name>.dot``, ``.mmd`` (Mermaid, for
+``python -m trust.model.diagrams`` writes ``diagrams/<name>.dot``, ``.mmd`` (Mermaid, for
 markdown reviews) and ``.svg`` for every lifecycle in `model.LIFECYCLES`, and the same for
 the combined breaker-and-posture view of `model.coupling`. The DOT and
 Mermaid text depend only on the spec, so they are byte-stable and drift-tested; the SVG is
@@ -25,7 +25,7 @@ from pathlib import Path
 import attrs
 import graphviz
 
-from model.spec import LifecycleSpec, Transition
+from trust.model.spec import LifecycleSpec, Transition
 
 
 @attrs.frozen(kw_only=True)
@@ -193,7 +193,7 @@ def to_mermaid(spec: LifecycleSpec) -> str:
 
 
 def _header(spec: LifecycleSpec) -> str:
-    return f"Generated from {spec.declared_in} by `python -m model.diagrams`. Do not edit."
+    return f"Generated from {spec.declared_in} by `python -m trust.model.diagrams`. Do not edit."
 
 
 def render_svg(dot_source: str) -> bytes:
@@ -213,7 +213,8 @@ def render_svg(dot_source: str) -> bytes:
             raise RuntimeError(f"{program} failed: {done.stderr.decode(errors='replace')}")
         return done.stdout
     raise RuntimeError(
-        "no Graphviz renderer: install Graphviz's dot, or `pip install care-trust[diagrams]`"
+        "no Graphviz renderer: install it with: pip install 'care-trust[diagrams]' "
+        "(or Graphviz's dot)"
     )
 
 
@@ -233,8 +234,8 @@ def diagram_texts(spec: LifecycleSpec) -> dict[str, str]:
 
 def all_diagram_texts() -> dict[str, str]:
     """Every drift-tested text file `main` writes: each lifecycle's, then combined views."""
-    from model import LIFECYCLES
-    from model.coupling import diagram_texts as coupling_texts
+    from trust.model import LIFECYCLES
+    from trust.model.coupling import diagram_texts as coupling_texts
 
     texts: dict[str, str] = {}
     for spec in LIFECYCLES:
@@ -243,8 +244,8 @@ def all_diagram_texts() -> dict[str, str]:
     return texts
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m model.diagrams", description=__doc__)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m trust.model.diagrams") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
     parser.add_argument("--no-svg", action="store_true", help="write only .dot and .mmd")
     args = parser.parse_args(argv)
@@ -254,7 +255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.out / filename}")
         if filename.endswith(".dot") and not args.no_svg:
             svg = args.out / filename.replace(".dot", ".svg")
-            svg.write_bytes(render_svg(text))
+            try:
+                svg.write_bytes(render_svg(text))
+            except RuntimeError as error:
+                print(f"{prog}: {error}", file=sys.stderr)
+                return 2
             print(f"wrote {svg}")
     return 0
 

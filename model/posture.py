@@ -30,7 +30,7 @@ from typing import Any
 
 from statemachine import State, StateMachine
 
-from model.spec import LifecycleSpec, read_spec
+from trust.model.spec import LifecycleSpec, read_spec
 
 ROUTED = "requested_target"
 UPGRADE_GUARDS = [ROUTED, "requester_present", "guards_pass"]

@@ -40,7 +40,7 @@ class LifecycleSpec:
 
     Attributes:
         name: The lifecycle's short name, e.g. ``"posture"``.
-        declared_in: The file that declares it, e.g. ``"model/posture.py"``.
+        declared_in: The file that declares it, e.g. ``"trust/model/posture.py"``.
         states: State ids in declaration order.
         initial: The initial state id.
         events: Event ids in declaration order.

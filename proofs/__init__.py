@@ -1,5 +1,5 @@
 """The z3 proof layer: lifecycles, their product, the constraint dimensions and the
-interaction modes, checked by ``python -m proofs``.
+interaction modes, checked by ``python -m trust.proofs``.
 
 A property concludes `Proved`, `Refuted` (with a concrete counterexample) or `Unknown`
 (with the solver's reason); `Unknown` is never reported as proved.
@@ -12,22 +12,22 @@ report for the same input in every call and process. `unproved` says why a const
 value lies outside what the proofs cover (None when it does not).
 """
 
-from proofs._delegation import DelegationReport, Hop, Search, verify_delegation
-from proofs._property import Outcome, Property, Settings
-from proofs._solver import prove
-from proofs._unproved import unproved
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
-from proofs._verify import DimensionReport, verify_dimension
-from proofs.conformance.lifecycles import lifecycle_conformance_properties
-from proofs.conformance.modes import conformance_properties as mode_conformance_properties
-from proofs.dimensions import dimension_properties
-from proofs.lifecycles import lifecycle_properties
-from proofs.modes import mode_properties
-from proofs.product import product_properties
+from trust.proofs._delegation import DelegationReport, Hop, Search, verify_delegation
+from trust.proofs._property import Outcome, Property, Settings
+from trust.proofs._solver import prove
+from trust.proofs._unproved import unproved
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs._verify import DimensionReport, verify_dimension
+from trust.proofs.conformance.lifecycles import lifecycle_conformance_properties
+from trust.proofs.conformance.modes import conformance_properties as mode_conformance_properties
+from trust.proofs.dimensions import dimension_properties
+from trust.proofs.lifecycles import lifecycle_properties
+from trust.proofs.modes import mode_properties
+from trust.proofs.product import product_properties
 
 
 def all_properties() -> list[Property]:
-    """Every property ``python -m proofs`` checks, in report order."""
+    """Every property ``python -m trust.proofs`` checks, in report order."""
     return (
         lifecycle_properties()
         + product_properties()

@@ -1,4 +1,4 @@
-"""``python -m proofs``: prove every property; exit 1 on any failure."""
+"""``python -m trust.proofs``: prove every property; exit 1 on any failure."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from proofs import all_properties
-from proofs._property import Settings
-from proofs._runner import default_jobs, run, select, table, to_json, write_junit
-from proofs._solver import DEFAULT_TIMEOUT_MS
+from trust.proofs import all_properties
+from trust.proofs._property import Settings
+from trust.proofs._runner import default_jobs, run, select, table, to_json, write_junit
+from trust.proofs._solver import DEFAULT_TIMEOUT_MS
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m proofs", description=__doc__)
+def main(argv: Sequence[str] | None = None, prog: str = "python -m trust.proofs") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--only", metavar="PATTERN", help="run properties matching PATTERN")
     parser.add_argument(
         "--timeout",

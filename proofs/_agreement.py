@@ -17,10 +17,10 @@ from typing import Any
 
 import z3
 
-from proofs._canonical import solve
-from proofs._cases import Law, Lists, Undecided, distinct
-from proofs.twins._concrete import decide
 from trust.constraints import ConstraintDimension, ConstraintValue
+from trust.proofs._canonical import solve
+from trust.proofs._cases import Law, Lists, Undecided, distinct
+from trust.proofs.twins._concrete import decide
 
 OPERATIONS = ("check", "validate_tightening", "compose")
 

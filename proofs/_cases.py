@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from proofs._sampled import sample
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs._sampled import sample
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 Law = Callable[[list[Any], list[dict[str, Any]]], Mapping[str, str] | None]
 """Raw values and contexts in, the counterexample to show (or None) out."""

@@ -19,7 +19,6 @@ from typing import Any
 
 import attrs
 
-from proofs._witness import BOUND, Search, search
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import (
     ConstraintDimensionRegistry,
@@ -28,6 +27,7 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.constraints.builtin import register_builtin_dimensions
+from trust.proofs._witness import BOUND, Search, search
 
 
 class _NoClock:

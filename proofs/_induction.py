@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 SEARCH_DEPTH = 8
 """The longest path the search for a concrete counterexample tries."""

@@ -41,10 +41,10 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
-from proofs._induction import System, Vars
-from proofs.lifecycles import Encoding
+from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
 from trust.postures._transition import REQUESTABLE
+from trust.proofs._induction import System, Vars
+from trust.proofs.lifecycles import Encoding
 
 PROTECT = "protective_downgrade"
 EMERGENCY = "emergency_downgrade"

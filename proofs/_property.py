@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import attrs
 
-from proofs._verdict import Proved, Refuted, Verdict
+from trust.proofs._verdict import Proved, Refuted, Verdict
 
 
 @attrs.frozen(kw_only=True)

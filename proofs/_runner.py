@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
-from proofs._property import Outcome, Property, Settings
-from proofs._verdict import Refuted, Unknown, Verdict
+from trust.proofs._property import Outcome, Property, Settings
+from trust.proofs._verdict import Refuted, Unknown, Verdict
 
 
 def run(properties: Iterable[Property], settings: Settings, jobs: int = 1) -> list[Outcome]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from proofs._verdict import Proved, Refuted, Verdict
 from trust.constraints import ConstraintDimension, ConstraintValue
+from trust.proofs._verdict import Proved, Refuted, Verdict
 
 NOT_SAMPLED = {
     "tightening is exact": (

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 
 import z3
 
-from proofs._canonical import solve
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs._canonical import solve
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 DEFAULT_TIMEOUT_MS = 5000
 

@@ -1,4 +1,4 @@
-"""`unproved`: whether a constraint value lies outside what ``python -m proofs`` covers.
+"""`unproved`: whether a constraint value lies outside what ``python -m trust.proofs`` covers.
 
 The proof run proves the laws of each built-in dimension on a twin and holds the runtime
 to that twin (`proofs.conformance`). A value whose path through the runtime no twin
@@ -38,15 +38,15 @@ def unproved(dimension_name: str, constraint_value: object) -> str | None:
     >>> unproved("tokens", 5).startswith("'tokens' is not a built-in dimension")
     True
     """
-    from proofs.conformance.dimensions import SCOPES
+    from trust.proofs.conformance.dimensions import SCOPES
 
     if type(dimension_name) is not str:
         raise InvalidTypeError(f"dimension_name must be a str, got {check.shown(dimension_name)}")
     scope = SCOPES.get(dimension_name)
     if scope is None:
         return (
-            f"{dimension_name!r} is not a built-in dimension: python -m proofs does not cover "
-            "it (prove its laws with proofs.verify_dimension)"
+            f"{dimension_name!r} is not a built-in dimension: the proof run does not cover it "
+            "(prove its laws with trust.proofs.verify_dimension)"
         )
     chosen = scope(False)
     value = chosen.universe.dimension.parse(constraint_value)

@@ -27,7 +27,9 @@ from typing import Any
 
 import attrs
 
-from proofs._agreement import (
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust.constraints import ConstraintDimension
+from trust.proofs._agreement import (
     LAW_OPERATIONS,
     OPERATIONS,
     SHAPES,
@@ -36,18 +38,16 @@ from proofs._agreement import (
     generated,
     operation_law,
 )
-from proofs._cases import Law, Lists, Sampled, Source, Strategies, origin, run_law
-from proofs._property import Outcome, Property, Settings
-from proofs._runner import run, table
-from proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
-from proofs._solver import DEFAULT_TIMEOUT_MS
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
-from proofs.dimensions import LEAST_TIMEOUT_MS
-from proofs.laws import LAW_NAMES, law_properties
-from proofs.twins import CATALOGUE, law_twin
-from proofs.twins._protocol import SymbolicTwin
-from trust._errors import InvalidTypeError, InvalidValueError
-from trust.constraints import ConstraintDimension
+from trust.proofs._cases import Law, Lists, Sampled, Source, Strategies, origin, run_law
+from trust.proofs._property import Outcome, Property, Settings
+from trust.proofs._runner import run, table
+from trust.proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
+from trust.proofs._solver import DEFAULT_TIMEOUT_MS
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs.dimensions import LEAST_TIMEOUT_MS
+from trust.proofs.laws import LAW_NAMES, law_properties
+from trust.proofs.twins import CATALOGUE, law_twin
+from trust.proofs.twins._protocol import SymbolicTwin
 
 AGREES = "runtime agrees with its twin"
 _AGREEMENT = "z3 + runtime ≡ twin"

@@ -30,15 +30,15 @@ from typing import Any
 import attrs
 import z3
 
-from proofs._canonical import assignment, solve
-from proofs.modes import combine_term
-from proofs.twins import witness_twin
 from trust.constraints import (
     ConstraintDimensionRegistry,
     EvaluationResult,
     InteractionMode,
     MultiDimensionEvaluator,
 )
+from trust.proofs._canonical import assignment, solve
+from trust.proofs.modes import combine_term
+from trust.proofs.twins import witness_twin
 
 MAX_CANDIDATES = 8
 """Candidates the runtime is asked to confirm before a hop's search is UNCONFIRMED."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import attrs
 
-from proofs._property import Property, Settings
-from proofs._verdict import Verdict
-from proofs.conformance.dimensions import conformance_properties
-from proofs.laws import law_properties
-from proofs.twins import builtin_twins
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Verdict
+from trust.proofs.conformance.dimensions import conformance_properties
+from trust.proofs.laws import law_properties
+from trust.proofs.twins import builtin_twins
 
 LEAST_TIMEOUT_MS = {"time_window": 30_000, "resources": 30_000, "communication": 30_000}
 """The per-query solver time some twins' laws get at least, whatever ``--timeout`` says.

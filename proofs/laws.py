@@ -12,10 +12,10 @@ from typing import Any
 
 import z3
 
-from proofs._property import Property, Settings
-from proofs._solver import prove
-from proofs._verdict import Verdict
-from proofs.twins._protocol import SymbolicTwin
+from trust.proofs._property import Property, Settings
+from trust.proofs._solver import prove
+from trust.proofs._verdict import Verdict
+from trust.proofs.twins._protocol import SymbolicTwin
 
 Shown = Sequence[tuple[str, str, Any]]
 """What a counterexample prints: (label, "constraint" or "context", symbolic value)."""

@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
-from proofs._property import Property
-from proofs._solver import prove
-from proofs._verdict import Proved, Refuted, Verdict
+from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.proofs._property import Property
+from trust.proofs._solver import prove
+from trust.proofs._verdict import Proved, Refuted, Verdict
 
 
 @attrs.frozen

@@ -40,10 +40,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import attrs
 import z3
 
-from proofs._property import Property, Settings
-from proofs._solver import prove
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
 from trust.constraints._modes import InteractionMode, combine, shape_violations
+from trust.proofs._property import Property, Settings
+from trust.proofs._solver import prove
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 BOUND = 8
 """Dimensions per constraint set up to which the rules are checked name by name."""

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import z3
 
-from model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
-from proofs._induction import (
+from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.proofs._induction import (
     StateClaim,
     StepClaim,
     Vars,
@@ -23,7 +23,7 @@ from proofs._induction import (
     prove_state_claim,
     prove_step_claim,
 )
-from proofs._product_system import (
+from trust.proofs._product_system import (
     EMERGENCY,
     RESTORE,
     SET_POSTURE,
@@ -32,8 +32,8 @@ from proofs._product_system import (
     breaker_event,
     posture_event,
 )
-from proofs._property import Property, Settings
-from proofs._verdict import Proved, Verdict
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Proved, Verdict
 
 # The claims. Each is checked under the inductive invariant, so for every reachable state.
 

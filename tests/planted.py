@@ -1,7 +1,7 @@
 """Planting a bug in a copy of the runtime and running the proof run on it.
 
 The proof run must be about the code that runs: a bug planted in the runtime has to make
-``python -m proofs`` itself fail, with a counterexample, not only the unit tests. Each
+``python -m trust.proofs`` itself fail, with a counterexample, not only the unit tests. Each
 planted-bug test copies the packages into a scratch directory, applies one textual edit
 (which must match exactly once, so a refactoring that moves the code fails the test
 loudly instead of planting nothing), and runs the proofs there.
@@ -18,7 +18,6 @@ from pathlib import Path
 import attrs
 
 ROOT = Path(__file__).resolve().parent.parent
-_PACKAGES = ("trust", "model", "proofs")
 
 
 @attrs.frozen
@@ -37,11 +36,10 @@ class ProofRun:
 
 
 def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> ProofRun:
-    """``python -m proofs`` on a copy of the packages with ``plants`` applied."""
-    for package in _PACKAGES:
-        shutil.copytree(
-            ROOT / package, scratch / package, ignore=shutil.ignore_patterns("__pycache__")
-        )
+    """``python -m trust.proofs`` on a copy of the packages with ``plants`` applied."""
+    # The package as it installs: trust/model and trust/proofs are links to the top-level
+    # folders, and copytree copies what they link to.
+    shutil.copytree(ROOT / "trust", scratch / "trust", ignore=shutil.ignore_patterns("__pycache__"))
     for plant in plants:
         target = scratch / plant.path
         source = target.read_text()
@@ -49,7 +47,7 @@ def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> P
         if count != 1:
             raise AssertionError(f"{plant.path}: the planted text occurs {count} times, not once")
         target.write_text(source.replace(plant.old, plant.new))
-    command = [sys.executable, "-m", "proofs"]
+    command = [sys.executable, "-m", "trust.proofs"]
     if only is not None:
         command += ["--only", only]
     done = subprocess.run(

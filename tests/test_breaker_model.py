@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
-from model import BREAKER_SPEC, LIFECYCLES, POSTURE_SPEC, BreakerLifecycle
-from model.coupling import coupled_edges, diagram_texts
-from model.diagrams import BREAKER_STYLE, to_dot, to_mermaid
+from trust.model import BREAKER_SPEC, LIFECYCLES, POSTURE_SPEC, BreakerLifecycle
+from trust.model.coupling import coupled_edges, diagram_texts
+from trust.model.diagrams import BREAKER_STYLE, to_dot, to_mermaid
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
 
@@ -23,7 +23,7 @@ def test_the_spec_is_the_guides_lifecycle() -> None:
     assert BREAKER_SPEC in LIFECYCLES
     assert BREAKER_SPEC.states == ("closed", "open", "half_open")
     assert BREAKER_SPEC.initial == "closed"
-    assert BREAKER_SPEC.declared_in == "model/breaker.py"
+    assert BREAKER_SPEC.declared_in == "trust/model/breaker.py"
     assert edges("failure") == {
         ("closed", "closed", ("outcome_current", "below_threshold")),
         ("closed", "open", ("outcome_current", "at_threshold")),
@@ -128,7 +128,7 @@ def test_breaker_diagram_labels_each_guarded_edge() -> None:
 def test_committed_coupling_view_equals_a_fresh_drawing() -> None:
     for filename, text in diagram_texts().items():
         committed = (DIAGRAMS / filename).read_text(encoding="utf-8")
-        assert committed == text, f"run `python -m model.diagrams` and commit {filename}"
+        assert committed == text, f"run `python -m trust.model.diagrams` and commit {filename}"
 
 
 def test_coupling_view_reads_the_posture_events_from_the_posture_model() -> None:

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from statemachine.exceptions import TransitionNotAllowed
 
-from model import BREAKER_SPEC, BreakerLifecycle
 from tests.fakes import FakeClock
 from trust import PostureStateMachine, TrustPosture
 from trust.circuit_breaker import (
@@ -29,6 +28,7 @@ from trust.circuit_breaker import (
     CircuitState,
     PostureCircuitBreaker,
 )
+from trust.model import BREAKER_SPEC, BreakerLifecycle
 from trust.postures import PostureTransition, PostureTransitionRequest, TransitionGuard
 
 AGENT = "agent-1"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import trust._generated
-from model import LIFECYCLES
-from model.codegen import main, render, target_path
+from trust.model import LIFECYCLES
+from trust.model.codegen import main, render, target_path
 
 GENERATED = Path(trust._generated.__file__).parent
 
@@ -16,14 +16,15 @@ GENERATED = Path(trust._generated.__file__).parent
 @pytest.mark.parametrize("spec", LIFECYCLES, ids=lambda s: s.name)
 def test_committed_table_equals_a_fresh_generation(spec) -> None:  # type: ignore[no-untyped-def]
     committed = (GENERATED / f"{spec.name}.py").read_text(encoding="utf-8")
-    assert committed == render(spec), "run `python -m model.codegen` and commit the result"
+    assert committed == render(spec), "run `python -m trust.model.codegen` and commit the result"
 
 
 @pytest.mark.parametrize("spec", LIFECYCLES, ids=lambda s: s.name)
 def test_generated_table_is_marked_and_byte_stable(spec) -> None:  # type: ignore[no-untyped-def]
     text = render(spec)
     assert text == render(spec)
-    assert text.startswith(f"# Generated from {spec.declared_in} by `python -m model.codegen`.")
+    header = f"# Generated from {spec.declared_in} by `python -m trust.model.codegen`."
+    assert text.startswith(header)
     assert "do not edit" in text.lower()
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from model import LIFECYCLES, POSTURE_SPEC
-from model.diagrams import (
+from trust.model import LIFECYCLES, POSTURE_SPEC
+from trust.model.diagrams import (
     POSTURE_STYLE,
     all_diagram_texts,
     diagram_texts,
@@ -24,7 +24,7 @@ DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
 def test_committed_dot_and_mermaid_equal_a_fresh_drawing(spec) -> None:  # type: ignore[no-untyped-def]
     for filename, text in diagram_texts(spec).items():
         committed = (DIAGRAMS / filename).read_text(encoding="utf-8")
-        assert committed == text, f"run `python -m model.diagrams` and commit {filename}"
+        assert committed == text, f"run `python -m trust.model.diagrams` and commit {filename}"
 
 
 def test_posture_dot_draws_every_transition_once_in_its_event_style() -> None:

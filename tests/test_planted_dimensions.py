@@ -1,4 +1,4 @@
-"""Bugs planted in a copy of the built-in dimensions make ``python -m proofs`` fail.
+"""Bugs planted in a copy of the built-in dimensions make ``python -m trust.proofs`` fail.
 
 Each test plants one realistic bug (issue 13's three, and others on paths that were
 outside every twin before: composed values, IPv6, ``internal_only``) and runs the proof

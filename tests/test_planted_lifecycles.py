@@ -1,4 +1,4 @@
-"""Bugs planted in the lifecycle runtime fail ``python -m proofs`` itself, with a counterexample.
+"""Bugs planted in the lifecycle runtime fail the proof run itself, with a counterexample.
 
 Each test plants one realistic bug in a copy of the runtime and runs the proof run's
 lifecycle conformance checks there: the run must exit non-zero, and its counterexample

@@ -1,4 +1,4 @@
-"""Planted mode bugs make ``python -m proofs`` itself fail, with a readable counterexample.
+"""Planted mode bugs make ``python -m trust.proofs`` itself fail, with a readable counterexample.
 
 Two of issue 13's planted bugs: an INDEPENDENT tie that passes where the evaluator makes
 its decision (the call into the one combine), and the same tie in the rule itself,

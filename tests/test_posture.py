@@ -8,8 +8,8 @@ from itertools import pairwise
 
 import pytest
 
-from model import POSTURE_SPEC
 from trust import POSTURE_LEVEL_MAP, InvalidTypeError, InvalidValueError, TrustPosture
+from trust.model import POSTURE_SPEC
 
 
 def test_levels_follow_the_models_state_order() -> None:

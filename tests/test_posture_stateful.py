@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from statemachine.exceptions import TransitionNotAllowed
 
-from model import POSTURE_SPEC, PostureLifecycle
 from tests.fakes import FakeClock
 from trust import PostureStateMachine, TrustPosture
+from trust.model import POSTURE_SPEC, PostureLifecycle
 from trust.postures import (
     UPGRADE_APPROVAL_GUARD,
     PostureTransition,

@@ -17,22 +17,6 @@ import attrs
 import pytest
 import z3
 
-from proofs import Proved, Refuted, Settings, Unknown, all_properties, unproved
-from proofs._evaluate import compile_term
-from proofs.conformance._compare import conformance
-from proofs.conformance._evaluator import Concrete, Evaluator, confirm
-from proofs.conformance.dimensions import NAME, SCOPES
-from proofs.laws import law_properties
-from proofs.twins import (
-    CommunicationTwin,
-    CostTwin,
-    DataAccessTwin,
-    RateTwin,
-    ResourcesTwin,
-    TimeWindowTwin,
-)
-from proofs.twins.communication import Hosts, Rule
-from proofs.twins.resources import UNIVERSE, _table
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin import (
@@ -43,6 +27,22 @@ from trust.constraints.builtin import (
     ResourceDimension,
     TimeDimension,
 )
+from trust.proofs import Proved, Refuted, Settings, Unknown, all_properties, unproved
+from trust.proofs._evaluate import compile_term
+from trust.proofs.conformance._compare import conformance
+from trust.proofs.conformance._evaluator import Concrete, Evaluator, confirm
+from trust.proofs.conformance.dimensions import NAME, SCOPES
+from trust.proofs.laws import law_properties
+from trust.proofs.twins import (
+    CommunicationTwin,
+    CostTwin,
+    DataAccessTwin,
+    RateTwin,
+    ResourcesTwin,
+    TimeWindowTwin,
+)
+from trust.proofs.twins.communication import Hosts, Rule
+from trust.proofs.twins.resources import UNIVERSE, _table
 
 
 def _universe(name: str, **changes: Any) -> Any:
@@ -353,7 +353,7 @@ def test_the_bounded_resources_universe_tells_star_from_a_star_or_one_char() -> 
 
 
 def test_the_time_window_twin_stands_a_missing_time_for_the_clock() -> None:
-    from proofs.conformance._time import NOW, FixedClock
+    from trust.proofs.conformance._time import NOW, FixedClock
 
     dim = TimeDimension(clock=FixedClock())
     value = dim.parse("00:00-00:45")  # NOW is 00:30 UTC

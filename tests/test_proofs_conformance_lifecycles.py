@@ -13,15 +13,15 @@ from collections.abc import Sequence
 import attrs
 import pytest
 
-from model import BREAKER_SPEC, POSTURE_SPEC
-from proofs import Proved, Refuted, Settings
-from proofs._product_system import Product
-from proofs._runner import run
-from proofs.conformance import breaker, coupling, posture
-from proofs.conformance._explore import Exhaustive, Mismatch
-from proofs.conformance._product_check import Observed, Pattern, Relation, State, Step
-from proofs.conformance.lifecycles import lifecycle_conformance_properties
-from proofs.product import product_properties
+from trust.model import BREAKER_SPEC, POSTURE_SPEC
+from trust.proofs import Proved, Refuted, Settings
+from trust.proofs._product_system import Product
+from trust.proofs._runner import run
+from trust.proofs.conformance import breaker, coupling, posture
+from trust.proofs.conformance._explore import Exhaustive, Mismatch
+from trust.proofs.conformance._product_check import Observed, Pattern, Relation, State, Step
+from trust.proofs.conformance.lifecycles import lifecycle_conformance_properties
+from trust.proofs.product import product_properties
 
 SETTINGS = Settings(timeout_ms=5000)
 PARAMS = {"T": 2, "N": 1, "down": "human_decides", "restore_on_close": True}

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from proofs import Proved, Refuted, Settings, all_properties
-from proofs.conformance.modes import (
+from trust.constraints import InteractionMode, MultiDimensionEvaluator, _evaluator
+from trust.proofs import Proved, Refuted, Settings, all_properties
+from trust.proofs.conformance.modes import (
     Probe,
     evaluate_matches_encoding,
     tightening_matches_proof,
 )
-from trust.constraints import InteractionMode, MultiDimensionEvaluator, _evaluator
 
 SETTINGS = Settings(timeout_ms=5000)
 

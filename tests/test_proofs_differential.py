@@ -1,6 +1,6 @@
 """The runtime agrees with its twins on generated values and contexts, beyond the proof run.
 
-``python -m proofs`` holds each built-in dimension's ``check``, ``validate_tightening``
+``python -m trust.proofs`` holds each built-in dimension's ``check``, ``validate_tightening``
 and ``compose`` to its twin on a bounded universe (`proofs.conformance`). These tests run
 the same comparison (`proofs.conformance._compare.conformance`, one copy of it) on small
 universes hypothesis draws: values and contexts the fixed universes do not list.
@@ -15,14 +15,14 @@ import z3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proofs import Proved, Refuted, Verdict
-from proofs.conformance._compare import conformance
-from proofs.conformance._paths import compare_real_globs
-from proofs.conformance.dimensions import SCOPES
-from proofs.twins import CommunicationTwin, RateTwin
 from tests import strategies as s
 from trust.constraints.builtin import CommunicationDimension, CostLimitDimension
 from trust.constraints.builtin._rate import RateLimit, RateLimitDimension
+from trust.proofs import Proved, Refuted, Verdict
+from trust.proofs.conformance._compare import conformance
+from trust.proofs.conformance._paths import compare_real_globs
+from trust.proofs.conformance.dimensions import SCOPES
+from trust.proofs.twins import CommunicationTwin, RateTwin
 
 
 def _proved(verdict: Verdict) -> None:

@@ -7,10 +7,17 @@ import itertools
 import pytest
 import z3
 
-from proofs import Proved, Refuted, Settings
-from proofs._runner import run
-from proofs.modes import BOUND, Pattern, accepted, combine_term, mode_properties, monotone_under
 from trust.constraints._modes import InteractionMode, combine
+from trust.proofs import Proved, Refuted, Settings
+from trust.proofs._runner import run
+from trust.proofs.modes import (
+    BOUND,
+    Pattern,
+    accepted,
+    combine_term,
+    mode_properties,
+    monotone_under,
+)
 
 SETTINGS = Settings(timeout_ms=5000)
 MODES = list(InteractionMode)

@@ -6,13 +6,13 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec, Transition
-from proofs import Proved, Refuted, Settings, Unknown
-from proofs._product_system import _COUNTER_GUARDS
-from proofs._runner import run
-from proofs.product import product_properties
 from trust.circuit_breaker import CircuitBreakerConfig
 from trust.circuit_breaker._core import GUARDS, Circuit, CircuitState, Event
+from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec, Transition
+from trust.proofs import Proved, Refuted, Settings, Unknown
+from trust.proofs._product_system import _COUNTER_GUARDS
+from trust.proofs._runner import run
+from trust.proofs.product import product_properties
 
 SETTINGS = Settings(timeout_ms=5000)
 

@@ -10,11 +10,11 @@ import attrs
 import pytest
 import z3
 
-from model import POSTURE_SPEC, Transition
-from proofs import Property, Proved, Refuted, Settings, Unknown, prove
-from proofs.__main__ import main
-from proofs._runner import run, select, table
-from proofs.lifecycles import Encoding, generated_table_matches
+from trust.model import POSTURE_SPEC, Transition
+from trust.proofs import Property, Proved, Refuted, Settings, Unknown, prove
+from trust.proofs.__main__ import main
+from trust.proofs._runner import run, select, table
+from trust.proofs.lifecycles import Encoding, generated_table_matches
 
 
 def test_valid_claim_is_proved_and_invalid_one_refuted_with_values() -> None:
@@ -66,7 +66,7 @@ def test_a_planted_guard_on_emergency_is_refuted_with_the_path() -> None:
             for t in POSTURE_SPEC.transitions
         ),
     )
-    from proofs.lifecycles import _emergency_reaches_blocked
+    from trust.proofs.lifecycles import _emergency_reaches_blocked
 
     verdict = prove(_emergency_reaches_blocked(Encoding.of(planted)))
     assert isinstance(verdict, Refuted)

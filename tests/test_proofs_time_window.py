@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import z3
 
-from proofs import Proved, Refuted, Settings, verify_delegation
-from proofs.laws import law_properties
-from proofs.twins import TimeWindowTwin
-from proofs.twins.time_window import Windows, _rotate
 from trust.constraints import InteractionMode
 from trust.constraints.builtin import TimeDimension
+from trust.proofs import Proved, Refuted, Settings, verify_delegation
+from trust.proofs.laws import law_properties
+from trust.proofs.twins import TimeWindowTwin
+from trust.proofs.twins.time_window import Windows, _rotate
 
 DIM = TimeDimension()
 ISSUE_PARENT = {"all_of": ["09:00-17:00 Europe/Berlin", "09:00-17:00 America/New_York"]}

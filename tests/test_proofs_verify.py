@@ -18,18 +18,6 @@ import pytest
 import z3
 from hypothesis import strategies as st
 
-from proofs import (
-    DelegationReport,
-    DimensionReport,
-    Proved,
-    Refuted,
-    Search,
-    Unknown,
-    _witness,
-    verify_delegation,
-    verify_dimension,
-)
-from proofs._verify import AGREES
 from trust._clock import SystemClock
 from trust.constraints import (
     ConstraintCheckResult,
@@ -44,6 +32,18 @@ from trust.constraints.builtin import (
     ResourceDimension,
     register_builtin_dimensions,
 )
+from trust.proofs import (
+    DelegationReport,
+    DimensionReport,
+    Proved,
+    Refuted,
+    Search,
+    Unknown,
+    _witness,
+    verify_delegation,
+    verify_dimension,
+)
+from trust.proofs._verify import AGREES
 
 
 class TokensTwin:
@@ -466,7 +466,7 @@ SIX_WIDER_HOURS = {**SIX, "time_window": "08:00-17:00"}
 SIX_WIDER_COST = {**SIX, "cost_limit": 2000}
 
 _REPORTS = """
-from proofs import verify_delegation, verify_dimension
+from trust.proofs import verify_delegation, verify_dimension
 from tests.test_proofs_verify import ProvedMaxTokens, SIX, SIX_WIDER_COST, SIX_WIDER_HOURS
 print(verify_delegation([SIX, SIX_WIDER_HOURS]))
 print(verify_delegation([SIX, SIX_WIDER_COST]))

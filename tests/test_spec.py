@@ -6,13 +6,19 @@ import attrs
 import pytest
 from statemachine import State, StateMachine
 
-from model import POSTURE_SPEC, LifecycleDefinitionError, PostureLifecycle, Transition, read_spec
+from trust.model import (
+    POSTURE_SPEC,
+    LifecycleDefinitionError,
+    PostureLifecycle,
+    Transition,
+    read_spec,
+)
 
 
 def test_posture_spec_reads_the_declaration() -> None:
     spec = POSTURE_SPEC
     assert spec.name == "posture"
-    assert spec.declared_in == "model/posture.py"
+    assert spec.declared_in == "trust/model/posture.py"
     assert spec.states == ("blocked", "human_decides", "supervised", "assisted", "full_autonomy")
     assert spec.initial == "supervised"
     assert spec.events == (

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 
-from model import POSTURE_SPEC
 from trust import InvalidTypeError, InvalidValueError, TrustPosture
+from trust.model import POSTURE_SPEC
 from trust.postures import (
     PostureTransition,
     PostureTransitionRequest,

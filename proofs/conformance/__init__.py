@@ -1,4 +1,4 @@
-"""Conformance: ``python -m proofs`` holds the code that runs to what is proved.
+"""Conformance: ``python -m trust.proofs`` holds the code that runs to what is proved.
 
 Each topic drives real runtime entry points (not copies of their rules) and compares them
 with the spec, twin or z3 encoding its proofs are about, on bounded universes named in

@@ -31,11 +31,11 @@ from typing import Any
 import attrs
 import z3
 
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
-from proofs.conformance._evaluator import Concrete, Evaluator, confirm
-from proofs.twins._concrete import all_of
 from trust.constraints import ConstraintDimension, ConstraintValue
 from trust.constraints.builtin._lattice import ALL_OF
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs.conformance._evaluator import Concrete, Evaluator, confirm
+from trust.proofs.twins._concrete import all_of
 
 TwinFor = Callable[[Sequence[ConstraintValue]], Any]
 """Builds the twin whose domain covers the given values (zones, names, sizes...)."""

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from proofs._product_system import FINISH, RESTORE, SET_POSTURE, breaker_event, posture_event
-from proofs.conformance._clock import FakeClock
-from proofs.conformance._product_check import Pattern, Step, Value
 from trust.circuit_breaker import CircuitBreakerConfig, PostureCircuitBreaker
 from trust.postures import PostureStateMachine, PostureTransitionRequest, TrustPosture
+from trust.proofs._product_system import FINISH, RESTORE, SET_POSTURE, breaker_event, posture_event
+from trust.proofs.conformance._clock import FakeClock
+from trust.proofs.conformance._product_check import Pattern, Step, Value
 
 AGENT = "agent-1"
 OPERATOR = "operator"

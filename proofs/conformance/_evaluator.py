@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import z3
 
-from proofs._evaluate import Shape, compile_term, constants, leaves, placeholder, shape
+from trust.proofs._evaluate import Shape, compile_term, constants, leaves, placeholder, shape
 
 
 @attrs.frozen

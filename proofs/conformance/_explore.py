@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 
 import attrs
 
-from proofs._verdict import Proved, Refuted, Verdict
+from trust.proofs._verdict import Proved, Refuted, Verdict
 
 E = TypeVar("E")
 E_contra = TypeVar("E_contra", contravariant=True)

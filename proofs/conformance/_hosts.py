@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from proofs.conformance._compare import Universe
-from proofs.conformance._scalars import Scope
-from proofs.twins import CommunicationTwin
 from trust.constraints.builtin import CommunicationDimension
+from trust.proofs.conformance._compare import Universe
+from trust.proofs.conformance._scalars import Scope
+from trust.proofs.twins import CommunicationTwin
 
 
 def _domains(*entries: str) -> dict[str, Any]:

@@ -23,13 +23,13 @@ from typing import Any
 
 import z3
 
-from proofs._verdict import Proved, Refuted, Unknown, Verdict
-from proofs.conformance._compare import Universe
-from proofs.conformance._evaluator import confirm
-from proofs.conformance._scalars import Scope
-from proofs.twins import PathTwin, ResourcesTwin
-from proofs.twins.resources import SHAPES, UNIVERSE, WORDS
 from trust.constraints.builtin import ResourceDimension
+from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
+from trust.proofs.conformance._compare import Universe
+from trust.proofs.conformance._evaluator import confirm
+from trust.proofs.conformance._scalars import Scope
+from trust.proofs.twins import PathTwin, ResourcesTwin
+from trust.proofs.twins.resources import SHAPES, UNIVERSE, WORDS
 
 _PAIRS: tuple[tuple[str, str], ...] = (
     ("a/*", "a/**"),

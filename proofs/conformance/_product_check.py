@@ -23,9 +23,9 @@ from collections.abc import Mapping, Sequence
 import attrs
 import z3
 
-from model import BREAKER_SPEC, POSTURE_SPEC
-from proofs._induction import Vars
-from proofs._product_system import NONE, Product
+from trust.model import BREAKER_SPEC, POSTURE_SPEC
+from trust.proofs._induction import Vars
+from trust.proofs._product_system import NONE, Product
 
 Value = str | int | bool
 State = tuple[tuple[str, Value], ...]

@@ -16,9 +16,9 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.conformance._compare import TwinFor, Universe
-from proofs.twins import CostTwin, DataAccessTwin, RateTwin
 from trust.constraints.builtin import CostLimitDimension, DataAccessDimension, RateLimitDimension
+from trust.proofs.conformance._compare import TwinFor, Universe
+from trust.proofs.twins import CostTwin, DataAccessTwin, RateTwin
 
 
 @attrs.frozen(kw_only=True)

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from proofs.conformance._compare import Universe
-from proofs.conformance._scalars import Scope
-from proofs.twins import TimeWindowTwin
 from trust.constraints.builtin import TimeDimension
+from trust.proofs.conformance._compare import Universe
+from trust.proofs.conformance._scalars import Scope
+from trust.proofs.twins import TimeWindowTwin
 
 NOW = datetime(2025, 3, 30, 0, 30, tzinfo=UTC)
 """What the fixed clock reads: half an hour before Berlin's 2025 change to summer time."""

@@ -28,13 +28,13 @@ from typing import Any
 
 import attrs
 
-from model import BREAKER_SPEC, BreakerLifecycle, Transition
-from proofs._property import Property, Settings
-from proofs._verdict import Verdict
-from proofs.conformance._clock import FakeClock
-from proofs.conformance._explore import Exhaustive, Mismatch
 from trust.circuit_breaker import Admission, CircuitBreakerConfig, PostureCircuitBreaker
+from trust.model import BREAKER_SPEC, BreakerLifecycle, Transition
 from trust.postures import PostureStateMachine
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Verdict
+from trust.proofs.conformance._clock import FakeClock
+from trust.proofs.conformance._explore import Exhaustive, Mismatch
 
 AGENT = "agent-1"
 TIMED = ("recovery_timeout", "probe_timeout")

@@ -34,10 +34,18 @@ from fractions import Fraction
 
 import attrs
 
-from proofs._property import Property, Settings
-from proofs._verdict import Verdict
-from proofs.conformance._clock import FakeClock
-from proofs.conformance._coupling_events import (
+from trust.circuit_breaker import REQUESTER, CircuitBreakerConfig, PostureCircuitBreaker
+from trust.postures import (
+    PostureStateMachine,
+    PostureTransition,
+    PostureTransitionRequest,
+    TransitionGuard,
+    TrustPosture,
+)
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Verdict
+from trust.proofs.conformance._clock import FakeClock
+from trust.proofs.conformance._coupling_events import (
     AGENT,
     ARMED,
     DURATIONS,
@@ -48,22 +56,14 @@ from proofs.conformance._coupling_events import (
     paths,
     restore_steps,
 )
-from proofs.conformance._explore import Exhaustive, Mismatch
-from proofs.conformance._product_check import (
+from trust.proofs.conformance._explore import Exhaustive, Mismatch
+from trust.proofs.conformance._product_check import (
     Observed,
     Pattern,
     Relation,
     State,
     Value,
     show,
-)
-from trust.circuit_breaker import REQUESTER, CircuitBreakerConfig, PostureCircuitBreaker
-from trust.postures import (
-    PostureStateMachine,
-    PostureTransition,
-    PostureTransitionRequest,
-    TransitionGuard,
-    TrustPosture,
 )
 
 WEIGHTS = (("low", 1), ("high", 2))

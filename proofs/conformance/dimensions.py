@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from proofs._property import Property, Settings
-from proofs._verdict import Verdict
-from proofs.conformance._compare import conformance
-from proofs.conformance._hosts import communication_scope
-from proofs.conformance._paths import REAL_GLOBS_BOUND, real_globs, resources_scope
-from proofs.conformance._scalars import Scope, cost_scope, data_access_scope, rate_scope
-from proofs.conformance._time import time_scope
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Verdict
+from trust.proofs.conformance._compare import conformance
+from trust.proofs.conformance._hosts import communication_scope
+from trust.proofs.conformance._paths import REAL_GLOBS_BOUND, real_globs, resources_scope
+from trust.proofs.conformance._scalars import Scope, cost_scope, data_access_scope, rate_scope
+from trust.proofs.conformance._time import time_scope
 
 NAME = "runtime check, validate_tightening and compose agree with the twin"
 REAL_GLOBS = "runtime check and validate_tightening agree with the z3 regex twin on real globs"

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from model import POSTURE_SPEC
-from proofs._property import Property, Settings
-from proofs._verdict import Proved, Refuted, Verdict
-from proofs.conformance.posture import AGENT, LEVEL, requested_kind
+from trust.model import POSTURE_SPEC
 from trust.postures import (
     POSTURE_LEVEL_MAP,
     PostureTransition,
@@ -24,6 +21,9 @@ from trust.postures import (
     TransitionGuard,
     TrustPosture,
 )
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Proved, Refuted, Verdict
+from trust.proofs.conformance.posture import AGENT, LEVEL, requested_kind
 
 _REFUSES_UPGRADES = TransitionGuard(
     name="refuses_upgrades", check_fn=lambda request: False, applies_to={PostureTransition.UPGRADE}

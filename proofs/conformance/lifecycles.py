@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from proofs._property import Property
-from proofs.conformance import breaker, coupling, ladder, posture
+from trust.proofs._property import Property
+from trust.proofs.conformance import breaker, coupling, ladder, posture
 
 
 def lifecycle_conformance_properties() -> list[Property]:

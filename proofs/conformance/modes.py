@@ -24,9 +24,6 @@ from typing import Any
 
 import z3
 
-from proofs._property import Property, Settings
-from proofs._verdict import Proved, Refuted, Verdict
-from proofs.modes import SUBJECT, Pattern, accepted, combine_count, patterns
 from trust.constraints import (
     ConstraintCheckResult,
     ConstraintDimension,
@@ -35,6 +32,9 @@ from trust.constraints import (
     InteractionMode,
     MultiDimensionEvaluator,
 )
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Proved, Refuted, Verdict
+from trust.proofs.modes import SUBJECT, Pattern, accepted, combine_count, patterns
 
 VECTOR_BOUND = 8
 """Dimensions per constraint set up to which every verdict vector is evaluated."""

@@ -23,11 +23,7 @@ from typing import assert_never
 
 import attrs
 
-from model import POSTURE_SPEC, PostureLifecycle, Transition
-from proofs._property import Property, Settings
-from proofs._verdict import Verdict
-from proofs.conformance._clock import FakeClock
-from proofs.conformance._explore import Exhaustive, Mismatch
+from trust.model import POSTURE_SPEC, PostureLifecycle, Transition
 from trust.postures import (
     UPGRADE_APPROVAL_GUARD,
     PostureStateMachine,
@@ -37,6 +33,10 @@ from trust.postures import (
     TransitionResult,
     TrustPosture,
 )
+from trust.proofs._property import Property, Settings
+from trust.proofs._verdict import Verdict
+from trust.proofs.conformance._clock import FakeClock
+from trust.proofs.conformance._explore import Exhaustive, Mismatch
 
 AGENT = "agent-1"
 OPERATOR = "operator"

@@ -6,15 +6,15 @@ exact class); `builtin_twins`, `law_twin` and `witness_twin` all read it.
 
 from __future__ import annotations
 
-from proofs.twins._catalogue import CATALOGUE, Entry, builtin_twins, law_twin, witness_twin
-from proofs.twins._concrete import ConcreteTwin, decide
-from proofs.twins._protocol import SymbolicTwin
-from proofs.twins.communication import CommunicationTwin
-from proofs.twins.cost import CostTwin
-from proofs.twins.data_access import DataAccessTwin
-from proofs.twins.rate import RateTwin
-from proofs.twins.resources import PathTwin, ResourcesTwin
-from proofs.twins.time_window import TimeWindowTwin
+from trust.proofs.twins._catalogue import CATALOGUE, Entry, builtin_twins, law_twin, witness_twin
+from trust.proofs.twins._concrete import ConcreteTwin, decide
+from trust.proofs.twins._protocol import SymbolicTwin
+from trust.proofs.twins.communication import CommunicationTwin
+from trust.proofs.twins.cost import CostTwin
+from trust.proofs.twins.data_access import DataAccessTwin
+from trust.proofs.twins.rate import RateTwin
+from trust.proofs.twins.resources import PathTwin, ResourcesTwin
+from trust.proofs.twins.time_window import TimeWindowTwin
 
 __all__ = [
     "CATALOGUE",

@@ -19,14 +19,6 @@ from typing import Any
 
 import attrs
 
-from proofs.twins import _samples
-from proofs.twins._protocol import SymbolicTwin
-from proofs.twins.communication import CommunicationTwin
-from proofs.twins.cost import CostTwin
-from proofs.twins.data_access import NAMES, DataAccessTwin
-from proofs.twins.rate import RateTwin
-from proofs.twins.resources import PathTwin, ResourcesTwin
-from proofs.twins.time_window import TimeWindowTwin
 from trust._errors import InvalidTypeError
 from trust.constraints import ConstraintDimension, ConstraintValue
 from trust.constraints.builtin import (
@@ -37,6 +29,14 @@ from trust.constraints.builtin import (
     ResourceDimension,
     TimeDimension,
 )
+from trust.proofs.twins import _samples
+from trust.proofs.twins._protocol import SymbolicTwin
+from trust.proofs.twins.communication import CommunicationTwin
+from trust.proofs.twins.cost import CostTwin
+from trust.proofs.twins.data_access import NAMES, DataAccessTwin
+from trust.proofs.twins.rate import RateTwin
+from trust.proofs.twins.resources import PathTwin, ResourcesTwin
+from trust.proofs.twins.time_window import TimeWindowTwin
 
 WITNESS_METHODS = ("encode", "context", "admissible", "allows", "runtime_context")
 """What a twin needs to turn a delegation's runtime values into a witness context."""

@@ -13,8 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import z3
 
-from proofs.twins._protocol import SymbolicTwin
 from trust.constraints import ConstraintValue
+from trust.proofs.twins._protocol import SymbolicTwin
 
 
 @runtime_checkable

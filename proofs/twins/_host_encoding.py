@@ -12,9 +12,11 @@ from typing import Any, Self
 
 import z3
 
-from proofs._evaluate import compile_terms, flatten, leaves, unflatten
-from proofs.twins._concrete import as_int
-from proofs.twins._hosts import (
+from trust.constraints import ConstraintValue
+from trust.constraints.builtin._target import NoHost, parse_target
+from trust.proofs._evaluate import compile_terms, flatten, leaves, unflatten
+from trust.proofs.twins._concrete import as_int
+from trust.proofs.twins._hosts import (
     ABSENT,
     ADDRESS,
     CONTEXT_KEY,
@@ -31,8 +33,6 @@ from proofs.twins._hosts import (
     Target,
     parts_of,
 )
-from trust.constraints import ConstraintValue
-from trust.constraints.builtin._target import NoHost, parse_target
 
 _MERGES: dict[tuple[Any, ...], tuple[Hosts, Callable[..., tuple[Any, ...]]]] = {}
 """`CommunicationTwin._merge`'s compiled meets, by the twin's sizes and the operands'."""

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 import attrs
 import z3
 
-from proofs.twins._concrete import all_of
 from trust.constraints.builtin._target import read_host
+from trust.proofs.twins._concrete import all_of
 
 CONTEXT_KEY = "communication_target"
 INTERNAL_NAMES = (("localhost",), ("local",), ("internal",))

@@ -44,9 +44,9 @@ from collections.abc import Sequence
 
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
-from proofs.twins._host_encoding import HostEncoding
-from proofs.twins._hosts import (
+from trust.proofs.twins._concrete import as_bool, as_int, first
+from trust.proofs.twins._host_encoding import HostEncoding
+from trust.proofs.twins._hosts import (
     ABSENT,
     ADDRESS,
     CONTEXT_KEY,

@@ -19,8 +19,8 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool
 from trust.constraints import ConstraintValue
+from trust.proofs.twins._concrete import as_bool
 
 CONTEXT_KEY = "cost_used"
 

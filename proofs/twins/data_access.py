@@ -25,9 +25,9 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._data_access import DataAccessPolicy
+from trust.proofs.twins._concrete import as_bool, as_int, first
 
 NAMES: tuple[str, ...] = ("internal", "public", "secret")
 """The classification universe of the proofs; index ``len(NAMES)`` is any other name."""

@@ -33,9 +33,9 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._rate import WINDOWS, RateLimit, rules_of
+from trust.proofs.twins._concrete import as_bool, as_int, first
 
 RULES = 2
 """Rules in a fresh symbolic constraint (``"10/second, 100/minute"``)."""

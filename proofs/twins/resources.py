@@ -28,9 +28,9 @@ from typing import Any
 import attrs
 import z3
 
-from proofs.twins._concrete import all_of, as_bool, as_int, first
-from proofs.twins.globs import NORMALISED, conjuncts_regex, python_regex
 from trust.constraints import ConstraintValue
+from trust.proofs.twins._concrete import all_of, as_bool, as_int, first
+from trust.proofs.twins.globs import NORMALISED, conjuncts_regex, python_regex
 
 SHAPES = ("a", "*", "a*", "?", "**")
 """The segments a glob of the bounded proofs is made of."""

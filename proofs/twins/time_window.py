@@ -44,12 +44,12 @@ from zoneinfo import ZoneInfo
 import attrs
 import z3
 
-from proofs.twins._concrete import all_of, as_bool, as_int, first
 from trust.constraints import ConstraintValue
 from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
 from trust.constraints.builtin._time import CONTEXT_KEY
 from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
 from trust.constraints.builtin._zones import instant_at, offset_minutes, together
+from trust.proofs.twins._concrete import all_of, as_bool, as_int, first
 
 BITS = 12
 """Width of a minute or an offset: ``[0, 2880)`` fits, for a minute plus an offset."""

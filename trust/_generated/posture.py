@@ -1,7 +1,7 @@
-# Generated from model/posture.py by `python -m model.codegen`. Do not edit.
+# Generated from trust/model/posture.py by `python -m trust.model.codegen`. Do not edit.
 """The posture lifecycle, as plain data for the runtime.
 
-Generated from model/posture.py, do not edit: change the model and regenerate.
+Generated from trust/model/posture.py, do not edit: change the model and regenerate.
 """
 
 from typing import Final
