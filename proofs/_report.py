@@ -26,6 +26,9 @@ WIDTH = 100
 MAX_LITERAL = 10_000
 """Counterexample texts longer than this stay text in JSON (a bound on the literal parse)."""
 
+MAX_NESTING = 100
+"""Literals nested deeper than this stay text in JSON."""
+
 
 def row(outcome: Outcome, *, width: int = WIDTH, times: bool = True) -> list[str]:
     """One property's lines: ``ok`` or ``FAIL``, its time, and ``name: result [method]``,
@@ -173,7 +176,8 @@ def json_value(text: str) -> Any:
     null (``None``), a quoted string (``'1/second'`` is ``"1/second"``), or a list (from a
     list or tuple) or object (string keys) of those. Any other text stays a string: a
     description (``no count reported``), names (``[c1, p1]``), an expression or a rational
-    (``1/3``), a non-finite number. The text is parsed as a literal only (`ast.literal_eval`),
+    (``1/3``), a non-finite number, a set, bytes, a literal nested past `MAX_NESTING` or
+    longer than `MAX_LITERAL`. The text is parsed as a literal only (`ast.literal_eval`),
     never evaluated.
     """
     if len(text) > MAX_LITERAL:
@@ -182,23 +186,25 @@ def json_value(text: str) -> Any:
         value = ast.literal_eval(text.strip())
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return text
-    plain = _plain(value)
+    plain = _plain(value, 0)
     return text if plain is _NOT_PLAIN else plain
 
 
 _NOT_PLAIN = object()
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, depth: int) -> Any:
+    if depth > MAX_NESTING:
+        return _NOT_PLAIN
     if value is None or type(value) in (bool, int, str):
         return value
     if type(value) is float:
         return value if math.isfinite(value) else _NOT_PLAIN
     if type(value) in (list, tuple):
-        items = [_plain(v) for v in value]
+        items = [_plain(v, depth + 1) for v in value]
         return _NOT_PLAIN if any(i is _NOT_PLAIN for i in items) else items
     if type(value) is dict and all(type(k) is str for k in value):
-        entries = {k: _plain(v) for k, v in value.items()}
+        entries = {k: _plain(v, depth + 1) for k, v in value.items()}
         return _NOT_PLAIN if any(v is _NOT_PLAIN for v in entries.values()) else entries
     return _NOT_PLAIN  # sets, bytes, complex numbers: no JSON value says the same
 
