@@ -52,3 +52,18 @@ def test_a_subcommand_help_is_exit_0(capsys: pytest.CaptureFixture[str]) -> None
     for name in COMMANDS:
         assert main([name, "--help"]) == 0
         assert f"usage: care-trust {name}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("raised", "code"), [(None, 0), (1, 1), ("it stopped", 2)])
+def test_a_command_that_exits_returns_its_code(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: object,
+    code: int,
+) -> None:
+    def stops(argv: object) -> int:
+        raise SystemExit(raised)
+
+    monkeypatch.setitem(COMMANDS, "prove", (stops, "stops"))
+    assert main(["prove"]) == code
+    assert capsys.readouterr().err == ("it stopped\n" if code == 2 else "")

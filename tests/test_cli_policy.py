@@ -255,3 +255,42 @@ def test_a_missing_verify_extra_is_a_one_line_hint(
         "care-trust check: needs the verify extra (missing module 'z3'); "
         "install it with: pip install 'care-trust[verify]'"
     ]
+
+
+def test_a_file_the_analysis_cannot_read_exits_2_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def reads_an_include(path: Path) -> Report:
+        raise FileNotFoundError(2, "No such file or directory", str(tmp_path / "include.toml"))
+
+    monkeypatch.setattr(sys.modules["trust.proofs.policy"], "check_policy", reads_an_include)
+    clean = _file(tmp_path, "clean.trust.toml", "")
+    assert main(["check", clean]) == 2
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'include.toml'}: error: cannot read: No such file or directory" in out
+
+
+def test_a_policy_error_without_problems_still_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuses(path: Path) -> Report:
+        raise PolicyError("not a policy file: no [agents] table", ())
+
+    monkeypatch.setattr(sys.modules["trust.proofs.policy"], "check_policy", refuses)
+    clean = _file(tmp_path, "clean.trust.toml", "")
+    assert main(["check", clean]) == 2
+    assert f"{clean}: error: not a policy file: no [agents] table [policy.invalid]" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_module_that_is_no_extra_is_not_hidden_behind_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> object:
+        raise ModuleNotFoundError("No module named 'trust.proofs.typo'", name="trust.proofs.typo")
+
+    monkeypatch.setattr("trust._cli._policy._analyses", broken)
+    clean = _file(tmp_path, "clean.trust.toml", "")
+    with pytest.raises(ModuleNotFoundError, match=r"trust\.proofs\.typo"):
+        main(["check", clean])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -303,3 +304,59 @@ def test_python_m_trust_proofs_is_the_same_command() -> None:
     )
     assert usage.returncode == 2
     assert usage.stderr.startswith("usage: python -m trust.proofs")
+
+
+def test_an_interrupted_run_says_so_and_exits_130(
+    props: list[Property], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run_each(chosen: Sequence[Property], settings: Settings, jobs: int) -> Iterator[Outcome]:
+        yield Outcome(prop=chosen[0], verdict=Proved(), seconds=0.01)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trust.proofs._runner, "run_each", run_each)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["prove"]) == 130
+    assert terminal.getvalue().endswith("\r\x1b[Kcare-trust prove: interrupted\n")
+    assert "alpha holds: proved" in capsys.readouterr().out
+
+
+def test_a_long_verdict_still_fits_the_progress_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "check raised RuntimeError: " + "a long story " * 10
+    chosen = [_prop("p", check=lambda _: Unknown(reason))]
+    monkeypatch.setattr(trust.proofs, "all_properties", lambda: chosen)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["prove", "--jobs", "1"]) == 1
+    (progress,) = [p for p in terminal.getvalue().split("\r\x1b[K") if p.startswith("[")]
+    assert len(progress) == 59
+    assert progress.startswith("[1/1] demo: p ... unknown (check raised RuntimeError")
+    assert progress.endswith("...")
+
+
+def test_an_unwritable_junit_file_exits_2(
+    props: list[Property], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["prove", "--jobs", "1", "--junit", str(tmp_path)]) == 2
+    assert f"care-trust prove: cannot write --junit {str(tmp_path)!r}" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly() -> None:
+    # Standard output is a pipe nobody reads any more: writing to it is a broken pipe.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [str(CARE_TRUST), "prove", "--list"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 141
+    assert done.stderr == ""

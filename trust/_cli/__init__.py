@@ -124,5 +124,5 @@ def _version() -> str:
 __all__ = ["COMMANDS", "FINDING", "OK", "USAGE_ERROR", "main"]
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - the console script calls main
     sys.exit(main())

@@ -215,9 +215,10 @@ class _Progress:
         count = f"[{self.done}/{self.total}] "
         verdict = f" ... {outcome.result} ({duration(outcome.seconds)})"
         key = outcome.prop.key
-        if len(count) + len(key) + len(verdict) > room:
-            # The key gives way first, so the verdict stays in view.
-            key = key[: max(0, room - len(count) - len(verdict) - 3)] + "..."
+        keep = room - len(count) - len(verdict) - 3
+        if len(count) + len(key) + len(verdict) > room and keep >= 10:
+            # The key gives way first, so a short verdict stays in view.
+            key = key[:keep] + "..."
         line = count + key + verdict
         if len(line) > room:
             line = line[: room - 3] + "..."
