@@ -584,3 +584,20 @@ def test_a_witness_never_depends_on_the_wall_clock(monkeypatch: pytest.MonkeyPat
     assert hop.search is Search.CONFIRMED, str(report)
     assert hop.counterexample is not None
     assert "current_time" not in hop.counterexample
+
+
+@pytest.mark.parametrize("labels", [3, 7, 15])
+def test_a_communication_widening_has_a_witness_whatever_the_number_of_labels(
+    labels: int,
+) -> None:
+    # The twin's label ids wrapped when the number of labels plus one was a power of two
+    # (example.org and arxiv.org: three labels), and then it admitted no context at all.
+    domains = [f"d{i}.org" for i in range(labels - 3)] or ["org"]
+    mode = "allowed_domains"
+    parent = {"communication": {"mode": mode, "allowed_domains": domains}}
+    child = {"communication": {"mode": mode, "allowed_domains": [*domains, "evil.com"]}}
+    report = verify_delegation([parent, child])
+    hop = report.hops[0]
+    assert hop.search is Search.CONFIRMED
+    assert hop.counterexample is not None
+    assert hop.counterexample["communication_target"].endswith("evil.com")
