@@ -29,6 +29,10 @@ def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None if value is None else MappingProxyType(dict(value))
 
 
+def _summary(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(kw_only=True)
 class Location:
     """Where in which file a finding points: a line (1-based, 0 if unknown) and a key path.
@@ -83,7 +87,7 @@ class Report:
 
     command: str
     findings: tuple[Finding, ...] = ()
-    summary: Mapping[str, Any] = attrs.field(factory=dict, converter=MappingProxyType)
+    summary: Mapping[str, Any] = attrs.field(factory=dict, converter=_summary)
 
     def count(self, level: Level) -> int:
         return sum(1 for f in self.findings if f.level is level)

@@ -218,7 +218,7 @@ class _Builder:
                     f"{name}: cannot compose the agent's value with its role's: "
                     f"{error_text(error)}",
                 )
-        return ConstraintSet(constraints=merged, mode=role.mode, path=role.path)
+        return ConstraintSet(constraints=merged, mode=role.mode, path=own.path)
 
     # -- breakers, roles, agents, delegations ---------------------------------------
 
