@@ -24,6 +24,8 @@ from trust.policy._schema import KeyPath
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 _SPACE = " \t\r"
+DEEPEST = 64
+"""Key paths are placed down to this depth (the loader's `MAX_DEPTH` is less)."""
 
 
 class _Stop(Exception):
@@ -166,7 +168,13 @@ class _Scanner:
                     continue
                 if char == "":
                     raise _Stop
-                if kind == "array":
+                if len(where) >= DEEPEST:
+                    # Placed no deeper: the loader refuses such nesting anyway, and paths
+                    # growing with the depth would make the scan quadratic.
+                    path = where
+                    if kind == "table":
+                        self.assignment(where)
+                elif kind == "array":
                     path = (*where, str(count))
                     self.record(path, self.at)
                     stack[-1] = (kind, where, count + 1)
