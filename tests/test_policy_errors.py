@@ -205,7 +205,7 @@ child = "x"
     ("ident", "why"),
     [
         ("r\u0435searcher", "one script"),  # a Cyrillic e among Latin letters
-        ("ｒｅｓｅａｒｃｈｅｒ", "NFKC"),  # fullwidth letters
+        ("\uff52\uff45search", "NFKC"),  # fullwidth letters
         ("re\u200bsearcher", "invisible"),  # a zero-width space
         (" researcher", "whitespace"),
     ],
