@@ -85,13 +85,17 @@ def _hop(analysis: Analysis, hop: DelegationSpec) -> tuple[str, Finding | None]:
             or analysis.parse(n, theirs[n]).parsed != analysis.parse(n, mine[n]).parsed
         ]
         if differing or mode is not InteractionMode.CONJUNCTIVE:
+            why = (
+                f"the custom dimensions {differing} differ between the sets"
+                if differing
+                else f"under {mode.value} mode the custom dimensions {custom} may decide"
+            )
             return "unverified", _error(
                 "unverified",
                 analysis,
                 hop,
-                f"{label}: {shown}. The custom dimensions {custom} differ between the sets or "
-                f"decide under {mode.value} mode, and check has no code for them: verify "
-                "this hop with trust.proofs.verify_delegation and the dimensions' registry",
+                f"{label}: {shown}. And {why}, which check has no code for: verify this hop "
+                "with trust.proofs.verify_delegation and the dimensions' registry",
             )
         # Equal custom values under CONJUNCTIVE: a witness of the rest is one of the whole.
         for name in custom:
