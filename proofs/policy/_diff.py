@@ -32,7 +32,6 @@ unchanged one is only counted in the summary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,24 +45,11 @@ from trust.policy._schema import KeyPath
 from trust.proofs._witness import BOUND, Search, Side
 from trust.proofs.policy._analysis import Analysis, allowed, witness
 from trust.proofs.policy._diff_policy import policy_wide
-from trust.proofs.policy._fields import WHY, breaker_fields, join, posture
+from trust.proofs.policy._fields import WHY, Verdict, breaker_fields, join, posture
 from trust.proofs.policy._lints import broadest
 
 _MISSING: Any = object()
 _LEVELS = {"looser": Level.WARNING, "incomparable": Level.WARNING, "unverified": Level.ERROR}
-
-
-@attrs.frozen
-class _Verdict:
-    """A verdict with its witness, or with why it has none."""
-
-    comparison: Comparison | None  # None: unverified
-    witness: Mapping[str, Any] | None = None
-    note: str = ""
-
-    @property
-    def name(self) -> str:
-        return "unverified" if self.comparison is None else self.comparison.value
 
 
 class _Diff:
@@ -85,7 +71,7 @@ class _Diff:
             )
         )
 
-    def report(self, verdict: _Verdict, path: KeyPath, what: str) -> None:
+    def report(self, verdict: Verdict, path: KeyPath, what: str) -> None:
         """A finding for a changed part: ``what`` says which and how it changed."""
         shown = {
             "looser": "is looser: the new policy allows more",
@@ -111,24 +97,24 @@ class _Diff:
         wide = broadest(self.new, name, raw)
         return wide is not None and wide[1]
 
-    def _search(self, old: Side, new: Side, new_in_old: bool, old_in_new: bool) -> _Verdict:
+    def _search(self, old: Side, new: Side, new_in_old: bool, old_in_new: bool) -> Verdict:
         """The verdict, with a witness for looser and incomparable ones."""
         if new_in_old:
-            return _Verdict(Comparison.from_inclusions(True, old_in_new))
+            return Verdict(Comparison.from_inclusions(True, old_in_new))
         found = witness(old, new)
         if found.search is Search.CONFIRMED:
-            return _Verdict(Comparison.from_inclusions(False, old_in_new), found.context)
+            return Verdict(Comparison.from_inclusions(False, old_in_new), found.context)
         if found.search is Search.NONE:
-            return _Verdict(
+            return Verdict(
                 Comparison.from_inclusions(True, old_in_new),
                 note="the runtime's tightening rule would refuse the new as a tightening of the "
                 "old, but no context within the twins' bounds widens it",
             )
-        return _Verdict(None, note=f"witness search {found.search.value}: {found.note} ({BOUND})")
+        return Verdict(None, note=f"witness search {found.search.value}: {found.note} ({BOUND})")
 
-    def dimension(self, name: str, old: Any, new: Any) -> _Verdict:
+    def dimension(self, name: str, old: Any, new: Any) -> Verdict:
         if self.new.is_custom(name) or self.old.is_custom(name):
-            return _Verdict(
+            return Verdict(
                 Comparison.INCOMPARABLE,
                 note=f"{name!r} is a custom dimension: diff has no code for it, so any change "
                 "counts as incomparable",
@@ -147,7 +133,7 @@ class _Diff:
         sides = [self.new.side({} if v is _MISSING else {name: v}, mode) for v in (old, new)]
         return self._search(sides[0], sides[1], new_in_old, old_in_new)
 
-    def whole_set(self, old: ConstraintSet, new: ConstraintSet) -> _Verdict:
+    def whole_set(self, old: ConstraintSet, new: ConstraintSet) -> Verdict:
         evaluator = self.new.evaluator
         old_side, new_side = self.new.set_side(old), self.new.set_side(new)
         if old.mode is new.mode:
@@ -157,7 +143,7 @@ class _Diff:
             return self._search(old_side, new_side, new_in_old, old_in_new)
         back = witness(new_side, old_side)
         if back.search not in (Search.CONFIRMED, Search.NONE):
-            return _Verdict(None, note=f"witness search {back.search.value}: {back.note}")
+            return Verdict(None, note=f"witness search {back.search.value}: {back.note}")
         verdict = self._search(old_side, new_side, False, back.search is Search.NONE)
         note = f"the mode changed from {old.mode.value} to {new.mode.value}: decided on the twins"
         return attrs.evolve(verdict, note="; ".join(n for n in (note, verdict.note) if n))

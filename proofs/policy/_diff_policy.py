@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from trust.constraints import Comparison, InteractionMode
-from trust.proofs.policy._fields import posture
+from trust.proofs.policy._fields import Verdict, posture
 
 if TYPE_CHECKING:
     from trust.proofs.policy._diff import _Diff
@@ -42,17 +42,25 @@ def _internal_domains(diff: _Diff) -> str:
     old, new = diff.old, diff.new
     if old.spec.internal_domains == new.spec.internal_domains:
         return "equivalent"
-    name, mode = "communication", InteractionMode.CONJUNCTIVE
+    name, chosen = "communication", {"communication": "internal_only"}
     before = old.parse(name, "internal_only")
     after = new.parse(name, "internal_only")
     dim = new.dimension(name)
-    sides = (old.side({name: "internal_only"}, mode), new.side({name: "internal_only"}, mode))
-    verdict = diff._search(
-        sides[0],
-        sides[1],
-        dim.validate_tightening(before, after) is True,
-        dim.validate_tightening(after, before) is True,
-    )
+    new_in_old = dim.validate_tightening(before, after) is True
+    comparison = Comparison.from_inclusions(new_in_old, dim.validate_tightening(after, before))
+    verdict = Verdict(comparison)
+    if not new_in_old:
+        # Each side read by its own registry: the runtime's own example host, confirmed.
+        host = after.parsed.target_outside(before.parsed)
+        context = {"communication_target": host}
+        mode = InteractionMode.CONJUNCTIVE
+        allows = new.evaluator.evaluate(chosen, context, mode).satisfied
+        refuses = not old.evaluator.evaluate(chosen, context, mode).satisfied
+        verdict = (
+            Verdict(comparison, context)
+            if host is not None and allows and refuses
+            else Verdict(None, note=f"the runtime's example {host!r} was not confirmed")
+        )
     shown = list(new.spec.internal_domains or ["the defaults"])
     was = list(old.spec.internal_domains or ["the defaults"])
     diff.report(verdict, _INTERNAL, f"internal_domains = {shown} (was {was}): internal_only")

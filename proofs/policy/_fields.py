@@ -21,6 +21,9 @@ No breaker is looser than any breaker. A higher posture is looser.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+import attrs
 
 from trust.circuit_breaker import CircuitBreakerConfig
 from trust.constraints import Comparison
@@ -40,6 +43,19 @@ WHY: Mapping[str, str] = {
     "half_open_max_calls": "more probes are admitted, but more successes are needed to close",
 }
 """What a looser (or, for half_open_max_calls, any) change of each field means."""
+
+
+@attrs.frozen
+class Verdict:
+    """A verdict of ``diff`` with its witness, or with why it has none (None: unverified)."""
+
+    comparison: Comparison | None  # None: unverified
+    witness: Mapping[str, Any] | None = None
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return "unverified" if self.comparison is None else self.comparison.value
 
 
 def join(verdicts: list[Comparison]) -> Comparison:
@@ -94,4 +110,12 @@ def breaker_fields(new: CircuitBreakerConfig, old: CircuitBreakerConfig) -> dict
     return verdicts
 
 
-__all__ = ["HIGHER_IS_LOOSER", "LOWER_IS_LOOSER", "WHY", "breaker_fields", "join", "posture"]
+__all__ = [
+    "HIGHER_IS_LOOSER",
+    "LOWER_IS_LOOSER",
+    "WHY",
+    "Verdict",
+    "breaker_fields",
+    "join",
+    "posture",
+]
