@@ -239,7 +239,10 @@ def test_an_agent_that_takes_a_role_inherits_its_change(tmp_path: Path) -> None:
 
 
 def test_internal_domains_changed_is_its_own_verdict(tmp_path: Path) -> None:
-    text = '[dimensions.communication]\ninternal_domains = [{}]\n[agents.a]\nconstraints = {{ communication = "internal_only" }}\n'
+    text = (
+        "[dimensions.communication]\ninternal_domains = [{}]\n"
+        '[agents.a]\nconstraints = {{ communication = "internal_only" }}\n'
+    )
     report = diff(
         tmp_path, text.format('"corp.example"'), text.format('"corp.example", "lab.example"')
     )
