@@ -39,6 +39,7 @@ import attrs
 
 from trust._findings import Finding, Level, Report
 from trust.constraints import Comparison, InteractionMode
+from trust.constraints._cache import cache_key
 from trust.constraints._modes import show
 from trust.policy import AgentSpec, ConstraintSet, RoleSpec, read_policy
 from trust.policy._schema import KeyPath
@@ -56,6 +57,7 @@ class _Diff:
     def __init__(self, old: Analysis, new: Analysis) -> None:
         self.old, self.new = old, new
         self.findings: list[Finding] = []
+        self.verdicts: dict[tuple[str, bytes | None, bytes | None], Verdict] = {}
 
     def add(
         self, verdict: str, in_new: bool, path: KeyPath, message: str, witness: Any = None
@@ -113,6 +115,16 @@ class _Diff:
         return Verdict(None, note=f"witness search {found.search.value}: {found.note} ({BOUND})")
 
     def dimension(self, name: str, old: Any, new: Any) -> Verdict:
+        """The verdict of one dimension's values, remembered: agents share values."""
+        key = (name, cache_key(old), cache_key(new))
+        known = self.verdicts.get(key) if None not in key else None
+        if known is None:
+            known = self._dimension(name, old, new)
+            if None not in key:
+                self.verdicts[key] = known
+        return known
+
+    def _dimension(self, name: str, old: Any, new: Any) -> Verdict:
         if self.new.is_custom(name) or self.old.is_custom(name):
             return Verdict(
                 Comparison.INCOMPARABLE,
