@@ -14,6 +14,7 @@ runtime to the twin on concrete cases (the law twins of ``resources`` and
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from trust.constraints.builtin import (
     ResourceDimension,
     TimeDimension,
 )
+from trust.constraints.builtin._target import read_host
 from trust.proofs.twins import _samples
 from trust.proofs.twins._protocol import SymbolicTwin
 from trust.proofs.twins.communication import CommunicationTwin
@@ -146,6 +148,28 @@ def law_twin(dim: ConstraintDimension) -> SymbolicTwin | None:
     return entry.laws() if entry is not None else _symbolic(dim)
 
 
+def _internal_names(domains: Sequence[str]) -> list[tuple[str, ...]]:
+    """``internal_domains`` as the twin's domains (last label first).
+
+    Raises:
+        ValueError: One is an IP network: the twin's internal_only holds names only.
+    """
+    names = []
+    for domain in domains:
+        text = domain.strip().lower()
+        try:
+            ipaddress.ip_network(text.strip("[]"))
+        except ValueError:
+            host = read_host(text)
+            if isinstance(host, str):
+                names.append(tuple(host.split("/")))
+                continue
+        raise ValueError(
+            f"the communication twin reads internal_domains of host names, got {domain!r}"
+        )
+    return names
+
+
 def witness_twin(dim: ConstraintDimension, values: Sequence[ConstraintValue]) -> Any:
     """A twin that encodes ``values`` and turns its models into contexts, or None.
 
@@ -154,6 +178,9 @@ def witness_twin(dim: ConstraintDimension, values: Sequence[ConstraintValue]) ->
         InvalidTypeError: ``symbolic()`` returned something that is not a `SymbolicTwin`.
     """
     entry = CATALOGUE.get(type(dim))
+    if isinstance(dim, CommunicationDimension) and dim.internal_domains is not None:
+        # internal_only means what this dimension's internal_domains say.
+        return CommunicationTwin.for_values(values, internal=_internal_names(dim.internal_domains))
     if entry is not None:
         return entry.witness(values)
     twin = _symbolic(dim)
