@@ -74,7 +74,8 @@ def policy(agents: int, widening: int, changed: int, seed_looser: bool = True) -
             looser, widened = True, widened + 1
         parts.append(agent(name, depth, chain, looser=looser, tighter=tighter))
         if depth > 0:
-            delegations.append(f'[[delegations]]\nparent = "c{chain}-a{depth - 1}"\nchild = "{name}"\n')
+            parent = f"c{chain}-a{depth - 1}"
+            delegations.append(f'[[delegations]]\nparent = "{parent}"\nchild = "{name}"\n')
     return "".join(parts) + "\n" + "\n".join(delegations)
 
 
