@@ -1,0 +1,181 @@
+"""The values a store reads and writes: rows as frozen, validated values.
+
+Times cross the store as aware UTC `datetime` for stamps (history, audit) and as wall-clock
+seconds (``float``) for leases and the breaker's opened-at time, so that every process on
+every host compares them on one scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import attrs
+
+from trust import _validators as check
+from trust._errors import InvalidTypeError
+from trust._exact import exact_str
+from trust.postures import TrustPosture
+
+
+def _posture(value: object) -> TrustPosture:
+    return TrustPosture.coerce(value)
+
+
+def _optional_posture(value: object) -> TrustPosture | None:
+    return None if value is None else TrustPosture.coerce(value)
+
+
+def _aware(value: object) -> datetime:
+    if type(value) is not datetime or value.tzinfo is None:
+        raise InvalidTypeError(f"at must be an aware datetime, got {check.shown(value)}")
+    return value.astimezone(UTC)
+
+
+def _text(name: str) -> Callable[[object], str]:
+    def exact(value: object) -> str:
+        copied = exact_str(value)
+        if copied is None:
+            raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
+        return copied
+
+    return exact
+
+
+def _optional_text(name: str) -> Callable[[object], str | None]:
+    exact = _text(name)
+    return lambda value: None if value is None else exact(value)
+
+
+def _version(value: object) -> int:
+    return check.non_negative_int(value, "version")
+
+
+@attrs.frozen(kw_only=True)
+class PostureRow:
+    """An agent's stored posture.
+
+    Attributes:
+        agent_id: The agent.
+        posture: Its posture.
+        version: Grows by one with every change; a compare-and-set names the one it read.
+        epoch: The store-wide change counter at the change (see `TrustStore.changes_since`).
+    """
+
+    agent_id: str = attrs.field(converter=check.identifier)
+    posture: TrustPosture = attrs.field(converter=_posture)
+    version: int = attrs.field(converter=_version)
+    epoch: int = attrs.field(default=0, converter=_version)
+
+
+@attrs.frozen(kw_only=True)
+class HistoryEntry:
+    """One stored posture change, written in the same transaction as the change.
+
+    Attributes:
+        agent_id: The agent.
+        from_posture: Its posture before.
+        to_posture: Its posture after.
+        kind: The kind of change (a `trust.postures.PostureTransition` value).
+        reason: Why.
+        requester_id: Who asked (None: nobody named).
+        at: When (aware, UTC).
+        op_id: Idempotency key: a store applies an entry with a given key at most once
+            (None: no key).
+        detail: Canonical JSON of whatever else the engine keeps (metadata, guard names).
+        version: The version the change produced; set by the store.
+    """
+
+    agent_id: str = attrs.field(converter=check.identifier)
+    from_posture: TrustPosture = attrs.field(converter=_posture)
+    to_posture: TrustPosture = attrs.field(converter=_posture)
+    kind: str = attrs.field(converter=_text("kind"))
+    reason: str = attrs.field(default="", converter=_text("reason"))
+    requester_id: str | None = attrs.field(
+        default=None, converter=_optional_text("requester_id")
+    )
+    at: datetime = attrs.field(converter=_aware)
+    op_id: str | None = attrs.field(
+        default=None, converter=_optional_text("op_id")
+    )
+    detail: str = attrs.field(default="{}", converter=_text("detail"))
+    version: int | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else _version(v)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Written:
+    """The outcome of a compare-and-set: whether it committed, and the row as it stands.
+
+    Attributes:
+        committed: True when the change and its history entry were committed.
+        row: The agent's row after the attempt (None: never written, at the default).
+        entry: The stored entry, its version set, when committed.
+    """
+
+    committed: bool
+    row: PostureRow | None
+    entry: HistoryEntry | None = None
+
+    def __bool__(self) -> bool:
+        return self.committed
+
+
+@attrs.frozen(kw_only=True)
+class PostureWrite:
+    """A compare-and-set posture change to commit together with a breaker write.
+
+    Attributes:
+        expected_version: The version the change was decided against (0: never written).
+        entry: The change and its history entry.
+    """
+
+    expected_version: int = attrs.field(converter=_version)
+    entry: HistoryEntry
+
+
+@attrs.frozen(kw_only=True)
+class BreakerRow:
+    """A circuit's stored state: what must survive a restart.
+
+    Attributes:
+        key: The circuit (the agent id, or a breaker-scoped name).
+        state: The circuit state (a `trust.circuit_breaker.CircuitState` value).
+        generation: Fencing token; every stored change raises it.
+        opened_at: When the circuit opened, wall-clock seconds (None: not open).
+        displaced_posture: The posture the opening displaced (None: none held).
+        displaced_version: The version the displaced posture was held at.
+    """
+
+    key: str = attrs.field(converter=lambda v: check.identifier(v, "key"))
+    state: str = attrs.field(converter=_text("state"))
+    generation: int = attrs.field(converter=lambda v: check.non_negative_int(v, "generation"))
+    opened_at: float | None = attrs.field(
+        default=None,
+        converter=lambda v: None if v is None else check.finite_number(v, "opened_at"),
+    )
+    displaced_posture: TrustPosture | None = attrs.field(
+        default=None, converter=_optional_posture
+    )
+    displaced_version: int | None = attrs.field(
+        default=None,
+        converter=lambda v: None if v is None else check.non_negative_int(v, "displaced_version"),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class AuditRecord:
+    """One stored audit entry: its place in the chain and its canonical JSON.
+
+    Attributes:
+        sequence: Position in the stored chain, from 0.
+        previous_hash: The hash of the record before it.
+        hash: This record's hash (over ``payload``).
+        payload: The entry's canonical JSON (`trust.audit.AuditEntry.to_json`).
+    """
+
+    sequence: int = attrs.field(converter=lambda v: check.non_negative_int(v, "sequence"))
+    previous_hash: str = attrs.field(converter=_text("previous_hash"))
+    hash: str = attrs.field(converter=_text("hash"))
+    payload: str = attrs.field(converter=_text("payload"))
