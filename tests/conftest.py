@@ -7,9 +7,12 @@ mutation profile with ``CARE_TRUST_HYPOTHESIS=mutation mutmut run``.
 
 import os
 import sys
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.pgserver import REQUIRE, Server, find_binaries, unavailable_reason
 
 settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
 settings.register_profile(
@@ -34,3 +37,26 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"hostile input matrix: {tally.total()} cases, "
         f"{tally['refused']} refused, {tally['raised']} raised"
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """A throwaway PostgreSQL server for the session (see tests/pgserver.py)."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"{REQUIRE}=1 but the PostgreSQL tests cannot run: {reason}")
+        pytest.skip(reason)
+    binaries = find_binaries()
+    assert binaries is not None  # unavailable_reason found them
+    server = Server(binaries)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Server) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from trust import _validators as check
+from trust._errors import InvalidTypeError
 from trust._exact import exact_str
 from trust.store._errors import StoreURLError
 from trust.store._interface import TrustStore
@@ -39,7 +40,7 @@ def open_store(
     """
     text = exact_str(url)
     if text is None:
-        raise StoreURLError(f"store must be a URL string, got {check.shown(url)}")
+        raise InvalidTypeError(f"store must be a URL string, got {check.shown(url)}")
     seconds = check.positive_finite(timeout, "timeout")
     scheme, _, rest = text.partition("://")
     if scheme == "memory" and rest == "":

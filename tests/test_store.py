@@ -1,0 +1,341 @@
+"""The store contract, on every engine: memory, an SQLite file, a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from trust import TrustPosture
+from trust.store import (
+    SCHEMA_VERSION,
+    AuditRecord,
+    BreakerRow,
+    HistoryEntry,
+    PostureWrite,
+    StoreSchemaError,
+    StoreUnavailableError,
+    StoreURLError,
+    TrustStore,
+    open_store,
+)
+
+AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrustStore]:
+    if request.param == "memory":
+        url = "memory://"
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'trust.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = open_store(url)
+    yield opened
+    opened.close()
+
+
+def change(
+    agent: str,
+    to: TrustPosture,
+    frm: TrustPosture = TrustPosture.SUPERVISED,
+    op_id: str | None = None,
+    kind: str = "upgrade",
+) -> HistoryEntry:
+    return HistoryEntry(
+        agent_id=agent, from_posture=frm, to_posture=to, kind=kind, reason="r", at=AT, op_id=op_id
+    )
+
+
+def emergency(agent: str, op_id: str) -> HistoryEntry:
+    return change(agent, TrustPosture.BLOCKED, op_id=op_id, kind="emergency_downgrade")
+
+
+def test_a_transition_commits_the_change_and_its_history_together(store: TrustStore) -> None:
+    written = store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    assert written.committed
+    assert written.row is not None
+    assert (written.row.posture, written.row.version) == (TrustPosture.ASSISTED, 1)
+    assert [(e.version, e.to_posture) for e in store.history("a")] == [
+        (1, TrustPosture.ASSISTED)
+    ]
+    assert store.read_posture("a") == written.row
+    assert store.read_posture("never") is None
+
+
+def test_a_stale_version_is_refused_and_writes_nothing(store: TrustStore) -> None:
+    store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    for stale in (0, 2, 7):
+        written = store.transition(
+            change("a", TrustPosture.FULL_AUTONOMY, TrustPosture.ASSISTED), expected_version=stale
+        )
+        assert not written
+        assert written.row is not None
+        assert (written.row.posture, written.row.version) == (TrustPosture.ASSISTED, 1)
+    assert len(store.history("a")) == 1
+
+
+def test_history_is_bounded_to_the_newest_entries(store: TrustStore) -> None:
+    postures = [TrustPosture.ASSISTED, TrustPosture.SUPERVISED] * 5
+    for version, posture in enumerate(postures):
+        assert store.transition(change("a", posture), expected_version=version, history_limit=3)
+    kept = store.history("a")
+    assert [e.version for e in kept] == [8, 9, 10]
+    assert [e.version for e in store.history("a", limit=2)] == [9, 10]
+
+
+def test_an_emergency_is_unconditional_and_idempotent(store: TrustStore) -> None:
+    store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    first = store.emergency(emergency("a", "op-1"))
+    assert first.row is not None
+    assert (first.row.posture, first.row.version) == (TrustPosture.BLOCKED, 2)
+    assert first.entry is not None
+    assert first.entry.from_posture is TrustPosture.ASSISTED  # what it displaced, as stored
+    retried = store.emergency(emergency("a", "op-1"))
+    assert retried.entry == first.entry
+    assert retried.row == first.row
+    assert len(store.history("a")) == 2
+    # A new emergency is applied again and bumps the version: in-flight upgrades go stale.
+    again = store.emergency(emergency("a", "op-2"))
+    assert again.row is not None
+    assert again.row.version == 3
+    assert not store.transition(change("a", TrustPosture.SUPERVISED), expected_version=2)
+
+
+def test_an_emergency_on_a_never_written_agent_starts_its_row(store: TrustStore) -> None:
+    written = store.emergency(emergency("fresh", "op-1"))
+    assert written.row is not None
+    assert (written.row.posture, written.row.version) == (TrustPosture.BLOCKED, 1)
+
+
+def test_an_emergency_needs_an_idempotency_key(store: TrustStore) -> None:
+    with pytest.raises(ValueError, match="op_id"):
+        store.emergency(change("a", TrustPosture.BLOCKED))
+
+
+def test_a_transition_with_an_applied_op_id_is_not_applied_twice(store: TrustStore) -> None:
+    first = store.transition(change("a", TrustPosture.ASSISTED, op_id="t-1"), expected_version=0)
+    again = store.transition(change("a", TrustPosture.ASSISTED, op_id="t-1"), expected_version=0)
+    assert again.committed
+    assert again.entry == first.entry
+    assert len(store.history("a")) == 1
+
+
+def test_changes_since_reports_what_other_writers_changed(store: TrustStore) -> None:
+    epoch, rows = store.changes_since(0)
+    assert (epoch, rows) == (0, [])
+    store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    store.emergency(emergency("b", "op-1"))
+    epoch, rows = store.changes_since(0)
+    assert epoch == 2
+    assert [(r.agent_id, r.posture) for r in rows] == [
+        ("a", TrustPosture.ASSISTED),
+        ("b", TrustPosture.BLOCKED),
+    ]
+    assert store.changes_since(epoch) == (2, [])
+    store.transition(change("a", TrustPosture.SUPERVISED), expected_version=1)
+    assert [r.agent_id for r in store.changes_since(epoch)[1]] == ["a"]
+
+
+def opened(generation: int, posture: TrustPosture | None = TrustPosture.ASSISTED) -> BreakerRow:
+    return BreakerRow(
+        key="a",
+        state="open",
+        generation=generation,
+        opened_at=1000.5,
+        displaced_posture=posture,
+        displaced_version=1 if posture else None,
+    )
+
+
+def test_the_breaker_row_is_compare_and_set_on_its_generation(store: TrustStore) -> None:
+    assert store.read_breaker("a") is None
+    assert store.write_breaker(opened(1), expected_generation=0)
+    assert store.read_breaker("a") == opened(1)
+    assert not store.write_breaker(opened(2), expected_generation=0)  # stale
+    closed = BreakerRow(key="a", state="closed", generation=2)
+    assert store.write_breaker(closed, expected_generation=1)
+    assert store.read_breaker("a") == closed
+    with pytest.raises(ValueError, match="greater than expected_generation"):
+        store.write_breaker(closed, expected_generation=2)
+
+
+def test_a_trip_writes_the_breaker_and_the_displaced_posture_together(store: TrustStore) -> None:
+    store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    protective = change("a", TrustPosture.SUPERVISED, TrustPosture.ASSISTED, kind="protective")
+    # The posture moved meanwhile (stale version): neither row is written.
+    assert not store.write_breaker(
+        opened(1), expected_generation=0, posture=PostureWrite(expected_version=0, entry=protective)
+    )
+    assert store.read_breaker("a") is None
+    assert len(store.history("a")) == 1
+    assert store.write_breaker(
+        opened(1), expected_generation=0, posture=PostureWrite(expected_version=1, entry=protective)
+    )
+    row = store.read_posture("a")
+    assert row is not None
+    assert (row.posture, row.version) == (TrustPosture.SUPERVISED, 2)
+
+
+def test_probe_leases_bound_probes_and_expire(store: TrustStore) -> None:
+    take = {"generation": 3, "max_calls": 2, "ttl": 10.0}
+    assert store.acquire_probe("a", holder="p1", now=100.0, **take) == 0  # type: ignore[arg-type]
+    assert store.acquire_probe("a", holder="p2", now=100.0, **take) == 1  # type: ignore[arg-type]
+    assert store.acquire_probe("a", holder="p3", now=105.0, **take) is None  # type: ignore[arg-type]
+    store.release_probe("a", generation=3, slot=0, holder="someone-else")  # not its lease
+    assert store.acquire_probe("a", holder="p3", now=105.0, **take) is None  # type: ignore[arg-type]
+    store.release_probe("a", generation=3, slot=0, holder="p1")
+    assert store.acquire_probe("a", holder="p3", now=105.0, **take) == 0  # type: ignore[arg-type]
+    # A holder that crashed: its lease expires.
+    assert store.acquire_probe("a", holder="p4", now=110.0, **take) == 1  # type: ignore[arg-type]
+    # A new generation frees the old one's slots.
+    newer = {**take, "generation": 4}
+    assert store.acquire_probe("a", holder="p5", now=111.0, **newer) == 0  # type: ignore[arg-type]
+
+
+def chain(store: TrustStore, n: int) -> list[AuditRecord]:
+    return [
+        store.append_audit(
+            lambda seq, prev, i=i: AuditRecord(
+                sequence=seq, previous_hash=prev, hash=f"h{i}", payload=f'{{"i":{i}}}'
+            )
+        )
+        for i in range(n)
+    ]
+
+
+def test_audit_records_chain_from_the_stored_head(store: TrustStore) -> None:
+    assert store.audit_head() == (0, "0" * 64)
+    records = chain(store, 3)
+    assert [(r.sequence, r.previous_hash) for r in records] == [
+        (0, "0" * 64),
+        (1, "h0"),
+        (2, "h1"),
+    ]
+    assert store.audit_head() == (3, "h2")
+    assert store.audit_records() == records
+    assert store.audit_records(start=1, limit=1) == records[1:2]
+
+
+def test_an_audit_builder_must_link_to_the_head(store: TrustStore) -> None:
+    with pytest.raises(ValueError, match="linked to"):
+        store.append_audit(
+            lambda seq, prev: AuditRecord(sequence=seq + 5, previous_hash=prev, hash="x", payload="{}")
+        )
+    assert store.audit_head() == (0, "0" * 64)
+
+
+def test_stored_audit_rows_cannot_be_updated_or_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "trust.db"
+    with open_store(f"sqlite:///{path}") as store:
+        chain(store, 2)
+    raw = sqlite3.connect(path)
+    for statement in ("UPDATE trust_audit SET payload = '{}'", "DELETE FROM trust_audit"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(statement)
+    raw.close()
+
+
+def test_postgres_audit_rows_cannot_be_updated_or_deleted(postgres_url: str) -> None:
+    import psycopg
+
+    with open_store(postgres_url) as store:
+        chain(store, 2)
+    with psycopg.connect(postgres_url, autocommit=True) as raw:
+        for statement in ("UPDATE trust_audit SET payload = '{}'", "DELETE FROM trust_audit"):
+            with pytest.raises(psycopg.Error, match="append-only"):
+                raw.execute(statement)
+
+
+def test_a_store_written_by_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "trust.db"
+    open_store(f"sqlite:///{path}").close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE trust_meta SET value = ? WHERE name = 'schema_version'",
+                (str(SCHEMA_VERSION + 1),))
+    raw.commit()
+    raw.close()
+    with pytest.raises(StoreSchemaError, match=r"schema version 2, newer .* upgrade care-trust"):
+        open_store(f"sqlite:///{path}")
+
+
+def test_reopening_a_store_keeps_its_state(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trust.db'}"
+    with open_store(url) as store:
+        store.emergency(emergency("a", "op-1"))
+    with open_store(url) as store:
+        row = store.read_posture("a")
+        assert row is not None
+        assert row.posture is TrustPosture.BLOCKED
+
+
+def test_a_locked_sqlite_store_is_unavailable_within_its_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "trust.db"
+    store = open_store(f"sqlite:///{path}", timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with pytest.raises(StoreUnavailableError, match="database is locked"):
+        store.emergency(emergency("a", "op-1"))
+    holder.execute("ROLLBACK")
+    # The retry (same key) goes through once the lock is free.
+    assert store.emergency(emergency("a", "op-1")).committed
+    holder.close()
+    store.close()
+
+
+def test_an_unreachable_postgres_is_unavailable_not_hung() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(StoreUnavailableError, match="cannot connect to the store"):
+        open_store(f"postgresql://u:secret@127.0.0.1:{port}/db", timeout=1)
+
+
+def test_a_postgres_store_that_goes_down_is_unavailable_and_recovers(postgres_url: str) -> None:
+    import psycopg
+
+    store = open_store(postgres_url)
+    store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # cut every other session
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(StoreUnavailableError):
+        store.read_posture("a")
+    row = store.read_posture("a")  # reconnected
+    assert row is not None
+    assert row.version == 1
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://h/db", "store must be memory://"),
+        ("sqlite://", "store must be sqlite:///"),
+        ("sqlite:///", "store must be sqlite:///"),
+        ("postgres:/nohost", "store must be memory://"),
+    ],
+)
+def test_a_bad_url_is_refused_with_the_url(url: str, message: str) -> None:
+    with pytest.raises(StoreURLError, match=message):
+        open_store(url)
+
+
+def test_a_url_that_is_not_a_string_is_refused() -> None:
+    with pytest.raises(TypeError, match="store must be a URL string"):
+        open_store(b"sqlite:///x.db")  # type: ignore[arg-type]
+
+
+def test_messages_never_show_the_password() -> None:
+    with pytest.raises(StoreURLError) as raised:
+        open_store("mysql://user:hunter2@host/db")
+    assert "hunter2" not in str(raised.value)
+    assert "user:***@host" in str(raised.value)
