@@ -59,11 +59,21 @@ class Server:
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
         self._databases = itertools.count()
         data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--no-sync")
         self._run(
-            "pg_ctl", "-D", str(data), "-l", str(self.dir / "log"), "-w", "-t", "60",
-            "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start",
+            "initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+            "start",
         )
         self._data = data
 

@@ -60,9 +60,7 @@ def test_a_transition_commits_the_change_and_its_history_together(store: TrustSt
     assert written.committed
     assert written.row is not None
     assert (written.row.posture, written.row.version) == (TrustPosture.ASSISTED, 1)
-    assert [(e.version, e.to_posture) for e in store.history("a")] == [
-        (1, TrustPosture.ASSISTED)
-    ]
+    assert [(e.version, e.to_posture) for e in store.history("a")] == [(1, TrustPosture.ASSISTED)]
     assert store.read_posture("a") == written.row
     assert store.read_posture("never") is None
 
@@ -224,7 +222,9 @@ def test_audit_records_chain_from_the_stored_head(store: TrustStore) -> None:
 def test_an_audit_builder_must_link_to_the_head(store: TrustStore) -> None:
     with pytest.raises(ValueError, match="linked to"):
         store.append_audit(
-            lambda seq, prev: AuditRecord(sequence=seq + 5, previous_hash=prev, hash="x", payload="{}")
+            lambda seq, prev: AuditRecord(
+                sequence=seq + 5, previous_hash=prev, hash="x", payload="{}"
+            )
         )
     assert store.audit_head() == (0, "0" * 64)
 
@@ -255,8 +255,9 @@ def test_a_store_written_by_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "trust.db"
     open_store(f"sqlite:///{path}").close()
     raw = sqlite3.connect(path)
-    raw.execute("UPDATE trust_meta SET value = ? WHERE name = 'schema_version'",
-                (str(SCHEMA_VERSION + 1),))
+    raw.execute(
+        "UPDATE trust_meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION + 1),)
+    )
     raw.commit()
     raw.close()
     with pytest.raises(StoreSchemaError, match=r"schema version 2, newer .* upgrade care-trust"):

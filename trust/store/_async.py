@@ -45,7 +45,9 @@ class AsyncTrustStore:
 
     async def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(method, *args, **kwargs))
+        return await loop.run_in_executor(
+            self._executor, functools.partial(method, *args, **kwargs)
+        )
 
     async def read_posture(self, agent_id: str) -> PostureRow | None:
         """See `TrustStore.read_posture`."""

@@ -83,4 +83,4 @@ def resolve_store(store: TrustStore | str | None) -> TrustStore | None:
     """What an engine's ``store=`` means: None (memory only), a store, or a URL to open."""
     if store is None or isinstance(store, TrustStore):
         return store
-    return open_store(store)  # type: ignore[arg-type]  # open_store refuses non-strings
+    return open_store(store)

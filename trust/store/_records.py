@@ -7,7 +7,6 @@ every host compares them on one scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
@@ -32,19 +31,71 @@ def _aware(value: object) -> datetime:
     return value.astimezone(UTC)
 
 
-def _text(name: str) -> Callable[[object], str]:
-    def exact(value: object) -> str:
-        copied = exact_str(value)
-        if copied is None:
-            raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
-        return copied
-
-    return exact
+def _exact_text(value: object, name: str) -> str:
+    copied = exact_str(value)
+    if copied is None:
+        raise InvalidTypeError(f"{name} must be a string, got {check.shown(value)}")
+    return copied
 
 
-def _optional_text(name: str) -> Callable[[object], str | None]:
-    exact = _text(name)
-    return lambda value: None if value is None else exact(value)
+def _kind(value: object) -> str:
+    return _exact_text(value, "kind")
+
+
+def _reason(value: object) -> str:
+    return _exact_text(value, "reason")
+
+
+def _requester_id(value: object) -> str | None:
+    return None if value is None else _exact_text(value, "requester_id")
+
+
+def _op_id(value: object) -> str | None:
+    return None if value is None else _exact_text(value, "op_id")
+
+
+def _detail(value: object) -> str:
+    return _exact_text(value, "detail")
+
+
+def _state(value: object) -> str:
+    return _exact_text(value, "state")
+
+
+def _previous_hash(value: object) -> str:
+    return _exact_text(value, "previous_hash")
+
+
+def _hash(value: object) -> str:
+    return _exact_text(value, "hash")
+
+
+def _payload(value: object) -> str:
+    return _exact_text(value, "payload")
+
+
+def _key(value: object) -> str:
+    return check.identifier(value, "key")
+
+
+def _generation(value: object) -> int:
+    return check.non_negative_int(value, "generation")
+
+
+def _sequence(value: object) -> int:
+    return check.non_negative_int(value, "sequence")
+
+
+def _opened_at(value: object) -> float | None:
+    return None if value is None else check.finite_number(value, "opened_at")
+
+
+def _displaced_version(value: object) -> int | None:
+    return None if value is None else check.non_negative_int(value, "displaced_version")
+
+
+def _optional_version(value: object) -> int | None:
+    return None if value is None else _version(value)
 
 
 def _version(value: object) -> int:
@@ -89,19 +140,13 @@ class HistoryEntry:
     agent_id: str = attrs.field(converter=check.identifier)
     from_posture: TrustPosture = attrs.field(converter=_posture)
     to_posture: TrustPosture = attrs.field(converter=_posture)
-    kind: str = attrs.field(converter=_text("kind"))
-    reason: str = attrs.field(default="", converter=_text("reason"))
-    requester_id: str | None = attrs.field(
-        default=None, converter=_optional_text("requester_id")
-    )
+    kind: str = attrs.field(converter=_kind)
+    reason: str = attrs.field(default="", converter=_reason)
+    requester_id: str | None = attrs.field(default=None, converter=_requester_id)
     at: datetime = attrs.field(converter=_aware)
-    op_id: str | None = attrs.field(
-        default=None, converter=_optional_text("op_id")
-    )
-    detail: str = attrs.field(default="{}", converter=_text("detail"))
-    version: int | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else _version(v)
-    )
+    op_id: str | None = attrs.field(default=None, converter=_op_id)
+    detail: str = attrs.field(default="{}", converter=_detail)
+    version: int | None = attrs.field(default=None, converter=_optional_version)
 
 
 @attrs.frozen(kw_only=True)
@@ -148,19 +193,17 @@ class BreakerRow:
         displaced_version: The version the displaced posture was held at.
     """
 
-    key: str = attrs.field(converter=lambda v: check.identifier(v, "key"))
-    state: str = attrs.field(converter=_text("state"))
-    generation: int = attrs.field(converter=lambda v: check.non_negative_int(v, "generation"))
+    key: str = attrs.field(converter=_key)
+    state: str = attrs.field(converter=_state)
+    generation: int = attrs.field(converter=_generation)
     opened_at: float | None = attrs.field(
         default=None,
-        converter=lambda v: None if v is None else check.finite_number(v, "opened_at"),
+        converter=_opened_at,
     )
-    displaced_posture: TrustPosture | None = attrs.field(
-        default=None, converter=_optional_posture
-    )
+    displaced_posture: TrustPosture | None = attrs.field(default=None, converter=_optional_posture)
     displaced_version: int | None = attrs.field(
         default=None,
-        converter=lambda v: None if v is None else check.non_negative_int(v, "displaced_version"),
+        converter=_displaced_version,
     )
 
 
@@ -175,7 +218,7 @@ class AuditRecord:
         payload: The entry's canonical JSON (`trust.audit.AuditEntry.to_json`).
     """
 
-    sequence: int = attrs.field(converter=lambda v: check.non_negative_int(v, "sequence"))
-    previous_hash: str = attrs.field(converter=_text("previous_hash"))
-    hash: str = attrs.field(converter=_text("hash"))
-    payload: str = attrs.field(converter=_text("payload"))
+    sequence: int = attrs.field(converter=_sequence)
+    previous_hash: str = attrs.field(converter=_previous_hash)
+    hash: str = attrs.field(converter=_hash)
+    payload: str = attrs.field(converter=_payload)

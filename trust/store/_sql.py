@@ -13,6 +13,7 @@ the connection (the next operation reconnects) and raises `StoreUnavailableError
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -160,7 +161,7 @@ class SqlStore(TrustStore):
 
     def _translate(self, error: BaseException, doing: str) -> StoreError:
         failure = self._dialect.classify(error)
-        if failure is Failure.UNAVAILABLE or failure is None and isinstance(error, OSError):
+        if failure is Failure.UNAVAILABLE or (failure is None and isinstance(error, OSError)):
             return StoreUnavailableError(
                 f"cannot {doing} the store {self.url}: {check.shown(error)}"
             )
@@ -169,10 +170,8 @@ class SqlStore(TrustStore):
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken: nothing more to release
                 connection.close()
-            except Exception:  # already broken: nothing more to release
-                pass
 
     def _run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """Run ``work`` in one transaction and commit it, retrying lost races."""
@@ -188,7 +187,7 @@ class SqlStore(TrustStore):
                     cursor.execute("COMMIT")
                 except BaseException as error:
                     self._rollback(cursor)
-                    failure = dialect.classify(error)
+                    failure = Failure.RETRY if type(error) is _Retry else dialect.classify(error)
                     if failure is Failure.RETRY and attempt + 1 < _RETRIES:
                         continue
                     if failure is None and not isinstance(error, OSError):
@@ -278,7 +277,9 @@ class SqlStore(TrustStore):
         found = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
         return int(found.fetchone()[0])
 
-    def _record(self, cursor: Cursor, entry: HistoryEntry, version: int, limit: int) -> HistoryEntry:
+    def _record(
+        self, cursor: Cursor, entry: HistoryEntry, version: int, limit: int
+    ) -> HistoryEntry:
         stored = attrs.evolve(entry, version=version)
         self._x(
             cursor,
@@ -348,7 +349,9 @@ class SqlStore(TrustStore):
         except _Stale as stale:  # rolled back: nothing was written
             return Written(committed=False, row=stale.row)
 
-    def emergency(self, entry: HistoryEntry, *, history_limit: int = DEFAULT_HISTORY_LIMIT) -> Written:
+    def emergency(
+        self, entry: HistoryEntry, *, history_limit: int = DEFAULT_HISTORY_LIMIT
+    ) -> Written:
         entry = _entry(entry)
         if entry.op_id is None:
             raise InvalidValueError(
@@ -359,24 +362,36 @@ class SqlStore(TrustStore):
         def write(cursor: Cursor) -> Written:
             applied = self._applied(cursor, entry.op_id)
             if applied is not None:
-                return Written(
-                    committed=True, row=self._row(cursor, entry.agent_id), entry=applied
-                )
+                return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
+            # The epoch row first, as every posture write takes it: one lock order.
+            epoch = self._next_epoch(cursor)
             before = self._x(
                 cursor,
-                "SELECT posture FROM trust_postures WHERE agent_id = ?" + self._dialect.for_update,
+                "SELECT posture, version FROM trust_postures WHERE agent_id = ?"
+                + self._dialect.for_update,
                 (entry.agent_id,),
             ).fetchone()
-            epoch = self._next_epoch(cursor)
-            # One statement, so that no writer that found no row can come in between.
-            version = self._x(
-                cursor,
-                "INSERT INTO trust_postures (agent_id, posture, version, epoch) "
-                "VALUES (?, ?, 1, ?) ON CONFLICT (agent_id) DO UPDATE SET "
-                "posture = excluded.posture, version = trust_postures.version + 1, "
-                "epoch = excluded.epoch RETURNING version",
-                (entry.agent_id, entry.to_posture.value, epoch),
-            ).fetchone()[0]
+            if before is None:
+                # Another writer may create the row first: then run again, and lock it.
+                version = 1
+                if (
+                    self._x(
+                        cursor,
+                        "INSERT INTO trust_postures (agent_id, posture, version, epoch) "
+                        "VALUES (?, ?, 1, ?) ON CONFLICT (agent_id) DO NOTHING",
+                        (entry.agent_id, entry.to_posture.value, epoch),
+                    ).rowcount
+                    != 1
+                ):
+                    raise _Retry
+            else:
+                version = int(before[1]) + 1
+                self._x(
+                    cursor,
+                    "UPDATE trust_postures SET posture = ?, version = ?, epoch = ? "
+                    "WHERE agent_id = ?",
+                    (entry.to_posture.value, version, epoch, entry.agent_id),
+                )
             row = self._row(cursor, entry.agent_id)
             held = entry if before is None else attrs.evolve(entry, from_posture=before[0])
             stored = self._record(cursor, held, int(version), limit)
@@ -390,7 +405,9 @@ class SqlStore(TrustStore):
 
         def read(cursor: Cursor) -> list[HistoryEntry]:
             if newest is None:
-                rows = self._x(cursor, _HISTORY + " WHERE agent_id = ? ORDER BY version", (agent_id,))
+                rows = self._x(
+                    cursor, _HISTORY + " WHERE agent_id = ? ORDER BY version", (agent_id,)
+                )
                 return [_history_entry(r) for r in rows.fetchall()]
             rows = self._x(
                 cursor,
@@ -561,6 +578,10 @@ class SqlStore(TrustStore):
             ]
 
         return self._run(read, write=False)
+
+
+class _Retry(Exception):
+    """A write lost a race it cannot settle in its transaction: run the transaction again."""
 
 
 class _Stale(Exception):

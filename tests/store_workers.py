@@ -1,0 +1,74 @@
+"""What the multi-process store tests run in each child (importable under spawn)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from trust import TrustPosture
+from trust.postures._transition import EDGES
+from trust.store import HistoryEntry, open_store
+
+DEFAULT = TrustPosture.SUPERVISED
+HISTORY = 100_000  # keep every entry: the parent checks the whole history
+
+
+def race(url: str, agents: list[str], steps: int, seed: int, barrier: Any, out: Any) -> None:
+    """Race upgrades, downgrades and emergencies on ``agents``; report what was acknowledged."""
+    rng = random.Random(seed)
+    store = open_store(url, timeout=30)
+    commits = stale = 0
+    acknowledged: list[str] = []
+    barrier.wait()
+    for _ in range(steps):
+        agent = rng.choice(agents)
+        now = datetime.now(UTC)
+        if rng.random() < 0.2:
+            op_id = uuid.uuid4().hex
+            store.emergency(
+                HistoryEntry(
+                    agent_id=agent,
+                    from_posture=DEFAULT,
+                    to_posture="blocked",
+                    kind="emergency_downgrade",
+                    at=now,
+                    op_id=op_id,
+                ),
+                history_limit=HISTORY,
+            )
+            acknowledged.append(op_id)  # the call returned: the emergency is acknowledged
+            commits += 1
+            continue
+        row = store.read_posture(agent)
+        posture, version = (DEFAULT, 0) if row is None else (row.posture, row.version)
+        moves = [
+            (to, kind) for (frm, to), (kind, _) in EDGES.items() if frm is posture and to is not frm
+        ]
+        to, kind = rng.choice(moves)
+        written = store.transition(
+            HistoryEntry(
+                agent_id=agent, from_posture=posture, to_posture=to, kind=kind.value, at=now
+            ),
+            expected_version=version,
+            history_limit=HISTORY,
+        )
+        if written:
+            commits += 1
+        else:
+            stale += 1
+    store.close()
+    out.put((commits, stale, acknowledged))
+
+
+def take_probe(url: str, barrier: Any, out: Any) -> None:
+    """Try for a half-open probe slot at the same moment as the other children."""
+    store = open_store(url, timeout=30)
+    barrier.wait()
+    out.put(
+        store.acquire_probe(
+            "agent", generation=1, max_calls=2, holder=uuid.uuid4().hex, now=1000.0, ttl=60.0
+        )
+    )
+    store.close()
