@@ -72,3 +72,21 @@ def take_probe(url: str, barrier: Any, out: Any) -> None:
         )
     )
     store.close()
+
+
+def audit(url: str, count: int, barrier: Any, out: Any) -> None:
+    """Record ``count`` audit entries in a store-backed log shared with other children."""
+    from trust.audit import AuditLog, AuditOutcome
+
+    log = AuditLog(store=url)
+    barrier.wait()
+    for i in range(count):
+        log.record(
+            agent_id="agent",
+            posture=TrustPosture.SUPERVISED,
+            action="run",
+            kwargs={"i": i},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+    out.put(count)

@@ -24,7 +24,9 @@ from trust.audit._entry import (
     verify_audit_chain,
 )
 from trust.audit._snapshot import snapshot, snapshot_text
+from trust.audit._stored import stored_entries, verify_stored
 from trust.postures import TrustPosture
+from trust.store import AuditRecord, TrustStore, resolve_store
 
 _log = logging.getLogger("trust.audit")
 
@@ -65,6 +67,13 @@ class AuditLog:
             under it instead of SHA-256, so only a holder of the key can recompute the
             chain after an edit. Keep it apart from where the entries are stored, and
             pass it to `verify_audit_chain`.
+        store: A trust store (or its URL, see `trust.store.open_store`) that keeps the
+            chain durably: each entry is appended to it, in one transaction with reading
+            its head, before `record` returns, so the chain goes on across restarts and
+            every process sharing the store extends the same chain. `verify` then checks
+            the whole stored chain. If the store cannot be reached, `record` raises
+            `trust.store.StoreUnavailableError` and the entry is recorded nowhere: the
+            caller must treat the action as not audited.
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
@@ -82,8 +91,10 @@ class AuditLog:
         sink: AuditSink | str | os.PathLike[str] | None = None,
         clock: Clock | None = None,
         key: bytes | None = None,
+        store: TrustStore | str | None = None,
     ) -> None:
         self._key = chain_key(key)
+        self._store = resolve_store(store)
         self._entries: deque[AuditEntry] = deque(
             maxlen=check.positive_int(max_entries, "max_entries")
         )
@@ -98,7 +109,14 @@ class AuditLog:
         self._lock = threading.Lock()
         self._sequence = 0
         self._head = GENESIS_HASH
+        if self._store is not None:
+            self._sequence, self._head = self._store.audit_head()
         self.sink_failures = 0
+
+    @property
+    def store(self) -> TrustStore | None:
+        """The store that keeps the chain, if any."""
+        return self._store
 
     @property
     def head_hash(self) -> str:
@@ -117,7 +135,15 @@ class AuditLog:
         must link to `GENESIS_HASH` unless older ones were dropped (``max_entries``).
         This catches an entry's snapshot mutated in place; for a copy stored elsewhere
         (the sink), use `verify_audit_chain` with a head kept apart from it.
+
+        With a store, the whole stored chain is checked instead, from `GENESIS_HASH` to
+        the head the store keeps (an edited or deleted row breaks it), page by page.
+
+        Raises:
+            trust.store.StoreUnavailableError: the store cannot be reached.
         """
+        if self._store is not None:
+            return verify_stored(self._store, self._key)
         with self._lock:
             kept = list(self._entries)
             head = self._head
@@ -181,6 +207,21 @@ class AuditLog:
         kept_result = snapshot(result)
         kept_error = None if error is None else snapshot_text(error)
         with self._lock:
+            if self._store is not None:
+                return self._append(
+                    {
+                        "agent_id": agent_id,
+                        "posture": posture,
+                        "action": action,
+                        "kwargs": kept_kwargs,
+                        "outcome": outcome,
+                        "result": kept_result,
+                        "error": kept_error,
+                        "duration_ms": float(duration_ms),
+                        "timestamp": self._clock.now(),
+                        "run_id": run_id,
+                    }
+                )
             fields: dict[str, Any] = {
                 "sequence": self._sequence,
                 "agent_id": agent_id,
@@ -201,6 +242,43 @@ class AuditLog:
             self._sequence += 1
             self._head = entry.hash
         return entry
+
+    def _append(self, fields: dict[str, Any]) -> AuditEntry:
+        """Append to the store's chain (the caller holds the lock); keep it here too."""
+        assert self._store is not None
+        made: list[AuditEntry] = []
+
+        def build(sequence: int, previous_hash: str) -> AuditRecord:
+            linked = {**fields, "sequence": sequence, "previous_hash": previous_hash}
+            unhashed = AuditEntry(**linked, hash="")
+            entry = AuditEntry(**linked, hash=digest(unhashed.payload(), self._key))
+            made[:] = [entry]
+            return AuditRecord(
+                sequence=sequence,
+                previous_hash=previous_hash,
+                hash=entry.hash,
+                payload=entry.to_json(),
+            )
+
+        self._store.append_audit(build)
+        entry = made[0]
+        self._entries.append(entry)
+        self._sequence = entry.sequence + 1
+        self._head = entry.hash
+        return entry
+
+    def stored_entries(self, start: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """The entries in the store from sequence ``start`` (every process's), oldest first.
+
+        Without a store, the kept entries from ``start``.
+
+        Raises:
+            trust.store.StoreUnavailableError: the store cannot be reached.
+        """
+        if self._store is None:
+            kept = [e for e in self.entries() if e.sequence >= start]
+            return kept if limit is None else kept[:limit]
+        return stored_entries(self._store, start, limit)
 
     def _deliver(self, entry: AuditEntry) -> None:
         if self._sink is None:
