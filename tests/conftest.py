@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.pgserver import REQUIRE, Server, find_binaries, unavailable_reason
+from tests.pgserver import Server, find_binaries, skip_or_fail, unavailable_reason
 
 settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
 settings.register_profile(
@@ -44,9 +44,7 @@ def postgres_server() -> Iterator[Server]:
     """A throwaway PostgreSQL server for the session (see tests/pgserver.py)."""
     reason = unavailable_reason()
     if reason is not None:
-        if os.environ.get(REQUIRE) == "1":
-            pytest.fail(f"{REQUIRE}=1 but the PostgreSQL tests cannot run: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     binaries = find_binaries()
     assert binaries is not None  # unavailable_reason found them
     server = Server(binaries)

@@ -17,6 +17,9 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 REQUIRE = "CARE_TRUST_REQUIRE_POSTGRES"
 
@@ -109,6 +112,13 @@ class Server:
             self._run("pg_ctl", "-D", str(self._data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the test for ``reason``, or fail it when a server is required (in CI)."""
+    if os.environ.get(REQUIRE) == "1":
+        pytest.fail(f"{REQUIRE}=1 but the PostgreSQL tests cannot run: {reason}")
+    pytest.skip(reason)
 
 
 def unavailable_reason() -> str | None:
