@@ -39,7 +39,8 @@ from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLES
 T = TypeVar("T")
 
 FaultHook = Callable[[str], None]
-"""Called at named points of each write (``"begun"``, ``"written"``, ``"committed"``).
+"""Called at named points of each write transaction: ``"begun"``, ``"written"`` (every
+statement run, not yet committed) and ``"committed"`` (committed, not yet returned).
 
 For fault-injection tests: a test kills the process there to show what a crash leaves.
 """
@@ -181,9 +182,11 @@ class SqlStore(TrustStore):
                 cursor = self._connected().cursor()
                 try:
                     cursor.execute(dialect.begin if write else "BEGIN")
-                    self._point("begun")
+                    if write:
+                        self._point("begun")
                     result = work(cursor)
-                    self._point("written")
+                    if write:
+                        self._point("written")
                     cursor.execute("COMMIT")
                 except BaseException as error:
                     self._rollback(cursor)
@@ -195,7 +198,8 @@ class SqlStore(TrustStore):
                     if failure is not Failure.ERROR:
                         self._drop()
                     raise self._translate(error, "write to" if write else "read") from error
-                self._point("committed")
+                if write:
+                    self._point("committed")
                 return result
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
