@@ -1,0 +1,169 @@
+"""Latency of store writes on SQLite and PostgreSQL, and SQLite throughput across processes.
+
+- p50 and p99, in ms, of one compare-and-set transition, one emergency write, one
+  breaker-state write and one audit append (`AuditLog.record` on a store-backed log), on
+  an SQLite file (WAL, synchronous=FULL) and on a PostgreSQL server (fsync and
+  synchronous_commit on, as shipped), each a durable commit;
+- 8 spawned processes x 1,000 transitions on one SQLite file (each on its own agent, so
+  every one commits): total transitions per second.
+
+PostgreSQL: ``--postgres URL`` uses that database; without it, a throwaway server is
+started with the test suite's helper (tests/pgserver.py), if the binaries are there.
+
+Run: python bench/store.py [--ops N] [--postgres URL] [--processes N] [--each N]
+(no timing is asserted anywhere; this only reports)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trust import TrustPosture  # noqa: E402
+from trust.audit import AuditLog, AuditOutcome  # noqa: E402
+from trust.store import BreakerRow, HistoryEntry, TrustStore, open_store  # noqa: E402
+
+UP, DOWN = TrustPosture.ASSISTED, TrustPosture.SUPERVISED
+
+
+def entry(agent: str, frm: TrustPosture, to: TrustPosture, **extra: Any) -> HistoryEntry:
+    return HistoryEntry(
+        agent_id=agent, from_posture=frm, to_posture=to, kind="bench", at=datetime.now(UTC), **extra
+    )
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49] * 1e3, cuts[98] * 1e3
+
+
+def timed(ops: int, call: Callable[[int], object]) -> tuple[float, float]:
+    samples = []
+    for i in range(ops):
+        started = time.perf_counter()
+        call(i)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+WARM_UP = 1_000
+
+
+def workloads(store: TrustStore, ops: int) -> dict[str, tuple[float, float]]:
+    # Warm up first: the first writes to a new file also grow it (and SQLite's WAL), which
+    # would make whichever workload runs first look slower than the rest.
+    for _ in range(WARM_UP):
+        store.emergency(entry("warm-up", DOWN, TrustPosture.BLOCKED, op_id=uuid.uuid4().hex))
+    def transition(i: int) -> None:
+        frm, to = (DOWN, UP) if i % 2 == 0 else (UP, DOWN)
+        assert store.transition(entry("cas", frm, to), expected_version=i)
+
+    def emergency(i: int) -> None:
+        store.emergency(entry("emergency", DOWN, TrustPosture.BLOCKED, op_id=uuid.uuid4().hex))
+
+    def breaker(i: int) -> None:
+        state = "open" if i % 2 == 0 else "closed"
+        row = BreakerRow(key="breaker", state=state, generation=i + 1, opened_at=time.time())
+        assert store.write_breaker(row, expected_generation=i)
+
+    log = AuditLog(store=store)
+
+    def audit(i: int) -> None:
+        log.record(
+            agent_id="audited",
+            posture=DOWN,
+            action="run",
+            kwargs={"i": i},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+
+    return {
+        "CAS transition": timed(ops, transition),
+        "emergency write": timed(ops, emergency),
+        "breaker-state write": timed(ops, breaker),
+        "AuditLog.record": timed(ops, audit),
+    }
+
+
+def racer(url: str, agent: str, each: int, barrier: Any, out: Any) -> None:
+    store = open_store(url, timeout=60)
+    barrier.wait()
+    started = time.perf_counter()
+    for i in range(each):
+        frm, to = (DOWN, UP) if i % 2 == 0 else (UP, DOWN)
+        assert store.transition(entry(agent, frm, to), expected_version=i)
+    out.put((started, time.perf_counter()))
+    store.close()
+
+
+def throughput(url: str, processes: int, each: int) -> float:
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(processes), ctx.Queue()
+    children = [
+        ctx.Process(target=racer, args=(url, f"agent-{n}", each, barrier, out))
+        for n in range(processes)
+    ]
+    for child in children:
+        child.start()
+    spans = [out.get(timeout=600) for _ in children]
+    for child in children:
+        child.join()
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    return processes * each / wall
+
+
+def report(engine: str, results: dict[str, tuple[float, float]]) -> None:
+    for name, (p50, p99) in results.items():
+        print(f"{engine:<11} {name:<20} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=500)
+    parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway server)")
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--each", type=int, default=1_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        with open_store(f"sqlite:///{folder}/bench.db") as store:
+            report("sqlite", workloads(store, args.ops))
+        rate = throughput(f"sqlite:///{folder}/shared.db", args.processes, args.each)
+        print(
+            f"sqlite      {args.processes} processes x {args.each} transitions, one file: "
+            f"{rate:,.0f} transitions/s"
+        )
+    server = None
+    url = args.postgres
+    if url is None:
+        from tests import pgserver
+
+        reason = pgserver.unavailable_reason()
+        binaries = pgserver.find_binaries()
+        if reason is not None or binaries is None:
+            print(f"postgresql  skipped: {reason}")
+            return
+        server = pgserver.Server(binaries)
+        url = server.new_database()
+    try:
+        with open_store(url) as store:
+            report("postgresql", workloads(store, args.ops))
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
