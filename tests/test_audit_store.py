@@ -201,3 +201,21 @@ def test_a_postgres_chain_survives_a_restart_and_shows_a_deletion(postgres_url: 
     verdict = stored_log(postgres_url, key=KEY).verify()
     assert not verdict
     assert "not the expected head" in verdict.reason
+
+
+def test_a_head_that_disagrees_with_the_rows_is_detected(db: Path) -> None:
+    log = stored_log(url(db))
+    for i in range(3):
+        record(log, i)
+    tamper(db, "UPDATE trust_audit_head SET next_sequence = 7")
+    verdict = stored_log(url(db)).verify()
+    assert not verdict
+    assert "head is at sequence 7, the chain holds 3 entries" in verdict.reason
+
+
+def test_without_a_store_stored_entries_are_the_kept_ones() -> None:
+    log = AuditLog()
+    entries = [record(log, i) for i in range(4)]
+    assert log.store is None
+    assert log.stored_entries() == entries
+    assert log.stored_entries(1, 2) == entries[1:3]

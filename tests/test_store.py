@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +17,15 @@ from trust.store import (
     BreakerRow,
     HistoryEntry,
     PostureWrite,
+    StoreError,
     StoreSchemaError,
     StoreUnavailableError,
     StoreURLError,
     TrustStore,
     open_store,
+    resolve_store,
 )
+from trust.store._open import redacted
 
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -340,3 +344,128 @@ def test_messages_never_show_the_password() -> None:
         open_store("mysql://user:hunter2@host/db")
     assert "hunter2" not in str(raised.value)
     assert "user:***@host" in str(raised.value)
+
+
+def test_a_closed_store_refuses_every_operation(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'trust.db'}")
+    store.close()
+    with pytest.raises(StoreError, match="is closed"):
+        store.read_posture("a")
+
+
+def test_a_file_that_is_not_a_store_is_an_error_not_an_outage(tmp_path: Path) -> None:
+    path = tmp_path / "trust.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="file is not a database") as raised:
+        open_store(f"sqlite:///{path}")
+    assert not isinstance(raised.value, StoreUnavailableError)
+
+
+def test_the_sqlite_store_is_durable_and_shared(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'trust.db'}")
+    connection = store._connected()  # type: ignore[attr-defined]
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert connection.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+    assert connection.execute("PRAGMA busy_timeout").fetchone() == (5000,)
+    store.close()
+
+
+def test_an_exception_of_the_callers_own_commits_nothing(tmp_path: Path) -> None:
+    armed = False
+
+    def fault(point: str) -> None:
+        if armed and point == "written":
+            raise RuntimeError("planted")
+
+    store = open_store(f"sqlite:///{tmp_path / 'trust.db'}", fault=fault)
+    armed = True
+    with pytest.raises(RuntimeError, match="planted"):
+        store.emergency(emergency("a", "op-1"))
+    armed = False
+    assert store.read_posture("a") is None
+    store.close()
+
+
+def test_a_transaction_that_loses_a_race_runs_again(postgres_url: str) -> None:
+    import psycopg
+
+    losses = [psycopg.errors.SerializationFailure("lost"), psycopg.errors.UniqueViolation("dup")]
+
+    def fault(point: str) -> None:
+        if point == "written" and armed and losses:
+            raise losses.pop()
+
+    armed = False
+    store = open_store(postgres_url, fault=fault)
+    armed = True
+    written = store.emergency(emergency("a", "op-1"))
+    assert not losses  # both losses happened, and the third run committed
+    assert written.row is not None
+    assert written.row.version == 1
+    assert len(store.history("a")) == 1
+    store.close()
+
+
+def test_postgres_errors_are_classified() -> None:
+    import psycopg
+
+    from trust.store._postgres import _classify
+    from trust.store._sql import Failure
+
+    assert _classify(psycopg.errors.DeadlockDetected()) is Failure.RETRY
+    assert _classify(psycopg.errors.QueryCanceled()) is Failure.UNAVAILABLE  # statement timeout
+    assert _classify(psycopg.errors.LockNotAvailable()) is Failure.UNAVAILABLE  # lock timeout
+    assert _classify(psycopg.InterfaceError()) is Failure.UNAVAILABLE
+    assert _classify(psycopg.errors.RaiseException()) is Failure.ERROR
+    assert _classify(RuntimeError()) is None
+
+
+def test_without_psycopg_a_postgres_url_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError, match=r"pip install 'care-trust\[postgres\]'"):
+        open_store("postgresql://h/db")
+
+
+def test_values_of_the_wrong_type_are_refused(store: TrustStore) -> None:
+    with pytest.raises(TypeError, match="entry must be a HistoryEntry"):
+        store.transition({"agent_id": "a"}, expected_version=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="row must be a BreakerRow"):
+        store.write_breaker("open", expected_generation=0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="posture must be a PostureWrite"):
+        store.write_breaker(opened(1), expected_generation=0, posture="x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="expected_version must be a non-negative integer"):
+        store.transition(change("a", TrustPosture.ASSISTED), expected_version=-1)
+
+
+def test_rows_refuse_malformed_fields() -> None:
+    with pytest.raises(TypeError, match="at must be an aware datetime"):
+        HistoryEntry(
+            agent_id="a",
+            from_posture="blocked",
+            to_posture="blocked",
+            kind="k",
+            at=datetime(2025, 1, 1),
+        )
+    with pytest.raises(TypeError, match="kind must be a string"):
+        HistoryEntry(agent_id="a", from_posture="blocked", to_posture="blocked", kind=3, at=AT)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="posture"):
+        HistoryEntry(agent_id="a", from_posture="root", to_posture="blocked", kind="k", at=AT)
+
+
+def test_resolve_store_takes_none_a_store_or_a_url() -> None:
+    assert resolve_store(None) is None
+    store = open_store("memory://")
+    assert resolve_store(store) is store
+    opened = resolve_store("memory://")
+    assert isinstance(opened, TrustStore)
+    assert repr(opened) == "SqliteStore('memory://')"
+    opened.close()
+    store.close()
+
+
+def test_a_malformed_url_is_never_echoed_with_its_password() -> None:
+    assert redacted("postgresql://u:pw@[::1/db") == "<a malformed URL>"
+    assert redacted("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
+    assert redacted("postgresql://h/db") == "postgresql://h/db"

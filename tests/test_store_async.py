@@ -80,3 +80,33 @@ def test_async_calls_reach_the_store(tmp_path: Path) -> None:
         await store.aclose()
 
     asyncio.run(main())
+
+
+def test_every_operation_has_an_awaitable_form(tmp_path: Path) -> None:
+    from trust.store import AuditRecord, BreakerRow
+
+    async def main() -> None:
+        store = AsyncTrustStore(open_store(f"sqlite:///{tmp_path / 'trust.db'}"))
+        upgrade = HistoryEntry(
+            agent_id="b",
+            from_posture=TrustPosture.SUPERVISED,
+            to_posture=TrustPosture.ASSISTED,
+            kind="upgrade",
+            at=datetime.now(UTC),
+        )
+        assert await store.transition(upgrade, expected_version=0)
+        row = BreakerRow(key="b", state="open", generation=1)
+        assert await store.write_breaker(row, expected_generation=0)
+        assert await store.read_breaker("b") == row
+        take = {"generation": 1, "max_calls": 1, "now": 0.0, "ttl": 5.0}
+        assert await store.acquire_probe("b", holder="h", **take) == 0  # type: ignore[arg-type]
+        await store.release_probe("b", generation=1, slot=0, holder="h")
+        assert await store.acquire_probe("b", holder="i", **take) == 0  # type: ignore[arg-type]
+        record = await store.append_audit(
+            lambda seq, prev: AuditRecord(sequence=seq, previous_hash=prev, hash="h", payload="{}")
+        )
+        assert await store.audit_head() == (1, record.hash)
+        assert repr(store).startswith("AsyncTrustStore(SqliteStore('sqlite:///")
+        await store.aclose()
+
+    asyncio.run(main())
