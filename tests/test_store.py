@@ -469,3 +469,11 @@ def test_a_malformed_url_is_never_echoed_with_its_password() -> None:
     assert redacted("postgresql://u:pw@[::1/db") == "<a malformed URL>"
     assert redacted("postgresql://u:pw@h:5/db") == "postgresql://u:***@h:5/db"
     assert redacted("postgresql://h/db") == "postgresql://h/db"
+
+
+def test_import_trust_loads_no_database_driver() -> None:
+    import subprocess
+
+    code = "import sys, trust, trust.store\nprint(sorted(m for m in sys.modules if 'psycopg' in m))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
