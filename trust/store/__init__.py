@@ -9,6 +9,12 @@ engines fail closed on it.
 """
 
 from trust.store._async import AsyncTrustStore
+from trust.store._cache import (
+    DEFAULT_FRESHNESS,
+    CachedRead,
+    EmergencyOutcome,
+    PostureCache,
+)
 from trust.store._errors import (
     StoreError,
     StoreSchemaError,
@@ -28,6 +34,7 @@ from trust.store._records import (
 from trust.store._schema import SCHEMA_VERSION
 
 __all__ = [
+    "DEFAULT_FRESHNESS",
     "DEFAULT_HISTORY_LIMIT",
     "DEFAULT_TIMEOUT",
     "SCHEMA_VERSION",
@@ -35,7 +42,10 @@ __all__ = [
     "AuditBuilder",
     "AuditRecord",
     "BreakerRow",
+    "CachedRead",
+    "EmergencyOutcome",
     "HistoryEntry",
+    "PostureCache",
     "PostureRow",
     "PostureWrite",
     "StoreError",

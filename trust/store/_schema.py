@@ -20,6 +20,8 @@ TABLES = (
         posture TEXT NOT NULL,
         version BIGINT NOT NULL,
         epoch BIGINT NOT NULL)""",
+    # What `changes_since` reads: the rows changed after an epoch.
+    "CREATE INDEX IF NOT EXISTS trust_postures_epoch ON trust_postures (epoch)",
     """CREATE TABLE IF NOT EXISTS trust_history (
         agent_id TEXT NOT NULL,
         version BIGINT NOT NULL,

@@ -1,0 +1,236 @@
+"""A process's hot copy of the stored postures: at most Δ old, and BLOCKED past that.
+
+Reading a posture must stay a plain lookup, so decisions read this cache, never the
+store. `PostureCache.refresh` brings it up to date with one cheap query (the rows changed
+since the epoch it last saw, nothing when nothing changed); `PostureCache.start` runs
+that on a thread every quarter of Δ. A refresh that succeeds makes the cache fresh for Δ
+(``freshness``) from the moment it began, so another process's downgrade is seen within
+Δ. When no refresh has succeeded for Δ (the store is down, or nobody refreshes), every
+read is BLOCKED, and `PostureCache.read` says why: fail closed.
+
+An emergency downgrade goes through `PostureCache.emergency`: the agent is BLOCKED here
+at once, before any I/O, then written durably. If the store cannot be reached, the agent
+stays BLOCKED here (no refresh lifts it) and the write is retried, with the same
+idempotency key, on every refresh (`PostureCache.flush`) until it is durable; the result
+says it is not durable yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import attrs
+
+from trust import _validators as check
+from trust._clock import Clock, resolve_clock
+from trust._errors import InvalidValueError
+from trust.postures import TrustPosture
+from trust.store._errors import StoreUnavailableError
+from trust.store._interface import DEFAULT_HISTORY_LIMIT, TrustStore
+from trust.store._records import HistoryEntry, PostureRow
+
+_log = logging.getLogger("trust.store")
+
+DEFAULT_FRESHNESS = 1.0
+"""Δ, in seconds: how stale a cached posture may be before reads fail closed."""
+
+_BLOCKED = TrustPosture.BLOCKED
+
+
+@attrs.frozen(kw_only=True)
+class CachedRead:
+    """A posture as a decision should use it, and whether (and why not) it is fresh.
+
+    Attributes:
+        posture: The cached posture, or BLOCKED when the cache is stale.
+        fresh: Whether the cache was refreshed within Δ.
+        reason: Why the posture is BLOCKED regardless (empty when fresh).
+    """
+
+    posture: TrustPosture
+    fresh: bool
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class EmergencyOutcome:
+    """What became of an emergency downgrade.
+
+    Attributes:
+        durable: True once the store committed it; False while it is only held here.
+        row: The stored row after the write (None while not durable).
+        reason: Why it is not durable yet (empty when durable).
+    """
+
+    durable: bool
+    row: PostureRow | None = None
+    reason: str = ""
+
+
+class PostureCache:
+    """The stored postures, as one process reads them on its hot path.
+
+    Args:
+        store: Where the postures are kept.
+        default: The posture of an agent the store holds no row for.
+        freshness: Δ, in seconds (default 1 s): reads are BLOCKED once no refresh has
+            succeeded for that long.
+        clock: Where monotonic time comes from.
+        history_limit: History entries the store keeps per agent, for the emergencies
+            written through this cache.
+    """
+
+    def __init__(
+        self,
+        store: TrustStore,
+        *,
+        default: TrustPosture = TrustPosture.SUPERVISED,
+        freshness: float = DEFAULT_FRESHNESS,
+        clock: Clock | None = None,
+        history_limit: int = DEFAULT_HISTORY_LIMIT,
+    ) -> None:
+        self._store = store
+        self._default = TrustPosture.coerce(default, "default")
+        self._freshness = check.positive_finite(freshness, "freshness")
+        self._history_limit = check.positive_int(history_limit, "history_limit")
+        self._clock = resolve_clock(clock)
+        self._monotonic = self._clock.monotonic
+        self._postures: dict[str, TrustPosture] = {}
+        self._versions: dict[str, int] = {}
+        self._pending: dict[str, HistoryEntry] = {}  # op_id -> emergency not yet durable
+        self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
+        self._epoch = 0
+        self._fresh_until = -float("inf")
+        self._failure = "the cache has not been refreshed yet"
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def freshness(self) -> float:
+        """Δ, in seconds."""
+        return self._freshness
+
+    def get(self, agent_id: str) -> TrustPosture:
+        """The posture a decision uses: the cached one while fresh, BLOCKED otherwise.
+
+        A plain lookup: no I/O, no lock.
+        """
+        if self._monotonic() < self._fresh_until:
+            return self._postures.get(agent_id, self._default)
+        return _BLOCKED
+
+    def read(self, agent_id: str) -> CachedRead:
+        """Like `get`, with whether the cache is fresh and, if not, why."""
+        if self._monotonic() < self._fresh_until:
+            return CachedRead(posture=self._postures.get(agent_id, self._default), fresh=True)
+        return CachedRead(
+            posture=_BLOCKED,
+            fresh=False,
+            reason=f"posture unknown for {self._freshness:g} s or more ({self._failure}): "
+            "BLOCKED until the store answers",
+        )
+
+    def version(self, agent_id: str) -> int:
+        """The version of the agent's posture as last seen (0: never written)."""
+        return self._versions.get(agent_id, 0)
+
+    def note(self, row: PostureRow) -> None:
+        """Take in a row this process just wrote (or read), unless a newer one is known."""
+        with self._lock:
+            self._apply(row)
+
+    def _apply(self, row: PostureRow) -> None:
+        if row.version < self._versions.get(row.agent_id, 0):
+            return
+        self._versions[row.agent_id] = row.version
+        if row.agent_id not in self._pinned:
+            self._postures[row.agent_id] = row.posture
+
+    def refresh(self) -> bool:
+        """Retry pending emergencies, then read what changed; True if the store answered.
+
+        Never raises for an unreachable store: the cache goes stale (reads fail closed)
+        once Δ has passed since the last refresh that succeeded.
+        """
+        began = self._monotonic()
+        self.flush()
+        try:
+            epoch, rows = self._store.changes_since(self._epoch)
+        except StoreUnavailableError as error:
+            self._failure = str(error)
+            _log.warning("posture cache not refreshed: %s", error)
+            return False
+        with self._lock:
+            for row in rows:
+                self._apply(row)
+            self._epoch = max(self._epoch, epoch)
+            self._fresh_until = max(self._fresh_until, began + self._freshness)
+        return True
+
+    def emergency(self, entry: HistoryEntry) -> EmergencyOutcome:
+        """BLOCK the agent here at once, then write the emergency durably.
+
+        ``entry`` must carry an ``op_id``: the write is retried with it until durable.
+        """
+        if entry.op_id is None:
+            raise InvalidValueError(
+                "an emergency entry must carry an op_id (its idempotency key), got None"
+            )
+        with self._lock:
+            if entry.op_id not in self._pending:
+                self._pending[entry.op_id] = entry
+                self._pinned[entry.agent_id] = self._pinned.get(entry.agent_id, 0) + 1
+            self._postures[entry.agent_id] = _BLOCKED
+        return self._write(entry)
+
+    def _write(self, entry: HistoryEntry) -> EmergencyOutcome:
+        try:
+            written = self._store.emergency(entry, history_limit=self._history_limit)
+        except StoreUnavailableError as error:
+            return EmergencyOutcome(
+                durable=False,
+                reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",
+            )
+        with self._lock:
+            if self._pending.pop(entry.op_id or "", None) is not None:
+                left = self._pinned[entry.agent_id] - 1
+                if left:
+                    self._pinned[entry.agent_id] = left
+                else:
+                    del self._pinned[entry.agent_id]
+            if written.row is not None:
+                self._apply(written.row)
+        return EmergencyOutcome(durable=True, row=written.row)
+
+    def flush(self) -> int:
+        """Retry the emergencies not yet durable; how many still are not."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for entry in pending:
+            self._write(entry)
+        return len(self._pending)
+
+    def start(self) -> None:
+        """Refresh on a daemon thread every Δ/4, until `stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="trust-posture-cache", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # a bug must not stop refreshing silently: reads go BLOCKED
+                _log.exception("posture cache refresh failed")
+            self._stop.wait(self._freshness / 4)
+
+    def stop(self) -> None:
+        """Stop the refresh thread (reads go BLOCKED once Δ has passed)."""
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread is not None:
+            thread.join()
