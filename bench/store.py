@@ -4,6 +4,7 @@
   breaker-state write and one audit append (`AuditLog.record` on a store-backed log), on
   an SQLite file (WAL, synchronous=FULL) and on a PostgreSQL server (fsync and
   synchronous_commit on, as shipped), each a durable commit;
+- a cached read (`PostureCache.get`, what decisions read), in µs;
 - 8 spawned processes x 1,000 transitions on one SQLite file (each on its own agent, so
   every one commits): total transitions per second.
 
@@ -33,7 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from trust import TrustPosture  # noqa: E402
 from trust.audit import AuditLog, AuditOutcome  # noqa: E402
-from trust.store import BreakerRow, HistoryEntry, TrustStore, open_store  # noqa: E402
+from trust.store import (  # noqa: E402
+    BreakerRow,
+    HistoryEntry,
+    PostureCache,
+    TrustStore,
+    open_store,
+)
 
 UP, DOWN = TrustPosture.ASSISTED, TrustPosture.SUPERVISED
 
@@ -66,6 +73,7 @@ def workloads(store: TrustStore, ops: int) -> dict[str, tuple[float, float]]:
     # would make whichever workload runs first look slower than the rest.
     for _ in range(WARM_UP):
         store.emergency(entry("warm-up", DOWN, TrustPosture.BLOCKED, op_id=uuid.uuid4().hex))
+
     def transition(i: int) -> None:
         frm, to = (DOWN, UP) if i % 2 == 0 else (UP, DOWN)
         assert store.transition(entry("cas", frm, to), expected_version=i)
@@ -125,6 +133,20 @@ def throughput(url: str, processes: int, each: int) -> float:
     return processes * each / wall
 
 
+def cached_get_us(store: TrustStore, ops: int = 1_000_000) -> float:
+    """µs per `PostureCache.get` of a stored agent on a fresh cache (best of 5)."""
+    cache = PostureCache(store, freshness=3600.0)
+    cache.refresh()
+    get = cache.get
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(ops):
+            get("cas")
+        best = min(best, time.perf_counter() - started)
+    return best / ops * 1e6
+
+
 def report(engine: str, results: dict[str, tuple[float, float]]) -> None:
     for name, (p50, p99) in results.items():
         print(f"{engine:<11} {name:<20} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
@@ -140,6 +162,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         with open_store(f"sqlite:///{folder}/bench.db") as store:
             report("sqlite", workloads(store, args.ops))
+            print(f"sqlite      cached get (PostureCache.get): {cached_get_us(store):.3f} µs/op")
         rate = throughput(f"sqlite:///{folder}/shared.db", args.processes, args.each)
         print(
             f"sqlite      {args.processes} processes x {args.each} transitions, one file: "
