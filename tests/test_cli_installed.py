@@ -32,7 +32,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # The unpacked copy comes first on the path, before this checkout's editable install.
-    env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "1000"}
+    # Without COLUMNS, a pipe gets the default 100 columns.
+    env = {**{k: v for k, v in os.environ.items() if k != "COLUMNS"}, "PYTHONPATH": str(site)}
     return subprocess.run(
         [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
