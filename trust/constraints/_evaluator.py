@@ -30,7 +30,7 @@ from trust.constraints._dimension import (
     Comparison,
     ConstraintCheckResult,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
 from trust.constraints._modes import InteractionMode, combine_counts, shape_violations, show
 from trust.constraints._reading import read_constraint_set, read_context
@@ -83,7 +83,7 @@ class _Side(NamedTuple):
 
 
 def _failure(reason: str) -> ConstraintCheckResult:
-    return trusted_result(False, reason)
+    return unchecked_result(False, reason)
 
 
 def _result(
