@@ -10,7 +10,7 @@ table holds 0: all offsets 0 is a bare time of day, which every zone reads as it
 local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 
 `TimeWindowTwin(zones)` uses the runtime's own tables
-(`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
+(`trust.constraints.builtin.zone_offset_minutes`) for the named zones (UTC always
 among them) and encodes runtime values and contexts in them; conformance
 (`proofs.conformance`), the differential tests and `proofs.verify_delegation` use it.
 `encode` reads a value as the user wrote it (`_read`: the documented window syntax and
@@ -45,10 +45,13 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
-from trust.constraints.builtin._time import CONTEXT_KEY
-from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
-from trust.constraints.builtin._zones import instant_at, offset_minutes, together
+from trust.constraints.builtin import MINUTES_PER_DAY as MINUTES
+from trust.constraints.builtin import TIME_CONTEXT_KEY as CONTEXT_KEY
+from trust.constraints.builtin import Unplaceable, exact_moment, instant_at
+from trust.constraints.builtin import minute_intervals as intervals_of
+from trust.constraints.builtin import offsets_together as together
+from trust.constraints.builtin import placed_moment as placed
+from trust.constraints.builtin import zone_offset_minutes as offset_minutes
 from trust.proofs.twins._concrete import all_of, as_bool, as_int, first
 
 BITS = 12
