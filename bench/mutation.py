@@ -45,7 +45,17 @@ DECISION_CODE = (
 )
 """The runtime's decision code: what decides a posture, an admission or a verdict."""
 
-COPIED = ("trust", "model", "proofs", "tests", "pyproject.toml", "README.md", "diagrams")
+COPIED = (
+    "trust",
+    "model",
+    "proofs",
+    "tests",
+    "pyproject.toml",
+    "README.md",
+    "docs",
+    "examples",
+    "diagrams",
+)
 
 PROOF_COMMAND = (sys.executable, "-m", "trust.proofs")
 # The gates (ruff, mypy) judge the formatting ast.unparse writes, not behaviour; the
