@@ -17,6 +17,7 @@ from trust.store import (
     BreakerRow,
     HistoryEntry,
     PostureWrite,
+    StoreCorruptError,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
@@ -477,3 +478,18 @@ def test_import_trust_loads_no_database_driver() -> None:
     code = "import sys, trust, trust.store\nprint(sorted(m for m in sys.modules if 'psycopg' in m))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_malformed_row_is_reported_as_a_corrupt_store(tmp_path: Path) -> None:
+    path = tmp_path / "trust.db"
+    with open_store(f"sqlite:///{path}") as store:
+        store.transition(change("a", TrustPosture.ASSISTED), expected_version=0)
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE trust_postures SET posture = 'root' WHERE agent_id = 'a'")
+    raw.commit()
+    raw.close()
+    with open_store(f"sqlite:///{path}") as store:
+        with pytest.raises(StoreCorruptError, match=r"malformed trust_postures row .*'root'"):
+            store.read_posture("a")
+        with pytest.raises(StoreCorruptError):
+            store.changes_since(0)

@@ -8,6 +8,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from trust import TrustPosture
 from trust.store import AsyncTrustStore, HistoryEntry, open_store
 
@@ -107,6 +109,34 @@ def test_every_operation_has_an_awaitable_form(tmp_path: Path) -> None:
         )
         assert await store.audit_head() == (1, record.hash)
         assert repr(store).startswith("AsyncTrustStore(SqliteStore('sqlite:///")
+        await store.aclose()
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_wait_does_not_cancel_the_write(tmp_path: Path) -> None:
+    release = threading.Event()
+    reached = threading.Event()
+
+    def held(point: str) -> None:
+        if point == "written":
+            reached.set()
+            assert release.wait(30)  # held until the test has cancelled its waiter
+
+    store = AsyncTrustStore(open_store(f"sqlite:///{tmp_path / 'trust.db'}"))
+    store.store._fault = held  # type: ignore[attr-defined]
+
+    async def main() -> None:
+        waiter = asyncio.create_task(store.emergency(entry()))
+        while not reached.is_set():
+            await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        release.set()
+        row = await store.read_posture("a")  # queued behind the write, on the store's thread
+        assert row is not None
+        assert row.posture is TrustPosture.BLOCKED
         await store.aclose()
 
     asyncio.run(main())

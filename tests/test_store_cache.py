@@ -180,3 +180,21 @@ def test_freshness_must_be_a_positive_number(store: Outage) -> None:
     with pytest.raises(ValueError, match="freshness must be"):
         PostureCache(store, freshness=0)
     assert PostureCache(store).freshness == 1.0
+
+
+def test_a_corrupt_store_leaves_the_cache_failing_closed(store: Outage, path: Path) -> None:
+    import sqlite3
+
+    clock = FakeClock()
+    cache = PostureCache(store, clock=clock, freshness=DELTA)
+    cache.refresh()
+    raw = sqlite3.connect(path)
+    raw.execute("INSERT INTO trust_postures VALUES ('a', 'root', 1, 99)")
+    raw.execute("UPDATE trust_counters SET value = 99")
+    raw.commit()
+    raw.close()
+    assert not cache.refresh()
+    clock.advance(DELTA)
+    read = cache.read("a")
+    assert read.posture is TrustPosture.BLOCKED
+    assert "malformed trust_postures row" in read.reason

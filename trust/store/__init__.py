@@ -16,6 +16,7 @@ from trust.store._cache import (
     PostureCache,
 )
 from trust.store._errors import (
+    StoreCorruptError,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
@@ -48,6 +49,7 @@ __all__ = [
     "PostureCache",
     "PostureRow",
     "PostureWrite",
+    "StoreCorruptError",
     "StoreError",
     "StoreSchemaError",
     "StoreURLError",

@@ -26,7 +26,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidValueError
 from trust.postures import TrustPosture
-from trust.store._errors import StoreUnavailableError
+from trust.store._errors import StoreError
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, TrustStore
 from trust.store._records import HistoryEntry, PostureRow
 
@@ -151,14 +151,15 @@ class PostureCache:
     def refresh(self) -> bool:
         """Retry pending emergencies, then read what changed; True if the store answered.
 
-        Never raises for an unreachable store: the cache goes stale (reads fail closed)
-        once Δ has passed since the last refresh that succeeded.
+        Never raises for a store that cannot be reached or read (`StoreError`): the
+        cache goes stale (reads fail closed) once Δ has passed since the last refresh that
+        succeeded, and `read` gives the error.
         """
         began = self._monotonic()
         self.flush()
         try:
             epoch, rows = self._store.changes_since(self._epoch)
-        except StoreUnavailableError as error:
+        except StoreError as error:
             self._failure = str(error)
             _log.warning("posture cache not refreshed: %s", error)
             return False
@@ -188,7 +189,7 @@ class PostureCache:
     def _write(self, entry: HistoryEntry) -> EmergencyOutcome:
         try:
             written = self._store.emergency(entry, history_limit=self._history_limit)
-        except StoreUnavailableError as error:
+        except StoreError as error:
             return EmergencyOutcome(
                 durable=False,
                 reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",

@@ -12,9 +12,18 @@ class StoreError(TrustError):
 class StoreUnavailableError(StoreError, ConnectionError):
     """The store could not be reached, or did not answer within its timeout.
 
-    Nothing is known to have been written. The engine fails closed on it: an upgrade is
-    refused, a decision uses BLOCKED, and an emergency downgrade is kept locally and
-    retried (its idempotency key makes the retry safe).
+    The operation is not known to have committed. Usually it did not; but a connection
+    lost during the commit itself leaves that unknown, so an engine that must know retries
+    with the same ``op_id`` (an applied one is reported, never applied twice). The engine
+    fails closed on it: an upgrade is refused, a decision uses BLOCKED, and an emergency
+    downgrade is kept locally and retried with its idempotency key.
+    """
+
+
+class StoreCorruptError(StoreError):
+    """The store holds a row this version cannot read (edited by hand, or damaged).
+
+    Raised rather than read past: a decision never rests on a row it cannot trust.
     """
 
 

@@ -24,7 +24,12 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust.store._errors import StoreError, StoreSchemaError, StoreUnavailableError
+from trust.store._errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreSchemaError,
+    StoreUnavailableError,
+)
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
 from trust.store._records import (
     AuditRecord,
@@ -102,10 +107,33 @@ _BREAKER = (
 )
 
 
+Decoder = Callable[[Sequence[Any]], T]
+
+
+def _decoded(table: str) -> Callable[[Decoder[T]], Decoder[T]]:
+    """A row decoder whose failures report a corrupt store, never pass on as they are."""
+
+    def wrap(make: Decoder[T]) -> Decoder[T]:
+        def decode(row: Sequence[Any]) -> T:
+            try:
+                return make(row)
+            except (ValueError, TypeError, IndexError) as error:
+                raise StoreCorruptError(
+                    f"the store holds a malformed {table} row {check.shown(tuple(row))}: "
+                    f"{check.shown(error)}"
+                ) from error
+
+        return decode
+
+    return wrap
+
+
+@_decoded("trust_postures")
 def _posture_row(row: Sequence[Any]) -> PostureRow:
     return PostureRow(agent_id=row[0], posture=row[1], version=int(row[2]), epoch=int(row[3]))
 
 
+@_decoded("trust_history")
 def _history_entry(row: Sequence[Any]) -> HistoryEntry:
     return HistoryEntry(
         agent_id=row[0],
@@ -121,6 +149,12 @@ def _history_entry(row: Sequence[Any]) -> HistoryEntry:
     )
 
 
+@_decoded("trust_audit")
+def _audit_record(row: Sequence[Any]) -> AuditRecord:
+    return AuditRecord(sequence=int(row[0]), previous_hash=row[1], hash=row[2], payload=row[3])
+
+
+@_decoded("trust_breakers")
 def _breaker_row(row: Sequence[Any]) -> BreakerRow:
     return BreakerRow(
         key=row[0],
@@ -130,6 +164,7 @@ def _breaker_row(row: Sequence[Any]) -> BreakerRow:
         displaced_posture=row[4],
         displaced_version=None if row[5] is None else int(row[5]),
     )
+
 
 
 class SqlStore(TrustStore):
@@ -576,10 +611,7 @@ class SqlStore(TrustStore):
                 statement += " LIMIT ?"
                 params = (first, count)
             rows = self._x(cursor, statement, params).fetchall()
-            return [
-                AuditRecord(sequence=int(r[0]), previous_hash=r[1], hash=r[2], payload=r[3])
-                for r in rows
-            ]
+            return [_audit_record(r) for r in rows]
 
         return self._run(read, write=False)
 
