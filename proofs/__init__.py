@@ -29,6 +29,7 @@ from trust.proofs.dimensions import dimension_properties
 from trust.proofs.lifecycles import lifecycle_properties
 from trust.proofs.modes import mode_properties
 from trust.proofs.product import product_properties
+from trust.proofs.store import store_properties
 
 
 def all_properties() -> list[Property]:
@@ -40,6 +41,7 @@ def all_properties() -> list[Property]:
         + mode_properties()
         + mode_conformance_properties()
         + lifecycle_conformance_properties()
+        + store_properties()
     )
 
 
@@ -63,6 +65,7 @@ __all__ = [
     "mode_properties",
     "product_properties",
     "prove",
+    "store_properties",
     "unproved",
     "verify_delegation",
     "verify_dimension",
