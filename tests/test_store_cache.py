@@ -198,3 +198,27 @@ def test_a_corrupt_store_leaves_the_cache_failing_closed(store: Outage, path: Pa
     read = cache.read("a")
     assert read.posture is TrustPosture.BLOCKED
     assert "malformed trust_postures row" in read.reason
+
+
+def test_two_pending_emergencies_hold_the_agent_until_both_are_durable(store: Outage) -> None:
+    cache = PostureCache(store, clock=FakeClock())
+    cache.refresh()
+    store.down = True
+    cache.emergency(change("a", TrustPosture.SUPERVISED, TrustPosture.BLOCKED, "op-1"))
+    cache.emergency(change("a", TrustPosture.SUPERVISED, TrustPosture.BLOCKED, "op-2"))
+    cache.emergency(change("a", TrustPosture.SUPERVISED, TrustPosture.BLOCKED, "op-2"))  # retry
+    assert cache.flush() == 2
+    store.down = False
+    assert cache.flush() == 0
+    assert [e.op_id for e in store.history("a")] == ["op-1", "op-2"]
+    assert cache.get("a") is TrustPosture.BLOCKED
+
+
+def test_starting_twice_runs_one_refresh_thread(store: Outage) -> None:
+    cache = PostureCache(store, freshness=60.0)
+    cache.start()
+    first = cache._thread  # type: ignore[attr-defined]
+    cache.start()
+    assert cache._thread is first  # type: ignore[attr-defined]
+    cache.stop()
+    cache.stop()  # stopping a stopped cache is harmless
