@@ -18,6 +18,7 @@ real values do not fit, hence a second, witness twin for each built-in.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from trust.constraints.builtin import (
     RateLimitDimension,
     ResourceDimension,
     TimeDimension,
+    read_host,
 )
 from trust.proofs._verdict import Verdict
 from trust.proofs.conformance._hosts import communication_scope
@@ -250,6 +252,28 @@ def law_twin(dim: ConstraintDimension) -> SymbolicTwin | None:
     return entry.laws() if entry is not None else _symbolic(dim)
 
 
+def _internal_names(domains: Sequence[str]) -> list[tuple[str, ...]]:
+    """``internal_domains`` as the twin's domains (last label first).
+
+    Raises:
+        ValueError: One is an IP network: the twin's internal_only holds names only.
+    """
+    names = []
+    for domain in domains:
+        text = domain.strip().lower()
+        try:
+            ipaddress.ip_network(text.strip("[]"))
+        except ValueError:
+            host = read_host(text)
+            if isinstance(host, str):
+                names.append(tuple(host.split("/")))
+                continue
+        raise ValueError(
+            f"the communication twin reads internal_domains of host names, got {domain!r}"
+        )
+    return names
+
+
 def witness_twin(dim: ConstraintDimension, values: Sequence[ConstraintValue]) -> Any:
     """A twin that encodes ``values`` and turns its models into contexts, or None.
 
@@ -258,6 +282,9 @@ def witness_twin(dim: ConstraintDimension, values: Sequence[ConstraintValue]) ->
         InvalidTypeError: ``symbolic()`` returned something that is not a `SymbolicTwin`.
     """
     entry = CATALOGUE.get(type(dim))
+    if isinstance(dim, CommunicationDimension) and dim.internal_domains is not None:
+        # internal_only means what this dimension's internal_domains say.
+        return CommunicationTwin.for_values(values, internal=_internal_names(dim.internal_domains))
     if entry is not None:
         return entry.witness(values)
     twin = _symbolic(dim)

@@ -41,7 +41,8 @@ from trust.proofs._agreement import (
 from trust.proofs._cases import Law, Lists, Sampled, Source, Strategies, origin, run_law
 from trust.proofs._catalogue import CATALOGUE, law_twin
 from trust.proofs._property import Outcome, Property, Settings
-from trust.proofs._runner import run, table
+from trust.proofs._report import table
+from trust.proofs._runner import run
 from trust.proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
 from trust.proofs._solver import DEFAULT_TIMEOUT_MS
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict

@@ -142,18 +142,23 @@ class HostSet:
         return cls(names, networks, " and ".join(s.label for s in sets))
 
     def example_outside(self, other: HostSet) -> str | None:
+        example = self.target_outside(other)
+        if example is None:
+            return None
+        return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
+
+    def target_outside(self, other: HostSet) -> str | None:
+        """A ``communication_target`` this set allows and ``other`` refuses, or None."""
         path = self.names.example_outside(other.names)
         if path is not None:
-            example = ".".join(reversed(path.split("/")))
-        else:
-            blocks = _Blocks(other.networks)
-            loose = [n for n in self.networks if not blocks.cover(n)]
-            if not loose:
-                return None
-            address = _uncovered_address(loose[0], other.networks)
-            # Bracketed: an IPv6 target without brackets is refused.
-            example = f"[{address}]" if address.version == 6 else str(address)
-        return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
+            return ".".join(reversed(path.split("/")))
+        blocks = _Blocks(other.networks)
+        loose = [n for n in self.networks if not blocks.cover(n)]
+        if not loose:
+            return None
+        address = _uncovered_address(loose[0], other.networks)
+        # Bracketed: an IPv6 target without brackets is refused.
+        return f"[{address}]" if address.version == 6 else str(address)
 
 
 NO_HOSTS = HostSet(GlobSet(((),)), (), "none: all communication blocked")
@@ -224,6 +229,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
         self._recent: BoundedCache[tuple[HostSet, str], ConstraintCheckResult] = BoundedCache(
             RECENT_RESULTS, max_bytes=RECENT_BYTES, weigh=_weight
         )
+        self._internal_domains: tuple[str, ...] | None = None
         if internal_domains is None:
             self._internal = HostSet(
                 GlobSet.union(DEFAULT_INTERNAL_NAMES), PRIVATE_NETWORKS, "internal hosts"
@@ -236,6 +242,12 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
             self._internal = HostSet(
                 listed.names, listed.networks + PRIVATE_NETWORKS, "internal hosts"
             )
+            self._internal_domains = tuple(str.__str__(d) for d in domains)
+
+    @property
+    def internal_domains(self) -> tuple[str, ...] | None:
+        """The domains ``internal_only`` names instead of the default rules, or None."""
+        return self._internal_domains
 
     @property
     def name(self) -> str:
