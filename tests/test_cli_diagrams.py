@@ -72,17 +72,17 @@ def test_without_the_verify_extra_the_command_names_it(tmp_path: Path) -> None:
     ],
     ids=["care-trust diagrams", "python -m trust.model.diagrams"],
 )
-def test_without_the_diagrams_extra_both_entry_points_name_it(
+def test_both_entry_points_draw_without_the_graphviz_package(
     tmp_path: Path, run: str, prog: str
 ) -> None:
+    # The DOT, Mermaid and review page are written as text; only the SVG needs a renderer
+    # (graphviz-pure's binary, or dot), which the next test covers.
     done = _without({"graphviz"}, f"import runpy, sys\n{run}\n", tmp_path)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [
-        f"{prog}: needs the diagrams extra (missing module 'graphviz'); "
-        "install it with: pip install 'care-trust[diagrams]'"
-    ]
-    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert {"posture.dot", "posture.svg", "coupling.mmd"} <= {
+        p.name for p in (tmp_path / "out").iterdir()
+    }
 
 
 def test_without_a_renderer_the_command_says_what_to_install(
