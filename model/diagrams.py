@@ -20,7 +20,7 @@ import argparse
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from trust.model import _ladder_view as ladder_view
@@ -80,26 +80,35 @@ def _header(spec: LifecycleSpec) -> str:
     return f"Generated from {spec.declared_in} by `python -m trust.model.diagrams`. Do not edit."
 
 
+def renderer() -> str | None:
+    """The Graphviz program `render_svg` uses: ``dot`` on PATH, else ``graphviz-pure``."""
+    for program in ("dot", "graphviz-pure"):
+        path = shutil.which(program) or _beside_python(program)
+        if path is not None:
+            return path
+    return None
+
+
+NO_RENDERER = (
+    "no Graphviz renderer: install it with: pip install 'care-trust[diagrams]' (or Graphviz's dot)"
+)
+
+
 def render_svg(dot_source: str) -> bytes:
     """Render DOT to SVG with ``dot``, or with ``graphviz-pure`` when ``dot`` is missing.
 
     Raises:
         RuntimeError: neither renderer is installed, or rendering failed.
     """
-    for program in ("dot", "graphviz-pure"):
-        path = shutil.which(program) or _beside_python(program)
-        if path is None:
-            continue
-        done = subprocess.run(
-            [path, "-Tsvg"], input=dot_source.encode(), capture_output=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"{program} failed: {done.stderr.decode(errors='replace')}")
-        return done.stdout
-    raise RuntimeError(
-        "no Graphviz renderer: install it with: pip install 'care-trust[diagrams]' "
-        "(or Graphviz's dot)"
+    path = renderer()
+    if path is None:
+        raise RuntimeError(NO_RENDERER)
+    done = subprocess.run(
+        [path, "-Tsvg"], input=dot_source.encode(), capture_output=True, check=False
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(path).name} failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout
 
 
 def _beside_python(program: str) -> str | None:
@@ -128,35 +137,76 @@ def all_diagram_texts() -> dict[str, str]:
     return texts
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "python -m trust.model.diagrams") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
-    parser.add_argument("--no-svg", action="store_true", help="write only .dot and .mmd")
-    args = parser.parse_args(argv)
-    try:
-        texts = all_diagram_texts()
-    except ModuleNotFoundError as missing:
-        if (missing.name or "").split(".")[0] != "graphviz":
-            raise
-        print(
-            f"{prog}: needs the diagrams extra (missing module {missing.name!r}); "
-            "install it with: pip install 'care-trust[diagrams]'",
-            file=sys.stderr,
-        )
-        return 2
-    args.out.mkdir(parents=True, exist_ok=True)
+def rendered(texts: Mapping[str, str], svg: bool) -> dict[str, bytes]:
+    """Every file of ``texts`` as bytes, with each ``.dot``'s SVG beside it when ``svg``.
+
+    Raises:
+        RuntimeError: no Graphviz renderer (see `render_svg`).
+    """
+    files: dict[str, bytes] = {}
     for filename, text in texts.items():
-        (args.out / filename).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out / filename}")
-        if filename.endswith(".dot") and not args.no_svg:
-            svg = args.out / filename.replace(".dot", ".svg")
-            try:
-                svg.write_bytes(render_svg(text))
-            except RuntimeError as error:
-                print(f"{prog}: {error}", file=sys.stderr)
-                return 2
-            print(f"wrote {svg}")
+        files[filename] = text.encode()
+        if filename.endswith(".dot") and svg:
+            files[filename.replace(".dot", ".svg")] = render_svg(text)
+    return files
+
+
+def drifted(files: Mapping[str, bytes], out: Path) -> list[str]:
+    """The names of ``files`` whose copy in ``out`` is missing or differs."""
+    return [name for name, data in files.items() if _read(out / name) != data]
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """The options `main` and ``care-trust diagrams`` share."""
+    parsed = argparse.ArgumentParser(prog=prog, description=description)
+    parsed.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
+    parsed.add_argument("--no-svg", action="store_true", help="write no .svg")
+    parsed.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing every file in --out that differs from a fresh "
+        "drawing (drift)",
+    )
+    return parsed
+
+
+def emit(texts: Mapping[str, str], args: argparse.Namespace, prog: str) -> int:
+    """Write ``texts`` (and their SVGs) into ``args.out``, or with ``--check`` compare them;
+    0, 1 (drift) or 2 (no renderer)."""
+    try:
+        files = rendered(texts, svg=not args.no_svg)
+    except RuntimeError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = drifted(files, args.out)
+        for name in stale:
+            print(f"{prog}: {args.out / name} differs from the model: run {prog}", file=sys.stderr)
+        if not stale:
+            print(f"{prog}: {len(files)} files in {args.out} are up to date")
+        return 1 if stale else 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (args.out / name).write_bytes(data)
+        print(f"wrote {args.out / name}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m trust.model.diagrams") -> int:
+    """Draw every lifecycle into ``--out`` (or check it with ``--check``).
+
+    ``care-trust diagrams`` also writes the review page (`trust.proofs._review`), which
+    needs the proofs; this entry point needs only the model.
+    """
+    args = parser(prog, __doc__).parse_args(argv)
+    return emit(all_diagram_texts(), args, prog)
 
 
 if __name__ == "__main__":
