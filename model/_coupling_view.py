@@ -83,10 +83,11 @@ def to_mermaid() -> str:
     short lines so that neighbouring edges keep apart."""
     lines = [f"%% {_header()}", "flowchart LR"]
     for node, (state, note, _) in _NODES.items():
-        shown = "<br/>".join([state.upper(), *_lines(note, 30)]).replace('"', "'")
+        shown = "<br/>".join([state, *_lines(note, 30)]).replace('"', "'")
         lines.append(f'    {node}["{shown}"]')
     for source, target, kind, text in coupling.coupled_edges():
-        shown = "<br/>".join(_lines(text, 44)).replace('"', "'")
+        # "|" delimits a Mermaid edge label: the alternatives read "or" here.
+        shown = "<br/>".join(_lines(text.replace(" | ", " or "), 44)).replace('"', "'")
         lines.append(f'    {source} -->|"{shown}"| {_ENDS.get(kind, target)}')
     return "\n".join(lines) + "\n"
 

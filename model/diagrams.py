@@ -4,8 +4,10 @@
 markdown reviews) and ``.svg`` for every lifecycle in `model.LIFECYCLES`, and the same for
 the combined breaker-and-posture view of `model.coupling`. The DOT and
 Mermaid text depend only on the spec, so they are byte-stable and drift-tested; the SVG is
-rendered from the DOT with Graphviz's ``dot`` when it is on PATH, otherwise with the
-``graphviz-pure`` binary from PyPI, so no system package is needed.
+rendered from the DOT with the ``graphviz-pure`` binary from PyPI (the diagrams extra), so
+no system package is needed and every machine renders the same bytes; a system ``dot``
+is used only without it. ``care-trust diagrams`` also writes the review page,
+``diagrams/README.md`` (`trust.proofs._review`).
 
 Layout choices, for reviewers: each lifecycle is a ladder (for postures, most autonomy at
 the top) with one labelled arrow per event class, and the rest edge by edge, each edge
@@ -25,11 +27,13 @@ from pathlib import Path
 
 from trust.model import _ladder_view as ladder_view
 from trust.model._ladder_view import DiagramStyle, Look
+from trust.model.posture import SPEC as POSTURE_SPEC
 from trust.model.spec import LifecycleSpec
 
 POSTURE_STYLE = DiagramStyle(
     title="Posture lifecycle: most autonomy at the top",
-    ladder=("full_autonomy", "assisted", "supervised", "human_decides", "blocked"),
+    # The declaration order is the autonomy ladder (least first): "higher" is read from it.
+    ladder=tuple(reversed(POSTURE_SPEC.states)),
     noun="posture",
     looks={
         "upgrade": Look(color="#2e7d32", penwidth="2"),
@@ -81,8 +85,9 @@ def _header(spec: LifecycleSpec) -> str:
 
 
 def renderer() -> str | None:
-    """The Graphviz program `render_svg` uses: ``dot`` on PATH, else ``graphviz-pure``."""
-    for program in ("dot", "graphviz-pure"):
+    """The Graphviz program `render_svg` uses: ``graphviz-pure`` (the diagrams extra's, so
+    every machine with the extra renders the same bytes), else a system ``dot``."""
+    for program in ("graphviz-pure", "dot"):
         path = shutil.which(program) or _beside_python(program)
         if path is not None:
             return path
@@ -95,7 +100,7 @@ NO_RENDERER = (
 
 
 def render_svg(dot_source: str) -> bytes:
-    """Render DOT to SVG with ``dot``, or with ``graphviz-pure`` when ``dot`` is missing.
+    """Render DOT to SVG with `renderer`.
 
     Raises:
         RuntimeError: neither renderer is installed, or rendering failed.

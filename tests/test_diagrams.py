@@ -115,6 +115,31 @@ def test_mermaid_draws_one_edge_per_event_class_or_pair_of_states() -> None:
             assert len(pairs) == len(set(pairs)), f"{name}: two edges between one pair"
 
 
+MERMAID_LINE = re.compile(
+    r"""
+    %%\ .*                                         # the generated-file header
+    | flowchart\ (TB|LR)
+    | \ +subgraph\ \w+\ \["[^"|]+"\]
+    | \ +direction\ TB
+    | \ +end
+    | \ +\w+(\ ~~~\ \w+)+                          # the ladder's order
+    | \ +\w+(\["[^"|]+"\]|\(\["[^"|]+"\]\))          # a node and its text
+    | \ +\w+\ -->\|"[^"|]+"\|\ \w+                 # an edge and its label
+    """,
+    re.VERBOSE,
+)
+"""The Mermaid the diagrams use: quoted texts without the characters that end them."""
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(all_diagram_texts()) if n.endswith(".mmd")])
+def test_mermaid_files_keep_to_a_small_safe_syntax(name: str) -> None:
+    text = all_diagram_texts()[name]
+    odd = [line for line in text.splitlines() if not MERMAID_LINE.fullmatch(line)]
+    assert odd == []
+    ids = re.findall(r"^\s+(\w+)[\[(]", text, flags=re.MULTILINE)
+    assert "end" not in ids  # Mermaid reads a node called end as the end of a subgraph
+
+
 def test_style_must_cover_the_lifecycle() -> None:
     partial = attrs.evolve(POSTURE_STYLE, ladder=POSTURE_STYLE.ladder[:-1])
     with pytest.raises(ValueError, match="blocked"):
