@@ -204,7 +204,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "care-trust diagrams") -
     failed, or drift) or 2 (a usage error or no renderer)."""
     from trust.proofs._runner import default_jobs
 
-    options = parser(prog, __doc__)
+    options = parser(
+        prog,
+        "Draw the lifecycle diagrams (.dot, .svg, .mmd) into --out and write the review "
+        f"page {FILENAME} beside them: each lifecycle's diagram, its guard table and the "
+        "invariants proved about it, with their result (the lifecycle proofs run now).",
+    )
     options.add_argument(
         "--jobs",
         metavar="N",
