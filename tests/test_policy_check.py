@@ -9,9 +9,9 @@ from typing import Any
 import attrs
 import pytest
 
+from trust.constraints.builtin import CommunicationDimension
 from trust.policy import Finding, Level, PolicyError, Report, load_policy
-from trust.proofs import _unproved
-from trust.proofs._catalogue import entry_named
+from trust.proofs import CATALOGUE
 from trust.proofs.policy import check_policy
 from trust.proofs.twins import CommunicationTwin
 
@@ -337,13 +337,11 @@ def test_a_value_outside_the_proved_domain_is_a_warning(
 ) -> None:
     # Narrow the communication twins to the law twin (4-bit blocks), as a future value
     # that no twin encodes would be.
-    entry = entry_named("communication")
-    assert entry is not None
+    entry = CATALOGUE[CommunicationDimension]
     narrow = attrs.evolve(entry.scope(False), twins=(lambda parsed: CommunicationTwin(),))
-    patched = attrs.evolve(entry, scope=lambda deep: narrow)
-    monkeypatch.setattr(
-        _unproved, "entry_named", lambda name: patched if name == "communication" else None
-    )
+    monkeypatch.setitem(
+        CATALOGUE, CommunicationDimension, attrs.evolve(entry, scope=lambda deep: narrow)
+    )  # type: ignore[index]
     report = check(
         tmp_path,
         '[agents.a]\nconstraints = { communication = { mode = "allowed_domains", '
