@@ -34,6 +34,17 @@ def _lines(text: str, width: int) -> list[str]:
     return [part for line in text.split("\n") for part in wrapped(line, width)]
 
 
+def caption(node: str) -> str:
+    """A node of the view as a table shows it: its state, then its note on one line."""
+    state, note, _ = _NODES[node]
+    return f"{state}: {'; '.join(note.splitlines())}"
+
+
+def drawn_edges() -> list[tuple[str, str, str, str]]:
+    """`coupling.coupled_edges`, each closing edge ending where the view draws it."""
+    return [(s, _ENDS.get(k, t), k, text) for s, t, k, text in coupling.coupled_edges()]
+
+
 def to_dot() -> str:
     """The DOT source of the coupling view."""
     lines = [
@@ -50,15 +61,12 @@ def to_dot() -> str:
         text = label([state, *_lines(note, 30)], NODE_SIZE, bold_first=True)
         lines.append(f'\t{node} [label={text} fillcolor="{fill}"]')
     rows = [["open_held", "open_free"], ["half_open_held", "half_open_free"]]
-    for source, target, kind, text in coupling.coupled_edges():
+    for source, target, kind, text in drawn_edges():
         colour = _COLOURS.get(kind, _OTHERS)
         style = "dashed" if kind in ("others", "none") else "solid"
         shown = label(_lines(text, 44), LABEL_SIZE, color=colour)
         if kind != "others":
-            lines.append(
-                f'\t{source} -> {_ENDS.get(kind, target)} [color="{colour}" style={style} '
-                f"label={shown}]"
-            )
+            lines.append(f'\t{source} -> {target} [color="{colour}" style={style} label={shown}]')
             continue
         # Between two nodes of one column Graphviz lays a label across its own edge: the
         # text stands in a node of its own on the way instead.
@@ -85,10 +93,10 @@ def to_mermaid() -> str:
     for node, (state, note, _) in _NODES.items():
         shown = "<br/>".join([state, *_lines(note, 30)]).replace('"', "'")
         lines.append(f'    {node}["{shown}"]')
-    for source, target, kind, text in coupling.coupled_edges():
+    for source, target, _, text in drawn_edges():
         # "|" delimits a Mermaid edge label: the alternatives read "or" here.
         shown = "<br/>".join(_lines(text.replace(" | ", " or "), 44)).replace('"', "'")
-        lines.append(f'    {source} -->|"{shown}"| {_ENDS.get(kind, target)}')
+        lines.append(f'    {source} -->|"{shown}"| {target}')
     return "\n".join(lines) + "\n"
 
 
@@ -97,4 +105,4 @@ def diagram_texts() -> dict[str, str]:
     return {f"{coupling.NAME}.dot": to_dot(), f"{coupling.NAME}.mmd": to_mermaid()}
 
 
-__all__ = ["diagram_texts", "to_dot", "to_mermaid"]
+__all__ = ["caption", "diagram_texts", "drawn_edges", "to_dot", "to_mermaid"]

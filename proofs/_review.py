@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
-from trust.model import coupling as coupling_model
+from trust.model._coupling_view import caption, drawn_edges
 from trust.model._ladder_view import DiagramStyle, Shape, classify, guard_text
 from trust.model.diagrams import (
     NO_RENDERER,
@@ -109,12 +109,14 @@ def guard_table(spec: LifecycleSpec, style: DiagramStyle) -> list[str]:
 
 
 def coupling_table() -> list[str]:
-    """The coupling's edges as a Markdown table: the breaker transitions, and their effect."""
+    """The coupling's edges as a Markdown table: the breaker transitions, and their effect
+    on the posture (the rules `trust.model.coupling` declares)."""
     rows = ["| from | to | breaker transitions [guards] | effect on the posture |"]
     rows.append("| --- | --- | --- | --- |")
-    for source, target, _, label in coupling_model.coupled_edges():
+    for source, target, _, label in drawn_edges():
         events, _, effect = label.partition("\n")
-        rows.append(f"| {source} | {target} | {_cell(events)} | {_cell(effect) or 'none'} |")
+        ends = f"| {_cell(caption(source))} | {_cell(caption(target))} "
+        rows.append(f"{ends}| {_cell(events)} | {_cell(effect) or 'none'} |")
     return rows
 
 
