@@ -12,7 +12,7 @@ page is byte-stable, and ``care-trust diagrams --check`` detects drift like the 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -141,8 +141,10 @@ def _results(outcomes: Iterable[Outcome]) -> list[str]:
     return [*rows, "", *details]
 
 
-def page(outcomes: Sequence[Outcome]) -> str:
-    """The review page, from the outcomes of `lifecycle_properties`."""
+def page(outcomes: Sequence[Outcome], drawings: Mapping[str, str] | None = None) -> str:
+    """The review page, from the outcomes of `lifecycle_properties` and the drawings
+    (`all_diagram_texts`, drawn afresh when not given)."""
+    drawings = all_diagram_texts() if drawings is None else drawings
     by_subject: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_subject.setdefault(outcome.prop.subject, []).append(outcome)
@@ -178,6 +180,15 @@ def page(outcomes: Sequence[Outcome]) -> str:
             "",
             f"![{section.title}]({section.name}.svg)",
             "",
+            # Markdown viewers draw Mermaid from a fenced block, not from a .mmd file.
+            "<details><summary>The same as Mermaid</summary>",
+            "",
+            "```mermaid",
+            drawings[f"{section.name}.mmd"].rstrip("\n"),
+            "```",
+            "",
+            "</details>",
+            "",
         ]
         if section.name in STYLES:
             spec = POSTURE_SPEC if section.name == "posture" else BREAKER_SPEC
@@ -197,7 +208,7 @@ def texts(jobs: int) -> tuple[dict[str, str], list[Outcome]]:
     """Every file ``care-trust diagrams`` writes (the review page last), and the outcomes."""
     outcomes = run(lifecycle_properties(), jobs)
     drawn = all_diagram_texts()
-    drawn[FILENAME] = page(outcomes)
+    drawn[FILENAME] = page(outcomes, drawn)
     return drawn, outcomes
 
 

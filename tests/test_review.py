@@ -38,6 +38,7 @@ def test_every_section_shows_its_diagram_rules_and_proofs() -> None:
     text = review.page(real_outcomes())
     for section in review.SECTIONS:
         assert f"![{section.title}]({section.name}.svg)" in text
+    assert text.count("```mermaid\n") == 3  # what Markdown viewers draw
     assert text.count("### Guards") == 2
     assert text.count("### Rules") == 1
     assert text.count("### Invariants proved") == 3
