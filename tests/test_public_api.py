@@ -17,6 +17,7 @@ PACKAGES = [
     "trust.circuit_breaker",
     "trust.constraints",
     "trust.constraints.builtin",
+    "trust.testing",
     "model",
     "proofs",
 ]

@@ -7,7 +7,7 @@ and the model, not the runtime.
 
 from trust._clock import Clock, SystemClock
 from trust._errors import InvalidTypeError, InvalidValueError, TrustError
-from trust._version import __version__
+from trust._version import __version__ as __version__
 from trust.audit import AuditEntry, AuditLog, AuditOutcome, verify_audit_chain
 from trust.circuit_breaker import (
     Admission,
