@@ -1,13 +1,8 @@
 """Trust metrics: what the posture, breaker and constraint systems did, for monitoring."""
 
-from trust.metrics._collector import (
-    OVERFLOW_LABEL,
-    ConstraintMetrics,
-    PostureMetrics,
-    TrustMetricsCollector,
-    flag_key,
-)
+from trust.metrics._collector import OVERFLOW_LABEL, TrustMetricsCollector, flag_key
 from trust.metrics._exposition import escape_label_value
+from trust.metrics._snapshots import ConstraintMetrics, PostureMetrics
 from trust.postures import POSTURE_LEVEL_MAP
 
 __all__ = [
