@@ -2,13 +2,15 @@
 
 from trust.metrics._collector import OVERFLOW_LABEL, TrustMetricsCollector, flag_key
 from trust.metrics._exposition import escape_label_value
+from trust.metrics._families import MetricFamily, MetricKind, MetricSample
 from trust.metrics._snapshots import ConstraintMetrics, PostureMetrics
-from trust.postures import POSTURE_LEVEL_MAP
 
 __all__ = [
     "OVERFLOW_LABEL",
-    "POSTURE_LEVEL_MAP",
     "ConstraintMetrics",
+    "MetricFamily",
+    "MetricKind",
+    "MetricSample",
     "PostureMetrics",
     "TrustMetricsCollector",
     "escape_label_value",

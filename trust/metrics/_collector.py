@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust.metrics._exposition import render
+from trust.metrics._families import MetricFamily, metric_families
 from trust.metrics._snapshots import ConstraintMetrics, PostureMetrics
 from trust.postures import POSTURE_LEVEL_MAP, PostureTransition, TrustPosture
 
@@ -195,15 +197,21 @@ class TrustMetricsCollector:
         with self._lock:
             self._reset_locked()
 
+    def metric_families(self, *, include_agents: bool = False) -> tuple[MetricFamily, ...]:
+        """Every metric as frozen `MetricFamily` values, what each exporter renders.
+
+        With ``include_agents=True`` each tracked agent gets its own series.
+        """
+        agents = self.agent_postures() if include_agents else None
+        return metric_families(self.get_posture_metrics(), self.get_constraint_metrics(), agents)
+
     def to_prometheus(self, *, include_agents: bool = False) -> str:
         """The metrics in the Prometheus text exposition format (version 0.0.4).
 
         With ``include_agents=True`` each tracked agent gets its own series; label values
         are escaped, so no agent id can inject a line.
         """
-        from trust.metrics._exposition import render
-
-        return render(self, include_agents=include_agents)
+        return render(self.metric_families(include_agents=include_agents))
 
 
 def _names(values: Iterable[str] | None, name: str) -> list[str]:
