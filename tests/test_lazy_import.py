@@ -106,6 +106,12 @@ def test_subpackages_are_attributes_but_the_verification_layer_stays_unloaded() 
     assert shown.splitlines() == ["trust.testing._clock blocked", "False False", "[]"]
 
 
+def test_dir_and_subpackage_attributes_in_process() -> None:
+    assert set(trust.__all__) <= set(dir(trust))
+    assert "__version__" in dir(trust)
+    assert trust.testing is import_module("trust.testing")
+
+
 def test_an_unknown_name_is_an_attribute_error_that_names_it() -> None:
     missing = r"module 'trust' has no attribute 'PostureStateMachin'"
     with pytest.raises(AttributeError, match=missing):

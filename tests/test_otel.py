@@ -365,6 +365,58 @@ def test_with_only_the_api_the_calls_decide_as_before() -> None:
     assert posture.get_posture(A) is TrustPosture.HUMAN_DECIDES
 
 
+class BrokenSpan:
+    """A span that records, and raises on everything else."""
+
+    def is_recording(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError(f"span.{name} is broken")
+
+        return broken
+
+
+class BrokenSpanTracer(Tracer):
+    def start_span(self, *args: Any, **kwargs: Any) -> Any:
+        return BrokenSpan()
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        raise RuntimeError("not used")
+
+
+class BrokenSpanProvider(TracerProvider):
+    def get_tracer(self, *args: Any, **kwargs: Any) -> Tracer:
+        return BrokenSpanTracer()
+
+
+def test_a_span_that_breaks_midway_changes_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    posture = machine()
+    breaker = PostureCircuitBreaker(posture)
+    instrument(posture, breaker, tracer_provider=BrokenSpanProvider())
+    with caplog.at_level(logging.ERROR, logger="trust.otel"):
+        posture.set_posture(A, TrustPosture.ASSISTED)
+        with pytest.raises(ValueError, match="agent_id must be a non-blank string"):
+            posture.emergency_downgrade("")
+        assert asyncio.run(breaker.can_proceed(A)) is True
+    assert posture.get_posture(A) is TrustPosture.ASSISTED
+    logged = caplog.text
+    assert "could not describe a call on its span" in logged
+    assert "could not record an exception on its span" in logged
+    assert "could not end a span" in logged
+
+
+def test_the_async_calls_run_untraced_when_the_tracer_is_broken(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    breaker = PostureCircuitBreaker(machine())
+    instrument(breaker, tracer_provider=BrokenProvider())
+    with caplog.at_level(logging.ERROR, logger="trust.otel"):
+        assert asyncio.run(breaker.can_proceed(A)) is True
+    assert "could not start the span trust.breaker.can_proceed" in caplog.text
+
+
 # --- instrumenting and stopping -----------------------------------------------------------
 
 
@@ -436,6 +488,13 @@ def test_threads_each_get_their_own_span(
     assert len(traced) == 100
     assert all(span.parent is None for span in traced)
     assert len({attributes(span)["trust.agent.id"] for span in traced}) == 100
+
+
+def test_the_instrumentation_names_what_it_traces(provider: TracerProvider) -> None:
+    tracing = instrument(machine(), evaluator(), tracer_provider=provider)
+    assert repr(tracing) == "Instrumentation([PostureStateMachine, MultiDimensionEvaluator])"
+    tracing.uninstrument()
+    assert repr(tracing) == "Instrumentation([])"
 
 
 def test_the_documented_names_are_the_ones_produced() -> None:

@@ -18,6 +18,7 @@ PACKAGES = [
     "trust.constraints",
     "trust.constraints.builtin",
     "trust.testing",
+    "trust.otel",
     "model",
     "proofs",
 ]
