@@ -93,6 +93,7 @@ def test_a_breaker_recovers_when_the_fake_clock_passes_its_timeout() -> None:
         (math.inf, ValueError, r"seconds must be a finite number, got inf"),
         (True, TypeError, r"seconds must be a finite number, got True"),
         ("5", TypeError, r"seconds must be a finite number, got '5'"),
+        (1e15, ValueError, r"seconds must keep the clock within datetime's range"),
     ],
 )
 def test_a_fake_clock_never_goes_backwards_or_by_a_non_number(

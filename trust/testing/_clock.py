@@ -68,8 +68,9 @@ class FakeClock:
         Raises:
             InvalidTypeError: ``seconds`` is neither a number nor a `timedelta` (a bool
                 is refused).
-            InvalidValueError: ``seconds`` is negative, NaN or infinite: a clock the
-                runtime reads never goes backwards.
+            InvalidValueError: ``seconds`` is negative, NaN or infinite (a clock the
+                runtime reads never goes backwards), or would move the wall clock past
+                the year 9999; the clock is left where it was.
         """
         if type(seconds) is timedelta:
             step = seconds.total_seconds()
@@ -78,7 +79,14 @@ class FakeClock:
         else:
             step = float(check.exact_finite(seconds, "seconds", minimum=0))
         with self._lock:
-            self._wall += timedelta(seconds=step)
+            try:
+                wall = self._wall + timedelta(seconds=step)
+            except OverflowError:
+                raise InvalidValueError(
+                    f"seconds must keep the clock within datetime's range (until "
+                    f"{datetime.max.year}), got {check.shown(seconds)}"
+                ) from None
+            self._wall = wall
             self._mono += step
 
     def __repr__(self) -> str:
