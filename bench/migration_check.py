@@ -290,6 +290,18 @@ def _(side: Side) -> object:
     return machine(side).emergency_downgrade("a", reason="r").timestamp.tzinfo
 
 
+@case(P, "PostureTransitionRequest(..., timestamp=...)")
+def _(side: Side) -> object:
+    stamp = datetime(2030, 1, 1, tzinfo=UTC)
+    return request(side, "a", "SUPERVISED", "ASSISTED", timestamp=stamp).agent_id
+
+
+@case(P, 'result.metadata.get("agent_id") and result.metadata type')
+def _(side: Side) -> object:
+    result = machine(side).emergency_downgrade("a", reason="r")
+    return (result.metadata.get("agent_id"), type(result.metadata).__name__)
+
+
 @case(P, "agent id 42 (not a string)")
 def _(side: Side) -> object:
     return machine(side).emergency_downgrade(42, reason="r").success
@@ -876,6 +888,11 @@ def _(side: Side) -> object:
         for _ in range(12)
     ]
     return any(flags)
+
+
+@case(E, "ConstraintCheckResult(satisfied=1, ...) from a custom check")
+def _(side: Side) -> object:
+    return side.constraints.ConstraintCheckResult(satisfied=1, reason="ok").satisfied
 
 
 @case(E, "EvaluationResult.failed_dimensions type")
