@@ -554,6 +554,16 @@ def _(side: Side) -> object:
     return run(agent(side, "HUMAN_DECIDES", approval_handler=Approver()).run(q=1))
 
 
+@case(A, "ASSISTED, the notification handler raises (delay 0)")
+def _(side: Side) -> object:
+    class Loud:
+        async def notify(self, agent_id: str, message: str, action_kwargs: Any) -> None:
+            raise RuntimeError("pager down")
+
+    wrapped = agent(side, "ASSISTED", notification_handler=Loud(), assisted_delay_seconds=0)
+    return (run(wrapped.run(q=1)), len(wrapped.audit_log))
+
+
 @case(A, "circuit_breaker=PostureCircuitBreaker(...) on the agent")
 def _(side: Side) -> object:
     wrapped = agent(side, "FULL_AUTONOMY")
@@ -850,6 +860,23 @@ def _(side: Side) -> object:
 def _(side: Side) -> object:
     window = "09:00-17:00"
     return tightening(side, {"cost_limit": 100, "time_window": window}, {"time_window": window})
+
+
+@case(E, "HIERARCHICAL with an unknown first dimension")
+def _(side: Side) -> object:
+    mode = side.constraints.InteractionMode.HIERARCHICAL
+    result = evaluator(side).evaluate(
+        {"cost_limt": 1, "cost_limit": 100}, {"cost_used": 1}, mode=mode
+    )
+    return result.satisfied
+
+
+@case(E, "validate_tightening(parent, child, InteractionMode.DISJUNCTIVE)")
+def _(side: Side) -> object:
+    mode = side.constraints.InteractionMode.DISJUNCTIVE
+    return evaluator(side).validate_tightening(
+        {"cost_limit": 100}, {"cost_limit": 50, "time_window": "09:00-17:00"}, mode
+    )
 
 
 @case(E, 'evaluate(..., mode="CONJUNCTIVE") (a string)')
