@@ -473,13 +473,23 @@ def _(side: Side) -> object:
     return m.get_transition_history("a")[-1].reason
 
 
-@case(B, "get_metrics keys while open")
+OPEN_KEYS = (
+    "agent_id", "current_posture", "failure_count", "failure_threshold", "failure_window_seconds",
+    "failures_by_severity", "original_posture", "recovery_timeout_seconds", "state",
+    "time_in_open_state", "time_until_half_open", "weighted_failures",
+)  # fmt: skip
+"""The reference's get_metrics keys for an open circuit that lowered a posture."""
+
+
+@case(B, "get_metrics while open: the reference's keys missing, and how many more")
 def _(side: Side) -> object:
-    _m, breaker, _advance = breaker_and_clock(side, failure_threshold=1, recovery_timeout=60)
+    m, breaker, _advance = breaker_and_clock(side, failure_threshold=1, recovery_timeout=60)
     if side.name == "reference":
         breaker._config.recovery_timeout = 60  # stay open: read the keys of the open state
+    m.set_posture("a", side.postures.TrustPosture.FULL_AUTONOMY)
     trip(side, breaker, "a", 1)
-    return sorted(breaker.get_metrics("a"))
+    keys = set(breaker.get_metrics("a"))
+    return (sorted(set(OPEN_KEYS) - keys), len(keys - set(OPEN_KEYS)))
 
 
 @case(B, "force_open / reset (operator overrides)", "addition")
