@@ -715,9 +715,14 @@ def _(side: Side) -> object:
     return verdict(side, {"resources": "data/*"}, {"resource_requested": "data\\x"})
 
 
-@case(C + "/resources", 'path "data/../secrets": message', "landing (i16-constraints)")
+@case(C + "/resources", 'path "data/../secrets": message')
 def _(side: Side) -> object:
     return verdict(side, {"resources": "data/**"}, {"resource_requested": "data/../secrets"})
+
+
+@case(C + "/resources", r'path "data\\..\\x": message', "landing (i16-constraints)")
+def _(side: Side) -> object:
+    return verdict(side, {"resources": "data/**"}, {"resource_requested": "data\\..\\x"})
 
 
 @case(C + "/rate_limit", "limit 99.9 and limit True")
