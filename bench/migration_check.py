@@ -290,6 +290,13 @@ def _(side: Side) -> object:
     return machine(side).emergency_downgrade("a", reason="r").timestamp.tzinfo
 
 
+@case(P, 'a request with postures as names ("supervised" -> "assisted")')
+def _(side: Side) -> object:
+    request_type = side.postures.PostureTransitionRequest
+    plain = request_type(agent_id="a", from_posture="supervised", to_posture="assisted")
+    return machine(side).transition(plain).success
+
+
 @case(P, "PostureTransitionRequest(..., timestamp=...)")
 def _(side: Side) -> object:
     stamp = datetime(2030, 1, 1, tzinfo=UTC)
