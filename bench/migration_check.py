@@ -293,7 +293,9 @@ def _(side: Side) -> object:
 @case(P, 'a request with postures as names ("supervised" -> "assisted")')
 def _(side: Side) -> object:
     request_type = side.postures.PostureTransitionRequest
-    plain = request_type(agent_id="a", from_posture="supervised", to_posture="assisted")
+    plain = request_type(
+        agent_id="a", from_posture="supervised", to_posture="assisted", requester_id="boss"
+    )
     return machine(side).transition(plain).success
 
 
