@@ -583,6 +583,17 @@ def _(side: Side) -> object:
     return (run(wrapped.run(q=1)), len(wrapped.audit_log))
 
 
+@case(A, "3 runs with AuditLog(max_entries=2) (the reference's log is a plain list)")
+def _(side: Side) -> object:
+    if side.name == "reference":
+        wrapped = agent(side, "SUPERVISED")
+    else:
+        wrapped = agent(side, "SUPERVISED", audit_log=side.posture_agent.AuditLog(max_entries=2))
+    for _ in range(3):
+        run(wrapped.run(q=1))
+    return len(wrapped.audit_log)
+
+
 @case(A, "circuit_breaker=PostureCircuitBreaker(...) on the agent")
 def _(side: Side) -> object:
     wrapped = agent(side, "FULL_AUTONOMY")
@@ -707,6 +718,11 @@ def _(side: Side) -> object:
 @case(C + "/resources", '"data/*" against "data/a/b" (does * cross "/"?)')
 def _(side: Side) -> object:
     return verdict(side, {"resources": "data/*"}, {"resource_requested": "data/a/b"})
+
+
+@case(C + "/resources", 'a glob of 12,000 "?" (past the 10,000-state budget)')
+def _(side: Side) -> object:
+    return len(side.builtin.ResourceDimension().parse("?" * 12_000).raw_value)
 
 
 @case(C + "/resources", 'tightening "data/**" -> "database/**"')
@@ -944,6 +960,32 @@ def _(side: Side) -> object:
 @case(E, "ConstraintCheckResult(satisfied=1, ...) from a custom check")
 def _(side: Side) -> object:
     return side.constraints.ConstraintCheckResult(satisfied=1, reason="ok").satisfied
+
+
+@case(E, "what a custom check receives for a dict-subclass context")
+def _(side: Side) -> object:
+    class Context(dict):  # type: ignore[type-arg]
+        pass
+
+    seen: list[str] = []
+
+    class Probe(side.constraints.ConstraintDimension):  # type: ignore[name-defined,misc]
+        name = "probe"
+        description = "records what it is given"
+
+        def parse(self, value: Any) -> Any:
+            return side.constraints.ConstraintValue(
+                dimension="probe", raw_value=value, parsed=float(value)
+            )
+
+        def check(self, constraint: Any, context: Any) -> Any:
+            seen.append(type(context).__name__)
+            return side.constraints.ConstraintCheckResult(satisfied=True, reason="ok")
+
+    registry = side.constraints.ConstraintDimensionRegistry()
+    registry.register(Probe())
+    side.constraints.MultiDimensionEvaluator(registry).evaluate({"probe": 1}, Context(a=1))
+    return seen
 
 
 @case(E, "EvaluationResult.failed_dimensions type")
