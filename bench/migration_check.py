@@ -33,6 +33,7 @@ from typing import Any
 import _reference
 
 import trust
+import trust.audit
 import trust.circuit_breaker
 import trust.constraints
 import trust.constraints.builtin
@@ -588,7 +589,7 @@ def _(side: Side) -> object:
     if side.name == "reference":
         wrapped = agent(side, "SUPERVISED")
     else:
-        wrapped = agent(side, "SUPERVISED", audit_log=side.posture_agent.AuditLog(max_entries=2))
+        wrapped = agent(side, "SUPERVISED", audit_log=trust.audit.AuditLog(max_entries=2))
     for _ in range(3):
         run(wrapped.run(q=1))
     return len(wrapped.audit_log)
