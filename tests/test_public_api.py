@@ -18,6 +18,8 @@ PACKAGES = [
     "trust.constraints",
     "trust.constraints.builtin",
     "trust.store",
+    "trust.testing",
+    "trust.otel",
     "model",
     "proofs",
 ]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib import metadata
 
 from trust._cli._outputs import FINDING, OK, USAGE_ERROR, broken_pipe
+from trust._version import __version__
 
 _EXTRAS = {
     "z3": "verify",
@@ -47,7 +47,7 @@ def _prove(argv: Sequence[str]) -> int:
 
 
 def _diagrams(argv: Sequence[str]) -> int:
-    from trust.model.diagrams import main
+    from trust.proofs._review import main
 
     return main(argv, prog="care-trust diagrams")
 
@@ -56,7 +56,10 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "check": (_check, "validate, prove and lint policy files"),
     "diff": (_diff, "compare two policy files: equivalent, tighter, looser or incomparable"),
     "prove": (_prove, "prove the library's own properties and conformance (the proof run)"),
-    "diagrams": (_diagrams, "draw the lifecycle diagrams (.dot, .svg, .mmd)"),
+    "diagrams": (
+        _diagrams,
+        "draw the lifecycle diagrams (.dot, .svg, .mmd) and the review page (README.md)",
+    ),
 }
 
 
@@ -80,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(None if args else sys.stderr)
         return OK if args else USAGE_ERROR
     if args[0] == "--version":
-        print(f"care-trust {_version()}")
+        print(f"care-trust {__version__}")
         return OK
     if args[0] not in COMMANDS:
         parser.print_usage(sys.stderr)
@@ -112,13 +115,6 @@ def _code(code: object) -> int:
         return code
     print(code, file=sys.stderr)
     return USAGE_ERROR
-
-
-def _version() -> str:
-    try:
-        return metadata.version("care-trust")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
-        return "(not installed)"
 
 
 __all__ = ["COMMANDS", "FINDING", "OK", "USAGE_ERROR", "main"]
