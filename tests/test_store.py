@@ -493,3 +493,13 @@ def test_a_malformed_row_is_reported_as_a_corrupt_store(tmp_path: Path) -> None:
             store.read_posture("a")
         with pytest.raises(StoreCorruptError):
             store.changes_since(0)
+
+
+def test_a_postgres_store_written_by_a_newer_schema_is_refused(postgres_url: str) -> None:
+    import psycopg
+
+    open_store(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as raw:
+        raw.execute("UPDATE trust_meta SET value = '9' WHERE name = 'schema_version'")
+    with pytest.raises(StoreSchemaError, match=r"schema version 9, newer .* upgrade care-trust"):
+        open_store(postgres_url)

@@ -177,7 +177,11 @@ class SqlStore(TrustStore):
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._closed = False
-        self._run(self._create_schema, write=True)
+        try:
+            self._run(self._create_schema, write=True)
+        except BaseException:
+            self.close()  # a store that cannot be used keeps no connection open
+            raise
 
     # -- transactions ------------------------------------------------------------------
 
