@@ -1,6 +1,6 @@
 """The witness search of `proofs.verify_delegation`: a context one set allows and another refuses.
 
-The dimensions' twins (from the one catalogue, `proofs.twins.witness_twin`) encode both
+The dimensions' twins (from the one catalogue, `proofs.witness_twin`) encode both
 sets' runtime values; z3 looks for a context the child allows and the parent refuses
 under the mode (the proved encoding of combine, `proofs.modes.combine_term`). A dimension
 without a twin, or whose values lie outside its twin's bounds, is *blind*: its verdicts
@@ -37,8 +37,8 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.proofs._canonical import assignment, solve
+from trust.proofs._catalogue import witness_twin
 from trust.proofs.modes import combine_term
-from trust.proofs.twins import witness_twin
 
 MAX_CANDIDATES = 8
 """Candidates the runtime is asked to confirm before a hop's search is UNCONFIRMED."""

@@ -30,9 +30,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def _run(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # The unpacked copy comes first on the path, before this checkout's editable install.
-    env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": "1000"}
+def _run(
+    site: Path, cwd: Path, *args: str, columns: str = "1000"
+) -> subprocess.CompletedProcess[str]:
+    # The unpacked copy comes first on the path, before this checkout's editable install;
+    # help text is read unwrapped (argparse wraps at COLUMNS).
+    env = {**os.environ, "PYTHONPATH": str(site), "COLUMNS": columns}
+    if not columns:
+        del env["COLUMNS"]
     return subprocess.run(
         [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
@@ -62,7 +67,13 @@ def test_codegen_check_reads_the_installed_tables(installed: Path, tmp_path: Pat
 
 def test_the_proof_command_runs_from_the_installed_copy(installed: Path, tmp_path: Path) -> None:
     done = _run(
-        installed, tmp_path, "-m", "trust.proofs", "--only", "posture lifecycle: emergency*"
+        installed,
+        tmp_path,
+        "-m",
+        "trust.proofs",
+        "--only",
+        "posture lifecycle: emergency*",
+        columns="",  # a pipe without COLUMNS: 100 columns
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 properties, 0 failed" in done.stdout

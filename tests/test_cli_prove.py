@@ -122,6 +122,7 @@ def test_rows_bounds_and_counterexamples_fit_100_columns(
         ),
     ]
     monkeypatch.setattr(trust.proofs, "all_properties", lambda: chosen)
+    monkeypatch.delenv("COLUMNS", raising=False)
     assert main(["prove", "--jobs", "1"]) == 1
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= WIDTH
@@ -360,3 +361,18 @@ def test_a_reader_that_goes_away_ends_the_run_quietly() -> None:
         os.close(write)
     assert done.returncode == 141
     assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("columns", "width"), [("160", 160), ("wide", WIDTH), ("١٢٠", WIDTH)])
+def test_a_log_takes_the_width_columns_asks_for(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    columns: str,
+    width: int,
+) -> None:
+    long = "a property whose name goes on " * 12
+    monkeypatch.setattr(trust.proofs, "all_properties", lambda: [_prop(long, "a subject")])
+    monkeypatch.setenv("COLUMNS", columns)
+    assert main(["prove", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert width - 10 < max(len(line) for line in out.splitlines()) <= width

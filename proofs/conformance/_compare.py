@@ -32,7 +32,7 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintDimension, ConstraintValue
-from trust.constraints.builtin._lattice import ALL_OF
+from trust.constraints.builtin import ALL_OF
 from trust.proofs._canonical import solve
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 from trust.proofs.conformance._evaluator import Concrete, Evaluator, confirm

@@ -10,6 +10,7 @@ fits the terminal's width, or 100 columns when the output is not a terminal.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -234,11 +235,13 @@ class _Progress:
 
 
 def _width(stream: TextIO) -> int:
-    """The terminal's columns when ``stream`` is one, else 100."""
+    """The terminal's columns when ``stream`` is one, else ``COLUMNS`` if set, else 100."""
     from trust.proofs._report import WIDTH
 
     if not stream.isatty():
-        return WIDTH
+        # A CI log or a pipe: 100 columns, unless the caller asked for a width.
+        columns = os.environ.get("COLUMNS", "")
+        return max(MIN_WIDTH, int(columns)) if columns.isascii() and columns.isdigit() else WIDTH
     return max(MIN_WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
 
 

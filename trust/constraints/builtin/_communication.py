@@ -46,7 +46,7 @@ from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str, snapshot
 from trust.constraints._cache import MISSING, BoundedCache
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, unchecked_result
 from trust.constraints.builtin._glob import GlobSet
 from trust.constraints.builtin._lattice import (
     RECENT_RESULTS,
@@ -319,7 +319,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
         # target's cached verdict. (The plain case inline: this is the hot path.)
         target = given if type(given) is str else exact_str(given)
         if target is None:
-            return trusted_result(
+            return unchecked_result(
                 False, f"{CONTEXT_KEY} must be a URL or host string, got {check.shown(given)}"
             )
         hosts: HostSet = constraint.parsed
@@ -333,11 +333,11 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
 def _verdict(hosts: HostSet, target: str) -> ConstraintCheckResult:
     host = parse_target(target)
     if isinstance(host, NoHost):
-        return trusted_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host.reason}")
+        return unchecked_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host.reason}")
     shown = ".".join(reversed(host.split("/"))) if isinstance(host, str) else str(host)
     if hosts.allows(host):
-        return trusted_result(True, f"host '{shown}' is allowed ({hosts.label})")
-    return trusted_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
+        return unchecked_result(True, f"host '{shown}' is allowed ({hosts.label})")
+    return unchecked_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
 
 
-_NO_TARGET = trusted_result(True, "no communication target")
+_NO_TARGET = unchecked_result(True, "no communication target")
