@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -61,14 +61,16 @@ class ConstraintMetrics:
         timestamp: When the snapshot was taken.
     """
 
-    evaluations_total: int
-    evaluations_passed: int
-    evaluations_failed: int
-    dimension_failures: dict[str, int]
-    anti_gaming_flags: dict[str, int]
-    average_evaluation_time_ms: float
-    total_evaluation_time_ms: float
-    timestamp: datetime
+    # Every field has a default, as in kaizen.trust 1.2.5: ``ConstraintMetrics()`` is the
+    # snapshot of nothing counted yet.
+    evaluations_total: int = 0
+    evaluations_passed: int = 0
+    evaluations_failed: int = 0
+    dimension_failures: dict[str, int] = attrs.field(factory=dict)
+    anti_gaming_flags: dict[str, int] = attrs.field(factory=dict)
+    average_evaluation_time_ms: float = 0.0
+    total_evaluation_time_ms: float = 0.0
+    timestamp: datetime = attrs.field(factory=lambda: datetime.now(UTC))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
