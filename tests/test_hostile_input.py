@@ -76,7 +76,7 @@ BAD_CONSTRAINTS: list[tuple[str, Any, type[Exception], str]] = [
     ("cost_limit", 10**400, V, "cost_limit must be a finite"),
     # time_window
     ("time_window", "9-5", V, "time_window must be 'HH:MM-HH:MM"),
-    ("time_window", "25:00-26:00", V, "hours must be 0-23"),
+    ("time_window", "25:00-26:00", V, "Invalid start time 25:00"),
     ("time_window", "09:00-17:00 Nowhere/City", V, "IANA time zone name, got 'Nowhere/City'"),
     ("time_window", "09:00-17:00 UTC extra", V, "time_window must be"),
     ("time_window", 9, T, "got 9"),
