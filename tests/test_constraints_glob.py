@@ -204,7 +204,8 @@ def test_an_inclusion_past_the_work_budget_is_too_complex_to_decide(
 ) -> None:
     monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 3)
     _glob._answers.clear()
-    inner, outer = GlobSet.union(["a/b/c/d"]), GlobSet.union(["**"])
+    # A '?' keeps the question off the shapes' fast path, which spends no budget.
+    inner, outer = GlobSet.union(["a/b?/c/d"]), GlobSet.union(["**"])
     with pytest.raises(PatternTooComplex, match="pattern too complex to decide: more than 3 "):
         inner.outside(outer)
     with pytest.raises(PatternTooComplex, match=re.escape("within (('**',),)")):
