@@ -157,7 +157,7 @@ def test_runs_of_double_stars_collapse() -> None:
     [
         ("", "is empty"),
         ("a" * 4097, "is longer than 4096 characters"),
-        ("a\x00", "contains a NUL character"),
+        ("a\x00", "contains null byte (NUL)"),
         ("a\\b", "contains a backslash"),
         ("a/../b", "contains path traversal (..)"),
         ("a//b", "is not normalised (empty or '.' segment)"),

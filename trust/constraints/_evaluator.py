@@ -266,7 +266,7 @@ class MultiDimensionEvaluator:
                 try:
                     result = run(value, context)
                 except Exception as exc:
-                    result = _failure(f"check raised {describe_error(exc)}")
+                    result = _failure(f"evaluation error: check raised {describe_error(exc)}")
                 else:
                     # issubclass of the real type: isinstance believes a faked __class__.
                     if type(result) is not ConstraintCheckResult and not issubclass(

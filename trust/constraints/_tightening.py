@@ -147,8 +147,8 @@ class Tightening:
         except Exception as exc:
             shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
             return (
-                f"Dimension '{name}': could not compare child constraint ({shown_child}) "
-                f"with parent ({shown_parent}): {describe_error(exc)}"
+                f"Dimension '{name}': error validating: could not compare child constraint "
+                f"({shown_child}) with parent ({shown_parent}): {describe_error(exc)}"
             )
         shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
         relation = "is looser than" if looser else "is not within"

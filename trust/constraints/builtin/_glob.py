@@ -92,7 +92,10 @@ def normalise_glob(pattern: object, name: str = "pattern") -> str:
     """
     text = exact_str(pattern)
     if text is None:
-        raise InvalidTypeError(f"{name} must be a glob string, got {check.shown(pattern)}")
+        raise InvalidTypeError(
+            f"Resource pattern must be a string: {name} must be a glob string, "
+            f"got {check.shown(pattern)}"
+        )
     for char, what in _FORBIDDEN.items():
         if char in text:
             raise InvalidValueError(f"{name} must not contain {what}, got {check.shown(text)}")
@@ -125,12 +128,14 @@ def path_problem(path: str) -> str | None:
     if len(path) > MAX_PATH_LENGTH:
         return f"is longer than {MAX_PATH_LENGTH} characters"
     if "\x00" in path:
-        return "contains a NUL character"
+        return "contains null byte (NUL)"
+    # Traversal first, with either separator: "..\\etc" is an attempt to climb out,
+    # and is reported as one, before it is refused for its backslash.
+    if ".." in path and ".." in path.replace("\\", "/").split("/"):
+        return "contains path traversal (..)"
     if "\\" in path:
         return "contains a backslash"
     for segment in (path[1:] if path[0] == "/" else path).split("/"):
-        if segment == "..":
-            return "contains path traversal (..)"
         if segment in ("", "."):
             return "is not normalised (empty or '.' segment)"
     return None

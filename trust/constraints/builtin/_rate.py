@@ -210,19 +210,42 @@ def parse_rate(value: object) -> RateLimit:
     count = exact_int(value)
     if count is not None:
         if count < 0:
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+            raise InvalidValueError(
+                f"Invalid rate limit count: rate_limit must be {_FORMS}, got {check.shown(value)}"
+            )
         return RateLimit(((count, None),))
     text = exact_str(value)
     if text is None:
-        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+        raise InvalidTypeError(
+            f"Rate limit must be int or string: rate_limit must be {_FORMS}, "
+            f"got {check.shown(value)}"
+        )
     rules: list[Rule] = []
     for item in text.split(","):
         match = _RULE.fullmatch(item)
-        period_name = match.group(2).lower() if match and match.group(2) else None
-        if match is None or (period_name is not None and period_name not in PERIODS):
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+        if match is None:
+            raise InvalidValueError(
+                f"{_malformed(item)}: rate_limit must be {_FORMS}, got {check.shown(value)}"
+            )
+        period_name = match.group(2).lower() if match.group(2) else None
+        if period_name is not None and period_name not in PERIODS:
+            raise InvalidValueError(
+                f"Invalid period {check.shown(match.group(2))}: a rate_limit period must be "
+                f"one of {', '.join(PERIODS)}, got {check.shown(value)}"
+            )
         rules.append((int(match.group(1)), None if period_name is None else PERIODS[period_name]))
     return RateLimit(tuple(rules))
+
+
+def _malformed(item: str) -> str:
+    """Which part of one malformed ``N[/period]`` item is wrong, in kaizen.trust's words."""
+    count, slash, period = item.partition("/")
+    if not _COUNT.fullmatch(count):
+        return "Invalid rate limit count" if slash else "Invalid rate limit"
+    return f"Invalid period {check.shown(period.strip())}"
+
+
+_COUNT = re.compile(r"\s*[0-9]+\s*")
 
 
 _COUNT_RULE = "a non-negative integer"
@@ -297,10 +320,12 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             # The common case, fast (and every figure reported is an exact float).
             return unchecked_result(True, _WITHIN, float(burst - count), float(count), float(burst))
         burst = rate.burst
+        # A refusal leaves nothing to spend: remaining is 0, never None (as kaizen.trust).
         if count is None and by_period is None:
             return unchecked_result(
                 False,
                 "requests_in_period is missing: the request count is unknown",
+                0.0,
                 limit=_reported(burst),
             )
         # Every count is an exact int from here on, compared as an int (never as a float).
@@ -309,13 +334,16 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             used = _count(count)
             if used is None:
                 return unchecked_result(
-                    False, f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}"
+                    False,
+                    f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}",
+                    0.0,
+                    limit=_reported(burst),
                 )
             loads.append((used, rate.burst, "period"))
         if by_period is not None:
             counts = _period_counts(by_period)
-            if isinstance(counts, ConstraintCheckResult):
-                return counts
+            if isinstance(counts, str):
+                return unchecked_result(False, counts, 0.0, limit=_reported(burst))
             for window, used, period_name in counts:
                 cap = rate.caps[WINDOWS.index(window)]
                 assert cap is not None  # every rule bounds every finite window
@@ -324,6 +352,7 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             return unchecked_result(
                 False,
                 "requests_by_period is empty: the request count is unknown",
+                0.0,
                 limit=_reported(burst),
             )
         used, cap, window_name = loads[0]
@@ -344,21 +373,19 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
         )
 
 
-def _period_counts(by_period: object) -> list[tuple[int, int, str]] | ConstraintCheckResult:
+def _period_counts(by_period: object) -> list[tuple[int, int, str]] | str:
     """``requests_by_period`` as (window, count, period name) read once, or why it fails."""
     if not isinstance(by_period, Mapping):
-        return unchecked_result(
-            False,
+        return (
             "requests_by_period must be a mapping of period name to count, "
-            f"got {check.shown(by_period)}",
+            f"got {check.shown(by_period)}"
         )
     try:
         items = snapshot(by_period)
     except Exception as exc:
-        return unchecked_result(
-            False,
+        return (
             "requests_by_period must be a mapping that can be read, got "
-            f"{check.shown(by_period)}, whose reads raised {describe_error(exc)}",
+            f"{check.shown(by_period)}, whose reads raised {describe_error(exc)}"
         )
     assert items is not None  # a Mapping always has a snapshot
     counts: list[tuple[int, int, str]] = []
@@ -368,10 +395,9 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
         window = None if name is None else PERIODS.get(name)
         used = _count(reported)
         if window is None or used is None:
-            return unchecked_result(
-                False,
+            return (
                 f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
-                f"got {check.shown(period_name)}: {check.shown(reported)}",
+                f"got {check.shown(period_name)}: {check.shown(reported)}"
             )
         counts.append((window, used, name))  # type: ignore[arg-type]
     return counts

@@ -212,7 +212,9 @@ def parse_windows(value: object) -> TimeWindows:
     """
     raw = exact_str(value)
     if raw is None:
-        raise InvalidTypeError(f"time_window must be {_FORM}, got {check.shown(value)}")
+        raise InvalidTypeError(
+            f"Time window must be a string: time_window must be {_FORM}, got {check.shown(value)}"
+        )
     text, zone = raw.strip(), "UTC"
     head, _, last = text.rpartition(" ")
     if head and ":" not in last:
@@ -355,5 +357,5 @@ def _outside_window(
     minute: int, part: ZoneWindow, windows: TimeWindows, note: str
 ) -> ConstraintCheckResult:
     return unchecked_result(
-        False, f"{_hhmm(minute)} {part.zone} is outside the time window ({windows}){note}"
+        False, f"outside time window: {_hhmm(minute)} {part.zone} is not in {windows}{note}"
     )
