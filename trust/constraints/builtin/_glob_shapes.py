@@ -26,11 +26,13 @@ otherwise the automata decide. `within` returns None for whatever it leaves to t
 differential tests (``tests/test_constraints_glob_shapes.py``, exhaustive over a small
 alphabet and with hypothesis) and the proof run's conformance of ``resources`` hold the two
 equal.
+
+Nothing here is cached: each answer costs time linear in the globs' text (and one walk of
+the set's matcher), and a cache keyed by glob strings would need a byte budget of its own.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,7 +44,6 @@ characters), which paths may hold, and which the automata and the matcher read a
 unnamed character."""
 
 
-@functools.lru_cache(maxsize=4096)
 def _instance(glob: str) -> str | None:
     """``g#`` for a glob without ``?`` or a ``**`` segment; None for any other glob."""
     if "?" in glob or "**" in glob:
@@ -50,7 +51,6 @@ def _instance(glob: str) -> str | None:
     return glob.replace("*", STAND_IN)
 
 
-@functools.lru_cache(maxsize=4096)
 def _subtree(glob: str) -> tuple[bool, tuple[str, ...]] | None:
     """``(absolute, P)`` for a glob ``P/**`` with a literal ``P``; None for any other."""
     absolute = glob.startswith("/")
@@ -60,7 +60,6 @@ def _subtree(glob: str) -> tuple[bool, tuple[str, ...]] | None:
     return absolute, tuple(prefix)
 
 
-@functools.lru_cache(maxsize=4096)
 def _bounded(glob: str) -> bool:
     """Whether ``glob`` is literal, or a literal prefix then ``*`` or ``**`` (see above)."""
     absolute = glob.startswith("/")
