@@ -118,7 +118,8 @@ REAL_GLOBS = "runtime check and validate_tightening agree with the z3 regex twin
 REAL_GLOBS_BOUND = (
     f"{len(_REAL_GLOBS)} glob lists beyond the bounded shapes (absolute, literal, wildcards "
     f"within segments, ** inside, all_of) x {len(_REAL_PATHS)} paths (at their edges, "
-    "refused ones); every tightening between them (deep: more globs)"
+    "refused ones); every tightening between them (deep: more globs), where the common "
+    "shapes decide it, the automata's answer too"
 )
 
 
