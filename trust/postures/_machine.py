@@ -21,7 +21,7 @@ from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._generated import posture as _lifecycle
 from trust._shown import describe_error
-from trust._trusted import trusted_constructor
+from trust._unchecked import unchecked_constructor
 from trust._validators import EMPTY_MAPPING
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import (
@@ -84,7 +84,7 @@ logger = logging.getLogger("trust.postures")
 # A committed change waiting for the metrics sink: (sink, agent_id, new posture, kind).
 _Report = tuple[PostureMetricsSink, str, TrustPosture, PostureTransition]
 
-_make_result = trusted_constructor(TransitionResult)
+_make_result = unchecked_constructor(TransitionResult)
 _EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
 
 # A refusal: (blocked_by, reason).
@@ -647,7 +647,7 @@ class PostureStateMachine:
         metadata: Mapping[str, Any] = EMPTY_MAPPING,
     ) -> TransitionResult:
         # Called with the lock held: the posture and its history entry change together.
-        # Every argument was checked on the way in, hence the trusted constructor.
+        # Every argument was checked on the way in, hence the unchecked constructor.
         record = self._records.get(agent_id)
         if record is None:
             if target is current:  # no change: nothing a record must keep (see the class)
