@@ -47,7 +47,7 @@ class LifecycleSpec:
         states: State ids in declaration order.
         initial: The initial state id.
         events: Event ids in declaration order.
-        transitions: Every transition, ordered by event, then source, then target, in
+        transitions: Every transition, ordered by event, then source, then target, then
             declaration order.
     """
 
@@ -66,6 +66,11 @@ class LifecycleSpec:
         """Every guard name used by some transition, in first-use order."""
         return tuple(dict.fromkeys(g for t in self.transitions for g in t.guards))
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every action name used by some transition, in first-use order."""
+        return tuple(dict.fromkeys(a for t in self.transitions for a in t.actions))
+
     def of_event(self, event: str) -> tuple[Transition, ...]:
         """The transitions of ``event``.
 
@@ -81,17 +86,21 @@ class LifecycleSpec:
         return tuple(t for t in self.transitions if t.source == source)
 
 
-def read_spec(machine: type[Any]) -> LifecycleSpec:
+def read_spec(machine: type[Any], *, name: str | None = None) -> LifecycleSpec:
     """Read a python-statemachine class into a `LifecycleSpec`.
 
     Only a flat machine whose guards and actions are named methods can be read: each
     ``cond`` and each ``on`` must be the name of a method of the class (no lambdas, no
     expressions, no ``unless``), each transition has exactly one target, and no
-    ``(source, event, target)`` appears twice.
+    ``(source, event, target)`` appears twice with the same guards. The same move may be
+    declared again with other guards (and other actions): as in python-statemachine, the
+    first one declared whose guards all hold is the one that fires.
 
     Conditions named in the class attribute ``routing_conditions`` are not guards: they
     pick which of an event's transitions the event data asked for (its target), and never
     veto a move, so they are left out of ``Transition.guards``.
+
+    ``name`` is the lifecycle's short name; by default the declaring module's.
 
     Raises:
         LifecycleDefinitionError: listing every transition that breaks these rules.
@@ -104,7 +113,7 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
     event_order = {e: i for i, e in enumerate(events)}
     if machine.initial_state is None:
         problems.append("no initial state")
-    found: dict[tuple[str, str, str], Transition] = {}
+    found: dict[tuple[str, str, str, tuple[str, ...]], Transition] = {}
     for state in machine.states:
         if state.states:
             problems.append(f"state {state.id!r} is compound; only flat lifecycles are read")
@@ -118,7 +127,7 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
             )
             actions = _action_names(machine, edge, where, problems)
             for event in edge.events:
-                key = (edge.source.id, event.id, edge.target.id)
+                key = (edge.source.id, event.id, edge.target.id, guards)
                 if key in found:
                     problems.append(f"{where} on {event.id!r}: declared twice")
                 found[key] = Transition(
@@ -128,13 +137,14 @@ def read_spec(machine: type[Any]) -> LifecycleSpec:
         raise LifecycleDefinitionError(
             f"{machine.__name__} cannot be read into a lifecycle spec:\n- " + "\n- ".join(problems)
         )
+    # A stable sort: moves declared more than once keep their declaration order.
     transitions = sorted(
         found.values(),
         key=lambda t: (event_order[t.event], state_order[t.source], state_order[t.target]),
     )
     module = machine.__module__
     return LifecycleSpec(
-        name=module.rsplit(".", 1)[-1],
+        name=module.rsplit(".", 1)[-1] if name is None else name,
         declared_in=module.replace(".", "/") + ".py",
         states=states,
         initial=machine.initial_state.id,
