@@ -1,28 +1,30 @@
 """The posture and breaker lifecycles together, as one symbolic transition system.
 
-The product is a symbolic transition system built from the two `LifecycleSpec`s (which
-moves exist and which guards they need are read from them, never restated) and from how
-``trust.circuit_breaker`` couples a breaker to a `PostureStateMachine`:
+The product is a symbolic transition system built from the two `LifecycleSpec`s and the
+declared coupling (`model.COUPLING_SPEC`): which moves exist, which guards they need, which
+coupling event each breaker move sends, which coupling transition fires on it and which
+actions (protect, hold, take over, restore, forfeit) it takes, and which fences a restore
+must pass when it commits are all read from them, never restated. Its variables:
 
 - posture: the agent's posture and its version, which every committed change bumps;
 - breaker: its state, the weighted failures in the window ``w``, the probes admitted ``a``
   and succeeded ``s`` in this half-open episode, and whether an operator forced it open;
 - coupling: the hold an open circuit keeps (the posture it displaced, the one it set, and
-  the version right after), and the restores in flight ``k`` once a circuit closed (the
-  newest one's displaced and held postures, version and phase);
+  the version right after); with the breaker's state it is the coupling state
+  (``<state>_held`` or ``<state>_free``); and the restores in flight ``k`` once a circuit
+  closed (the newest one's displaced and held postures, version and phase);
 - configuration, symbolic: the threshold ``T >= 1`` (in weight units), ``N >= 1`` probes,
   ``downgrade_on_open`` (any posture) and ``restore_on_close``.
 
 Steps: each breaker event (its guards read the counters: ``w + weight >= T``, ``a < N``,
 ``s + 1 >= N``, ...; the clock and fencing guards are free), failures leaving the window,
 every posture event by anyone else with its guards free, an administrative ``set_posture``
-to any posture, and a restore in two steps as the engine runs it (the fenced upgrade after
-the lock is released, which commits only if the version is unchanged and the circuit is
-still closed, then the bookkeeping when it finishes), interleaved with everything else.
-A circuit that opens from closed and displaces nothing may take over the hold of a restore
-still in flight whose version is current (the engine does when one is): that restore can
-no longer commit into the open circuit, and the new episode restores the same posture when
-it closes. Counters are unbounded integers; nothing bounds the depth.
+to any posture (each then sends the coupling's ``posture_changed``), and a restore in two
+steps as the engine runs it (the upgrade after the lock is released, which commits only if
+the coupling's fences hold, then the bookkeeping when it finishes), interleaved with
+everything else. The coupling's ``restore_pending`` guard (a restore in flight whose
+version is current) is left to a free input, ``takeover``, since only the newest restore
+in flight is tracked. Counters are unbounded integers; nothing bounds the depth.
 
 Only the newest restore in flight is tracked. An older one either holds an older version,
 so its fenced upgrade can never commit again, or holds the same version, and then the
@@ -41,7 +43,8 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.model import BREAKER_SPEC, COUPLING_SPEC, POSTURE_SPEC, CouplingSpec, LifecycleSpec
+from trust.model.coupling_lifecycle import HELD, POSTURE_CHANGED, split
 from trust.postures._transition import REQUESTABLE
 from trust.proofs._induction import System, Vars
 from trust.proofs.lifecycles import Encoding
@@ -55,6 +58,9 @@ FREE_BREAKER_GUARDS = ("outcome_current", "recovery_elapsed", "probe_wait_elapse
 
 # Restore phases of the newest restore in flight.
 NONE, PENDING, COMMITTED = 0, 1, 2
+
+COUPLED = ("p", "v", "hold", "hD", "hH", "hv", "k", "rp", "rD", "rH", "rv")
+"""The variables a coupling transition may change: the posture, the hold, the restores."""
 
 
 def breaker_event(name: str) -> str:
@@ -71,6 +77,7 @@ class Product:
 
     posture: LifecycleSpec
     breaker: LifecycleSpec
+    coupling: CouplingSpec
     pos: Encoding
     brk: Encoding
     event_sort: z3.SortRef
@@ -80,7 +87,10 @@ class Product:
     @classmethod
     @functools.cache
     def of(
-        cls, posture: LifecycleSpec = POSTURE_SPEC, breaker: LifecycleSpec = BREAKER_SPEC
+        cls,
+        posture: LifecycleSpec = POSTURE_SPEC,
+        breaker: LifecycleSpec = BREAKER_SPEC,
+        coupling: CouplingSpec = COUPLING_SPEC,
     ) -> Product:
         pos, brk = Encoding.of(posture), Encoding.of(breaker)
         names = [
@@ -93,8 +103,8 @@ class Product:
         ]
         sort, values = z3.EnumSort(f"product_{posture.name}_{breaker.name}_event", names)
         event = dict(zip(names, values, strict=True))
-        builder = _Builder(posture, breaker, pos, brk, event)
-        return cls(posture, breaker, pos, brk, sort, event, builder.system(sort))
+        builder = _Builder(posture, breaker, coupling, pos, brk, event)
+        return cls(posture, breaker, coupling, pos, brk, sort, event, builder.system(sort))
 
     def level(self, posture: z3.ExprRef) -> z3.ArithRef:
         return self.pos.level(posture)
@@ -106,7 +116,6 @@ class Product:
         """What holds in every reachable state (proved by `prove_inductive`)."""
         brk, lvl = self.brk.state, self.level
         closed, half_open = brk["closed"], brk["half_open"]
-        live_hold = z3.And(s["hold"], s["hv"] == s["v"])
         live_restore = z3.And(s["k"] >= 1, s["rv"] == s["v"])
         return z3.And(
             # Breaker counters.
@@ -121,12 +130,14 @@ class Product:
             lvl(s["p"]) <= lvl(s["ceiling"]),
             s["last_other"] >= 0,
             s["last_other"] <= s["v"],
-            # The hold: only while not closed; live only if nothing changed the posture.
-            z3.Implies(s["hold"], z3.And(s["b"] != closed, s["hv"] <= s["v"])),
+            # The hold: only while not closed, and forfeited by any change of the posture.
             z3.Implies(
-                live_hold,
+                s["hold"],
                 z3.And(
+                    s["b"] != closed,
+                    s["hv"] == s["v"],
                     s["p"] == s["hH"],
+                    s["hH"] == p["down"],
                     lvl(s["hD"]) <= lvl(s["ceiling"]),
                     s["last_other"] < s["hv"],
                 ),
@@ -136,7 +147,7 @@ class Product:
             s["k"] >= 0,
             z3.Or(s["rp"] == NONE, s["rp"] == PENDING, s["rp"] == COMMITTED),
             z3.Implies(s["rp"] != NONE, s["k"] >= 1),
-            z3.Implies(s["k"] >= 1, s["rv"] <= s["v"]),
+            z3.Implies(s["k"] >= 1, z3.And(s["rv"] <= s["v"], s["rH"] == p["down"])),
             z3.Implies(z3.And(s["hold"], s["rp"] != NONE), s["rv"] <= s["hv"]),
             z3.Implies(
                 live_restore,
@@ -156,17 +167,13 @@ class _Builder:
         self,
         posture: LifecycleSpec,
         breaker: LifecycleSpec,
+        coupling: CouplingSpec,
         pos: Encoding,
         brk: Encoding,
         event: Mapping[str, z3.ExprRef],
     ) -> None:
-        self.posture, self.breaker, self.pos, self.brk, self.event = (
-            posture,
-            breaker,
-            pos,
-            brk,
-            event,
-        )
+        self.posture, self.breaker, self.coupling = posture, breaker, coupling
+        self.pos, self.brk, self.event = pos, brk, event
         unknown = set(breaker.guards) - set(FREE_BREAKER_GUARDS) - set(_COUNTER_GUARDS)
         if unknown:
             # Fail closed: a guard the proof cannot read must not be read as true.
@@ -177,6 +184,16 @@ class _Builder:
         if unhandled:
             raise ValueError(
                 f"the breaker spec has events the product cannot interpret: {sorted(unhandled)}"
+            )
+        lifecycle = coupling.lifecycle
+        unknown = (set(lifecycle.guards) - set(_COUPLING_GUARDS)) | (
+            set(lifecycle.actions) - set(_ACTIONS)
+        )
+        unknown |= set(coupling.restore_fences) - set(_FENCES)
+        if unknown:
+            raise ValueError(
+                f"the coupling spec uses guards, actions or fences the product cannot "
+                f"interpret: {sorted(unknown)}"
             )
 
     def system(self, event_sort: z3.SortRef) -> System:
@@ -227,38 +244,35 @@ class _Builder:
     def step(self, p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         moves = [self._breaker_step(p, s, i, n, e) for e in self.breaker.events]
         moves.append(self._expire(s, i, n))
-        moves += [self._others(s, i, n, e) for e in self.posture.events]
-        moves += [self._set_posture(s, i, n), self._restore(s, i, n), self._finish(p, s, i, n)]
+        moves += [self._others(p, s, i, n, e) for e in self.posture.events]
+        moves += [self._set_posture(p, s, i, n), self._restore(s, i, n), self._finish(p, s, i, n)]
         return z3.Or(*moves)
 
     def _posture_guards(self, i: Vars) -> dict[str, z3.BoolRef]:
         return {g: i[f"pg.{g}"] for g in self.posture.guards}
 
-    def _others(self, s: Vars, i: Vars, n: Vars, event: str) -> z3.BoolRef:
+    def _others(self, p: Vars, s: Vars, i: Vars, n: Vars, event: str) -> z3.BoolRef:
         """Anyone else moves the posture along the posture lifecycle, guards as they fall."""
         target = i["target"]
         fires = self.pos.moves(
             s["p"], self.pos.event[event], target, guards=self._posture_guards(i)
         )
         return z3.And(
-            i["event"] == self.event[posture_event(event)],
-            fires,
-            _same(s, n, exclude=("p", "v", "ceiling", "last_other")),
-            n["p"] == target,
-            n["ceiling"] == target,
-            n["v"] == s["v"] + 1,
-            n["last_other"] == s["v"] + 1,
+            i["event"] == self.event[posture_event(event)], fires, self._changed(p, s, i, n)
         )
 
-    def _set_posture(self, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
+    def _set_posture(self, p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         """The administrative escape hatch: any posture, no guard, recorded as a change."""
+        return z3.And(i["event"] == self.event[SET_POSTURE], self._changed(p, s, i, n))
+
+    def _changed(self, p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
+        """Anyone else set the posture to ``target``, and the coupling hears of it."""
+        start = {x: s[x] for x in COUPLED} | {"p": i["target"], "v": s["v"] + 1}
         return z3.And(
-            i["event"] == self.event[SET_POSTURE],
-            _same(s, n, exclude=("p", "v", "ceiling", "last_other")),
-            n["p"] == i["target"],
+            _same(s, n, exclude=(*COUPLED, "ceiling", "last_other")),
             n["ceiling"] == i["target"],
-            n["v"] == s["v"] + 1,
             n["last_other"] == s["v"] + 1,
+            self._couple(p, s, i, n, POSTURE_CHANGED, start, None),
         )
 
     def _expire(self, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
@@ -299,68 +313,75 @@ class _Builder:
     ) -> z3.BoolRef:
         state = self.brk.state
         counters = _BOOKKEEPING[event](s, i, source, target)
-        opened = target == "open"
-        closed = target == "closed" and _CLOSES[event]
-        if closed:
+        sends = self.coupling.sends(source, event, target)
+        if sends == "close":
             counters["w"] = z3.IntVal(0)  # the engine clears the window on every close
-        changed = {"b", "w", "a", "s", "forced"}
         parts = [n["b"] == state[target]]
         parts += [n[name] == counters.get(name, s[name]) for name in ("w", "a", "s", "forced")]
-        if opened:
-            first = source == "closed"
-            parts.append(self._protect(p, s, n, may_hold=z3.BoolVal(first), i=i))
-            changed |= {"p", "v", "hold", "hD", "hH", "hv"}
-        elif closed:
-            restore = z3.And(s["hold"], p["restore_on_close"])
-            parts += [
-                z3.Not(n["hold"]),
-                n["k"] == z3.If(restore, s["k"] + 1, s["k"]),
-                n["rp"] == z3.If(restore, PENDING, s["rp"]),
-                n["rD"] == z3.If(restore, s["hD"], s["rD"]),
-                n["rH"] == z3.If(restore, s["hH"], s["rH"]),
-                n["rv"] == z3.If(restore, s["hv"], s["rv"]),
-                n["hD"] == s["hD"],
-                n["hH"] == s["hH"],
-                n["hv"] == s["hv"],
-            ]
-            changed |= {"hold", "k", "rp", "rD", "rH", "rv", "hD", "hH", "hv"}
-        parts.append(_same(s, n, exclude=tuple(changed)))
+        parts.append(_same(s, n, only=("ceiling", "last_other")))
+        if sends is None:
+            parts.append(_same(s, n, only=COUPLED))
+        else:
+            parts.append(self._couple(p, s, i, n, sends, {x: s[x] for x in COUPLED}, source))
         return z3.And(*parts)
 
-    def _protect(self, p: Vars, s: Vars, n: Vars, *, may_hold: z3.BoolRef, i: Vars) -> z3.BoolRef:
-        """``protective_downgrade`` to ``downgrade_on_open``, if the spec has that move.
+    def _couple(
+        self,
+        p: Vars,
+        s: Vars,
+        i: Vars,
+        n: Vars,
+        event: str,
+        start: Mapping[str, z3.ExprRef],
+        breaker_state: str | None,
+    ) -> z3.BoolRef:
+        """The coupling ``event``, from the coupling state of ``s`` (in ``breaker_state``).
 
-        A new hold is taken only when ``may_hold``, none is held, and something was
-        displaced. Otherwise, when ``may_hold`` and none is held, the hold of a restore in
-        flight whose version is current may be taken over (``takeover``: the engine looks
-        through every restore in flight, and only the newest is tracked here).
+        ``start`` holds the coupled variables as the event finds them. As in the runtime's
+        core, the first transition of the event whose guards hold fires; none: nothing more
+        changes. Guards read ``start`` (``lowered``: what ``protect`` will do to it).
         """
-        lowers = self.pos.moves(s["p"], self.pos.event[PROTECT], p["down"], guards_hold=True)
-        takes = z3.And(lowers, may_hold, z3.Not(s["hold"]))
-        takes_over = z3.And(
-            z3.Not(lowers),
-            may_hold,
-            z3.Not(s["hold"]),
-            s["k"] >= 1,
-            s["rv"] == s["v"],
-            i["takeover"],
-        )
-        return z3.And(
-            n["p"] == z3.If(lowers, p["down"], s["p"]),
-            n["v"] == z3.If(lowers, s["v"] + 1, s["v"]),
-            n["hold"] == z3.Or(s["hold"], takes, takes_over),
-            n["hD"] == z3.If(takes, s["p"], z3.If(takes_over, s["rD"], s["hD"])),
-            n["hH"] == z3.If(takes, p["down"], z3.If(takes_over, s["rH"], s["hH"])),
-            n["hv"] == z3.If(takes, s["v"] + 1, z3.If(takes_over, s["rv"], s["hv"])),
-        )
+        options = []
+        for cs in self.coupling.lifecycle.states:
+            part, hold = split(cs)
+            if breaker_state is not None and part != breaker_state:
+                continue
+            here = z3.And(s["b"] == self.brk.state[part], s["hold"] == (hold == HELD))
+            earlier: list[z3.BoolRef] = []
+            for t in self.coupling.lifecycle.of_event(event):
+                if t.source != cs:
+                    continue
+                enabled = z3.And(*[_COUPLING_GUARDS[g](self, p, start, i) for g in t.guards])
+                fires = z3.And(enabled, *[z3.Not(e) for e in earlier])
+                earlier.append(enabled)
+                terms = self._carry_out(t.actions, split(t.target)[1] == HELD, p, start)
+                options.append(z3.And(here, fires, *[n[x] == terms[x] for x in COUPLED]))
+            unmoved = [n[x] == start[x] for x in COUPLED]
+            options.append(z3.And(here, *[z3.Not(e) for e in earlier], *unmoved))
+        return z3.Or(*options)
+
+    def _lowers(self, p: Vars, posture: z3.ExprRef) -> z3.BoolRef:
+        """Whether ``protective_downgrade`` to ``downgrade_on_open`` lowers ``posture``."""
+        return self.pos.moves(posture, self.pos.event[PROTECT], p["down"], guards_hold=True)
+
+    def _carry_out(
+        self, actions: tuple[str, ...], held: bool, p: Vars, start: Mapping[str, z3.ExprRef]
+    ) -> dict[str, z3.ExprRef]:
+        """The coupled variables after ``actions``, in order, from ``start``."""
+        terms = dict(start)
+        before = terms["p"]
+        for action in actions:
+            _ACTIONS[action](self, p, terms, before)
+        terms["hold"] = z3.BoolVal(held)
+        return terms
 
     def _restore(self, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
-        """The newest restore's fenced upgrade, run after the breaker's lock is released.
+        """The newest restore's upgrade, run after the breaker's lock is released.
 
-        It is an ordinary transition request (from the held to the displaced posture) with
-        ``expected_version``: it commits only if the version and posture are unchanged, the
-        lifecycle's guards pass and, at the commit, the circuit is still closed (the
-        breaker's fence); otherwise it is refused and changes nothing.
+        It is an ordinary transition request (from the held to the displaced posture): it
+        commits only if the posture is the held one, the lifecycle's guards pass and every
+        fence of the coupling holds at the commit; otherwise it is refused and changes
+        nothing.
         """
         guards = self._posture_guards(i)
         allowed = z3.Or(
@@ -370,8 +391,9 @@ class _Builder:
                 if e in REQUESTABLE
             ]
         )
-        closed = s["b"] == self.brk.state["closed"]
-        commits = z3.And(s["v"] == s["rv"], s["p"] == s["rH"], allowed, closed)
+        fences = [_FENCES[f](self, s) for f in self.coupling.restore_fences]
+        # The request is from the held posture: the machine refuses it from any other.
+        commits = z3.And(s["p"] == s["rH"], allowed, *fences)
         return z3.And(
             i["event"] == self.event[RESTORE],
             s["rp"] == PENDING,
@@ -509,15 +531,68 @@ _BOOKKEEPING: Mapping[str, Callable[[Vars, Vars, str, str], _Counters]] = {
     "force_open": _fresh_circuit(True),
     "reset": _fresh_circuit(False),
 }
-# Which events, reaching closed, are the engine's Closed effect (window cleared, restore).
-_CLOSES: Mapping[str, bool] = {
-    "failure": False,
-    "recovery_timeout": True,
-    "probe_admitted": True,
-    "probe_success": True,
-    "probe_timeout": True,
-    "force_open": True,
-    "reset": True,
+
+
+def _protect(b: _Builder, p: Vars, terms: dict[str, z3.ExprRef], before: z3.ExprRef) -> None:
+    lowers = b._lowers(p, terms["p"])
+    terms["p"] = z3.If(lowers, p["down"], terms["p"])
+    terms["v"] = z3.If(lowers, terms["v"] + 1, terms["v"])
+
+
+def _hold(b: _Builder, p: Vars, terms: dict[str, z3.ExprRef], before: z3.ExprRef) -> None:
+    # What the protect displaced, what it set, and the version right after.
+    terms["hD"], terms["hH"], terms["hv"] = before, terms["p"], terms["v"]
+
+
+def _take_over(b: _Builder, p: Vars, terms: dict[str, z3.ExprRef], before: z3.ExprRef) -> None:
+    terms["hD"], terms["hH"], terms["hv"] = terms["rD"], terms["rH"], terms["rv"]
+
+
+def _restore(b: _Builder, p: Vars, terms: dict[str, z3.ExprRef], before: z3.ExprRef) -> None:
+    # A restore in flight: the newest, pending; it commits later (`_Builder._restore`).
+    terms["k"] = terms["k"] + 1
+    terms["rp"] = z3.IntVal(PENDING)
+    terms["rD"], terms["rH"], terms["rv"] = terms["hD"], terms["hH"], terms["hv"]
+
+
+def _forfeit(b: _Builder, p: Vars, terms: dict[str, z3.ExprRef], before: z3.ExprRef) -> None:
+    pass  # the hold is dropped: the target state is free
+
+
+# What each action of the coupling model does to the coupled variables (`trust.circuit_breaker.
+# _coupling.PostureCoupling` carries out the same actions on the real engines).
+_ACTIONS: Mapping[str, Callable[[_Builder, Vars, dict[str, z3.ExprRef], z3.ExprRef], None]] = {
+    "protect": _protect,
+    "hold": _hold,
+    "take_over": _take_over,
+    "restore": _restore,
+    "forfeit": _forfeit,
+}
+
+
+def _restore_pending(b: _Builder, p: Vars, s: Mapping[str, z3.ExprRef], i: Vars) -> z3.BoolRef:
+    # The engine takes over the hold of any live restore in flight; only the newest is
+    # tracked, so whether one is found is left free, when the newest is live.
+    return z3.And(s["k"] >= 1, s["rv"] == s["v"], i["takeover"])
+
+
+# How each guard of the coupling model reads the state (`trust.circuit_breaker.
+# _coupling_core` GUARDS reads the same facts from the engine).
+_COUPLING_GUARDS: Mapping[
+    str, Callable[[_Builder, Vars, Mapping[str, z3.ExprRef], Vars], z3.BoolRef]
+] = {
+    "lowered": lambda b, p, s, i: b._lowers(p, s["p"]),
+    "lowered_nothing": lambda b, p, s, i: z3.Not(b._lowers(p, s["p"])),
+    "restore_pending": _restore_pending,
+    "no_restore_pending": lambda b, p, s, i: z3.Not(_restore_pending(b, p, s, i)),
+    "restore_on_close": lambda b, p, s, i: p["restore_on_close"],
+    "keep_on_close": lambda b, p, s, i: z3.Not(p["restore_on_close"]),
+}
+
+# What each fence of a restore reads at its commit.
+_FENCES: Mapping[str, Callable[[_Builder, Vars], z3.BoolRef]] = {
+    "posture_unchanged": lambda b, s: s["v"] == s["rv"],
+    "circuit_closed": lambda b, s: s["b"] == b.brk.state["closed"],
 }
 
 

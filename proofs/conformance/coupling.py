@@ -251,13 +251,15 @@ class CouplingHarness:
     def _abstract(self, label: str) -> Observed:
         metrics = self.breaker.get_metrics(AGENT)
         record = self.breaker._agents.get(AGENT)
-        hold = record.hold if record is not None else None
         restoring = self.breaker._restoring.get(AGENT, [])
         version = self.machine.version(AGENT)
-        live = hold is not None and hold.version == version
+        # A hold the posture moved away from is forfeited: the product drops it at once, the
+        # breaker at its next coupling step; either way it gives nothing back.
+        hold = record.hold if record is not None else None
+        hold = hold if hold is not None and hold.version == version else None
         shift = self.unrecorded
         public = metrics.get("original_posture")
-        if public != (hold.displaced.value if hold is not None and live else None):
+        if public != (hold.displaced.value if hold is not None else None):
             raise Mismatch(
                 {
                     "check": "get_metrics()['original_posture'] shows the hold exactly while live",
