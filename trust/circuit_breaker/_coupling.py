@@ -27,8 +27,8 @@ from collections.abc import Callable
 import attrs
 
 from trust.circuit_breaker import _coupling_core as core
-from trust.circuit_breaker._coupling_core import Action, Facts, Fence
 from trust.circuit_breaker._core import CircuitState
+from trust.circuit_breaker._coupling_core import Action, Facts, Fence
 from trust.postures import (
     PostureStateMachine,
     PostureTransitionRequest,

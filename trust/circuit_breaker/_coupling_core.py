@@ -137,10 +137,14 @@ def state_of(circuit: CircuitState, held: bool) -> str:
     return _STATE[circuit, held]
 
 
+_PROTECTS_FIRST = frozenset(
+    key for key, moves in _TABLE.items() if Action.PROTECT in moves[0][1].actions
+)
+
+
 def protects_first(state: str, event: str) -> bool:
     """Whether ``event`` in ``state`` begins by protecting the posture (before its guards)."""
-    moves = _TABLE.get((state, event), ())
-    return bool(moves) and Action.PROTECT in moves[0][1].actions
+    return (state, event) in _PROTECTS_FIRST
 
 
 def step(state: str, event: str, facts: Facts) -> Move | None:
