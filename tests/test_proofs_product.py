@@ -164,11 +164,11 @@ def test_counter_guards_read_the_state_as_the_runtime_core_does(
     weight = config.weight_units("medium")
     # The core sees the window's sum including this failure; the product sees w and weight.
     event = Event(name="failure", weighted_units=window + weight)
-    params = {"T": z3.IntVal(config.threshold_units), "N": z3.IntVal(max_calls)}
+    params = {"threshold": z3.IntVal(config.threshold_units), "max_probes": z3.IntVal(max_calls)}
     state = {
-        "w": z3.IntVal(window),
-        "a": z3.IntVal(circuit.probes_admitted),
-        "s": z3.IntVal(circuit.probes_succeeded),
+        "window": z3.IntVal(window),
+        "probes_admitted": z3.IntVal(circuit.probes_admitted),
+        "probes_succeeded": z3.IntVal(circuit.probes_succeeded),
         "forced": z3.BoolVal(circuit.forced),
     }
     inputs = {"weight": z3.IntVal(weight)}
