@@ -95,12 +95,18 @@ class Product:
     system: System
 
     @classmethod
-    @functools.cache
     def of(
         cls,
         posture: LifecycleSpec = POSTURE_SPEC,
         breaker: LifecycleSpec = BREAKER_SPEC,
         coupling: CouplingSpec = COUPLING_SPEC,
+    ) -> Product:
+        """The product of the specs; built once, as z3 declares each enumeration once."""
+        return _product(posture, breaker, coupling)
+
+    @classmethod
+    def _build(
+        cls, posture: LifecycleSpec, breaker: LifecycleSpec, coupling: CouplingSpec
     ) -> Product:
         pos, brk = Encoding.of(posture), Encoding.of(breaker)
         names = [
@@ -111,7 +117,11 @@ class Product:
             RESTORE,
             FINISH,
         ]
-        sort, values = z3.EnumSort(f"product_{posture.name}_{breaker.name}_event", names)
+        # z3 declares an enumeration once per name: one name per combination of specs.
+        tag = f"{posture.name}_{breaker.name}" + (
+            "" if coupling.name == COUPLING_SPEC.name else f"_{coupling.name}"
+        )
+        sort, values = z3.EnumSort(f"product_{tag}_event", names)
         event = dict(zip(names, values, strict=True))
         builder = _Builder(posture, breaker, coupling, pos, brk, event)
         return cls(posture, breaker, coupling, pos, brk, sort, event, builder.system(sort))
@@ -125,6 +135,12 @@ class Product:
     def invariant(self, p: Vars, s: Vars) -> z3.BoolRef:
         """What holds in every reachable state (proved by `prove_inductive`)."""
         return invariant(self.level, self.brk.state, p, s)
+
+
+@functools.cache
+def _product(posture: LifecycleSpec, breaker: LifecycleSpec, coupling: CouplingSpec) -> Product:
+    # Cached on every argument, however `Product.of` was called.
+    return Product._build(posture, breaker, coupling)
 
 
 class _Builder:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import z3
 
-from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.model import BREAKER_SPEC, COUPLING_SPEC, POSTURE_SPEC, CouplingSpec, LifecycleSpec
 from trust.proofs._induction import (
     StateClaim,
     StepClaim,
@@ -198,9 +198,12 @@ def check_claim(
 
 
 def product_properties(
-    posture: LifecycleSpec = POSTURE_SPEC, breaker: LifecycleSpec = BREAKER_SPEC
+    posture: LifecycleSpec = POSTURE_SPEC,
+    breaker: LifecycleSpec = BREAKER_SPEC,
+    coupling: CouplingSpec = COUPLING_SPEC,
 ) -> list[Property]:
-    """The properties of the posture x breaker product, for every reachable state."""
+    """The properties of the posture x breaker product, coupled by ``coupling``, for every
+    reachable state."""
     subject = f"{posture.name} x {breaker.name}"
 
     def prop(name: str, claim: Callable[[Product], StepClaim], *, free: bool = False) -> Property:
@@ -209,7 +212,7 @@ def product_properties(
             subject=subject,
             method="z3, inductive invariant",
             check=lambda settings: check_claim(
-                Product.of(posture, breaker), claim, settings, free=free
+                Product.of(posture, breaker, coupling), claim, settings, free=free
             ),
         )
 
@@ -218,7 +221,9 @@ def product_properties(
             name="the product invariant holds initially and every step preserves it",
             subject=subject,
             method="z3, inductive invariant",
-            check=lambda settings: _inductive(Product.of(posture, breaker), settings.timeout_ms),
+            check=lambda settings: _inductive(
+                Product.of(posture, breaker, coupling), settings.timeout_ms
+            ),
         ),
         prop(
             "emergency downgrade is enabled from every reachable state, whatever the guards",
