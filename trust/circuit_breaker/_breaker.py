@@ -45,6 +45,9 @@ class BreakerMetricsSink(Protocol):
     def record_circuit_breaker_open(self) -> None: ...
 
 
+_MOVES = (Opened, HalfOpened, Closed)
+"""The effects of a breaker transition that sends a coupling event."""
+
 # Work for after the lock is released: ("opened" | "closed", agent_id, reason, hold).
 _FollowUp = tuple[str, str, str, Hold | None]
 
@@ -362,16 +365,15 @@ class PostureCircuitBreaker:
         agent.circuit = step.circuit
         self._epoch = max(self._epoch, step.circuit.generation)
         follow_ups: list[_FollowUp] = []
-        if step.fired:
-            # One Opened, HalfOpened or Closed per breaker transition that sends a coupling
-            # event, in the order they fired.
-            moves = iter([e for e in step.effects if isinstance(e, Opened | HalfOpened | Closed)])
-            for fired in step.fired:
-                event = TRIGGERS.get(fired)
-                if event is not None:
-                    follow_ups += self._couple(
-                        agent_id, agent, fired, event, next(moves), now, reason
-                    )
+        moves = None
+        for fired in step.fired:
+            event = TRIGGERS.get(fired)
+            if event is not None:
+                if moves is None:
+                    # One Opened, HalfOpened or Closed per breaker transition that sends a
+                    # coupling event, in the order they fired.
+                    moves = iter([e for e in step.effects if isinstance(e, _MOVES)])
+                follow_ups += self._couple(agent_id, agent, fired, event, next(moves), now, reason)
         self._agents.forget_if_idle(agent_id, agent, now)
         return follow_ups
 
@@ -394,7 +396,7 @@ class PostureCircuitBreaker:
         agent.hold, restore = self._coupling.couple(
             agent_id,
             agent.hold,
-            CircuitState(fired[0]),
+            fired[0],
             event,
             agent.reason,
             functools.partial(self._pending_hold, agent_id),

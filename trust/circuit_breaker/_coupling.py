@@ -36,6 +36,8 @@ from trust.postures import (
     TrustPosture,
 )
 
+_NO_FACTS = Facts()
+
 REQUESTER = "circuit_breaker"
 """The requester of every posture change the breaker makes."""
 
@@ -63,7 +65,7 @@ class PostureCoupling:
         self,
         agent_id: str,
         hold: Hold | None,
-        circuit: CircuitState,
+        circuit: CircuitState | str,
         event: str,
         reason: str,
         pending: Callable[[], Hold | None],
@@ -80,7 +82,7 @@ class PostureCoupling:
         """
         if hold is not None and not self.is_live(agent_id, hold):
             hold, _ = self._carry_out(
-                core.step(core.state_of(circuit, True), core.POSTURE_CHANGED, Facts()),
+                core.step(core.state_of(circuit, True), core.POSTURE_CHANGED, _NO_FACTS),
                 hold,
                 None,
                 None,
@@ -93,11 +95,7 @@ class PostureCoupling:
                 agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER
             )
         taken = pending()
-        facts = Facts(
-            lowered=protected is not None,
-            restore_pending=taken is not None,
-            restore_on_close=self.restore_on_close,
-        )
+        facts = core.make_facts(protected is not None, taken is not None, self.restore_on_close)
         return self._carry_out(core.step(state, event, facts), hold, protected, taken)
 
     @staticmethod

@@ -18,6 +18,7 @@ from enum import StrEnum
 import attrs
 
 from trust._generated import coupling as _table
+from trust._unchecked import unchecked_constructor
 from trust.circuit_breaker._core import CircuitState
 
 
@@ -42,7 +43,7 @@ POSTURE_CHANGED = "posture_changed"
 """The coupling event of a posture change by anyone else."""
 
 
-# No __weakref__ slot: built on every coupling step.
+# No __weakref__ slot: see trust._unchecked.
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Facts:
     """What the coupling's guards read.
@@ -56,6 +57,10 @@ class Facts:
     lowered: bool = False
     restore_pending: bool = False
     restore_on_close: bool = True
+
+
+make_facts = unchecked_constructor(Facts)
+"""``make_facts(lowered, restore_pending, restore_on_close)``, unchecked: for the engine."""
 
 
 @attrs.frozen(weakref_slot=False)
@@ -125,15 +130,17 @@ TRIGGERS: Mapping[tuple[str, str, str], str] = {
 FENCES: frozenset[Fence] = frozenset(Fence(f) for f in _table.RESTORE_FENCES)
 """The fences every restore must pass when it commits."""
 
-_STATE = {
+# Keyed by CircuitState, which as a StrEnum also finds its plain value.
+_STATE: Mapping[tuple[CircuitState | str, bool], str] = {
     (circuit, held): f"{circuit.value}_{'held' if held else 'free'}"
     for circuit in CircuitState
     for held in (False, True)
 }
 
 
-def state_of(circuit: CircuitState, held: bool) -> str:
-    """The coupling state of a circuit that holds a posture (``held``) or not."""
+def state_of(circuit: CircuitState | str, held: bool) -> str:
+    """The coupling state of a circuit (a `CircuitState` or its value) that holds a posture
+    (``held``) or not."""
     return _STATE[circuit, held]
 
 
@@ -153,6 +160,9 @@ def step(state: str, event: str, facts: Facts) -> Move | None:
     With no transition, the event changes nothing (a posture change while nothing is held).
     """
     for guards, move in _TABLE.get((state, event), ()):
-        if all(guard(facts) for guard in guards):
+        for guard in guards:
+            if not guard(facts):
+                break
+        else:
             return move
     return None
