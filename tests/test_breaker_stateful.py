@@ -131,7 +131,7 @@ class BreakerAgainstModel(RuleBasedStateMachine):
                 self.closed_at = self.now()
             if sends is not None:
                 self.couple(sends)
-            assert split(self.coupling.state)[0] == self.model.state
+            assert split(self.coupling.state)[0] == target
 
     def couple(self, event: str) -> None:
         """Send ``event`` to the coupling model; carry out the actions it names, as the
