@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 import types
@@ -23,6 +24,24 @@ PROTECT, HOLD, TAKE_OVER, RESTORE, FORFEIT = (
     Action.RESTORE,
     Action.FORFEIT,
 )
+
+
+def test_the_core_has_no_lock_clock_or_io() -> None:
+    imported = set()
+    for node in ast.walk(ast.parse(Path(core.__file__).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    assert imported <= {
+        "__future__",
+        "collections.abc",
+        "enum",
+        "attrs",
+        "trust._generated",
+        "trust._unchecked",
+        "trust.circuit_breaker._core",
+    }
 
 
 @pytest.mark.parametrize(

@@ -370,10 +370,11 @@ class PostureCircuitBreaker:
             event = TRIGGERS.get(fired)
             if event is not None:
                 if moves is None:
-                    # One Opened, HalfOpened or Closed per breaker transition that sends a
-                    # coupling event, in the order they fired.
+                    # One Opened, HalfOpened or Closed per breaker transition into another
+                    # state or restarting one, in the order they fired.
                     moves = iter([e for e in step.effects if isinstance(e, _MOVES)])
-                follow_ups += self._couple(agent_id, agent, fired, event, next(moves), now, reason)
+                effect = next(moves, None)
+                follow_ups += self._couple(agent_id, agent, fired, event, effect, now, reason)
         self._agents.forget_if_idle(agent_id, agent, now)
         return follow_ups
 
@@ -383,7 +384,7 @@ class PostureCircuitBreaker:
         agent: AgentRecord,
         fired: tuple[str, str, str],
         event: str,
-        effect: Opened | HalfOpened | Closed,
+        effect: Opened | HalfOpened | Closed | None,
         now: float,
         reason: str,
     ) -> list[_FollowUp]:
