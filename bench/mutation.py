@@ -45,17 +45,25 @@ DECISION_CODE = (
 )
 """The runtime's decision code: what decides a posture, an admission or a verdict."""
 
-COPIED = (
-    "trust",
-    "model",
-    "proofs",
-    "tests",
-    "pyproject.toml",
-    "README.md",
-    "docs",
-    "examples",
-    "diagrams",
+SKIPPED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "mutants",
+        ".cache",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "htmlcov",
+        ".coverage",
+        ".hypothesis",
+        "build",
+        "dist",
+    }
 )
+"""What the copy leaves out: caches, environments and build output (the rest is copied, so
+every file a test reads is there)."""
 
 PROOF_COMMAND = (sys.executable, "-m", "trust.proofs")
 # The gates (ruff, mypy) judge the formatting ast.unparse writes, not behaviour; the
@@ -182,15 +190,14 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
 
 
 def _copy_repo(into: Path) -> None:
-    for name in COPIED:
-        src = ROOT / name
-        if src.is_dir():
-            # symlinks=True keeps trust/model and trust/proofs links to the copied folders.
-            shutil.copytree(
-                src, into / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*")
-            )
-        elif src.exists():
-            shutil.copy2(src, into / name)
+    # symlinks=True keeps trust/model and trust/proofs links to the copied folders.
+    shutil.copytree(
+        ROOT,
+        into,
+        symlinks=True,
+        dirs_exist_ok=True,
+        ignore=lambda _, names: [n for n in names if n in SKIPPED or n.endswith(".egg-info")],
+    )
 
 
 def _unparse_all(copy: Path, files: set[str]) -> None:
