@@ -9,9 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from trust._findings import Finding, Level, Report
 from trust.constraints.builtin import CommunicationDimension
-from trust.policy import PolicyError, load_policy
+from trust.policy import Finding, Level, PolicyError, Report, load_policy
 from trust.proofs import CATALOGUE
 from trust.proofs.policy import check_policy
 from trust.proofs.twins import CommunicationTwin

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.bounded import run_bounded
-from trust._findings import Level
-from trust.policy import MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, load_policy, read_policy
+from trust.policy import MAX_DEPTH, MAX_POLICY_BYTES, Level, PolicyError, load_policy, read_policy
 
 
 def write(tmp_path: Path, text: str, name: str = "policy.toml") -> Path:

@@ -31,11 +31,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from trust._findings import Finding, Level
 from trust.constraints import InteractionMode
 from trust.constraints._modes import combine, show
 from trust.constraints.builtin._lattice import all_of_items
-from trust.policy import AgentSpec, ConstraintSet
+from trust.policy import AgentSpec, ConstraintSet, Finding, Level
 from trust.policy._schema import KeyPath
 from trust.proofs._unproved import unproved
 from trust.proofs.policy._analysis import Analysis
