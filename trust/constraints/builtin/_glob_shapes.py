@@ -33,10 +33,16 @@ the set's matcher), and a cache keyed by glob strings would need a byte budget o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from trust.constraints.builtin._glob import GlobSet
+
+class Globs(Protocol):
+    """What the rules read of a `trust.constraints.builtin.GlobSet` (which calls them)."""
+
+    @property
+    def conjuncts(self) -> tuple[tuple[str, ...], ...]: ...
+
+    def matches(self, path: str) -> bool: ...
 
 STAND_IN = "\x01"
 """The ``#`` of the module docstring: a character no glob names (globs refuse control
@@ -77,7 +83,7 @@ def _subtree_within(absolute: bool, prefix: tuple[str, ...], union: tuple[str, .
     return False if all(map(_bounded, union)) else None
 
 
-def _glob_within(glob: str, outer: GlobSet, wildcards: bool) -> bool | None:
+def _glob_within(glob: str, outer: Globs, wildcards: bool) -> bool | None:
     """Whether one glob is within ``outer``; ``wildcards``: some glob of it has a ``?``."""
     instance = _instance(glob)
     if instance is not None:
@@ -97,7 +103,7 @@ def _glob_within(glob: str, outer: GlobSet, wildcards: bool) -> bool | None:
     return verdict
 
 
-def _union_within(union: tuple[str, ...], outer: GlobSet, wildcards: bool) -> bool | None:
+def _union_within(union: tuple[str, ...], outer: Globs, wildcards: bool) -> bool | None:
     verdict: bool | None = True
     for glob in union:
         within = _glob_within(glob, outer, wildcards)
@@ -108,7 +114,7 @@ def _union_within(union: tuple[str, ...], outer: GlobSet, wildcards: bool) -> bo
     return verdict
 
 
-def within(inner: GlobSet, outer: GlobSet) -> bool | None:
+def within(inner: Globs, outer: Globs) -> bool | None:
     """Whether ``inner`` is within ``outer``, decided on shapes; None: ask the automata."""
     wildcards = any("?" in glob for conjunct in outer.conjuncts for glob in conjunct)
     conjuncts = inner.conjuncts
