@@ -430,13 +430,7 @@ def _same(
 
 
 __all__ = [
-    "COMMITTED",
     "EMERGENCY",
-    "FINISH",
-    "NONE",
-    "PENDING",
-    "RESTORE",
-    "SET_POSTURE",
     "UPGRADE",
     "Product",
     "breaker_event",

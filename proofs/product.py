@@ -23,10 +23,9 @@ from trust.proofs._induction import (
     prove_state_claim,
     prove_step_claim,
 )
+from trust.proofs._product_show import RESTORE, SET_POSTURE
 from trust.proofs._product_system import (
     EMERGENCY,
-    RESTORE,
-    SET_POSTURE,
     UPGRADE,
     Product,
     breaker_event,

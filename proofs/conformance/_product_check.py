@@ -25,7 +25,8 @@ import z3
 
 from trust.model import BREAKER_SPEC, POSTURE_SPEC
 from trust.proofs._induction import Vars
-from trust.proofs._product_system import NONE, Product
+from trust.proofs._product_meaning import NONE
+from trust.proofs._product_system import Product
 
 Value = str | int | bool
 State = tuple[tuple[str, Value], ...]
