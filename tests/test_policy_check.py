@@ -275,7 +275,7 @@ constraints = { cost_limit = 10, data_access = "allow_all" }
 [agents.first]
 mode = "hierarchical"
 priority = ["time_window", "cost_limit"]
-constraints = { cost_limit = 10, time_window = "00:00-23:59 Asia/Tokyo" }
+constraints = { cost_limit = 10, time_window = "00:00-24:00 Asia/Tokyo" }
 [agents.both]
 constraints = { cost_limit = 10, data_access = "allow_all" }
 """,

@@ -41,7 +41,7 @@ from trust.proofs.policy._analysis import Analysis
 
 BROADEST: Mapping[str, tuple[Any, str, bool]] = {
     "resources": ("**", "every path", True),
-    "time_window": ("00:00-23:59", "every minute of the day", True),
+    "time_window": ("00:00-24:00", "every minute of the day", True),
     "data_access": ("allow_all", "all data, PII included, of every classification", True),
     # Not the top: a communication value can always list more names; but every address.
     "communication": (
