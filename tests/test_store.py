@@ -410,8 +410,8 @@ def test_a_transaction_that_loses_a_race_runs_again(postgres_url: str) -> None:
 def test_postgres_errors_are_classified() -> None:
     import psycopg
 
+    from trust.store._engine import Failure
     from trust.store._postgres import _classify
-    from trust.store._sql import Failure
 
     assert _classify(psycopg.errors.DeadlockDetected()) is Failure.RETRY
     assert _classify(psycopg.errors.QueryCanceled()) is Failure.UNAVAILABLE  # statement timeout

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit, urlunsplit
 from trust import _validators as check
 from trust._errors import InvalidTypeError
 from trust._exact import exact_str
+from trust.store._engine import FaultHook
 from trust.store._errors import StoreURLError
 from trust.store._interface import TrustStore
-from trust.store._sql import FaultHook
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any store operation may wait (a lock, a connection, a statement)."""

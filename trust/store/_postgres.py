@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trust.store._engine import Connection, Dialect, Failure, FaultHook
 from trust.store._errors import StoreError
 from trust.store._schema import POSTGRES_TRIGGERS
-from trust.store._sql import Connection, Dialect, Failure, FaultHook, SqlStore
+from trust.store._sql import SqlStore
 
 # Any fixed number: it serialises schema creation between processes opening a new store.
 _SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(7263915504)"

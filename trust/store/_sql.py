@@ -1,35 +1,16 @@
-"""A trust store over a DB-API connection: the operations, written once for every engine.
+"""A trust store over an SQL engine: the operations, written once for every engine.
 
-An engine (`trust.store._sqlite`, `trust.store._postgres`) gives a `Dialect`: how to
-connect, how to begin a write transaction, how to lock a row, and which of its errors
-mean "unreachable" (raised as `StoreUnavailableError`) or "lost a race, run it again".
-The statements are plain SQL that both engines accept, with ``?`` for parameters.
-
-One connection per store, used under a lock; every operation is one transaction. A
-transaction that lost a race (PostgreSQL's serialization and uniqueness conflicts) is
-run again, a few times; an engine error that means the store cannot be reached closes
-the connection (the next operation reconnects) and raises `StoreUnavailableError`.
+The statements are plain SQL that SQLite and PostgreSQL both accept, with ``?`` for
+parameters; each operation is one transaction of `trust.store._engine.SqlEngine`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from enum import Enum
-from typing import Any, Protocol, TypeVar
-
 import attrs
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError, InvalidValueError
-from trust.store._errors import (
-    StoreCorruptError,
-    StoreError,
-    StoreSchemaError,
-    StoreUnavailableError,
-)
+from trust._errors import InvalidValueError
+from trust.store._engine import Cursor, Retry, SqlEngine
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
 from trust.store._records import (
     AuditRecord,
@@ -39,251 +20,22 @@ from trust.store._records import (
     PostureWrite,
     Written,
 )
-from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLES
-
-T = TypeVar("T")
-
-FaultHook = Callable[[str], None]
-"""Called at named points of each write transaction: ``"begun"``, ``"written"`` (every
-statement run, not yet committed) and ``"committed"`` (committed, not yet returned).
-
-For fault-injection tests: a test kills the process there to show what a crash leaves.
-"""
-
-_RETRIES = 8
-
-
-class Failure(Enum):
-    """What an engine error means to the store."""
-
-    UNAVAILABLE = "unavailable"
-    RETRY = "retry"
-    ERROR = "error"
-
-
-class Cursor(Protocol):
-    """The part of a DB-API cursor the store uses."""
-
-    rowcount: int
-
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-
-
-class Connection(Protocol):
-    """The part of a DB-API connection the store uses."""
-
-    def cursor(self) -> Any: ...
-    def close(self) -> None: ...
-
-
-@attrs.frozen(kw_only=True)
-class Dialect:
-    """What differs between engines."""
-
-    name: str
-    connect: Callable[[], Connection]
-    classify: Callable[[BaseException], Failure | None]
-    begin: str
-    for_update: str
-    real: str
-    triggers: tuple[str, ...]
-    schema_lock: str | None = None
-    placeholder: str = "?"
-
-    def sql(self, statement: str) -> str:
-        return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
-
-
-_POSTURE = "SELECT agent_id, posture, version, epoch FROM trust_postures"
-_HISTORY = (
-    "SELECT agent_id, from_posture, to_posture, kind, reason, requester_id, at, op_id, "
-    "detail, version FROM trust_history"
-)
-_BREAKER = (
-    "SELECT key, state, generation, opened_at, displaced_posture, displaced_version "
-    "FROM trust_breakers"
+from trust.store._rows import (
+    BREAKER,
+    HISTORY,
+    POSTURE,
+    Stale,
+    audit_record,
+    breaker_row,
+    breaker_write,
+    entry_checked,
+    history_entry,
+    posture_row,
 )
 
 
-Decoder = Callable[[Sequence[Any]], T]
-
-
-def _decoded(table: str) -> Callable[[Decoder[T]], Decoder[T]]:
-    """A row decoder whose failures report a corrupt store, never pass on as they are."""
-
-    def wrap(make: Decoder[T]) -> Decoder[T]:
-        def decode(row: Sequence[Any]) -> T:
-            try:
-                return make(row)
-            except (ValueError, TypeError, IndexError) as error:
-                raise StoreCorruptError(
-                    f"the store holds a malformed {table} row {check.shown(tuple(row))}: "
-                    f"{check.shown(error)}"
-                ) from error
-
-        return decode
-
-    return wrap
-
-
-@_decoded("trust_postures")
-def _posture_row(row: Sequence[Any]) -> PostureRow:
-    return PostureRow(agent_id=row[0], posture=row[1], version=int(row[2]), epoch=int(row[3]))
-
-
-@_decoded("trust_history")
-def _history_entry(row: Sequence[Any]) -> HistoryEntry:
-    return HistoryEntry(
-        agent_id=row[0],
-        from_posture=row[1],
-        to_posture=row[2],
-        kind=row[3],
-        reason=row[4],
-        requester_id=row[5],
-        at=datetime.fromisoformat(row[6]),
-        op_id=row[7],
-        detail=row[8],
-        version=int(row[9]),
-    )
-
-
-@_decoded("trust_audit")
-def _audit_record(row: Sequence[Any]) -> AuditRecord:
-    return AuditRecord(sequence=int(row[0]), previous_hash=row[1], hash=row[2], payload=row[3])
-
-
-@_decoded("trust_breakers")
-def _breaker_row(row: Sequence[Any]) -> BreakerRow:
-    return BreakerRow(
-        key=row[0],
-        state=row[1],
-        generation=int(row[2]),
-        opened_at=None if row[3] is None else float(row[3]),
-        displaced_posture=row[4],
-        displaced_version=None if row[5] is None else int(row[5]),
-    )
-
-
-
-class SqlStore(TrustStore):
+class SqlStore(SqlEngine, TrustStore):
     """The operations of `TrustStore` over one connection of an SQL engine."""
-
-    def __init__(self, dialect: Dialect, url: str, *, fault: FaultHook | None = None) -> None:
-        self.url = url
-        self._dialect = dialect
-        self._fault = fault
-        self._lock = threading.Lock()
-        self._connection: Connection | None = None
-        self._closed = False
-        try:
-            self._run(self._create_schema, write=True)
-        except BaseException:
-            self.close()  # a store that cannot be used keeps no connection open
-            raise
-
-    # -- transactions ------------------------------------------------------------------
-
-    def _point(self, name: str) -> None:
-        if self._fault is not None:
-            self._fault(name)
-
-    def _connected(self) -> Connection:
-        if self._closed:
-            raise StoreError(f"the store {self.url} is closed")
-        if self._connection is None:
-            try:
-                self._connection = self._dialect.connect()
-            except Exception as error:
-                raise self._translate(error, "connect to") from error
-        return self._connection
-
-    def _translate(self, error: BaseException, doing: str) -> StoreError:
-        failure = self._dialect.classify(error)
-        if failure is Failure.UNAVAILABLE or (failure is None and isinstance(error, OSError)):
-            return StoreUnavailableError(
-                f"cannot {doing} the store {self.url}: {check.shown(error)}"
-            )
-        return StoreError(f"the store {self.url} failed: {check.shown(error)}")
-
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):  # already broken: nothing more to release
-                connection.close()
-
-    def _run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
-        """Run ``work`` in one transaction and commit it, retrying lost races."""
-        dialect = self._dialect
-        with self._lock:
-            for attempt in range(_RETRIES):
-                cursor = self._connected().cursor()
-                try:
-                    cursor.execute(dialect.begin if write else "BEGIN")
-                    if write:
-                        self._point("begun")
-                    result = work(cursor)
-                    if write:
-                        self._point("written")
-                    cursor.execute("COMMIT")
-                except BaseException as error:
-                    self._rollback(cursor)
-                    failure = Failure.RETRY if type(error) is _Retry else dialect.classify(error)
-                    if failure is Failure.RETRY and attempt + 1 < _RETRIES:
-                        continue
-                    if failure is None and not isinstance(error, OSError):
-                        raise  # not the engine's: a bug, or the caller's own exception
-                    if failure is not Failure.ERROR:
-                        self._drop()
-                    raise self._translate(error, "write to" if write else "read") from error
-                if write:
-                    self._point("committed")
-                return result
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-    def _rollback(self, cursor: Cursor) -> None:
-        try:
-            cursor.execute("ROLLBACK")
-        except Exception:  # the connection is gone; the transaction went with it
-            self._drop()
-
-    def _x(self, cursor: Cursor, statement: str, params: Sequence[Any] = ()) -> Cursor:
-        cursor.execute(self._dialect.sql(statement), params)
-        return cursor
-
-    def _create_schema(self, cursor: Cursor) -> None:
-        dialect = self._dialect
-        if dialect.schema_lock is not None:
-            cursor.execute(dialect.schema_lock)
-        cursor.execute(META)
-        found = self._x(
-            cursor, "SELECT value FROM trust_meta WHERE name = 'schema_version'"
-        ).fetchone()
-        if found is not None:
-            version = str(found[0])
-            if version != str(SCHEMA_VERSION):
-                newer = version.isdigit() and int(version) > SCHEMA_VERSION
-                raise StoreSchemaError(
-                    f"the store {self.url} has schema version {version}, "
-                    + (
-                        f"newer than this care-trust's {SCHEMA_VERSION}: upgrade care-trust"
-                        if newer
-                        else f"which this care-trust (schema {SCHEMA_VERSION}) cannot read"
-                    )
-                )
-            return
-        for table in TABLES:
-            cursor.execute(table.format(real=dialect.real))
-        for trigger in dialect.triggers:
-            cursor.execute(trigger)
-        for statement, params in SEED:
-            self._x(cursor, statement, params)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._drop()
 
     # -- postures ----------------------------------------------------------------------
 
@@ -291,8 +43,8 @@ class SqlStore(TrustStore):
         agent_id = check.identifier(agent_id)
 
         def read(cursor: Cursor) -> PostureRow | None:
-            row = self._x(cursor, _POSTURE + " WHERE agent_id = ?", (agent_id,)).fetchone()
-            return None if row is None else _posture_row(row)
+            row = self._x(cursor, POSTURE + " WHERE agent_id = ?", (agent_id,)).fetchone()
+            return None if row is None else posture_row(row)
 
         return self._run(read, write=False)
 
@@ -304,16 +56,16 @@ class SqlStore(TrustStore):
             current = int(now.fetchone()[0])
             if current == epoch:
                 return current, []
-            rows = self._x(cursor, _POSTURE + " WHERE epoch > ? ORDER BY epoch", (epoch,))
-            return current, [_posture_row(r) for r in rows.fetchall()]
+            rows = self._x(cursor, POSTURE + " WHERE epoch > ? ORDER BY epoch", (epoch,))
+            return current, [posture_row(r) for r in rows.fetchall()]
 
         return self._run(read, write=False)
 
     def _applied(self, cursor: Cursor, op_id: str | None) -> HistoryEntry | None:
         if op_id is None:
             return None
-        row = self._x(cursor, _HISTORY + " WHERE op_id = ?", (op_id,)).fetchone()
-        return None if row is None else _history_entry(row)
+        row = self._x(cursor, HISTORY + " WHERE op_id = ?", (op_id,)).fetchone()
+        return None if row is None else history_entry(row)
 
     def _next_epoch(self, cursor: Cursor) -> int:
         self._x(cursor, "UPDATE trust_counters SET value = value + 1 WHERE name = 'epoch'")
@@ -369,13 +121,13 @@ class SqlStore(TrustStore):
                 (entry.to_posture.value, epoch, entry.agent_id, expected),
             ).rowcount
         if changed != 1:
-            raise _Stale(self._row(cursor, entry.agent_id))
+            raise Stale(self._row(cursor, entry.agent_id))
         stored = self._record(cursor, entry, expected + 1, limit)
         return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=stored)
 
     def _row(self, cursor: Cursor, agent_id: str) -> PostureRow | None:
-        row = self._x(cursor, _POSTURE + " WHERE agent_id = ?", (agent_id,)).fetchone()
-        return None if row is None else _posture_row(row)
+        row = self._x(cursor, POSTURE + " WHERE agent_id = ?", (agent_id,)).fetchone()
+        return None if row is None else posture_row(row)
 
     def transition(
         self,
@@ -384,18 +136,18 @@ class SqlStore(TrustStore):
         expected_version: int,
         history_limit: int = DEFAULT_HISTORY_LIMIT,
     ) -> Written:
-        entry = _entry(entry)
+        entry = entry_checked(entry)
         expected = check.non_negative_int(expected_version, "expected_version")
         limit = check.positive_int(history_limit, "history_limit")
         try:
             return self._run(lambda c: self._cas(c, entry, expected, limit), write=True)
-        except _Stale as stale:  # rolled back: nothing was written
+        except Stale as stale:  # rolled back: nothing was written
             return Written(committed=False, row=stale.row)
 
     def emergency(
         self, entry: HistoryEntry, *, history_limit: int = DEFAULT_HISTORY_LIMIT
     ) -> Written:
-        entry = _entry(entry)
+        entry = entry_checked(entry)
         if entry.op_id is None:
             raise InvalidValueError(
                 "an emergency entry must carry an op_id (its idempotency key), got None"
@@ -426,7 +178,7 @@ class SqlStore(TrustStore):
                     ).rowcount
                     != 1
                 ):
-                    raise _Retry
+                    raise Retry
             else:
                 version = int(before[1]) + 1
                 self._x(
@@ -449,15 +201,15 @@ class SqlStore(TrustStore):
         def read(cursor: Cursor) -> list[HistoryEntry]:
             if newest is None:
                 rows = self._x(
-                    cursor, _HISTORY + " WHERE agent_id = ? ORDER BY version", (agent_id,)
+                    cursor, HISTORY + " WHERE agent_id = ? ORDER BY version", (agent_id,)
                 )
-                return [_history_entry(r) for r in rows.fetchall()]
+                return [history_entry(r) for r in rows.fetchall()]
             rows = self._x(
                 cursor,
-                _HISTORY + " WHERE agent_id = ? ORDER BY version DESC LIMIT ?",
+                HISTORY + " WHERE agent_id = ? ORDER BY version DESC LIMIT ?",
                 (agent_id, newest),
             )
-            return [_history_entry(r) for r in reversed(rows.fetchall())]
+            return [history_entry(r) for r in reversed(rows.fetchall())]
 
         return self._run(read, write=False)
 
@@ -467,15 +219,15 @@ class SqlStore(TrustStore):
         key = check.identifier(key, "key")
 
         def read(cursor: Cursor) -> BreakerRow | None:
-            row = self._x(cursor, _BREAKER + " WHERE key = ?", (key,)).fetchone()
-            return None if row is None else _breaker_row(row)
+            row = self._x(cursor, BREAKER + " WHERE key = ?", (key,)).fetchone()
+            return None if row is None else breaker_row(row)
 
         return self._run(read, write=False)
 
     def write_breaker(
         self, row: BreakerRow, *, expected_generation: int, posture: PostureWrite | None = None
     ) -> bool:
-        expected = _breaker_write(row, expected_generation, posture)
+        expected = breaker_write(row, expected_generation, posture)
         fields = (
             row.state,
             row.generation,
@@ -502,14 +254,14 @@ class SqlStore(TrustStore):
                     (*fields, row.key, expected),
                 ).rowcount
             if changed != 1:
-                raise _Stale(None)
+                raise Stale(None)
             if posture is not None:
                 self._cas(cursor, posture.entry, posture.expected_version, DEFAULT_HISTORY_LIMIT)
             return True
 
         try:
             return self._run(write, write=True)
-        except _Stale:
+        except Stale:
             return False
 
     def acquire_probe(
@@ -615,40 +367,6 @@ class SqlStore(TrustStore):
                 statement += " LIMIT ?"
                 params = (first, count)
             rows = self._x(cursor, statement, params).fetchall()
-            return [_audit_record(r) for r in rows]
+            return [audit_record(r) for r in rows]
 
         return self._run(read, write=False)
-
-
-class _Retry(Exception):
-    """A write lost a race it cannot settle in its transaction: run the transaction again."""
-
-
-class _Stale(Exception):
-    """A compare-and-set found another version: roll back, and report the row."""
-
-    def __init__(self, row: PostureRow | None) -> None:
-        super().__init__("stale")
-        self.row = row
-
-
-def _entry(entry: object) -> HistoryEntry:
-    if type(entry) is not HistoryEntry:
-        raise InvalidTypeError(f"entry must be a HistoryEntry, got {check.shown(entry)}")
-    return entry
-
-
-def _breaker_write(row: object, expected_generation: object, posture: object) -> int:
-    if type(row) is not BreakerRow:
-        raise InvalidTypeError(f"row must be a BreakerRow, got {check.shown(row)}")
-    expected = check.non_negative_int(expected_generation, "expected_generation")
-    if row.generation <= expected:
-        raise InvalidValueError(
-            f"row.generation must be greater than expected_generation ({expected}), "
-            f"got {row.generation}"
-        )
-    if posture is not None and type(posture) is not PostureWrite:
-        raise InvalidTypeError(
-            f"posture must be a PostureWrite or None, got {check.shown(posture)}"
-        )
-    return expected

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from trust.store._engine import Connection, Dialect, Failure, FaultHook
 from trust.store._schema import SQLITE_TRIGGERS
-from trust.store._sql import Connection, Dialect, Failure, FaultHook, SqlStore
+from trust.store._sql import SqlStore
 
 
 def _classify(error: BaseException) -> Failure | None:
