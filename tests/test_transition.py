@@ -153,6 +153,7 @@ def test_result_to_dict() -> None:
         "administrative": False,
         "protective": False,
         "version": None,
+        "sequence": None,
         "timestamp": "2025-01-01T00:00:00+00:00",
         "metadata": {},
     }
@@ -177,6 +178,7 @@ def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
         "administrative": False,
         "protective": False,
         "version": 3,
+        "sequence": 7,
     }
     assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="slotted attrs class"):
@@ -189,7 +191,7 @@ def test_trusted_values_are_still_frozen_instances_of_their_class() -> None:
     make = trusted_constructor(TransitionResult)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
     s, a, up = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, PostureTransition.UPGRADE
-    made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1)
+    made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1, 1)
     assert type(made) is TransitionResult
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.success = False  # type: ignore[misc]
