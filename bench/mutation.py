@@ -37,6 +37,8 @@ DECISION_CODE = (
     "trust/postures/*.py",
     "trust/circuit_breaker/*.py",
     "trust/constraints/_evaluator.py",
+    "trust/constraints/_parsing.py",
+    "trust/constraints/_tightening.py",
     "trust/constraints/_modes.py",
     "trust/constraints/_dimension.py",
     "trust/constraints/builtin/*.py",

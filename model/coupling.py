@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import html
 
-import graphviz
-
 from trust.model.breaker import SPEC as BREAKER_SPEC
 from trust.model.posture import SPEC as POSTURE_SPEC
 from trust.model.spec import LifecycleSpec
@@ -117,6 +115,8 @@ def _header() -> str:
 
 def to_dot() -> str:
     """The DOT source of the coupling view."""
+    import graphviz  # the diagrams extra, imported to draw: a missing one is a hint
+
     graph = graphviz.Digraph(NAME, comment=_header())
     graph.attr(
         rankdir="LR",

@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
-import graphviz
 
 from trust.model.spec import LifecycleSpec, Transition
 
@@ -119,6 +118,8 @@ def to_dot(spec: LifecycleSpec, style: DiagramStyle) -> str:
             f"states off the ladder or unknown: {sorted(missing)}, unstyled events: "
             f"{sorted(unstyled)}"
         )
+    import graphviz  # the diagrams extra, imported to draw: a missing one is a hint
+
     graph = graphviz.Digraph(spec.name, comment=_header(spec))
     graph.attr(
         rankdir="TB",
@@ -249,8 +250,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m trust.model.d
     parser.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
     parser.add_argument("--no-svg", action="store_true", help="write only .dot and .mmd")
     args = parser.parse_args(argv)
+    try:
+        texts = all_diagram_texts()
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] != "graphviz":
+            raise
+        print(
+            f"{prog}: needs the diagrams extra (missing module {missing.name!r}); "
+            "install it with: pip install 'care-trust[diagrams]'",
+            file=sys.stderr,
+        )
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    for filename, text in all_diagram_texts().items():
+    for filename, text in texts.items():
         (args.out / filename).write_text(text, encoding="utf-8")
         print(f"wrote {args.out / filename}")
         if filename.endswith(".dot") and not args.no_svg:

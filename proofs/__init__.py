@@ -10,14 +10,19 @@ the runtime when it has no symbolic twin), and `verify_delegation` checks a chai
 delegated constraint sets, with counterexamples the runtime confirms. Both give the same
 report for the same input in every call and process. `unproved` says why a constraint
 value lies outside what the proofs cover (None when it does not).
+
+`CATALOGUE` states, once, everything the proofs know about each built-in dimension: its
+twins, their bounds, its runtime cases and its conformance universe.
 """
 
-from trust.proofs._delegation import DelegationReport, Hop, Search, verify_delegation
+from trust.proofs._catalogue import CATALOGUE, CatalogueEntry, law_twin, witness_twin
+from trust.proofs._delegation import DelegationReport, Hop, verify_delegation
 from trust.proofs._property import Outcome, Property, Settings
 from trust.proofs._solver import prove
 from trust.proofs._unproved import unproved
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 from trust.proofs._verify import DimensionReport, verify_dimension
+from trust.proofs._witness import Search
 from trust.proofs.conformance.lifecycles import lifecycle_conformance_properties
 from trust.proofs.conformance.modes import conformance_properties as mode_conformance_properties
 from trust.proofs.dimensions import dimension_properties
@@ -39,6 +44,8 @@ def all_properties() -> list[Property]:
 
 
 __all__ = [
+    "CATALOGUE",
+    "CatalogueEntry",
     "DelegationReport",
     "DimensionReport",
     "Hop",
@@ -52,10 +59,12 @@ __all__ = [
     "Verdict",
     "all_properties",
     "dimension_properties",
+    "law_twin",
     "mode_properties",
     "product_properties",
     "prove",
     "unproved",
     "verify_delegation",
     "verify_dimension",
+    "witness_twin",
 ]

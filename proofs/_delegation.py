@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust import InvalidTypeError, InvalidValueError
 from trust.constraints import (
     ConstraintDimensionRegistry,
     ConstraintValue,
@@ -197,7 +197,7 @@ def verify_delegation(
     """Check that every set in ``chain`` (root first) tightens the one before it.
 
     Each hop is checked by `MultiDimensionEvaluator.validate_tightening` under ``mode``.
-    For a failing hop, the dimensions' twins (`proofs.twins.witness_twin`) search for a
+    For a failing hop, the dimensions' twins (`proofs.witness_twin`) search for a
     context the child allows and the parent refuses, and the runtime evaluator confirms
     it before it is reported as the hop's ``counterexample``. The search is complete
     within the twins' bounds and up to `proofs._witness.MAX_CANDIDATES` candidates: a
@@ -256,4 +256,4 @@ def verify_delegation(
     return DelegationReport(mode=mode, hops=tuple(hops), effective=effective, effective_note=why)
 
 
-__all__ = ["DelegationReport", "Hop", "Search", "verify_delegation"]
+__all__ = ["DelegationReport", "Hop", "verify_delegation"]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
+from trust.proofs._canonical import model_of, solve
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 
 SEARCH_DEPTH = 8
@@ -193,12 +194,11 @@ def _explain(
     found = _path_to(system, bad_step, timeout_ms, what, on_state=on_state)
     if isinstance(found, Refuted) and found.counterexample:
         return found
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(cti)
-    if solver.check() != z3.sat:  # pragma: no cover - the same query was just satisfiable
+    # Solved in a fresh context: the same counterexample whatever ran before.
+    answer = solve([cti], timeout_ms)
+    if answer.model is None:  # pragma: no cover - the same query was just satisfiable
         return Unknown("the counterexample could not be reproduced")
-    model = solver.model()
+    model = answer.model
     params, now, inputs, after = cti_vars
     return Refuted(
         {
@@ -237,7 +237,7 @@ def _path_to(
         else:
             solver.add(bad_step(params, states[-2], inputs[-1], states[-1]))
         if solver.check() == z3.sat:
-            model = solver.model()
+            model = model_of(solver, timeout_ms)
             shown = _render(system, model, params, states, inputs, what)
             if on_state:
                 shown["3 offered"] = system.show_step(model, params, states[-1], offered)

@@ -10,8 +10,9 @@ runtime is compared on) is listed in the proof table.
 
 from __future__ import annotations
 
+from trust import InvalidTypeError
 from trust import _validators as check
-from trust._errors import InvalidTypeError
+from trust.proofs._catalogue import entry_named
 
 
 def unproved(dimension_name: str, constraint_value: object) -> str | None:
@@ -38,17 +39,15 @@ def unproved(dimension_name: str, constraint_value: object) -> str | None:
     >>> unproved("tokens", 5).startswith("'tokens' is not a built-in dimension")
     True
     """
-    from trust.proofs.conformance.dimensions import SCOPES
-
     if type(dimension_name) is not str:
         raise InvalidTypeError(f"dimension_name must be a str, got {check.shown(dimension_name)}")
-    scope = SCOPES.get(dimension_name)
-    if scope is None:
+    entry = entry_named(dimension_name)
+    if entry is None:
         return (
             f"{dimension_name!r} is not a built-in dimension: the proof run does not cover it "
             "(prove its laws with trust.proofs.verify_dimension)"
         )
-    chosen = scope(False)
+    chosen = entry.scope(False)
     value = chosen.universe.dimension.parse(constraint_value)
     refusals = []
     for twin_for in chosen.covering:

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust import InvalidTypeError, InvalidValueError
 from trust.constraints import ConstraintDimension
 from trust.proofs._agreement import (
     LAW_OPERATIONS,
@@ -39,14 +39,14 @@ from trust.proofs._agreement import (
     operation_law,
 )
 from trust.proofs._cases import Law, Lists, Sampled, Source, Strategies, origin, run_law
+from trust.proofs._catalogue import CATALOGUE, law_twin
 from trust.proofs._property import Outcome, Property, Settings
-from trust.proofs._runner import run, table
+from trust.proofs._report import table
+from trust.proofs._runner import run
 from trust.proofs._sampled import NOT_SAMPLED, SHAPES_OF_LAWS, require_hypothesis, runtime_law
 from trust.proofs._solver import DEFAULT_TIMEOUT_MS
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
-from trust.proofs.dimensions import LEAST_TIMEOUT_MS
 from trust.proofs.laws import LAW_NAMES, law_properties
-from trust.proofs.twins import CATALOGUE, law_twin
 from trust.proofs.twins._protocol import SymbolicTwin
 
 AGREES = "runtime agrees with its twin"
@@ -54,7 +54,7 @@ _AGREEMENT = "z3 + runtime ≡ twin"
 
 
 def twin_of(dim: ConstraintDimension) -> SymbolicTwin | None:
-    """The symbolic twin of ``dim``: a built-in's own (`proofs.twins.CATALOGUE`), its
+    """The symbolic twin of ``dim``: a built-in's own (`proofs.CATALOGUE`), its
     ``symbolic()``, or None.
 
     Raises:
@@ -342,8 +342,8 @@ def verify_dimension(
     else:
         props = _sampled_props(dim, twin, runner)
     entry = CATALOGUE.get(type(dim))
-    # A built-in's laws get the floor the proof run gives them (see `LEAST_TIMEOUT_MS`).
-    least = 0 if entry is None else LEAST_TIMEOUT_MS.get(entry.name, 0)
+    # A built-in's laws get the floor the proof run gives them (`least_timeout_ms`).
+    least = 0 if entry is None else entry.least_timeout_ms
     return DimensionReport(
         dimension=dim.name,
         outcomes=tuple(run(props, Settings(timeout_ms=max(timeout_ms, least)))),
@@ -352,4 +352,4 @@ def verify_dimension(
     )
 
 
-__all__ = ["AGREES", "LAW_NAMES", "DimensionReport", "twin_of", "verify_dimension"]
+__all__ = ["AGREES", "DimensionReport", "twin_of", "verify_dimension"]

@@ -1,6 +1,6 @@
 """The witness search of `proofs.verify_delegation`: a context one set allows and another refuses.
 
-The dimensions' twins (from the one catalogue, `proofs.twins.witness_twin`) encode both
+The dimensions' twins (from the one catalogue, `proofs.witness_twin`) encode both
 sets' runtime values; z3 looks for a context the child allows and the parent refuses
 under the mode (the proved encoding of combine, `proofs.modes.combine_term`). A dimension
 without a twin, or whose values lie outside its twin's bounds, is *blind*: its verdicts
@@ -37,8 +37,8 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.proofs._canonical import assignment, solve
+from trust.proofs._catalogue import witness_twin
 from trust.proofs.modes import combine_term
-from trust.proofs.twins import witness_twin
 
 MAX_CANDIDATES = 8
 """Candidates the runtime is asked to confirm before a hop's search is UNCONFIRMED."""
@@ -76,22 +76,36 @@ class _Query:
     blind: dict[str, str]
 
 
-def _encode(
-    parent: Mapping[str, Any], child: Mapping[str, Any], registry: ConstraintDimensionRegistry
-) -> _Query:
+@attrs.frozen
+class Side:
+    """One constraint set of a search: its values, its mode, and the runtime that reads it.
+
+    Two sides may be read by different registries (two versions of a policy whose
+    dimension settings differ); each candidate is confirmed by each side's evaluator.
+    """
+
+    constraints: Mapping[str, Any]
+    mode: InteractionMode
+    registry: ConstraintDimensionRegistry
+    evaluator: MultiDimensionEvaluator
+
+
+def _encode(parent: Side, child: Side) -> _Query:
     contexts: dict[str, tuple[Any, Any]] = {}
     verdicts: dict[str, dict[str, z3.BoolRef]] = {"parent": {}, "child": {}}
     blind: dict[str, str] = {}
-    for name in dict.fromkeys([*parent, *child]):
-        dim = registry.get(name)
+    for name in dict.fromkeys([*parent.constraints, *child.constraints]):
+        dim = None
         parsed = {}
-        for side, values in (("parent", parent), ("child", child)):
-            if name not in values:
+        for side, given in (("parent", parent), ("child", child)):
+            if name not in given.constraints:
                 continue
+            found = given.registry.get(name)
+            dim = dim or found
             try:
-                if dim is None:
+                if found is None:
                     raise LookupError(f"dimension '{name}' is unknown or pending review")
-                parsed[side] = dim.parse(values[name])
+                parsed[side] = found.parse(given.constraints[name])
             except Exception:
                 # The evaluator fails an unusable dimension in every context.
                 verdicts[side][name] = z3.BoolVal(False)
@@ -143,10 +157,20 @@ def search(
     timeout_ms: int,
 ) -> Found:
     """A context ``child`` allows and ``parent`` refuses under ``mode``, confirmed; or why not."""
-    query = _encode(parent, child, registry)
+    return search_sides(
+        Side(parent, mode, registry, evaluator), Side(child, mode, registry, evaluator), timeout_ms
+    )
+
+
+def search_sides(parent: Side, child: Side, timeout_ms: int) -> Found:
+    """A context ``child`` allows and ``parent`` refuses, each under its own mode and read
+    by its own runtime, confirmed by both; or why not."""
+    query = _encode(parent, child)
     base = [twin.admissible(ctx) for twin, ctx in query.contexts.values()]
-    base.append(combine_term(mode, [query.verdicts["child"][n] for n in child]))
-    base.append(z3.Not(combine_term(mode, [query.verdicts["parent"][n] for n in parent])))
+    base.append(combine_term(child.mode, [query.verdicts["child"][n] for n in child.constraints]))
+    base.append(
+        z3.Not(combine_term(parent.mode, [query.verdicts["parent"][n] for n in parent.constraints]))
+    )
     blind_vars = frozenset(
         str(v) for side in query.verdicts.values() for n, v in side.items() if n in query.blind
     )
@@ -171,8 +195,8 @@ def search(
         for twin, ctx in query.contexts.values():
             context.update(twin.runtime_context(model, ctx))
         sides = {
-            "child": evaluator.evaluate(child, context, mode),
-            "parent": evaluator.evaluate(parent, context, mode),
+            "child": child.evaluator.evaluate(child.constraints, context, child.mode),
+            "parent": parent.evaluator.evaluate(parent.constraints, context, parent.mode),
         }
         if sides["child"].satisfied and not sides["parent"].satisfied:
             return Found(context, Search.CONFIRMED, "")
@@ -194,4 +218,4 @@ def search(
     )
 
 
-__all__ = ["BOUND", "MAX_CANDIDATES", "Found", "Search", "search"]
+__all__ = ["BOUND", "MAX_CANDIDATES", "Found", "Search", "Side", "search", "search_sides"]

@@ -41,6 +41,7 @@ import attrs
 import z3
 
 from trust.constraints._modes import InteractionMode, combine, shape_violations
+from trust.proofs._canonical import model_of
 from trust.proofs._property import Property, Settings
 from trust.proofs._solver import prove
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
@@ -222,7 +223,7 @@ def monotone_under(
         solver.add(z3.Not(_monotone(mode, pattern)))
         answer = solver.check()
         if answer == z3.sat:
-            return Refuted(_describe(mode, pattern, solver.model()))
+            return Refuted(_describe(mode, pattern, model_of(solver, settings.timeout_ms)))
         if answer != z3.unsat:
             return Unknown(solver.reason_unknown() or "solver returned unknown")
         solver.pop()

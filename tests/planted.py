@@ -53,7 +53,8 @@ def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> P
     done = subprocess.run(
         command,
         cwd=scratch,
-        env={**os.environ, "PYTHONPATH": str(scratch)},
+        # One line per step, so that a test reads a step whole.
+        env={**os.environ, "PYTHONPATH": str(scratch), "COLUMNS": "100000"},
         capture_output=True,
         text=True,
         timeout=600,

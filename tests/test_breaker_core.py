@@ -52,7 +52,7 @@ def test_the_core_has_no_lock_clock_or_io() -> None:
         "attrs",
         "trust._generated",
         "trust.circuit_breaker._config",
-        "trust._trusted",
+        "trust._unchecked",
     }
 
 

@@ -15,7 +15,7 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.constraints._anti_gaming import AntiGamingDetector, usage_ratio
-from trust.constraints._dimension import trusted_result
+from trust.constraints._dimension import unchecked_result
 from trust.constraints.builtin import register_builtin_dimensions
 
 
@@ -159,9 +159,9 @@ def test_concurrent_observations_of_one_agent_are_all_counted() -> None:
 
 
 def test_a_lying_measure_is_read_as_the_number_it_holds() -> None:
-    # trusted_result skips validation: a check that builds one from a context value may
+    # unchecked_result skips validation: a check that builds one from a context value may
     # hand over a subclass whose comparisons lie.
-    result = trusted_result(True, "", used=LyingFloat(99.0), limit=LyingFloat(100.0))
+    result = unchecked_result(True, "", used=LyingFloat(99.0), limit=LyingFloat(100.0))
     assert usage_ratio(result) == 0.99
     flags = AntiGamingDetector().observe("agent", [("cost_limit", result)])
     assert flags == ("boundary_pushing:cost_limit (usage_ratio=0.99)",)
@@ -169,4 +169,4 @@ def test_a_lying_measure_is_read_as_the_number_it_holds() -> None:
 
 @pytest.mark.parametrize(("used", "limit"), [(10**400, 1.0), ("99", 100.0), (99.0, None)])
 def test_a_measure_that_is_no_finite_number_reports_no_usage(used: Any, limit: Any) -> None:
-    assert usage_ratio(trusted_result(True, "", used=used, limit=limit)) is None
+    assert usage_ratio(unchecked_result(True, "", used=used, limit=limit)) is None

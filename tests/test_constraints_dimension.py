@@ -16,7 +16,7 @@ from trust.constraints import (
     ConstraintDimension,
     ConstraintValue,
 )
-from trust.constraints._dimension import trusted_result
+from trust.constraints._dimension import unchecked_result
 
 
 class Budget(ConstraintDimension):
@@ -83,7 +83,7 @@ def test_check_results_refuse_malformed_fields(
 
 
 def test_the_fast_constructor_builds_an_equal_frozen_result() -> None:
-    fast = trusted_result(True, "ok", 1.0, 2.0, 3.0)
+    fast = unchecked_result(True, "ok", 1.0, 2.0, 3.0)
     assert fast == ConstraintCheckResult(
         satisfied=True, reason="ok", remaining=1.0, used=2.0, limit=3.0
     )

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.fakes import FakeClock
 from tests.hostile import LyingFloat, LyingInt, LyingStr, ShiftyMapping
 from tests.hostile_constraints import BrokenMapping, Unprintable
 from tests.strategies import CASES, constraint_sets, contexts
@@ -591,17 +592,17 @@ class RecordingSink:
         self.calls.append(fields)
 
 
-def test_the_metrics_sink_gets_the_verdict_the_flags_and_the_duration_in_ms(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from trust.constraints import _evaluator
-
+def test_the_metrics_sink_gets_the_verdict_the_flags_and_the_duration_in_ms() -> None:
     ticks = iter([10.0, 10.25, 20.0, 20.5])
-    monkeypatch.setattr(_evaluator, "time", type("Time", (), {"perf_counter": ticks.__next__}))
+
+    class Ticking(FakeClock):
+        def monotonic(self) -> float:
+            return next(ticks)
+
     registry = ConstraintDimensionRegistry()
     register_builtin_dimensions(registry)
     sink = RecordingSink()
-    evaluator = MultiDimensionEvaluator(registry, metrics=sink)
+    evaluator = MultiDimensionEvaluator(registry, metrics=sink, clock=Ticking())
     limits = {"cost_limit": 100, "rate_limit": 10}
     near = evaluator.evaluate(limits, {"cost_used": 99, "requests_in_period": 1}, agent_id="a")
     over = evaluator.evaluate(limits, {"cost_used": 500, "requests_in_period": 1}, DISJ, "a")
@@ -620,6 +621,30 @@ def test_the_metrics_sink_gets_the_verdict_the_flags_and_the_duration_in_ms(
             "duration_ms": 500.0,
         },
     ]
+
+
+def test_evaluation_durations_come_from_the_injected_clock() -> None:
+    # The duration is what the clock the evaluator was given says, not the process's.
+    clock = FakeClock()
+
+    class Slow(Probe):
+        def check(
+            self, constraint: ConstraintValue, context: dict[str, Any]
+        ) -> ConstraintCheckResult:
+            clock.advance(0.125)
+            return super().check(constraint, context)
+
+    registry = ConstraintDimensionRegistry()
+    registry.register(Slow())
+    sink = RecordingSink()
+    evaluator = MultiDimensionEvaluator(registry, metrics=sink, clock=clock)
+    assert evaluator.evaluate({"probe": 1}, {"probe_ok": True}).satisfied
+    assert [call["duration_ms"] for call in sink.calls] == [125.0]
+
+
+def test_the_clock_must_be_a_clock() -> None:
+    with pytest.raises(InvalidTypeError, match=r"^clock must provide now\(\) and monotonic\(\)"):
+        MultiDimensionEvaluator(ConstraintDimensionRegistry(), clock=object())  # type: ignore[arg-type]
 
 
 def test_configuration_errors_show_the_value() -> None:

@@ -14,7 +14,8 @@ from tests.hostile import LyingStr
 from tests.strategies import globs, paths
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust.constraints.builtin import _glob, _glob_inclusion
-from trust.constraints.builtin._glob import GlobSet, PatternTooComplex, normalise_glob, path_problem
+from trust.constraints.builtin._glob import GlobSet, normalise_glob, path_problem
+from trust.constraints.builtin._glob_automaton import PatternTooComplex
 
 
 def reference_match(pattern: str, path: str) -> bool:

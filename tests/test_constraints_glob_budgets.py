@@ -16,7 +16,8 @@ from trust._errors import InvalidValueError
 from trust.constraints import ConstraintDimensionRegistry, MultiDimensionEvaluator
 from trust.constraints.builtin import ResourceDimension, register_builtin_dimensions
 from trust.constraints.builtin import _glob_automaton as automaton
-from trust.constraints.builtin._glob import GlobSet, PatternTooComplex
+from trust.constraints.builtin._glob import GlobSet
+from trust.constraints.builtin._glob_automaton import PatternTooComplex
 
 
 def test_star_a_then_many_question_marks_is_within_double_star_at_once() -> None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tests.strategies import globs
 from tests.test_constraints_glob import UNIVERSE
 from trust.constraints.builtin import _glob_inclusion as inclusion
-from trust.constraints.builtin._glob import GlobSet, PatternTooComplex
-from trust.constraints.builtin._glob_automaton import OTHER
+from trust.constraints.builtin._glob import GlobSet
+from trust.constraints.builtin._glob_automaton import OTHER, PatternTooComplex
 
 SIMULATE_AFTER = inclusion.SIMULATE_AFTER
 

@@ -28,10 +28,11 @@ from trust.constraints.builtin import (
     TimeDimension,
 )
 from trust.proofs import Proved, Refuted, Settings, Unknown, all_properties, unproved
+from trust.proofs._catalogue import CATALOGUE, entry_named
 from trust.proofs._evaluate import compile_term
 from trust.proofs.conformance._compare import conformance
 from trust.proofs.conformance._evaluator import Concrete, Evaluator, confirm
-from trust.proofs.conformance.dimensions import NAME, SCOPES
+from trust.proofs.conformance.dimensions import NAME
 from trust.proofs.laws import law_properties
 from trust.proofs.twins import (
     CommunicationTwin,
@@ -41,12 +42,20 @@ from trust.proofs.twins import (
     ResourcesTwin,
     TimeWindowTwin,
 )
-from trust.proofs.twins.communication import Hosts, Rule
+from trust.proofs.twins._hosts import Hosts, Rule
 from trust.proofs.twins.resources import UNIVERSE, _table
+
+NAMES = [entry.name for entry in CATALOGUE.values()]
+
+
+def _scope(name: str) -> Any:
+    entry = entry_named(name)
+    assert entry is not None, name
+    return entry.scope(False)
 
 
 def _universe(name: str, **changes: Any) -> Any:
-    return attrs.evolve(SCOPES[name](False).universe, **changes)
+    return attrs.evolve(_scope(name).universe, **changes)
 
 
 # -- the proof run lists them, with their bounds -------------------------------------------
@@ -54,7 +63,7 @@ def _universe(name: str, **changes: Any) -> Any:
 
 def test_every_builtin_dimension_has_a_conformance_property_with_its_universe() -> None:
     props = {p.subject: p for p in all_properties() if p.name == NAME}
-    assert set(props) == {f"{name} dimension" for name in SCOPES}
+    assert set(props) == {f"{name} dimension" for name in NAMES}
     for prop in props.values():
         # The bound names what is enumerated: so many values, times so many contexts.
         assert re.match(r"\d+ \w", prop.bound), prop.bound
@@ -131,9 +140,9 @@ def test_a_runtime_that_raises_is_refuted_not_crashed() -> None:
 # -- the compiled formulas are the twin's: z3 agrees on every sampled case -----------------
 
 
-@pytest.mark.parametrize("name", list(SCOPES))
+@pytest.mark.parametrize("name", NAMES)
 def test_the_compiled_twin_formulas_agree_with_z3(name: str) -> None:
-    universe = SCOPES[name](False).universe
+    universe = _scope(name).universe
     values = [universe.dimension.parse(raw) for raw in universe.values[:12]]
     twin = universe.twin(values)
     evaluator = Evaluator(twin)
@@ -290,19 +299,19 @@ def test_unproved_refuses_an_invalid_value_and_a_name_that_is_not_a_str() -> Non
         unproved(5, "x")  # type: ignore[arg-type]
 
 
-def test_unproved_names_the_twins_refusals() -> None:
+def test_unproved_names_the_twins_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
     class Narrow:
         def __call__(self, parsed: Any) -> Any:
             return CommunicationTwin()  # the law twin: 4-bit blocks in 10.0.0.0/28
 
-    scope = SCOPES["communication"](False)
-    narrow = attrs.evolve(scope, twins=(Narrow(),))
-    original = SCOPES["communication"]
-    SCOPES["communication"] = lambda deep: narrow
-    try:
-        reason = unproved("communication", {"mode": "allowed_domains", "allowed_domains": ["::1"]})
-    finally:
-        SCOPES["communication"] = original
+    entry = CATALOGUE[CommunicationDimension]
+    narrow = attrs.evolve(entry.scope(False), twins=(Narrow(),))
+    monkeypatch.setitem(
+        CATALOGUE,  # type: ignore[arg-type]
+        CommunicationDimension,
+        attrs.evolve(entry, scope=lambda deep: narrow),
+    )
+    reason = unproved("communication", {"mode": "allowed_domains", "allowed_domains": ["::1"]})
     assert reason is not None
     assert reason.startswith("no twin of communication encodes {'mode': 'allowed_domains'")
     assert "blocks inside 10.0.0.0/28 and fd00::/124, got ::1/128" in reason

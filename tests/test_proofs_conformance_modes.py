@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from trust.constraints import InteractionMode, MultiDimensionEvaluator, _evaluator
+from trust.constraints import InteractionMode, MultiDimensionEvaluator, _tightening
 from trust.proofs import Proved, Refuted, Settings, all_properties
 from trust.proofs.conformance.modes import (
     Probe,
@@ -58,7 +58,7 @@ def test_a_hierarchical_evaluate_that_follows_the_registry_order_is_refuted(
 def test_a_tightening_that_skips_the_shape_rule_is_refuted_with_the_widening_hop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_evaluator, "shape_violations", lambda parent, child, mode: [])
+    monkeypatch.setattr(_tightening, "shape_violations", lambda parent, child, mode: [])
     verdict = tightening_matches_proof(SETTINGS)
     assert isinstance(verdict, Refuted)
     shown = verdict.counterexample

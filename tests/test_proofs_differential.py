@@ -19,9 +19,9 @@ from tests import strategies as s
 from trust.constraints.builtin import CommunicationDimension, CostLimitDimension
 from trust.constraints.builtin._rate import RateLimit, RateLimitDimension
 from trust.proofs import Proved, Refuted, Verdict
+from trust.proofs._catalogue import entry_named
 from trust.proofs.conformance._compare import conformance
 from trust.proofs.conformance._paths import compare_real_globs
-from trust.proofs.conformance.dimensions import SCOPES
 from trust.proofs.twins import CommunicationTwin, RateTwin
 
 
@@ -32,8 +32,10 @@ def _proved(verdict: Verdict) -> None:
 
 def _agree(name: str, raws: list[Any], contexts: list[dict[str, Any]], twin: Any = None) -> None:
     """Every check, tightening and compose of ``raws`` (and their meets) on ``contexts``."""
+    entry = entry_named(name)
+    assert entry is not None
     universe = attrs.evolve(
-        SCOPES[name](False).universe,
+        entry.scope(False).universe,
         values=tuple(raws),
         contexts=tuple(contexts),
         tightening_composed=8,

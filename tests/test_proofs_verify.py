@@ -584,3 +584,51 @@ def test_a_witness_never_depends_on_the_wall_clock(monkeypatch: pytest.MonkeyPat
     assert hop.search is Search.CONFIRMED, str(report)
     assert hop.counterexample is not None
     assert "current_time" not in hop.counterexample
+
+
+@pytest.mark.parametrize("labels", [3, 7, 15])
+def test_a_communication_widening_has_a_witness_whatever_the_number_of_labels(
+    labels: int,
+) -> None:
+    # The twin's label ids wrapped when the number of labels plus one was a power of two
+    # (example.org and arxiv.org: three labels), and then it admitted no context at all.
+    domains = [f"d{i}.org" for i in range(labels - 3)] or ["org"]
+    mode = "allowed_domains"
+    parent = {"communication": {"mode": mode, "allowed_domains": domains}}
+    child = {"communication": {"mode": mode, "allowed_domains": [*domains, "evil.com"]}}
+    report = verify_delegation([parent, child])
+    hop = report.hops[0]
+    assert hop.search is Search.CONFIRMED
+    assert hop.counterexample is not None
+    assert hop.counterexample["communication_target"].endswith("evil.com")
+
+
+def test_the_witness_twin_reads_internal_only_as_the_dimensions_internal_domains() -> None:
+    # With internal_domains the runtime's internal_only no longer allows *.internal; the
+    # twin read it with the default rules and reported that no widening context exists.
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry, internal_domains=["corp.example"])
+    parent = {"communication": "internal_only"}
+    child = {"communication": {"mode": "allowed_domains", "allowed_domains": ["svc.internal"]}}
+    now = {"current_time": datetime(2025, 1, 1, tzinfo=UTC)}  # a context names its time
+    report = verify_delegation([parent, child], registry=registry)
+    hop = report.hops[0]
+    assert hop.search is Search.CONFIRMED
+    assert hop.counterexample is not None
+    assert hop.counterexample["communication_target"].endswith("svc.internal")
+    evaluator = MultiDimensionEvaluator(registry, enable_anti_gaming=False)
+    context = {**hop.counterexample, **now}
+    assert evaluator.evaluate(child, context).satisfied
+    assert not evaluator.evaluate(parent, context).satisfied
+
+
+def test_internal_domains_with_a_network_leave_the_dimension_to_the_runtime() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry, internal_domains=["corp.example", "100.64.0.0/10"])
+    parent = {"communication": "internal_only"}
+    child = {"communication": "none"}
+    report = verify_delegation([child, parent], registry=registry)
+    hop = report.hops[0]
+    # Never "no widening context" from a twin that reads internal_only otherwise.
+    assert hop.search is Search.UNCONFIRMED
+    assert "reads internal_domains of host names, got '100.64.0.0/10'" in hop.note

@@ -159,10 +159,10 @@ def test_result_to_dict() -> None:
     }
 
 
-def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
-    from trust._trusted import trusted_constructor
+def test_unchecked_constructor_builds_the_same_value_as_the_class() -> None:
+    from trust._unchecked import unchecked_constructor
 
-    make = trusted_constructor(TransitionResult)
+    make = unchecked_constructor(TransitionResult)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
     fields = {
         "success": True,
@@ -182,13 +182,13 @@ def test_trusted_constructor_builds_the_same_value_as_the_class() -> None:
     }
     assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="slotted attrs class"):
-        trusted_constructor(dict)
+        unchecked_constructor(dict)
 
 
-def test_trusted_values_are_still_frozen_instances_of_their_class() -> None:
-    from trust._trusted import trusted_constructor
+def test_unchecked_values_are_still_frozen_instances_of_their_class() -> None:
+    from trust._unchecked import unchecked_constructor
 
-    make = trusted_constructor(TransitionResult)
+    make = unchecked_constructor(TransitionResult)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
     s, a, up = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, PostureTransition.UPGRADE
     made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1, 1)

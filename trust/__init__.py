@@ -26,6 +26,7 @@ from trust.constraints import (
     MultiDimensionEvaluator,
 )
 from trust.metrics import ConstraintMetrics, PostureMetrics, TrustMetricsCollector
+from trust.policy import Policy, PolicyError, load_policy
 from trust.posture_agent import ApprovalHandler, NotificationHandler, PostureAwareAgent
 from trust.postures import (
     POSTURE_LEVEL_MAP,
@@ -63,6 +64,8 @@ __all__ = [
     "InvalidValueError",
     "MultiDimensionEvaluator",
     "NotificationHandler",
+    "Policy",
+    "PolicyError",
     "PostureAwareAgent",
     "PostureCircuitBreaker",
     "PostureConstraints",
@@ -78,5 +81,6 @@ __all__ = [
     "TrustMetricsCollector",
     "TrustPosture",
     "TrustPostureMapper",
+    "load_policy",
     "verify_audit_chain",
 ]

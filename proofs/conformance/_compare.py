@@ -32,7 +32,8 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintDimension, ConstraintValue
-from trust.constraints.builtin._lattice import ALL_OF
+from trust.constraints.builtin import ALL_OF
+from trust.proofs._canonical import solve
 from trust.proofs._verdict import Proved, Refuted, Unknown, Verdict
 from trust.proofs.conformance._evaluator import Concrete, Evaluator, confirm
 from trust.proofs.twins._concrete import all_of
@@ -343,12 +344,14 @@ def _compose(run: _Run) -> int:
 def _differ(twin: Any, runtime: Any, met: Any) -> str:
     """A context the runtime's composed value and the twin's meet disagree on, if any."""
     context = twin.context("differs")
-    solver = z3.Solver()
-    solver.set("timeout", 10_000)
-    solver.add(twin.admissible(context), twin.allows(runtime, context) != twin.allows(met, context))
-    if solver.check() != z3.sat:
+    # Solved in a fresh context: the same context whatever ran before.
+    answer = solve(
+        [twin.admissible(context), twin.allows(runtime, context) != twin.allows(met, context)],
+        10_000,
+    )
+    if answer.model is None:
         return "the meet is not the same constraint (no context tells them apart)"
-    model = solver.model()
+    model = answer.model
     allowed = z3.is_true(model.eval(twin.allows(met, context), model_completion=True))
     shown = twin.runtime_context(model, context)
     return f"the meet {_said(allowed)} {shown!r}, the composed value {_said(not allowed)} it"

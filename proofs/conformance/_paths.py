@@ -109,6 +109,8 @@ _REAL_PATHS: tuple[Any, ...] = (
 )
 
 
+REAL_GLOBS = "runtime check and validate_tightening agree with the z3 regex twin on real globs"
+"""The name of `real_globs` in the proof table."""
 REAL_GLOBS_BOUND = (
     f"{len(_REAL_GLOBS)} glob lists beyond the bounded shapes (absolute, literal, wildcards "
     f"within segments, ** inside, all_of) x {len(_REAL_PATHS)} paths (at their edges, "

@@ -33,6 +33,15 @@ from trust.model import BREAKER_SPEC, BreakerLifecycle, Transition
 from trust.postures import PostureStateMachine
 from trust.proofs._property import Property, Settings
 from trust.proofs._verdict import Verdict
+from trust.proofs.conformance._breaker_events import (
+    Admit,
+    Advance,
+    Event,
+    Fail,
+    Operate,
+    Succeed,
+    alphabet,
+)
 from trust.proofs.conformance._clock import FakeClock
 from trust.proofs.conformance._explore import Exhaustive, Mismatch
 
@@ -73,52 +82,6 @@ class Config:
 
 
 @attrs.frozen
-class Fail:
-    severity: str
-    fenced_by_last: bool = False
-
-    def __str__(self) -> str:
-        return f"failure({self.severity}{', last admission' if self.fenced_by_last else ''})"
-
-
-@attrs.frozen
-class Succeed:
-    fenced_by_last: bool = False
-
-    def __str__(self) -> str:
-        return f"success({'last admission' if self.fenced_by_last else ''})"
-
-
-@attrs.frozen
-class Admit:
-    """``admit_sync``, or ``can_proceed_sync`` (its lock-free answer on a closed circuit)."""
-
-    via: str = "admit"
-
-    def __str__(self) -> str:
-        return self.via
-
-
-@attrs.frozen
-class Advance:
-    what: str  # "recovery", "probe" or "window": the config duration to advance by
-
-    def __str__(self) -> str:
-        return f"advance {self.what}"
-
-
-@attrs.frozen
-class Operate:
-    name: str  # "force_open" or "reset"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-Event = Fail | Succeed | Admit | Advance | Operate
-
-
-@attrs.frozen
 class Start:
     config: Config
     prefix: tuple[Event, ...]
@@ -131,16 +94,6 @@ class Start:
             f"weights={dict(c.weights)}, recovery_timeout={c.recovery}, "
             f"probe_timeout={c.probe}, failure_window_seconds={c.window}; after: {shown}"
         )
-
-
-def alphabet(deep: bool) -> list[Event]:
-    events: list[Event] = [Fail("low"), Fail("high"), Succeed(), Succeed(fenced_by_last=True)]
-    if deep:
-        events.append(Fail("low", fenced_by_last=True))
-    events += [Admit(), Admit("can_proceed"), Advance("recovery"), Advance("probe")]
-    events.append(Advance("window"))
-    events += [Operate("force_open"), Operate("reset")]
-    return events
 
 
 # From each state of the lifecycle: closed, open (tripped), half-open, forced open.

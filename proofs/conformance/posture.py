@@ -37,6 +37,14 @@ from trust.proofs._property import Property, Settings
 from trust.proofs._verdict import Verdict
 from trust.proofs.conformance._clock import FakeClock
 from trust.proofs.conformance._explore import Exhaustive, Mismatch
+from trust.proofs.conformance._posture_events import (
+    Emergency,
+    Event,
+    Protect,
+    Request,
+    SetPosture,
+    alphabet,
+)
 
 AGENT = "agent-1"
 OPERATOR = "operator"
@@ -47,7 +55,6 @@ REQUESTED = tuple(e for e in POSTURE_SPEC.events if e not in (EMERGENCY, PROTECT
 
 LEVEL = {state: level for level, state in enumerate(POSTURE_SPEC.states, start=1)}
 REQUESTERS = {"present": OPERATOR, "absent": None, "self": AGENT}
-VERDICTS = ("passes", "refuses", "raises")
 
 
 @attrs.frozen
@@ -62,43 +69,6 @@ class Start:
 
 
 @attrs.frozen
-class Request:
-    """A transition request from the current posture to ``target``."""
-
-    target: str
-    requester: str
-    guard: str
-
-    def __str__(self) -> str:
-        return f"request to {self.target} (requester {self.requester}, guard {self.guard})"
-
-
-@attrs.frozen
-class Emergency:
-    def __str__(self) -> str:
-        return "emergency_downgrade"
-
-
-@attrs.frozen
-class SetPosture:
-    target: str
-
-    def __str__(self) -> str:
-        return f"set_posture({self.target})"
-
-
-@attrs.frozen
-class Protect:
-    target: str
-
-    def __str__(self) -> str:
-        return f"protective_downgrade({self.target})"
-
-
-Event = Request | Emergency | SetPosture | Protect
-
-
-@attrs.frozen
 class Expected:
     """What the spec allows for one step: the outcome, and the transition that says so."""
 
@@ -109,21 +79,6 @@ class Expected:
     protective: bool = False
     blocked_by: str | None = None
     why: str = ""
-
-
-def alphabet(deep: bool) -> list[Event]:
-    """Requests to every posture (requester x guard verdict), and every other event."""
-    requesters = ("present", "absent", "self") if deep else ("present", "absent")
-    events: list[Event] = [
-        Request(target, who, verdict)
-        for target in POSTURE_SPEC.states
-        for who in requesters
-        for verdict in VERDICTS
-    ]
-    events.append(Emergency())
-    events += [SetPosture(target) for target in POSTURE_SPEC.states]
-    events += [Protect(target) for target in POSTURE_SPEC.states]
-    return events
 
 
 def starts(deep: bool) -> list[Start]:
@@ -414,4 +369,4 @@ def properties() -> list[Property]:
     ]
 
 
-__all__ = ["Emergency", "PostureHarness", "Protect", "Request", "SetPosture", "Start", "properties"]
+__all__ = ["PostureHarness", "Start", "properties"]

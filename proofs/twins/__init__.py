@@ -1,12 +1,11 @@
 """Symbolic twins of the constraint dimensions (see `SymbolicTwin`).
 
-Which twin stands for which dimension is stated once, in `CATALOGUE` (by the built-in's
-exact class); `builtin_twins`, `law_twin` and `witness_twin` all read it.
+Which twin stands for which built-in dimension is stated once, in `proofs.CATALOGUE` (by
+the built-in's exact class), with everything else the proofs know about each built-in.
 """
 
 from __future__ import annotations
 
-from trust.proofs.twins._catalogue import CATALOGUE, Entry, builtin_twins, law_twin, witness_twin
 from trust.proofs.twins._concrete import ConcreteTwin, decide
 from trust.proofs.twins._protocol import SymbolicTwin
 from trust.proofs.twins.communication import CommunicationTwin
@@ -17,19 +16,14 @@ from trust.proofs.twins.resources import PathTwin, ResourcesTwin
 from trust.proofs.twins.time_window import TimeWindowTwin
 
 __all__ = [
-    "CATALOGUE",
     "CommunicationTwin",
     "ConcreteTwin",
     "CostTwin",
     "DataAccessTwin",
-    "Entry",
     "PathTwin",
     "RateTwin",
     "ResourcesTwin",
     "SymbolicTwin",
     "TimeWindowTwin",
-    "builtin_twins",
     "decide",
-    "law_twin",
-    "witness_twin",
 ]

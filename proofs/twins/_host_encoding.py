@@ -13,7 +13,7 @@ from typing import Any, Self
 import z3
 
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._target import NoHost, parse_target
+from trust.constraints.builtin import NoHost, parse_target
 from trust.proofs._evaluate import compile_terms, flatten, leaves, unflatten
 from trust.proofs.twins._concrete import as_int
 from trust.proofs.twins._hosts import (

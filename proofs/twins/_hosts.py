@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import z3
 
-from trust.constraints.builtin._target import read_host
+from trust.constraints.builtin import read_host
 from trust.proofs.twins._concrete import all_of
 
 CONTEXT_KEY = "communication_target"

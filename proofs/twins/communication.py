@@ -50,11 +50,8 @@ from trust.proofs.twins._hosts import (
     ABSENT,
     ADDRESS,
     CONTEXT_KEY,
-    INTERNAL_NAMES,
     LAW_SPACE,
     NAME,
-    PRIVATE_NETWORKS,
-    REAL_SPACE,
     UNREADABLE,
     Block,
     Form,
@@ -108,7 +105,9 @@ class CommunicationTwin(HostEncoding):
         self.domain_labels, self.host_labels = domain_labels, host_labels
         self.space = space
         self.internal = internal
-        self.id_bits = bits_for(self.other)
+        # Wide enough for `other + 1` too, the bound `admissible` compares ids with: at
+        # `bits_for(other)` it wraps to 0 when other + 1 is a power of two (three labels).
+        self.id_bits = bits_for(self.other + 1)
         self.length_bits = bits_for(max(domain_labels, host_labels) + 1)
         self._forms: dict[str, Form] = {}
 
@@ -327,19 +326,8 @@ class CommunicationTwin(HostEncoding):
 
 __all__ = [
     "BITS",
-    "CONTEXT_KEY",
     "DOMAIN_LABELS",
     "HOST_LABELS",
-    "INTERNAL_NAMES",
     "LABELS",
-    "LAW_SPACE",
-    "PRIVATE_NETWORKS",
-    "REAL_SPACE",
-    "Block",
     "CommunicationTwin",
-    "Hosts",
-    "Labels",
-    "Rule",
-    "Space",
-    "Target",
 ]

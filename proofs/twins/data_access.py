@@ -26,7 +26,7 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._data_access import DataAccessPolicy
+from trust.constraints.builtin import DataAccessPolicy
 from trust.proofs.twins._concrete import as_bool, as_int, first
 
 NAMES: tuple[str, ...] = ("internal", "public", "secret")

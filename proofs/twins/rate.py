@@ -34,7 +34,9 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._rate import WINDOWS, RateLimit, rules_of
+from trust.constraints.builtin import RATE_WINDOWS as WINDOWS
+from trust.constraints.builtin import RateLimit
+from trust.constraints.builtin import rate_rules_of as rules_of
 from trust.proofs.twins._concrete import as_bool, as_int, first
 
 RULES = 2

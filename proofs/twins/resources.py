@@ -29,6 +29,7 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintValue
+from trust.proofs._canonical import solve
 from trust.proofs.twins._concrete import all_of, as_bool, as_int, first
 from trust.proofs.twins.globs import NORMALISED, conjuncts_regex, python_regex
 
@@ -264,15 +265,13 @@ class PathTwin:
             ValueError: z3 could not decide within ``timeout_ms``.
         """
         path = z3.String("path")
-        solver = z3.Solver()
-        solver.set("timeout", timeout_ms)
-        solver.add(z3.InRe(path, z3.Intersect(child, z3.Complement(parent))))
-        answer = solver.check()
-        if answer == z3.unknown:
-            raise ValueError(f"z3 could not decide inclusion: {solver.reason_unknown()}")
-        if answer == z3.unsat:
+        # Solved in a fresh context: the same path whatever ran before.
+        answer = solve([z3.InRe(path, z3.Intersect(child, z3.Complement(parent)))], timeout_ms)
+        if answer.unsat:
             return None
-        return str(solver.model().eval(path).as_string())
+        if answer.model is None:
+            raise ValueError(f"z3 could not decide inclusion: {answer.reason}")
+        return str(answer.model.eval(path).as_string())
 
     def encode_context(self, context: dict[str, Any]) -> Request:
         """The requested path; one the runtime refuses whatever the globs (not a string,

@@ -10,10 +10,10 @@ table holds 0: all offsets 0 is a bare time of day, which every zone reads as it
 local time. Offsets are kept modulo a day, in ``[0, 1440)``.
 
 `TimeWindowTwin(zones)` uses the runtime's own tables
-(`trust.constraints.builtin._zones.offset_minutes`) for the named zones (UTC always
+(`trust.constraints.builtin.zone_offset_minutes`) for the named zones (UTC always
 among them) and encodes runtime values and contexts in them; conformance
 (`proofs.conformance`), the differential tests and `proofs.verify_delegation` use it.
-`encode` reads a value as the user wrote it (`_read`: the documented window syntax and
+`encode` reads a value as the user wrote it (`read_windows`: the documented window syntax and
 ``all_of``), not through the runtime's parse, so the runtime's masks are held to it; a
 context without a readable time stands for the dimension's clock (``now``), or is
 unknown without one. Its `admissible` admits only the combinations of
@@ -35,7 +35,6 @@ contexts above. A witness is the least such UTC minute, with offsets that show i
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -45,11 +44,15 @@ import attrs
 import z3
 
 from trust.constraints import ConstraintValue
-from trust.constraints.builtin._moment import Unplaceable, exact_moment, placed
-from trust.constraints.builtin._time import CONTEXT_KEY
-from trust.constraints.builtin._window_inclusion import MINUTES, intervals_of
-from trust.constraints.builtin._zones import instant_at, offset_minutes, together
-from trust.proofs.twins._concrete import all_of, as_bool, as_int, first
+from trust.constraints.builtin import MINUTES_PER_DAY as MINUTES
+from trust.constraints.builtin import TIME_CONTEXT_KEY as CONTEXT_KEY
+from trust.constraints.builtin import Unplaceable, exact_moment, instant_at
+from trust.constraints.builtin import minute_intervals as intervals_of
+from trust.constraints.builtin import offsets_together as together
+from trust.constraints.builtin import placed_moment as placed
+from trust.constraints.builtin import zone_offset_minutes as offset_minutes
+from trust.proofs.twins._concrete import as_bool, as_int, first
+from trust.proofs.twins._window_syntax import FULL, read_windows
 
 BITS = 12
 """Width of a minute or an offset: ``[0, 2880)`` fits, for a minute plus an offset."""
@@ -151,7 +154,7 @@ class TimeWindowTwin:
         Raises:
             ValueError: A value is not one the twin reads (see `encode`).
         """
-        return cls([zone for value in values for zone in _read(value.raw_value)], now)
+        return cls([zone for value in values for zone in read_windows(value.raw_value)], now)
 
     @functools.cached_property
     def _days(self) -> dict[tuple[int, ...], date]:
@@ -277,13 +280,13 @@ class TimeWindowTwin:
     # -- crossing to the runtime -----------------------------------------------------------
 
     def encode(self, value: ConstraintValue) -> Windows:
-        """The masks of ``value.raw_value``, zone by zone, as the twin reads it (`_read`).
+        """The masks of ``value.raw_value``, zone by zone, as the twin reads it (`read_windows`).
 
         Raises:
             ValueError: The raw value is not a window string or an ``all_of`` of them, or
                 is written in a zone the twin does not have.
         """
-        masks = _read(value.raw_value)
+        masks = read_windows(value.raw_value)
         missing = sorted(masks.keys() - set(self.zones))
         if missing:
             raise ValueError(
@@ -358,48 +361,3 @@ class TimeWindowTwin:
 
 def _modulo(offsets: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(o % MINUTES for o in offsets)
-
-
-_WINDOW = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
-FULL = (1 << MINUTES) - 1
-
-
-def _read(raw: object) -> dict[str, int]:
-    """The minutes a raw ``time_window`` value allows, per zone, by the documented syntax.
-
-    ``"HH:MM-HH:MM[, ...] [zone]"`` (UTC without a zone; both ends included; a start
-    after the end crosses midnight), or ``{"all_of": [...]}``, their intersection.
-
-    Raises:
-        ValueError: ``raw`` is neither.
-    """
-    items = all_of(raw)
-    if items is not None:
-        masks: dict[str, int] = {}
-        for item in items:
-            for zone, mask in _read(item).items():
-                masks[zone] = masks.get(zone, FULL) & mask
-        return masks
-    if type(raw) is not str:
-        raise ValueError(f"the time_window twin reads window strings and all_of, got {raw!r}")
-    text, zone = raw.strip(), "UTC"
-    words = text.rsplit(" ", 1)
-    if len(words) == 2 and words[0] and ":" not in words[1]:
-        text, zone = words
-    mask = 0
-    for window in text.split(","):
-        match = _WINDOW.fullmatch(window)
-        if match is None:
-            raise ValueError(f"the time_window twin does not read the window {window!r}")
-        start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
-        mask |= _minutes(start_h * 60 + start_m, end_h * 60 + end_m)
-    return {zone: mask}
-
-
-@functools.lru_cache(maxsize=4096)
-def _minutes(start: int, end: int) -> int:
-    """The minutes from ``start`` to ``end``, both included, across midnight if need be."""
-    mask = 0
-    for minute in range(start, start + (end - start) % MINUTES + 1):
-        mask |= 1 << (minute % MINUTES)
-    return mask

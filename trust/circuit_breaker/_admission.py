@@ -7,11 +7,11 @@ import attrs
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_int, exact_str
-from trust._trusted import trusted_constructor
+from trust._unchecked import unchecked_constructor
 from trust.circuit_breaker._core import Admitted, CircuitState, Refused, Step
 
 
-# No __weakref__ slot: see trust._trusted.
+# No __weakref__ slot: see trust._unchecked.
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Admission:
     """Whether one call may run, and the token that ties its outcome to this decision.
@@ -43,7 +43,7 @@ class Admission:
 
 CLOSED_REASON = "closed: calls run and failures are counted"
 
-make_admission = trusted_constructor(Admission)
+make_admission = unchecked_constructor(Admission)
 """``make_admission(allowed, agent_id, state, generation, probe, reason)``, unchecked: for
 the breaker, whose every argument is already valid."""
 

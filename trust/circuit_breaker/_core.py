@@ -20,7 +20,7 @@ from enum import StrEnum
 import attrs
 
 from trust._generated import breaker as _lifecycle
-from trust._trusted import trusted_constructor
+from trust._unchecked import unchecked_constructor
 from trust.circuit_breaker._config import CircuitBreakerConfig
 
 
@@ -67,7 +67,7 @@ class Circuit:
     last_probe_at: float = 0.0
 
 
-# No __weakref__ slot: see trust._trusted.
+# No __weakref__ slot: see trust._unchecked.
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class Event:
     """Something that happened to a circuit: an event of the breaker lifecycle.
@@ -146,7 +146,7 @@ FENCED = Fenced()
 ADMITTED = Admitted(probe=False)
 
 
-# No __weakref__ slot: see trust._trusted.
+# No __weakref__ slot: see trust._unchecked.
 @attrs.frozen(weakref_slot=False)
 class Step:
     """The circuit after an event, the effects to carry out, and the transitions fired."""
@@ -157,8 +157,8 @@ class Step:
 
 
 # Unchecked constructors for the values built on every call (their fields are known good).
-_step = trusted_constructor(Step)
-make_event = trusted_constructor(Event)
+_step = unchecked_constructor(Step)
+make_event = unchecked_constructor(Event)
 """``make_event(name, weighted_units, admitted)``, unchecked: for the engine's hot paths."""
 
 Guard = Callable[[Circuit, Event, float, CircuitBreakerConfig], bool]

@@ -9,7 +9,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
-from trust._trusted import trusted_constructor
+from trust._unchecked import unchecked_constructor
 
 
 def _timestamp(value: object) -> datetime:
@@ -34,7 +34,7 @@ def _severity(value: object) -> str:
     return check.identifier(value, "severity")
 
 
-# No __weakref__ slot: see trust._trusted.
+# No __weakref__ slot: see trust._unchecked.
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class FailureEvent:
     """One failure recorded against an agent.
@@ -54,7 +54,7 @@ class FailureEvent:
     severity: str = attrs.field(default="medium", converter=_severity)
 
 
-_make_failure = trusted_constructor(FailureEvent)
+_make_failure = unchecked_constructor(FailureEvent)
 
 
 def failure_event(

@@ -105,7 +105,7 @@ def _reason(value: object) -> str:
     return str.__str__(check.text(value, "reason"))
 
 
-# Not slotted: `trusted_result` fills ``__dict__`` directly, which is much faster.
+# Not slotted: `unchecked_result` fills ``__dict__`` directly, which is much faster.
 @attrs.frozen(kw_only=True, slots=False)
 class ConstraintCheckResult:
     """The outcome of checking one constraint against a context.
@@ -123,7 +123,7 @@ class ConstraintCheckResult:
     limit: float | None = attrs.field(default=None, converter=_limit)
 
 
-def trusted_result(
+def unchecked_result(
     satisfied: bool,
     reason: str,
     remaining: float | None = None,

@@ -9,32 +9,36 @@ argument is read once (`trust.constraints._reading`): the checks, the verdict an
 messages of one call all see the same reading.
 
 How verdicts combine and what a delegated child may change are the pure rules of
-`trust.constraints._modes`; an empty constraint set is satisfied in every mode.
+`trust.constraints._modes`; an empty constraint set is satisfied in every mode. Raw
+values are parsed once (`trust.constraints._parsing`) and tightening questions are
+answered by `trust.constraints._tightening`; this module plans and runs evaluations.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import attrs
 
 from trust import _validators as check
+from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
-from trust._shown import describe_error, error_text
+from trust._shown import describe_error
 from trust.constraints._anti_gaming import DEFAULT_MAX_AGENTS, AntiGamingDetector
 from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import (
     Comparison,
     ConstraintCheckResult,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
-from trust.constraints._modes import InteractionMode, combine_counts, shape_violations, show
+from trust.constraints._modes import InteractionMode, combine_counts
+from trust.constraints._parsing import Parsed, ValueParser
 from trust.constraints._reading import read_constraint_set, read_context
 from trust.constraints._registry import ConstraintDimensionRegistry
+from trust.constraints._tightening import Tightening
 
 
 # Not slotted, so that `_result` can fill ``__dict__`` directly on the hot path.
@@ -64,26 +68,11 @@ class EvaluationResult:
 _Step = tuple[str, Any, ConstraintValue | None, ConstraintCheckResult | None]
 # The steps of a constraint set, and the warnings every evaluation of it reports.
 _Plan = tuple[tuple[_Step, ...], tuple[str, ...]]
-# A parsed raw value, or why it cannot be used: (value, None) or (None, message).
-_Parsed = tuple[ConstraintValue | None, str | None]
-
 _EMPTY_WARNING = ("no constraints given: an empty constraint set restricts nothing",)
 
 
-class _Side(NamedTuple):
-    """One constraint set of a tightening question, read and parsed once.
-
-    ``parsed`` holds each value that parsed with its raw value's cache key (None when it
-    cannot be cached), in the set's order; ``problems`` why the others cannot be used.
-    """
-
-    items: dict[str, Any]
-    parsed: dict[str, tuple[ConstraintValue, bytes | None]]
-    problems: dict[str, str]
-
-
 def _failure(reason: str) -> ConstraintCheckResult:
-    return trusted_result(False, reason)
+    return unchecked_result(False, reason)
 
 
 def _result(
@@ -143,6 +132,9 @@ class MultiDimensionEvaluator:
     repeated evaluations do not re-parse; registering or
     approving a dimension in the registry invalidates the cache. Anti-gaming state is kept
     per agent for at most ``max_tracked_agents`` agents. Thread-safe.
+
+    With ``metrics``, each evaluation is recorded with its duration, measured on
+    ``clock``'s monotonic time (the system clock by default).
     """
 
     def __init__(
@@ -153,6 +145,7 @@ class MultiDimensionEvaluator:
         max_cached_constraint_sets: int = 1024,
         max_tracked_agents: int = DEFAULT_MAX_AGENTS,
         metrics: ConstraintMetricsSink | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not isinstance(registry, ConstraintDimensionRegistry):
             raise InvalidTypeError(
@@ -164,20 +157,21 @@ class MultiDimensionEvaluator:
             )
         size = check.positive_int(max_cached_constraint_sets, "max_cached_constraint_sets")
         self._registry = registry
+        self._clock = resolve_clock(clock)
         self._detector = AntiGamingDetector(max_tracked_agents) if enable_anti_gaming else None
         self._plans: BoundedCache[bytes, tuple[int, _Plan]] = BoundedCache(
             size, max_bytes=MAX_CACHE_BYTES, weigh=lambda key, _: _parsed_bytes(len(key))
         )
-        self._values: BoundedCache[tuple[str, bytes], tuple[int, _Parsed]] = BoundedCache(
+        values: BoundedCache[tuple[str, bytes], tuple[int, Parsed]] = BoundedCache(
             size * 8, max_bytes=MAX_CACHE_BYTES, weigh=lambda key, _: _parsed_bytes(len(key[1]))
         )
-        # Tightening verdicts by (name, parent key, child key). A name's dimension never
-        # changes once registered, so a verdict never goes stale.
-        self._verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(
+        self._parser = ValueParser(registry, values)
+        verdicts: BoundedCache[tuple[str, bytes, bytes], str | None] = BoundedCache(
             size * 8,
             max_bytes=MAX_CACHE_BYTES,
             weigh=lambda key, verdict: len(key[1]) + len(key[2]) + len(verdict or "") + 200,
         )
+        self._tightening = Tightening(registry, self._parser, verdicts)
         self._metrics: ConstraintMetricsSink | None = None
         if metrics is not None:
             self.attach_metrics(metrics)
@@ -227,13 +221,13 @@ class MultiDimensionEvaluator:
         """
         if self._metrics is None:
             return self._evaluate(constraints, context, mode, agent_id)
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         result = self._evaluate(constraints, context, mode, agent_id)
         self._metrics.record_constraint_evaluation(
             passed=result.satisfied,
             failed_dimensions=() if result.satisfied else result.failed_dimensions,
             gaming_flags=result.anti_gaming_flags,
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=(self._clock.monotonic() - started) * 1000,
         )
         return result
 
@@ -309,38 +303,13 @@ class MultiDimensionEvaluator:
 
     def _step(self, name: str, raw: object, generation: int) -> tuple[_Step, str | None]:
         dimension = self._registry.get(name)
-        value, problem = self._parse(name, raw, cache_key(raw), generation)
+        value, problem = self._parser.parse(name, raw, cache_key(raw), generation)
         if dimension is None or value is None:
             reason = problem or f"dimension '{name}' cannot be used"
             # Unknown and pending dimensions are also warnings: usually a typo or a
             # forgotten review, which the operator should see without reading every result.
             return (name, None, None, _failure(reason)), reason if dimension is None else None
         return (name, dimension.check, value, None), None
-
-    def _parse(self, name: str, raw: object, frozen: bytes | None, generation: int) -> _Parsed:
-        if frozen is None:
-            return self._parse_uncached(name, raw)
-        key = (name, frozen)
-        cached = self._values.get(key)
-        if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
-            return cached[1]  # type: ignore[index]
-        parsed = self._parse_uncached(name, raw)
-        self._values.put(key, (generation, parsed))
-        return parsed
-
-    def _parse_uncached(self, name: str, raw: object) -> _Parsed:
-        dimension = self._registry.get(name)
-        if dimension is None:
-            if self._registry.has(name):
-                return None, f"dimension '{name}' is pending security review"
-            return None, f"unknown dimension '{name}'"
-        try:
-            value = dimension.parse(raw)
-        except Exception as exc:
-            return None, f"invalid constraint {show(raw)}: {error_text(exc)}"
-        if not isinstance(value, ConstraintValue):
-            return None, f"parse must return a ConstraintValue, got {check.shown(value)}"
-        return value, None
 
     # -- tightening ------------------------------------------------------------------
 
@@ -374,76 +343,10 @@ class MultiDimensionEvaluator:
                 or holds two keys that are the same string.
         """
         mode = InteractionMode.coerce(mode)
-        parent = self._side(read_constraint_set(parent_constraints, "parent_constraints"))
-        child = self._side(read_constraint_set(child_constraints, "child_constraints"))
-        return self._violations(parent, child, mode)
-
-    def _side(self, items: dict[str, Any]) -> _Side:
-        generation = self._registry.generation
-        parsed: dict[str, tuple[ConstraintValue, bytes | None]] = {}
-        problems: dict[str, str] = {}
-        for name, raw in items.items():
-            frozen = cache_key(raw)
-            value, problem = self._parse(name, raw, frozen, generation)
-            if value is None:
-                problems[name] = problem or f"dimension '{name}' cannot be used"
-            else:
-                parsed[name] = (value, frozen)
-        return _Side(items, parsed, problems)
-
-    def _violations(self, parent: _Side, child: _Side, mode: InteractionMode) -> list[str]:
-        violations = shape_violations(parent.items, child.items, mode)
-        for role, side in (("parent", parent), ("child", child)):
-            for name, why in side.problems.items():
-                violations.append(f"Dimension '{name}': {role} {why}; cannot check tightening")
-        theirs = parent.parsed
-        for name, mine in child.parsed.items():
-            if name in theirs:
-                problem = self._shared_violation(name, theirs[name], mine)
-                if problem is not None:
-                    violations.append(problem)
-        return violations
-
-    def _shared_violation(
-        self,
-        name: str,
-        parent: tuple[ConstraintValue, bytes | None],
-        child: tuple[ConstraintValue, bytes | None],
-    ) -> str | None:
-        if parent[1] is None or child[1] is None:
-            return self._dimension_violation(name, parent[0], child[0])
-        key = (name, parent[1], child[1])
-        known = self._verdicts.get(key)
-        if known is not MISSING:
-            return known  # type: ignore[return-value]
-        return self._verdicts.put(key, self._dimension_violation(name, parent[0], child[0]))
-
-    def _dimension_violation(
-        self, name: str, parent: ConstraintValue, child: ConstraintValue
-    ) -> str | None:
-        dimension = self._registry.get(name)
-        if dimension is None:  # pragma: no cover - parsing already required it
-            return f"Dimension '{name}': unknown dimension; cannot check tightening"
-        shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
-        try:
-            if dimension.validate_tightening(parent, child) is True:
-                return None
-            looser = dimension.validate_tightening(child, parent) is True
-        except Exception as exc:
-            return (
-                f"Dimension '{name}': could not compare child constraint ({shown_child}) "
-                f"with parent ({shown_parent}): {describe_error(exc)}"
-            )
-        relation = "is looser than" if looser else "is not within"
-        message = (
-            f"Dimension '{name}': child constraint ({shown_child}) {relation} "
-            f"parent ({shown_parent})"
-        )
-        try:
-            example = dimension.loosening_example(parent, child)
-        except Exception:
-            example = None
-        return f"{message}; for example {example}" if example else message
+        tightening = self._tightening
+        parent = tightening.side(read_constraint_set(parent_constraints, "parent_constraints"))
+        child = tightening.side(read_constraint_set(child_constraints, "child_constraints"))
+        return tightening.violations(parent, child, mode)
 
     def compare(
         self,
@@ -467,10 +370,10 @@ class MultiDimensionEvaluator:
                 or holds two keys that are the same string.
         """
         mode = InteractionMode.coerce(mode)
-        side_a, side_b = (
-            self._side(read_constraint_set(a, "a")),
-            self._side(read_constraint_set(b, "b")),
-        )
+        tightening = self._tightening
+        side_a = tightening.side(read_constraint_set(a, "a"))
+        side_b = tightening.side(read_constraint_set(b, "b"))
         return Comparison.from_inclusions(
-            not self._violations(side_b, side_a, mode), not self._violations(side_a, side_b, mode)
+            not tightening.violations(side_b, side_a, mode),
+            not tightening.violations(side_a, side_b, mode),
         )

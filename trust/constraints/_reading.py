@@ -19,7 +19,7 @@ from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_number, exact_str, snapshot
 from trust._shown import describe_error
-from trust.constraints._dimension import ConstraintCheckResult, trusted_result
+from trust.constraints._dimension import ConstraintCheckResult, unchecked_result
 
 _ONLY_STR = frozenset({str})
 
@@ -32,11 +32,11 @@ def read_context(context: object) -> dict[str, Any] | ConstraintCheckResult:
     what reports it. A mapping whose reads raise fails, with the cause.
     """
     if not isinstance(context, Mapping):
-        return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
+        return unchecked_result(False, f"context must be a mapping, got {check.shown(context)}")
     try:
         copy = snapshot(context)
     except Exception as exc:
-        return trusted_result(
+        return unchecked_result(
             False,
             f"context must be a mapping that can be read, got {check.shown(context)}, "
             f"whose reads raised {describe_error(exc)}",

@@ -16,94 +16,17 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
-
-import attrs
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
+from trust.metrics._exposition import render
+from trust.metrics._families import MetricFamily, metric_families
+from trust.metrics._snapshots import ConstraintMetrics, PostureMetrics
 from trust.postures import POSTURE_LEVEL_MAP, PostureTransition, TrustPosture
 
 OVERFLOW_LABEL = "other"
 """Where dimensions and flags beyond ``max_label_values`` are counted."""
-
-
-@attrs.frozen(kw_only=True)
-class PostureMetrics:
-    """A snapshot of posture metrics.
-
-    Attributes:
-        posture_distribution: Agents tracked at each posture (every posture listed).
-        transitions_by_type: Transitions recorded, by kind value.
-        circuit_breaker_opens: Circuit breaker trips recorded.
-        emergency_downgrades: Emergency downgrades recorded.
-        average_posture_level: Mean autonomy level of the tracked agents (0.0 if none).
-        agents_tracked: How many agents the distribution covers.
-        agents_evicted: How many agents were dropped to respect ``max_agents``.
-        timestamp: When the snapshot was taken.
-    """
-
-    posture_distribution: dict[str, int]
-    transitions_by_type: dict[str, int]
-    circuit_breaker_opens: int
-    emergency_downgrades: int
-    average_posture_level: float
-    agents_tracked: int
-    agents_evicted: int
-    timestamp: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "posture_distribution": dict(self.posture_distribution),
-            "transitions_by_type": dict(self.transitions_by_type),
-            "circuit_breaker_opens": self.circuit_breaker_opens,
-            "emergency_downgrades": self.emergency_downgrades,
-            "average_posture_level": self.average_posture_level,
-            "agents_tracked": self.agents_tracked,
-            "agents_evicted": self.agents_evicted,
-            "timestamp": self.timestamp.isoformat(),
-        }
-
-
-@attrs.frozen(kw_only=True)
-class ConstraintMetrics:
-    """A snapshot of constraint-evaluation metrics.
-
-    Attributes:
-        evaluations_total: Evaluations recorded.
-        evaluations_passed: Of those, how many passed.
-        evaluations_failed: Of those, how many failed.
-        dimension_failures: Failures by dimension name.
-        anti_gaming_flags: Anti-gaming flags by ``kind:dimension``.
-        average_evaluation_time_ms: Mean duration over every evaluation recorded.
-        total_evaluation_time_ms: Sum of the durations recorded.
-        timestamp: When the snapshot was taken.
-    """
-
-    evaluations_total: int
-    evaluations_passed: int
-    evaluations_failed: int
-    dimension_failures: dict[str, int]
-    anti_gaming_flags: dict[str, int]
-    average_evaluation_time_ms: float
-    total_evaluation_time_ms: float
-    timestamp: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "evaluations_total": self.evaluations_total,
-            "evaluations_passed": self.evaluations_passed,
-            "evaluations_failed": self.evaluations_failed,
-            "dimension_failures": dict(self.dimension_failures),
-            "anti_gaming_flags": dict(self.anti_gaming_flags),
-            "average_evaluation_time_ms": self.average_evaluation_time_ms,
-            "total_evaluation_time_ms": self.total_evaluation_time_ms,
-            "timestamp": self.timestamp.isoformat(),
-        }
 
 
 def flag_key(flag: str) -> str:
@@ -274,15 +197,21 @@ class TrustMetricsCollector:
         with self._lock:
             self._reset_locked()
 
+    def metric_families(self, *, include_agents: bool = False) -> tuple[MetricFamily, ...]:
+        """Every metric as frozen `MetricFamily` values, what each exporter renders.
+
+        With ``include_agents=True`` each tracked agent gets its own series.
+        """
+        agents = self.agent_postures() if include_agents else None
+        return metric_families(self.get_posture_metrics(), self.get_constraint_metrics(), agents)
+
     def to_prometheus(self, *, include_agents: bool = False) -> str:
         """The metrics in the Prometheus text exposition format (version 0.0.4).
 
         With ``include_agents=True`` each tracked agent gets its own series; label values
         are escaped, so no agent id can inject a line.
         """
-        from trust.metrics._exposition import render
-
-        return render(self, include_agents=include_agents)
+        return render(self.metric_families(include_agents=include_agents))
 
 
 def _names(values: Iterable[str] | None, name: str) -> list[str]:

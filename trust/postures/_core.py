@@ -13,7 +13,7 @@ the pure guard (``requester_present``), nothing else. The engine
 metrics sink, and runs the user's guards (``guards_pass``) without its lock.
 
 The steps run on every transition with arguments the engine has already checked, so they
-take plain positional values and build the entry with the trusted constructor, and their
+take plain positional values and build the entry with the unchecked constructor, and their
 effects are constants: nothing on the way allocates but the entry itself.
 """
 
@@ -28,7 +28,7 @@ import attrs
 
 from trust import _validators as check
 from trust._generated import posture as _lifecycle
-from trust._trusted import trusted_constructor
+from trust._unchecked import unchecked_constructor
 from trust._validators import EMPTY_MAPPING
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import (
@@ -111,7 +111,7 @@ Step = tuple[TransitionResult, Effects]
 Edge = tuple[PostureTransition, tuple[str, ...]]
 """A requestable move: its kind and the names of the guards it needs (from `EDGES`)."""
 
-_make_result = trusted_constructor(TransitionResult)
+_make_result = unchecked_constructor(TransitionResult)
 _EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
 
 _NO_REQUESTER = Refusal(

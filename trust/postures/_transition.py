@@ -93,7 +93,7 @@ class PostureTransitionRequest:
         return self.transition_type is PostureTransition.DOWNGRADE
 
 
-# No __weakref__ slot, so that the machine can build it fast (see trust._trusted).
+# No __weakref__ slot, so that the machine can build it fast (see trust._unchecked).
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class TransitionResult:
     """What happened to a transition, an emergency downgrade or an administrative change.

@@ -46,7 +46,7 @@ from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str, snapshot
 from trust.constraints._cache import MISSING, BoundedCache
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, unchecked_result
 from trust.constraints.builtin._glob import GlobSet
 from trust.constraints.builtin._lattice import (
     RECENT_RESULTS,
@@ -142,18 +142,23 @@ class HostSet:
         return cls(names, networks, " and ".join(s.label for s in sets))
 
     def example_outside(self, other: HostSet) -> str | None:
+        example = self.target_outside(other)
+        if example is None:
+            return None
+        return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
+
+    def target_outside(self, other: HostSet) -> str | None:
+        """A ``communication_target`` this set allows and ``other`` refuses, or None."""
         path = self.names.example_outside(other.names)
         if path is not None:
-            example = ".".join(reversed(path.split("/")))
-        else:
-            blocks = _Blocks(other.networks)
-            loose = [n for n in self.networks if not blocks.cover(n)]
-            if not loose:
-                return None
-            address = _uncovered_address(loose[0], other.networks)
-            # Bracketed: an IPv6 target without brackets is refused.
-            example = f"[{address}]" if address.version == 6 else str(address)
-        return f"the child allows {{'{CONTEXT_KEY}': {example!r}}}, the parent does not"
+            return ".".join(reversed(path.split("/")))
+        blocks = _Blocks(other.networks)
+        loose = [n for n in self.networks if not blocks.cover(n)]
+        if not loose:
+            return None
+        address = _uncovered_address(loose[0], other.networks)
+        # Bracketed: an IPv6 target without brackets is refused.
+        return f"[{address}]" if address.version == 6 else str(address)
 
 
 NO_HOSTS = HostSet(GlobSet(((),)), (), "none: all communication blocked")
@@ -224,6 +229,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
         self._recent: BoundedCache[tuple[HostSet, str], ConstraintCheckResult] = BoundedCache(
             RECENT_RESULTS, max_bytes=RECENT_BYTES, weigh=_weight
         )
+        self._internal_domains: tuple[str, ...] | None = None
         if internal_domains is None:
             self._internal = HostSet(
                 GlobSet.union(DEFAULT_INTERNAL_NAMES), PRIVATE_NETWORKS, "internal hosts"
@@ -236,6 +242,12 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
             self._internal = HostSet(
                 listed.names, listed.networks + PRIVATE_NETWORKS, "internal hosts"
             )
+            self._internal_domains = tuple(str.__str__(d) for d in domains)
+
+    @property
+    def internal_domains(self) -> tuple[str, ...] | None:
+        """The domains ``internal_only`` names instead of the default rules, or None."""
+        return self._internal_domains
 
     @property
     def name(self) -> str:
@@ -307,7 +319,7 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
         # target's cached verdict. (The plain case inline: this is the hot path.)
         target = given if type(given) is str else exact_str(given)
         if target is None:
-            return trusted_result(
+            return unchecked_result(
                 False, f"{CONTEXT_KEY} must be a URL or host string, got {check.shown(given)}"
             )
         hosts: HostSet = constraint.parsed
@@ -321,11 +333,11 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
 def _verdict(hosts: HostSet, target: str) -> ConstraintCheckResult:
     host = parse_target(target)
     if isinstance(host, NoHost):
-        return trusted_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host.reason}")
+        return unchecked_result(False, f"{CONTEXT_KEY} {check.shown(target)} {host.reason}")
     shown = ".".join(reversed(host.split("/"))) if isinstance(host, str) else str(host)
     if hosts.allows(host):
-        return trusted_result(True, f"host '{shown}' is allowed ({hosts.label})")
-    return trusted_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
+        return unchecked_result(True, f"host '{shown}' is allowed ({hosts.label})")
+    return unchecked_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
 
 
-_NO_TARGET = trusted_result(True, "no communication target")
+_NO_TARGET = unchecked_result(True, "no communication target")

@@ -30,7 +30,7 @@ from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintDimension,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
 from trust.constraints._reading import plain_data, read_context
 from trust.constraints.builtin._lattice import finite_non_negative
@@ -122,16 +122,16 @@ class CostLimitDimension(ConstraintDimension):
         kind = type(used)
         if (kind is float or kind is int) and 0 <= used <= limit:  # the common case, fast
             used = float(used)
-            return trusted_result(True, _WITHIN, limit - used, used, limit)
+            return unchecked_result(True, _WITHIN, limit - used, used, limit)
         if used is _ABSENT:
-            return trusted_result(
+            return unchecked_result(
                 False, f"{CONTEXT_KEY} is missing: the cost of the action is unknown", limit=limit
             )
         # Read once, as the number it holds: a subclass may lie in its comparisons.
         exact = exact_number(used)
         number = finite_non_negative(exact)
         if exact is None or number is None:
-            return trusted_result(
+            return unchecked_result(
                 False,
                 f"{CONTEXT_KEY} must be a finite, non-negative number, got {check.shown(used)}",
                 limit=limit,
@@ -139,8 +139,8 @@ class CostLimitDimension(ConstraintDimension):
         # Compare the reported value itself: an int beyond 2**53 rounds as a float and
         # could pass a limit it exceeds.
         if exact <= limit:
-            return trusted_result(True, _WITHIN, limit - number, number, limit)
-        return trusted_result(False, f"over budget by {number - limit:g}", 0.0, number, limit)
+            return unchecked_result(True, _WITHIN, limit - number, number, limit)
+        return unchecked_result(False, f"over budget by {number - limit:g}", 0.0, number, limit)
 
     def loosening_example(self, parent: ConstraintValue, child: ConstraintValue) -> str | None:
         """The child's own limit as ``cost_used``: the child allows it, the parent does not."""

@@ -41,7 +41,7 @@ from trust._exact import exact_str
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
 from trust.constraints._reading import plain_data, read_context
 from trust.constraints.builtin._lattice import BuiltinDimension
@@ -230,14 +230,14 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
         policy: DataAccessPolicy = constraint.parsed
         pii = context.get("contains_pii")
         if pii is not None and type(pii) is not bool:
-            return trusted_result(False, f"contains_pii must be a bool, got {check.shown(pii)}")
+            return unchecked_result(False, f"contains_pii must be a bool, got {check.shown(pii)}")
         raw_class = context.get("data_classification")
         classification = None
         if raw_class is not None:
             # The exact string: a subclass may override strip and casefold.
             text = exact_str(raw_class)
             if text is None or not text.strip():
-                return trusted_result(
+                return unchecked_result(
                     False,
                     "data_classification must be a non-blank string, "
                     f"got {check.shown(raw_class)}",
@@ -245,26 +245,26 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
             classification = text.strip().casefold()
         if not policy.pii_allowed:
             if pii is None:
-                return trusted_result(
+                return unchecked_result(
                     False,
                     "contains_pii is missing: PII is not allowed and the data is not "
                     "declared free of it",
                 )
             if pii:
-                return trusted_result(False, "PII access not allowed")
+                return unchecked_result(False, "PII access not allowed")
         allowed = policy.classifications
         if allowed is not None:
             if classification is None:
-                return trusted_result(
+                return unchecked_result(
                     False,
                     f"data_classification is missing: only {sorted(allowed)} are allowed",
                 )
             if classification not in allowed:
-                return trusted_result(
+                return unchecked_result(
                     False,
                     f"classification '{classification}' not in allowed list {sorted(allowed)}",
                 )
         return _ALLOWED
 
 
-_ALLOWED = trusted_result(True, "data access allowed")
+_ALLOWED = unchecked_result(True, "data access allowed")

@@ -55,10 +55,7 @@ from trust.constraints.builtin._glob_matcher import Matcher
 
 __all__ = [
     "MAX_PATH_LENGTH",
-    "OTHER",
-    "Automaton",
     "GlobSet",
-    "PatternTooComplex",
     "normalise_glob",
     "path_problem",
 ]

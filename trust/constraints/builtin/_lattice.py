@@ -29,7 +29,7 @@ from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintDimension,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
 
 RECENT_RESULTS = 4096
@@ -198,7 +198,7 @@ def not_a_mapping(context: object) -> ConstraintCheckResult | None:
     """A failed result when ``context`` is not a mapping, else None."""
     if type(context) is dict or isinstance(context, Mapping):
         return None
-    return trusted_result(False, f"context must be a mapping, got {check.shown(context)}")
+    return unchecked_result(False, f"context must be a mapping, got {check.shown(context)}")
 
 
 def finite_non_negative(value: object) -> float | None:

@@ -54,7 +54,7 @@ from trust._shown import describe_error
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
-    trusted_result,
+    unchecked_result,
 )
 from trust.constraints._reading import read_context
 from trust.constraints.builtin._lattice import BuiltinDimension
@@ -295,10 +295,10 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
         burst = rate.fast_burst
         if by_period is None and type(count) is int and 0 <= count <= burst:
             # The common case, fast (and every figure reported is an exact float).
-            return trusted_result(True, _WITHIN, float(burst - count), float(count), float(burst))
+            return unchecked_result(True, _WITHIN, float(burst - count), float(count), float(burst))
         burst = rate.burst
         if count is None and by_period is None:
-            return trusted_result(
+            return unchecked_result(
                 False,
                 "requests_in_period is missing: the request count is unknown",
                 limit=_reported(burst),
@@ -308,7 +308,7 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
         if count is not None:
             used = _count(count)
             if used is None:
-                return trusted_result(
+                return unchecked_result(
                     False, f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}"
                 )
             loads.append((used, rate.burst, "period"))
@@ -321,7 +321,7 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
                 assert cap is not None  # every rule bounds every finite window
                 loads.append((used, cap, period_name))
         if not loads:  # an empty requests_by_period reports no count at all
-            return trusted_result(
+            return unchecked_result(
                 False,
                 "requests_by_period is empty: the request count is unknown",
                 limit=_reported(burst),
@@ -331,10 +331,10 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             if _busier(candidate[:2], (used, cap)):
                 used, cap, window_name = candidate
         if used <= cap:
-            return trusted_result(
+            return unchecked_result(
                 True, _WITHIN, _reported(cap - used), _reported(used), _reported(cap)
             )
-        return trusted_result(
+        return unchecked_result(
             False,
             f"exceeded by {check.shown(used - cap)} (at most {check.shown(cap)} per "
             f"{window_name}, got {check.shown(used)})",
@@ -347,7 +347,7 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
 def _period_counts(by_period: object) -> list[tuple[int, int, str]] | ConstraintCheckResult:
     """``requests_by_period`` as (window, count, period name) read once, or why it fails."""
     if not isinstance(by_period, Mapping):
-        return trusted_result(
+        return unchecked_result(
             False,
             "requests_by_period must be a mapping of period name to count, "
             f"got {check.shown(by_period)}",
@@ -355,7 +355,7 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
     try:
         items = snapshot(by_period)
     except Exception as exc:
-        return trusted_result(
+        return unchecked_result(
             False,
             "requests_by_period must be a mapping that can be read, got "
             f"{check.shown(by_period)}, whose reads raised {describe_error(exc)}",
@@ -368,7 +368,7 @@ def _period_counts(by_period: object) -> list[tuple[int, int, str]] | Constraint
         window = None if name is None else PERIODS.get(name)
         used = _count(reported)
         if window is None or used is None:
-            return trusted_result(
+            return unchecked_result(
                 False,
                 f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
                 f"got {check.shown(period_name)}: {check.shown(reported)}",

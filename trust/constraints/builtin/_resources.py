@@ -42,7 +42,7 @@ from trust import _validators as check
 from trust._errors import InvalidTypeError
 from trust._exact import exact_str, snapshot
 from trust.constraints._cache import MISSING, BoundedCache
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, unchecked_result
 from trust.constraints.builtin._glob import GlobSet, path_problem
 from trust.constraints.builtin._lattice import (
     RECENT_RESULTS,
@@ -55,7 +55,7 @@ RECENT_BYTES = 16 * 1024 * 1024
 """Bytes the remembered verdicts may hold together: their paths (up to 16 KiB each) and the
 glob sets they keep alive."""
 
-_NOTHING_REQUESTED = trusted_result(True, "no resource requested")
+_NOTHING_REQUESTED = unchecked_result(True, "no resource requested")
 _ABSENT = object()
 _ENTRY_BYTES = 400  # a cache entry beyond its path: key tuple, dict slots, the result
 
@@ -122,9 +122,9 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
                 is_dict = issubclass(type(context), dict)
                 copied = dict.copy(context) if is_dict else snapshot(context)
             except Exception as exc:
-                return trusted_result(False, f"context could not be read: {check.shown(exc)}")
+                return unchecked_result(False, f"context could not be read: {check.shown(exc)}")
             if copied is None:
-                return trusted_result(
+                return unchecked_result(
                     False, f"context must be a mapping, got {check.shown(context)}"
                 )
             context = copied
@@ -134,7 +134,7 @@ class ResourceDimension(BuiltinDimension[GlobSet]):
         # The plain str first, without a call: this runs on every evaluate.
         path = requested if type(requested) is str else exact_str(requested)
         if path is None:
-            return trusted_result(
+            return unchecked_result(
                 False, f"{CONTEXT_KEY} must be a path string, got {check.shown(requested)}"
             )
         globs: GlobSet = constraint.parsed
@@ -160,9 +160,11 @@ def _weight(key: tuple[GlobSet, str], _: ConstraintCheckResult) -> int:
 def _verdict(globs: GlobSet, path: str) -> ConstraintCheckResult:
     problem = path_problem(path)
     if problem is not None:
-        return trusted_result(
+        return unchecked_result(
             False, f"security violation: resource path {check.shown(path)} {problem}"
         )
     if globs.matches(path):
-        return trusted_result(True, "matches an allowed pattern")
-    return trusted_result(False, f"resource {check.shown(path)} does not match any allowed pattern")
+        return unchecked_result(True, "matches an allowed pattern")
+    return unchecked_result(
+        False, f"resource {check.shown(path)} does not match any allowed pattern"
+    )

@@ -45,7 +45,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_int, exact_str, snapshot
-from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, trusted_result
+from trust.constraints._dimension import ConstraintCheckResult, ConstraintValue, unchecked_result
 from trust.constraints.builtin._lattice import (
     ALL_OF,
     BuiltinDimension,
@@ -276,11 +276,11 @@ class TimeDimension(BuiltinDimension[TimeWindows]):
                         minute = local.hour * 60 + local.minute
                     if not (part.mask >> minute) & 1:
                         return _outside_window(minute, part, windows, note)
-                return trusted_result(True, _WITHIN + note) if note else _PASSED
+                return unchecked_result(True, _WITHIN + note) if note else _PASSED
             return _check_placed(windows, current, note)
         if kind is time:
             return _check_time_of_day(windows, current, note)
-        return trusted_result(
+        return unchecked_result(
             False,
             f"{CONTEXT_KEY} must be a datetime, a time or an ISO 8601 string, "
             f"got {check.shown(current)}",
@@ -310,15 +310,15 @@ def _check_placed(windows: TimeWindows, current: datetime, note: str) -> Constra
             if not (part.mask >> minute) & 1:
                 return _outside_window(minute, part, windows, note)
     except (Unplaceable, OverflowError, ValueError) as exc:
-        return trusted_result(
+        return unchecked_result(
             False, f"{CONTEXT_KEY} {shown(current)} cannot be placed in the window's zone: {exc}"
         )
-    return trusted_result(True, _WITHIN + note) if note else _PASSED
+    return unchecked_result(True, _WITHIN + note) if note else _PASSED
 
 
 def _check_time_of_day(windows: TimeWindows, current: time, note: str) -> ConstraintCheckResult:
     if current.tzinfo is not None:
-        return trusted_result(
+        return unchecked_result(
             False,
             f"{CONTEXT_KEY} must be a datetime or a naive time of day; an aware time "
             f"of day cannot be placed in a zone without a date, got {shown(current)}",
@@ -327,16 +327,16 @@ def _check_time_of_day(windows: TimeWindows, current: time, note: str) -> Constr
     for part in windows.parts:
         if not (part.mask >> minute) & 1:
             return _outside_window(minute, part, windows, note)
-    return trusted_result(True, _WITHIN + note) if note else _PASSED
+    return unchecked_result(True, _WITHIN + note) if note else _PASSED
 
 
 _WITHIN = "within time window"
-_PASSED = trusted_result(True, _WITHIN)
+_PASSED = unchecked_result(True, _WITHIN)
 
 
 def _outside_window(
     minute: int, part: ZoneWindow, windows: TimeWindows, note: str
 ) -> ConstraintCheckResult:
-    return trusted_result(
+    return unchecked_result(
         False, f"{_hhmm(minute)} {part.zone} is outside the time window ({windows}){note}"
     )

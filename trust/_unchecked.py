@@ -2,7 +2,7 @@
 
 An ``@attrs.frozen`` class validates and converts every field, then sets each one through
 ``object.__setattr__``: right for values users build, too slow for the ones the runtime
-builds on every transition from inputs it has already checked. `trusted_constructor`
+builds on every transition from inputs it has already checked. `unchecked_constructor`
 returns a positional function that fills the slots directly and skips the checks; use it
 only where every argument is known to be valid.
 
@@ -25,7 +25,7 @@ import attrs
 T = TypeVar("T")
 
 
-def trusted_constructor(cls: type[T]) -> Callable[..., T]:
+def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
     """``make(field1, field2, ...)`` in field order, without validators or converters.
 
     Raises:
@@ -46,7 +46,7 @@ def trusted_constructor(cls: type[T]) -> Callable[..., T]:
             namespace[f"_set_{name}"] = getattr(cls, name).__set__
         source = ["    obj = _new(_cls)", *(f"    _set_{name}(obj, {name})" for name in names)]
     code = f"def make({', '.join(names)}):\n" + "\n".join(source) + "\n    return obj\n"
-    exec(compile(code, f"<trusted constructor of {cls.__name__}>", "exec"), namespace)
+    exec(compile(code, f"<unchecked constructor of {cls.__name__}>", "exec"), namespace)
     make: Callable[..., T] = namespace["make"]
     return make
 
