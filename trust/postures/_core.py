@@ -152,9 +152,7 @@ def screen(
     return edge
 
 
-def requester_present(
-    request: PostureTransitionRequest, require_approval: bool
-) -> Refusal | None:
+def requester_present(request: PostureTransitionRequest, require_approval: bool) -> Refusal | None:
     """The model's ``requester_present`` guard: someone other than the agent asked.
 
     Holds when approval is not required; otherwise the requester must be an identifier
@@ -174,7 +172,8 @@ def requester_present(
         return _NO_REQUESTER  # the common refusal: one value shared by every entry
     return Refusal(
         UPGRADE_APPROVAL_GUARD,
-        f"upgrade requires a requester_id other than the agent itself, got {check.shown(requester)}",
+        "upgrade requires a requester_id other than the agent itself, "
+        f"got {check.shown(requester)}",
     )
 
 

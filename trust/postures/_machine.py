@@ -26,7 +26,8 @@ from trust._shown import describe_error
 from trust.postures import _core
 from trust.postures._core import UPGRADE_APPROVAL_GUARD, Effects, Refusal
 from trust.postures._posture import TrustPosture
-from trust.postures._reports import INTERRUPTS, PostureMetricsSink, Reports, logger
+from trust.postures._reports import INTERRUPTS as INTERRUPTS  # the circuit breaker's import
+from trust.postures._reports import PostureMetricsSink, Reports, logger
 from trust.postures._store import Held, PostureStore, in_order
 from trust.postures._transition import (
     PostureTransition,
@@ -37,6 +38,7 @@ from trust.postures._transition import (
 
 DEFAULT_HISTORY_LIMIT = 100
 
+_INITIAL = TrustPosture(_lifecycle.INITIAL)  # the model's initial state: SUPERVISED
 
 
 class _EveryAgent:
@@ -54,7 +56,9 @@ _emergency = _core.emergency
 # the core's, checked equal below.
 _warning_on = functools.partial(logger.isEnabledFor, logging.WARNING)
 
-GuardCheck = Callable[["PostureStateMachine", PostureTransitionRequest, PostureTransition], object]
+GuardCheck = Callable[
+    ["PostureStateMachine", PostureTransitionRequest, PostureTransition], Refusal | None
+]
 
 
 class PostureStateMachine:
@@ -89,7 +93,7 @@ class PostureStateMachine:
 
     def __init__(
         self,
-        default_posture: TrustPosture = TrustPosture.SUPERVISED,
+        default_posture: TrustPosture = _INITIAL,
         require_upgrade_approval: bool = True,
         *,
         clock: Clock | None = None,
@@ -482,7 +486,8 @@ class PostureStateMachine:
                 verdict = guard.check_fn(request)
             except BaseException as error:  # fail closed: a guard that raises refuses
                 # Named without trusting the error: its __str__ may raise in turn.
-                refusal = Refusal(guard.name, f"guard {guard.name!r} raised {describe_error(error)}")
+                why = f"guard {guard.name!r} raised {describe_error(error)}"
+                refusal = Refusal(guard.name, why)
                 if issubclass(type(error), INTERRUPTS):
                     self._refuse(request, refusal)  # recorded before it goes on
                     raise
@@ -492,7 +497,8 @@ class PostureStateMachine:
             if verdict is False:
                 return Refusal(guard.name, guard.reason_on_failure)
             return Refusal(
-                guard.name, f"guard {guard.name!r} returned {check.shown(verdict)}, not True; refused"
+                guard.name,
+                f"guard {guard.name!r} returned {check.shown(verdict)}, not True; refused",
             )
         return None
 
