@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from trust._shown import exact_text, shown
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import PostureTransition, TransitionResult
 
@@ -142,13 +143,17 @@ def _tell(sink: PostureMetricsSink | None, entry: TransitionResult, level: int) 
 def log(entry: TransitionResult, level: int) -> None:
     """Log ``entry`` on ``trust.postures`` at ``level``, with its fields as ``extra``."""
     frm, to, kind = entry.from_posture.value, entry.to_posture.value, entry.transition_type.value
+    # The caller's strings (a reason, a requester; a str subclass, perhaps) reach handlers
+    # as exact copies, and the message shows them quoted and cut (`trust._shown.shown`): a
+    # reason with a newline cannot forge a log line, nor a hostile __repr__ break one.
+    reason, requester = exact_text(entry.reason), exact_text(entry.requester_id)
     extra = {
         "agent_id": entry.agent_id,
         "from_posture": frm,
         "to_posture": to,
         "transition_type": kind,
-        "requester_id": entry.requester_id,
-        "reason": entry.reason,
+        "requester_id": requester,
+        "reason": reason,
         "success": entry.success,
         "blocked_by": entry.blocked_by,
         "administrative": entry.administrative,
@@ -160,30 +165,29 @@ def log(entry: TransitionResult, level: int) -> None:
         kind += ", administrative"
     if entry.protective:
         kind += ", protective"
-    # Caller strings are quoted (%r): a reason with a newline cannot forge a log line.
     if entry.success:
         logger.log(
             level,
-            "posture of %s: %s -> %s (%s, version %s), requested by %r: %r",
+            "posture of %s: %s -> %s (%s, version %s) by %s: %s",
             entry.agent_id,
             frm,
             to,
             kind,
             entry.version,
-            entry.requester_id,
-            entry.reason,
+            shown(requester),
+            shown(reason),
             extra=extra,
         )
     else:
         logger.log(
             level,
-            "posture of %s: %s -> %s (%s) refused%s, requested by %r: %r",
+            "posture of %s: %s -> %s (%s) refused%s, asked by %s: %s",
             entry.agent_id,
             frm,
             to,
             kind,
             "" if entry.blocked_by is None else f" by {entry.blocked_by}",
-            entry.requester_id,
-            entry.reason,
+            shown(requester),
+            shown(reason),
             extra=extra,
         )
