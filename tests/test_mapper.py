@@ -434,11 +434,12 @@ def test_the_sensitive_rule_never_raises_autonomy_above_the_default(
     mapper = TrustPostureMapper(default_posture=default)
     for trust_level in ("none", "low", "normal", "weird"):
         plain = mapper.map_verification_result(verification(trust_level=trust_level))
-        sensitive = mapper.map_verification_result(
-            verification(trust_level=trust_level), requested_capability="delete_records"
-        )
-        assert sensitive.posture <= plain.posture
-        assert sensitive.posture <= TrustPosture.SUPERVISED
+        for capability in ("delete", "delete_records"):
+            sensitive = mapper.map_verification_result(
+                verification(trust_level=trust_level), requested_capability=capability
+            )
+            assert sensitive.posture <= plain.posture
+            assert sensitive.posture <= TrustPosture.SUPERVISED
 
 
 @pytest.mark.parametrize(
