@@ -9,7 +9,13 @@ import pytest
 
 from tests.hostile import LyingStr
 from trust import TrustPosture
-from trust.postures import PostureConstraints, PostureResult, TrustPostureMapper
+from trust.postures import (
+    PostureConstraints,
+    PostureResult,
+    TrustPostureMapper,
+    get_posture_for_action,
+    map_verification_to_posture,
+)
 
 
 def verification(valid: object = True, **constraints: object) -> SimpleNamespace:
@@ -522,3 +528,53 @@ def test_a_huge_name_is_refused_within_a_small_budget() -> None:
 def test_a_listed_name_without_a_word_is_refused(names: list[str]) -> None:
     with pytest.raises(ValueError, match="sensitive_capabilities must hold names with at least"):
         TrustPostureMapper(sensitive_capabilities=names)
+
+
+# --- the reference's module-level helpers (issue 16) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "posture"),
+    [
+        ((True,), TrustPosture.FULL_AUTONOMY),
+        ((True, True), TrustPosture.ASSISTED),
+        ((True, False, True), TrustPosture.HUMAN_DECIDES),
+        ((True, True, True), TrustPosture.HUMAN_DECIDES),
+        ((False, False, False), TrustPosture.BLOCKED),
+        ((False, True, True), TrustPosture.BLOCKED),
+    ],
+)
+def test_get_posture_for_action_gives_the_references_postures(
+    args: tuple[bool, ...], posture: TrustPosture
+) -> None:
+    assert get_posture_for_action(*args) is posture
+
+
+@pytest.mark.parametrize("allowed", [1, "yes", "true", [True], None, object()])
+def test_get_posture_for_action_blocks_unless_allowed_is_true(allowed: object) -> None:
+    assert get_posture_for_action(allowed) is TrustPosture.BLOCKED  # type: ignore[arg-type]
+
+
+def test_get_posture_for_action_applies_a_flag_that_cannot_say_no() -> None:
+    class Unsure:
+        def __bool__(self) -> bool:
+            raise RuntimeError("no idea")
+
+    assert get_posture_for_action(True, requires_approval=Unsure()) is TrustPosture.HUMAN_DECIDES  # type: ignore[arg-type]
+    assert get_posture_for_action(True, requires_audit=Unsure()) is TrustPosture.ASSISTED  # type: ignore[arg-type]
+    assert get_posture_for_action(True, requires_audit=1) is TrustPosture.ASSISTED  # type: ignore[arg-type]
+
+
+def test_map_verification_to_posture_is_the_default_mappers_answer() -> None:
+    checked = verification(trust_level="high")
+    assert map_verification_to_posture(checked) == TrustPostureMapper().map_verification_result(
+        checked
+    )
+    assert map_verification_to_posture(checked).posture is TrustPosture.FULL_AUTONOMY
+    assert map_verification_to_posture(checked, "delete_records").posture is TrustPosture.SUPERVISED
+    assert (
+        map_verification_to_posture(checked, tool="http_delete_request").posture
+        is TrustPosture.SUPERVISED
+    )
+    assert map_verification_to_posture(None).posture is TrustPosture.BLOCKED
+    assert map_verification_to_posture(verification(False)).posture is TrustPosture.BLOCKED

@@ -4,7 +4,13 @@ import logging
 
 from trust.postures._core import UPGRADE_APPROVAL_GUARD
 from trust.postures._machine import PostureStateMachine
-from trust.postures._mapper import PostureConstraints, PostureResult, TrustPostureMapper
+from trust.postures._mapper import (
+    PostureConstraints,
+    PostureResult,
+    TrustPostureMapper,
+    get_posture_for_action,
+    map_verification_to_posture,
+)
 from trust.postures._posture import POSTURE_LEVEL_MAP, TrustPosture
 from trust.postures._reports import PostureMetricsSink
 from trust.postures._store import REFUSAL_ONLY_LIMIT
@@ -29,6 +35,8 @@ __all__ = [
     "TransitionResult",
     "TrustPosture",
     "TrustPostureMapper",
+    "get_posture_for_action",
+    "map_verification_to_posture",
 ]
 
 # A library's logger has only a NullHandler: where its records go is the application's

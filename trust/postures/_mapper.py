@@ -253,7 +253,6 @@ class TrustPostureMapper:
         )
 
 
-
 def _matcher(names: Iterable[str] | None, default: tuple[str, ...], field: str) -> WordMatcher:
     chosen = _names(names if names is not None else default) or ()
     # Exact copies: a str subclass could split or lower-case itself as it likes.
@@ -275,3 +274,55 @@ def _details(verification_result: Any) -> dict[str, Any]:
         for name in ("agent_id", "action", "trust_chain_id", "timestamp", "constraints")
         if hasattr(verification_result, name)
     }
+
+
+_DEFAULT_MAPPER = TrustPostureMapper()
+
+
+def map_verification_to_posture(
+    verification_result: Any,
+    capability: str | None = None,
+    tool: str | None = None,
+) -> PostureResult:
+    """The posture a default `TrustPostureMapper` gives a verification result.
+
+    The same as ``TrustPostureMapper().map_verification_result(verification_result,
+    capability, tool)``, as in kaizen.trust 1.2.5, with the mapper's fail-closed rules.
+    """
+    return _DEFAULT_MAPPER.map_verification_result(verification_result, capability, tool)
+
+
+def get_posture_for_action(
+    is_allowed: bool,
+    requires_audit: bool = False,
+    requires_approval: bool = False,
+) -> TrustPosture:
+    """A posture for an action from three flags, as kaizen.trust 1.2.5 gives it.
+
+    BLOCKED unless ``is_allowed is True`` (a truthy string or 1 does not allow); then
+    HUMAN_DECIDES if ``requires_approval`` is truthy, ASSISTED if ``requires_audit`` is,
+    and FULL_AUTONOMY otherwise. A restrictive flag applies whenever it is truthy, or
+    cannot tell (its ``__bool__`` raises).
+
+    >>> get_posture_for_action(True, requires_audit=True)
+    <TrustPosture.ASSISTED: 'assisted'>
+    >>> get_posture_for_action("yes")
+    <TrustPosture.BLOCKED: 'blocked'>
+    """
+    if is_allowed is not True:
+        return TrustPosture.BLOCKED
+    if _restrictive(requires_approval):
+        return TrustPosture.HUMAN_DECIDES
+    if _restrictive(requires_audit):
+        return TrustPosture.ASSISTED
+    return TrustPosture.FULL_AUTONOMY
+
+
+def _restrictive(flag: object) -> bool:
+    # Truthy applies; so does a flag whose __bool__ raises: it cannot say "not needed".
+    if flag is None or flag is False:
+        return False
+    try:
+        return bool(flag)
+    except Exception:
+        return True
