@@ -23,7 +23,8 @@ class ConstraintGate:
 
     Args:
         evaluator: The `MultiDimensionEvaluator` to ask.
-        constraints: The constraint set (``{dimension name: raw value}``), copied now.
+        constraints: The constraint set (``{dimension name: raw value}``), copied now
+            (the mapping; its values are the evaluator's to read).
         interaction_mode: How the dimensions' verdicts combine.
 
     Raises:
@@ -46,7 +47,9 @@ class ConstraintGate:
                 f"got {check.shown(constraints)}"
             )
         self._evaluator = evaluator
-        self._constraints: Mapping[str, Any] = copied
+        # A copy of its own (snapshot returns an exact dict as it is): the caller's later
+        # edits must not change what runs are checked against.
+        self._constraints: Mapping[str, Any] = dict(copied)
         self.mode = InteractionMode.coerce(interaction_mode, "interaction_mode")
 
     def refusal(self, agent_id: str, context: Mapping[str, Any]) -> str | None:
