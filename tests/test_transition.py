@@ -223,3 +223,39 @@ def test_a_malformed_guard_names_the_field_and_the_value(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         TransitionGuard(name="g", check_fn=bool, **fields)  # type: ignore[arg-type]
+
+
+def test_an_unchecked_constructor_with_fixed_fields_takes_only_the_others() -> None:
+    from trust._unchecked import unchecked_constructor
+
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    make = unchecked_constructor(
+        TransitionResult,
+        fixed={
+            "success": True,
+            "from_posture": TrustPosture.ASSISTED,
+            "to_posture": TrustPosture.BLOCKED,
+            "transition_type": PostureTransition.EMERGENCY_DOWNGRADE,
+            "blocked_by": None,
+            "metadata": {},
+            "administrative": False,
+            "protective": False,
+        },
+    )
+    made = make("r", stamp, "a", "sec", 2, 3)
+    assert made == TransitionResult(
+        success=True,
+        from_posture=TrustPosture.ASSISTED,
+        to_posture=TrustPosture.BLOCKED,
+        transition_type=PostureTransition.EMERGENCY_DOWNGRADE,
+        reason="r",
+        timestamp=stamp,
+        agent_id="a",
+        requester_id="sec",
+        version=2,
+        sequence=3,
+    )
+    with pytest.raises(
+        ValueError, match=r"fixed must name fields of TransitionResult, got \['nope'\]"
+    ):
+        unchecked_constructor(TransitionResult, fixed={"nope": 1})

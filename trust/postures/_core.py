@@ -20,8 +20,9 @@ effects are constants: nothing on the way allocates but the entry itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -313,27 +314,43 @@ def emergency(
     now: datetime,
     sequence: int,
 ) -> Step:
-    """The emergency downgrade: to the model's target (BLOCKED), whatever the guards."""
-    target = EMERGENCY[posture]
-    # `change`, inlined: this is the path an incident takes, and it is timed.
-    keeps_record = recorded or target is not posture
-    entry = _make_result(
-        True,
-        posture,
-        target,
-        _EMERGENCY_KIND,
-        reason,
-        None,
-        now,
-        EMPTY_MAPPING,
-        agent_id,
-        requester_id,
-        False,
-        False,
-        version + 1,
-        sequence,
-    )
+    """The emergency downgrade: to the model's target (BLOCKED), whatever the guards.
+
+    It is always a new version, recorded or not (an emergency fences every transition
+    checked before it).
+    """
+    entry = EMERGENCY_ENTRY[posture](reason, now, agent_id, requester_id, version + 1, sequence)
+    keeps_record = recorded or entry.to_posture is not posture
     return entry, RECORDED_ALERT if keeps_record else UNRECORDED_ALERT
+
+
+def _emergency_entries() -> Mapping[TrustPosture, EmergencyEntry]:
+    makers: dict[TrustPosture, EmergencyEntry] = {}
+    for posture in TrustPosture:
+        target = EMERGENCY[posture]
+        makers[posture] = unchecked_constructor(
+            TransitionResult,
+            fixed={
+                "success": True,
+                "from_posture": posture,
+                "to_posture": target,
+                "transition_type": _EMERGENCY_KIND,
+                "blocked_by": None,
+                "metadata": EMPTY_MAPPING,
+                "administrative": False,
+                "protective": False,
+            },
+        )
+    return MappingProxyType(makers)
+
+
+EmergencyEntry = Callable[[str, datetime, str, "str | None", int, int], TransitionResult]
+"""``make(reason, timestamp, agent_id, requester_id, version, sequence)``."""
+
+EMERGENCY_ENTRY: Mapping[TrustPosture, EmergencyEntry] = _emergency_entries()
+"""The entry of an emergency downgrade from each posture, with everything the move fixes
+(its target, its kind, success, no metadata) built in: `emergency` without its frame,
+for the engine's incident path. Pass the agent's next version (one more than now)."""
 
 
 def administrative(

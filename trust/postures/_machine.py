@@ -12,7 +12,6 @@ handlers hear of each change once the lock is released.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -51,10 +50,15 @@ class _EveryAgent:
 
 
 _EVERY_AGENT = _EveryAgent()
-_emergency = _core.emergency
-# Whether an emergency (logged at WARNING, always) would reach the log; the level is
-# the core's, checked equal below.
-_warning_on = functools.partial(logger.isEnabledFor, logging.WARNING)
+_EMERGENCY_ENTRY = _core.EMERGENCY_ENTRY
+# Whether an emergency would reach the log at its level (the core's, checked below). The
+# logger's own answer cache is read first, without a call: `logging` clears that dict in
+# place whenever levels change, and only ever fills it with what isEnabledFor answers. An
+# answer it lacks is asked for; a True for a disabled logger only queues a note that
+# `Reports.note` then drops.
+_enabled = logger.isEnabledFor
+_cached: Callable[[int], bool | None] = getattr(logger, "_cache", {}).get
+_ALERT = logging.WARNING
 
 GuardCheck = Callable[
     ["PostureStateMachine", PostureTransitionRequest, PostureTransition], Refusal | None
@@ -320,10 +324,13 @@ class PostureStateMachine:
         if requester_id is not None and type(requester_id) is not str:
             check.optional_text(requester_id, "requester_id")
         store = self._store
-        with self._lock:
+        lock = self._lock
+        # acquire/release rather than `with`: half the cost, on the path an incident takes.
+        lock.acquire()
+        try:
             if record is None:
                 held = store.held(agent_id)
-                entry, effects = _emergency(
+                entry, effects = _core.emergency(
                     agent_id,
                     held.posture,
                     held.version,
@@ -335,16 +342,14 @@ class PostureStateMachine:
                 )
                 store.keep(agent_id, held, entry, effects)
             else:
-                # What `store.keep` does for a record, inline: this is the path an
-                # incident takes, and it is timed.
-                entry, effects = _emergency(
-                    agent_id,
-                    record.posture,
-                    record.version,
-                    True,
+                # What `store.keep` does for a record, inline (its effects are always
+                # RECORDED_ALERT): this is the path an incident takes, and it is timed.
+                entry = _EMERGENCY_ENTRY[record.posture](
                     reason,
-                    requester_id,
                     self._now(),
+                    agent_id,
+                    requester_id,
+                    record.version + 1,  # an emergency is always a new version
                     store.sequence + 1,
                 )
                 record.history.append(entry)
@@ -352,8 +357,11 @@ class PostureStateMachine:
                 store.sequence = entry.sequence  # type: ignore[assignment]
                 if entry.to_posture is not record.posture:
                     record.posture = self._reads[agent_id] = entry.to_posture
-            if self._metrics is not None or _warning_on():
-                self._reporter.note(self._metrics, entry, effects.level)
+            log = _cached(_ALERT)
+            if self._metrics is not None or log or (log is None and _enabled(_ALERT)):
+                self._reporter.note(self._metrics, entry, _ALERT)
+        finally:
+            lock.release()
         if self._reports:
             self._report()
         return entry
@@ -551,5 +559,6 @@ _uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys
 if _uninterpreted:
     # Fail closed at import rather than let an unknown guard pass or crash a transition.
     raise ImportError(f"the posture model uses guards the runtime cannot check: {_uninterpreted}")
-if _core.RECORDED_ALERT.level != logging.WARNING:  # what `_warning_on` assumes
+if _core.RECORDED_ALERT.level != _ALERT or _core.UNRECORDED_ALERT.level != _ALERT:
+    # The emergency path logs at `_ALERT` without reading the core's effects.
     raise ImportError("emergency downgrades must be logged at WARNING")

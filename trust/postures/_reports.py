@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from trust._shown import exact_text, shown
+from trust._shown import SHOWN, exact_text, shown
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import PostureTransition, TransitionResult
 
@@ -142,6 +142,8 @@ def _tell(sink: PostureMetricsSink | None, entry: TransitionResult, level: int) 
 
 def log(entry: TransitionResult, level: int) -> None:
     """Log ``entry`` on ``trust.postures`` at ``level``, with its fields as ``extra``."""
+    if not logger.isEnabledFor(level):
+        return
     frm, to, kind = entry.from_posture.value, entry.to_posture.value, entry.transition_type.value
     # The caller's strings (a reason, a requester; a str subclass, perhaps) reach handlers
     # as exact copies, and the message shows them quoted and cut (`trust._shown.shown`): a
@@ -166,28 +168,33 @@ def log(entry: TransitionResult, level: int) -> None:
     if entry.protective:
         kind += ", protective"
     if entry.success:
-        logger.log(
-            level,
-            "posture of %s: %s -> %s (%s, version %s) by %s: %s",
-            entry.agent_id,
-            frm,
-            to,
-            kind,
-            entry.version,
-            shown(requester),
-            shown(reason),
-            extra=extra,
-        )
+        message = "posture of %s: %s -> %s (%s, version %s) by %s: %s"
+        args: tuple[object, ...] = (entry.agent_id, frm, to, kind, entry.version)
     else:
-        logger.log(
-            level,
-            "posture of %s: %s -> %s (%s) refused%s, asked by %s: %s",
-            entry.agent_id,
-            frm,
-            to,
-            kind,
-            "" if entry.blocked_by is None else f" by {entry.blocked_by}",
-            shown(requester),
-            shown(reason),
-            extra=extra,
-        )
+        message = "posture of %s: %s -> %s (%s) refused%s, asked by %s: %s"
+        refused_by = "" if entry.blocked_by is None else f" by {entry.blocked_by}"
+        args = (entry.agent_id, frm, to, kind, refused_by)
+    # The record is made here, not by `logger.log`: it would walk the stack to find the
+    # caller, which is always this function (so that is what the record names).
+    record = logger.makeRecord(
+        logger.name,
+        level,
+        __file__,
+        _LINE,
+        message,
+        (*args, _quoted(requester), _quoted(reason)),
+        None,
+        "log",
+        extra,
+    )
+    logger.handle(record)
+
+
+_LINE = log.__code__.co_firstlineno
+
+
+def _quoted(text: str | None) -> str:
+    # `shown`, without its frames for the common case: a short exact str (or None).
+    if text is None:
+        return "None"
+    return repr(text) if len(text) <= SHOWN else shown(text)
