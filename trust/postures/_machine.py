@@ -119,6 +119,7 @@ class PostureStateMachine:
         # finding one here proves it valid.
         self._store = PostureStore(self._default, self._history_limit)
         self._records = self._store.records
+        self._unrecorded = self._store.unrecorded
         self._reads = self._store.reads  # what get_posture reads, without the lock
         # Replaced, never mutated, so a transition can read it without the lock.
         self._guards: tuple[TransitionGuard, ...] = ()
@@ -273,8 +274,9 @@ class PostureStateMachine:
             expected_version = check.non_negative_int(expected_version, "expected_version")
         agent_id = request.agent_id
         store = self._store
+        records, unrecorded = self._records, self._unrecorded  # `store.held`, inline
         with self._lock:
-            held = store.held(agent_id)
+            held = records.get(agent_id, unrecorded)
             posture, version = held.posture, held.version
         screened = _core.screen(request, posture, version, expected_version)
         if type(screened) is Refusal:
@@ -285,7 +287,7 @@ class PostureStateMachine:
             if refusal is not None:
                 return self._refuse(request, refusal)
         with self._lock:
-            held = store.held(agent_id)
+            held = records.get(agent_id, unrecorded)
             entry, effects = _core.settle(
                 request,
                 kind,
@@ -298,7 +300,14 @@ class PostureStateMachine:
                 self._now(),
                 store.sequence + 1,
             )
-            self._keep(agent_id, held, entry, effects)
+            # `_keep`, inline: this runs on every transition.
+            store.keep(agent_id, held, entry, effects)
+            level = effects.level
+            log = _cached(level)
+            if (effects.report and self._metrics is not None) or log or (
+                log is None and _enabled(level)
+            ):
+                self._reporter.note(self._metrics if effects.report else None, entry, level)
         if self._reports:
             self._report()
         return entry
