@@ -213,7 +213,9 @@ def settle(
         request.requester_id,
         now,
         sequence,
-        metadata=request.metadata,
+        False,
+        False,
+        request.metadata,
     )
 
 
@@ -265,7 +267,6 @@ def change(
     requester_id: str | None,
     now: datetime,
     sequence: int,
-    *,
     administrative: bool = False,
     protective: bool = False,
     metadata: Mapping[str, Any] = EMPTY_MAPPING,

@@ -275,7 +275,8 @@ class PostureStateMachine:
         agent_id = request.agent_id
         store = self._store
         records, unrecorded = self._records, self._unrecorded  # `store.held`, inline
-        with self._lock:
+        lock = self._lock
+        with lock:
             held = records.get(agent_id, unrecorded)
             posture, version = held.posture, held.version
         screened = _core.screen(request, posture, version, expected_version)
@@ -286,7 +287,7 @@ class PostureStateMachine:
             refusal = self._GUARD_CHECKS[guard_name](self, request, kind)
             if refusal is not None:
                 return self._refuse(request, refusal)
-        with self._lock:
+        with lock:
             held = records.get(agent_id, unrecorded)
             entry, effects = _core.settle(
                 request,
