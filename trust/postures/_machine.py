@@ -354,19 +354,18 @@ class PostureStateMachine:
             else:
                 # What `store.keep` does for a record, inline (its effects are always
                 # RECORDED_ALERT): this is the path an incident takes, and it is timed.
-                entry = _EMERGENCY_ENTRY[record.posture](
-                    reason,
-                    self._now(),
-                    agent_id,
-                    requester_id,
-                    record.version + 1,  # an emergency is always a new version
-                    store.sequence + 1,
+                version = record.version + 1  # an emergency is always a new version
+                sequence = store.sequence + 1
+                posture = record.posture
+                entry = _EMERGENCY_ENTRY[posture](
+                    reason, self._now(), agent_id, requester_id, version, sequence
                 )
                 record.history.append(entry)
-                record.version = entry.version  # type: ignore[assignment]
-                store.sequence = entry.sequence  # type: ignore[assignment]
-                if entry.to_posture is not record.posture:
-                    record.posture = self._reads[agent_id] = entry.to_posture
+                record.version = version
+                store.sequence = sequence
+                target = entry.to_posture  # the core's word: BLOCKED, as the model says
+                if target is not posture:
+                    record.posture = self._reads[agent_id] = target
             log = _cached(_ALERT)
             if self._metrics is not None or log or (log is None and _enabled(_ALERT)):
                 self._reporter.note(self._metrics, entry, _ALERT)
