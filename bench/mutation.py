@@ -45,7 +45,25 @@ DECISION_CODE = (
 )
 """The runtime's decision code: what decides a posture, an admission or a verdict."""
 
-COPIED = ("trust", "model", "proofs", "tests", "pyproject.toml", "README.md", "diagrams")
+SKIPPED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "mutants",
+        ".cache",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "htmlcov",
+        ".coverage",
+        ".hypothesis",
+        "build",
+        "dist",
+    }
+)
+"""What the copy leaves out: caches, environments and build output (the rest is copied, so
+every file a test reads is there)."""
 
 PROOF_COMMAND = (sys.executable, "-m", "trust.proofs")
 # The gates (ruff, mypy) judge the formatting ast.unparse writes, not behaviour; the
@@ -172,15 +190,14 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
 
 
 def _copy_repo(into: Path) -> None:
-    for name in COPIED:
-        src = ROOT / name
-        if src.is_dir():
-            # symlinks=True keeps trust/model and trust/proofs links to the copied folders.
-            shutil.copytree(
-                src, into / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", ".*")
-            )
-        elif src.exists():
-            shutil.copy2(src, into / name)
+    # symlinks=True keeps trust/model and trust/proofs links to the copied folders.
+    shutil.copytree(
+        ROOT,
+        into,
+        symlinks=True,
+        dirs_exist_ok=True,
+        ignore=lambda _, names: [n for n in names if n in SKIPPED or n.endswith(".egg-info")],
+    )
 
 
 def _unparse_all(copy: Path, files: set[str]) -> None:
@@ -189,14 +206,19 @@ def _unparse_all(copy: Path, files: set[str]) -> None:
         path.write_text(ast.unparse(ast.parse(path.read_text())))
 
 
-def _fails(command: tuple[str, ...], cwd: Path, timeout: float) -> bool:
+def _fails(command: tuple[str, ...], cwd: Path, timeout: float, say: bool = False) -> bool:
     env = {**os.environ, "PYTHONPATH": str(cwd), "CARE_TRUST_HYPOTHESIS": "mutation"}
     try:
         done = subprocess.run(
             command, cwd=cwd, env=env, capture_output=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
+        if say:
+            print(f"{' '.join(command[1:])}: no answer within {timeout:.0f} s")
         return True  # a mutant that hangs is caught: the run never reports success
+    if say and done.returncode != 0:
+        tail = done.stdout.decode(errors="replace").strip().splitlines()[-5:]
+        print(f"{' '.join(command[1:])}: exit {done.returncode}", *tail, sep="\n  ")
     return done.returncode != 0
 
 
@@ -251,8 +273,8 @@ def main() -> int:
             _unparse_all(copy, files)
             copies.append(copy)
         started = time.perf_counter()
-        if _fails(PROOF_COMMAND, copies[0], args.timeout) or _fails(
-            TEST_COMMAND + tests, copies[0], args.timeout * 5
+        if _fails(PROOF_COMMAND, copies[0], args.timeout, say=True) or _fails(
+            TEST_COMMAND + tests, copies[0], args.timeout * 5, say=True
         ):
             print("baseline fails: the unmutated copy must pass the proofs and the tests")
             return 2

@@ -148,6 +148,33 @@ def _pins(query: _Query, sides: Mapping[str, EvaluationResult]) -> list[z3.BoolR
     return pins
 
 
+def _widens(context: Mapping[str, Any], parent: Side, child: Side) -> bool:
+    return bool(
+        child.evaluator.evaluate(child.constraints, context, child.mode).satisfied
+        and not parent.evaluator.evaluate(parent.constraints, context, parent.mode).satisfied
+    )
+
+
+def _shortened(context: dict[str, Any], parent: Side, child: Side) -> dict[str, Any]:
+    """The confirmed ``context`` with each host name cut to its shortest confirmed suffix.
+
+    z3 returns any model, and a host like ``org.org.pypi.org`` is as good a witness as
+    ``pypi.org`` but a worse one to read. Dropping leading labels while the runtime still
+    confirms the widening is deterministic, and every step is confirmed again.
+    """
+    shortened = dict(context)
+    for key, value in context.items():
+        if type(value) is not str or "/" in value or ":" in value:
+            continue  # a host name only: a path or a URL keeps the form the twin gave
+        while "." in value:
+            shorter = value.split(".", 1)[1]
+            if not shorter or not _widens({**shortened, key: shorter}, parent, child):
+                break
+            value = shorter
+        shortened[key] = value
+    return shortened
+
+
 def search(
     parent: Mapping[str, Any],
     child: Mapping[str, Any],
@@ -199,7 +226,7 @@ def search_sides(parent: Side, child: Side, timeout_ms: int) -> Found:
             "parent": parent.evaluator.evaluate(parent.constraints, context, parent.mode),
         }
         if sides["child"].satisfied and not sides["parent"].satisfied:
-            return Found(context, Search.CONFIRMED, "")
+            return Found(_shortened(context, parent, child), Search.CONFIRMED, "")
         tried.append(context)
         blocked.append(z3.Not(assignment(model, blind_vars)))
         pins = _pins(query, sides)

@@ -63,7 +63,7 @@ def test_text_has_one_line_per_finding_in_the_form_editors_read() -> None:
         '    witness: cost_used=150, resource_requested="/etc/passwd", ok=true, rate=0.5'
     )
     assert lines[3].startswith("deploy/research policy.toml: warning: resources")
-    assert lines[-1] == "care-trust check: 2 errors, 1 warnings, 0 notes; fails"
+    assert lines[-1] == "care-trust check: 2 errors, 1 warning, 0 notes; fails"
     empty = Report(command="diff")
     assert text(empty, _errors_fail) == "care-trust diff: 0 errors, 0 warnings, 0 notes; passes"
 

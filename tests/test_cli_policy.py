@@ -104,7 +104,7 @@ def test_check_exits_0_on_warnings_and_1_on_an_error(
     assert main(["check", clean, failed, warned]) == 1
     out = capsys.readouterr().out
     assert f"{failed}:1: agents.a.allows-nothing: error: allows-nothing at line 1" in out
-    assert out.splitlines()[-1] == "care-trust check: 1 errors, 1 warnings, 0 notes; fails"
+    assert out.splitlines()[-1] == "care-trust check: 1 error, 1 warning, 0 notes; fails"
 
 
 def test_an_invalid_policy_exits_2_with_its_problems_in_every_format(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
@@ -244,3 +245,91 @@ def test_only_emergency_downgrades_count_as_emergencies() -> None:
     assert collector.get_posture_metrics().emergency_downgrades == 0
     machine.emergency_downgrade("agent-1")
     assert collector.get_posture_metrics().emergency_downgrades == 1
+
+
+# --- every snapshot field has a default (as kaizen.trust's dataclasses have) -------------
+
+
+def test_a_posture_snapshot_built_with_no_arguments_is_an_empty_collectors() -> None:
+    clock = FakeClock()
+    empty = TrustMetricsCollector(clock=clock).get_posture_metrics()
+    built = PostureMetrics(timestamp=clock.now())
+    assert built == empty
+    assert built.posture_distribution == dict.fromkeys((p.value for p in TrustPosture), 0)
+    assert built.transitions_by_type == {}
+    assert built.circuit_breaker_opens == built.emergency_downgrades == 0
+    assert built.average_posture_level == 0.0
+    assert built.agents_tracked == built.agents_evicted == 0
+
+
+def test_a_constraint_snapshot_built_with_no_arguments_is_an_empty_collectors() -> None:
+    clock = FakeClock()
+    empty = TrustMetricsCollector(clock=clock).get_constraint_metrics()
+    assert ConstraintMetrics(timestamp=clock.now()) == empty
+    built = ConstraintMetrics(evaluations_total=3, evaluations_failed=1)
+    assert (built.evaluations_total, built.evaluations_passed, built.evaluations_failed) == (
+        3,
+        0,
+        1,
+    )
+    assert built.dimension_failures == built.anti_gaming_flags == {}
+    assert built.average_evaluation_time_ms == built.total_evaluation_time_ms == 0.0
+
+
+def test_a_default_timestamp_is_now_aware_and_in_utc() -> None:
+    before = datetime.now(UTC)
+    for stamp in (PostureMetrics().timestamp, ConstraintMetrics().timestamp):
+        assert stamp.tzinfo is UTC
+        assert before <= stamp <= datetime.now(UTC)
+    assert PostureMetrics().to_dict()["timestamp"].endswith("+00:00")
+
+
+def test_default_mappings_are_not_shared_between_snapshots() -> None:
+    first, second = PostureMetrics(), PostureMetrics()
+    first.transitions_by_type["upgrade"] = 1
+    first.posture_distribution["blocked"] = 1
+    assert second.transitions_by_type == {}
+    assert second.posture_distribution["blocked"] == 0
+
+
+def test_a_snapshot_keeps_its_own_copy_of_the_counts_it_is_given() -> None:
+    given = {"upgrade": 2}
+    built = PostureMetrics(transitions_by_type=given)
+    given["upgrade"] = 99
+    assert built.transitions_by_type == {"upgrade": 2}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"circuit_breaker_opens": -1}, r"circuit_breaker_opens must be a non-negative integer"),
+        ({"agents_tracked": 1.5}, r"agents_tracked must be a non-negative integer, got 1\.5"),
+        ({"emergency_downgrades": True}, r"emergency_downgrades must be a non-negative integer"),
+        ({"average_posture_level": math.nan}, r"average_posture_level must be a finite number"),
+        ({"transitions_by_type": ["upgrade"]}, r"transitions_by_type must be a mapping"),
+        ({"transitions_by_type": {"upgrade": -2}}, r"transitions_by_type\['upgrade'\] must be"),
+        ({"posture_distribution": {1: 2}}, r"posture_distribution keys must be strings, got 1"),
+        ({"timestamp": datetime(2025, 1, 1)}, r"timestamp must be an aware datetime"),
+    ],
+)
+def test_a_posture_snapshot_refuses_values_no_collector_could_report(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        PostureMetrics(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"evaluations_total": -1}, r"evaluations_total must be a non-negative integer"),
+        ({"total_evaluation_time_ms": -0.5}, r"total_evaluation_time_ms must be at least 0"),
+        ({"dimension_failures": {"cost_limit": "2"}}, r"dimension_failures\['cost_limit'\]"),
+        ({"timestamp": "2025-01-01T00:00:00Z"}, r"timestamp must be an aware datetime"),
+    ],
+)
+def test_a_constraint_snapshot_refuses_values_no_collector_could_report(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        ConstraintMetrics(**kwargs)  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ import attrs
 import pytest
 
 from trust._findings import Finding, Level, Report
+from trust.constraints.builtin import CommunicationDimension
 from trust.policy import PolicyError, load_policy
-from trust.proofs.conformance.dimensions import SCOPES
+from trust.proofs import CATALOGUE
 from trust.proofs.policy import check_policy
 from trust.proofs.twins import CommunicationTwin
 
@@ -337,9 +338,11 @@ def test_a_value_outside_the_proved_domain_is_a_warning(
 ) -> None:
     # Narrow the communication twins to the law twin (4-bit blocks), as a future value
     # that no twin encodes would be.
-    scope = SCOPES["communication"](False)
-    narrow = attrs.evolve(scope, twins=(lambda parsed: CommunicationTwin(),))
-    monkeypatch.setitem(SCOPES, "communication", lambda deep: narrow)
+    entry = CATALOGUE[CommunicationDimension]
+    narrow = attrs.evolve(entry.scope(False), twins=(lambda parsed: CommunicationTwin(),))
+    monkeypatch.setitem(
+        CATALOGUE, CommunicationDimension, attrs.evolve(entry, scope=lambda deep: narrow)
+    )  # type: ignore[index]
     report = check(
         tmp_path,
         '[agents.a]\nconstraints = { communication = { mode = "allowed_domains", '

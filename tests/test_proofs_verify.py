@@ -632,3 +632,13 @@ def test_internal_domains_with_a_network_leave_the_dimension_to_the_runtime() ->
     # Never "no widening context" from a twin that reads internal_only otherwise.
     assert hop.search is Search.UNCONFIRMED
     assert "reads internal_domains of host names, got '100.64.0.0/10'" in hop.note
+
+
+def test_a_host_witness_is_cut_to_the_shortest_name_that_still_widens() -> None:
+    # z3 may answer with any host under the domain ("org.org.pypi.org"); the report shows
+    # the shortest suffix the runtime still confirms.
+    none = {"communication": "none"}
+    pypi = {"communication": {"mode": "allowed_domains", "allowed_domains": ["pypi.org"]}}
+    hop = verify_delegation([none, pypi]).hops[0]
+    assert hop.search is Search.CONFIRMED
+    assert hop.counterexample == {"communication_target": "pypi.org"}

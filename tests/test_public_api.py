@@ -17,6 +17,8 @@ PACKAGES = [
     "trust.circuit_breaker",
     "trust.constraints",
     "trust.constraints.builtin",
+    "trust.testing",
+    "trust.otel",
     "model",
     "proofs",
 ]

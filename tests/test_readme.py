@@ -12,7 +12,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), 
 
 
 def test_readme_has_examples() -> None:
-    assert len(BLOCKS) >= 4
+    assert BLOCKS  # the story; the topics' examples are under docs/
 
 
 def test_readme_story_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib import metadata
 
 from trust._cli._outputs import FINDING, OK, USAGE_ERROR, broken_pipe
+from trust._version import __version__
 
 _EXTRAS = {
     "z3": "verify",
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(None if args else sys.stderr)
         return OK if args else USAGE_ERROR
     if args[0] == "--version":
-        print(f"care-trust {_version()}")
+        print(f"care-trust {__version__}")
         return OK
     if args[0] not in COMMANDS:
         parser.print_usage(sys.stderr)
@@ -112,13 +112,6 @@ def _code(code: object) -> int:
         return code
     print(code, file=sys.stderr)
     return USAGE_ERROR
-
-
-def _version() -> str:
-    try:
-        return metadata.version("care-trust")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
-        return "(not installed)"
 
 
 __all__ = ["COMMANDS", "FINDING", "OK", "USAGE_ERROR", "main"]

@@ -111,11 +111,13 @@ def text(report: Report, fails: Fails) -> str:
             lines.append(f"    witness: {witness_text(f.witness)}")
     found = counts(report, fails)
     outcome = "fails" if found["failed"] else "passes"
-    lines.append(
-        f"care-trust {report.command}: {found['errors']} errors, {found['warnings']} warnings, "
-        f"{found['notes']} notes; {outcome}"
-    )
+    tally = ", ".join(_count(found[kind], kind) for kind in ("errors", "warnings", "notes"))
+    lines.append(f"care-trust {report.command}: {tally}; {outcome}")
     return "\n".join(lines)
+
+
+def _count(number: int, plural: str) -> str:
+    return f"{number} {plural if number != 1 else plural[:-1]}"
 
 
 def to_json(report: Report, fails: Fails, exit_code: int) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from trust._cli._formats import plain, witness_text
+from trust._version import __version__
 
 if TYPE_CHECKING:
     from trust.proofs._findings import Finding, Location, Report
@@ -38,10 +38,11 @@ def sarif(report: Report, exit_code: int, descriptions: Mapping[str, str] | None
     for f in report.findings:
         rules.setdefault(f.rule, len(rules))
     described = descriptions or {}
-    driver: dict[str, Any] = {"name": "care-trust", "informationUri": INFORMATION_URI}
-    version = _version()
-    if version is not None:
-        driver["version"] = version
+    driver: dict[str, Any] = {
+        "name": "care-trust",
+        "version": __version__,
+        "informationUri": INFORMATION_URI,
+    }
     driver["rules"] = [
         {"id": rule, "shortDescription": {"text": described.get(rule) or _described(rule)}}
         for rule in rules
@@ -102,13 +103,6 @@ def _described(rule: str) -> str:
     """``policy.unknown-key`` reads as ``policy: unknown key``."""
     family, _, kind = rule.partition(".")
     return f"{family}: {kind.replace('-', ' ')}" if kind else rule
-
-
-def _version() -> str | None:
-    try:
-        return metadata.version("care-trust")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
-        return None
 
 
 __all__ = ["SCHEMA", "sarif", "uri"]

@@ -310,10 +310,13 @@ class PostureCircuitBreaker:
         """The agent's breaker metrics, all read at one instant from one pruned window.
 
         Keys: ``state``, ``failure_count``, ``weighted_failures``, ``current_posture``;
-        ``time_until_half_open`` while open (None while forced open); ``original_posture``
-        while the breaker holds a displaced posture it may restore; and ``agent_id``,
-        ``failures_by_severity``, ``generation``, ``forced_open``, ``probes_admitted``,
-        ``probes_succeeded``, ``reason`` and the config's limits.
+        ``time_in_open_state`` and ``time_until_half_open`` while open (the latter None
+        while forced open); ``half_open_calls`` and ``half_open_successes`` (the
+        reference's names for ``probes_admitted`` and ``probes_succeeded``) while
+        half-open; ``original_posture`` while the breaker holds a displaced posture it may
+        restore; and ``agent_id``, ``failures_by_severity``, ``generation``,
+        ``forced_open``, ``probes_admitted``, ``probes_succeeded``, ``reason`` and the
+        config's limits.
         """
         config, coupling = self._config, self._coupling
         return self._look(

@@ -42,11 +42,16 @@ def breaker_metrics(
         "half_open_max_calls": config.half_open_max_calls,
     }
     if circuit.state is CircuitState.OPEN:
-        if circuit.forced or circuit.entered_at is None:
+        # The reference's names too: a migrating dashboard reads these keys.
+        opened = circuit.entered_at
+        metrics["time_in_open_state"] = None if opened is None else max(0.0, now - opened)
+        if circuit.forced or opened is None:
             metrics["time_until_half_open"] = None
         else:
-            left = circuit.entered_at + config.recovery_timeout - now
-            metrics["time_until_half_open"] = max(0.0, left)
+            metrics["time_until_half_open"] = max(0.0, opened + config.recovery_timeout - now)
+    elif probing:
+        metrics["half_open_calls"] = circuit.probes_admitted
+        metrics["half_open_successes"] = circuit.probes_succeeded
     hold = agent.hold
     if hold is not None and coupling.is_live(agent_id, hold):
         metrics["original_posture"] = hold.displaced.value
