@@ -50,7 +50,7 @@ import copy
 import itertools
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
@@ -58,7 +58,6 @@ from trust._errors import InvalidTypeError
 from trust._shown import absorb
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
 from trust.audit._snapshot import describe_error, snapshot_text
-from trust.constraints import InteractionMode, MultiDimensionEvaluator
 from trust.posture_agent._behaviour import BEHAVIOURS, Behaviour, why_refused
 from trust.posture_agent._constraints import gate_for
 from trust.posture_agent._execution import Ending, OwnTask
@@ -74,6 +73,9 @@ from trust.posture_agent._handlers import (
 from trust.posture_agent._recording import Call, Recorder
 from trust.posture_agent._waits import PendingRuns, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
+
+if TYPE_CHECKING:  # loaded only for an agent given an evaluator (see `_constraints`)
+    from trust.constraints import InteractionMode, MultiDimensionEvaluator
 
 _log = logging.getLogger("trust.posture_agent")
 
@@ -134,7 +136,7 @@ class PostureAwareAgent:
         clock: Clock | None = None,
         evaluator: MultiDimensionEvaluator | None = None,
         constraints: Mapping[str, Any] | None = None,
-        interaction_mode: InteractionMode | str = InteractionMode.CONJUNCTIVE,
+        interaction_mode: InteractionMode | str = "conjunctive",
     ) -> None:
         if not callable(getattr(base_agent, "run", None)):
             raise InvalidTypeError(

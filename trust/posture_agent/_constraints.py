@@ -9,13 +9,15 @@ fails its dimension, with the reason), and an evaluator that raises refuses the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import snapshot
 from trust._shown import cut, describe_error
-from trust.constraints import InteractionMode, MultiDimensionEvaluator
+
+if TYPE_CHECKING:
+    from trust.constraints import InteractionMode, MultiDimensionEvaluator
 
 
 class ConstraintGate:
@@ -36,6 +38,9 @@ class ConstraintGate:
     __slots__ = ("_constraints", "_evaluator", "mode")
 
     def __init__(self, evaluator: object, constraints: object, interaction_mode: object) -> None:
+        # Imported here: an agent without an evaluator never loads the constraint engine.
+        from trust.constraints import InteractionMode, MultiDimensionEvaluator
+
         if not isinstance(evaluator, MultiDimensionEvaluator):
             raise InvalidTypeError(
                 f"evaluator must be a MultiDimensionEvaluator, got {check.shown(evaluator)}"
@@ -46,11 +51,11 @@ class ConstraintGate:
                 "constraints must be a mapping of dimension names to values, "
                 f"got {check.shown(constraints)}"
             )
-        self._evaluator = evaluator
+        self._evaluator: MultiDimensionEvaluator = evaluator
         # A copy of its own (snapshot returns an exact dict as it is): the caller's later
         # edits must not change what runs are checked against.
         self._constraints: Mapping[str, Any] = dict(copied)
-        self.mode = InteractionMode.coerce(interaction_mode, "interaction_mode")
+        self.mode: InteractionMode = InteractionMode.coerce(interaction_mode, "interaction_mode")
 
     def refusal(self, agent_id: str, context: Mapping[str, Any]) -> str | None:
         """Why the constraints refuse a run with ``context``, or None if they allow it."""
