@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from typing import ClassVar
+from collections.abc import Callable
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust._errors import InvalidTypeError
 from trust._generated import posture as _lifecycle
-from trust._shown import describe_error
 from trust.postures import _core
-from trust.postures._core import UPGRADE_APPROVAL_GUARD, Effects, Refusal
+from trust.postures._core import Effects, Refusal
+from trust.postures._guards import CHECKS as _CHECKS
+from trust.postures._guards import Guards
 from trust.postures._posture import TrustPosture
 from trust.postures._reports import INTERRUPTS as INTERRUPTS  # the circuit breaker's import
 from trust.postures._reports import PostureMetricsSink, Reports, logger
 from trust.postures._store import Held, PostureStore, in_order
 from trust.postures._transition import (
-    PostureTransition,
     PostureTransitionRequest,
     TransitionGuard,
     TransitionResult,
@@ -59,10 +58,6 @@ _EMERGENCY_ENTRY = _core.EMERGENCY_ENTRY
 _enabled = logger.isEnabledFor
 _cached: Callable[[int], bool | None] = getattr(logger, "_cache", {}).get
 _ALERT = logging.WARNING
-
-GuardCheck = Callable[
-    ["PostureStateMachine", PostureTransitionRequest, PostureTransition], Refusal | None
-]
 
 
 class PostureStateMachine:
@@ -121,8 +116,8 @@ class PostureStateMachine:
         self._records = self._store.records
         self._unrecorded = self._store.unrecorded
         self._reads = self._store.reads  # what get_posture reads, without the lock
-        # Replaced, never mutated, so a transition can read it without the lock.
-        self._guards: tuple[TransitionGuard, ...] = ()
+        # The user's guards: a transition reads them without the lock (see `Guards`).
+        self._guards = Guards(require_upgrade_approval)
         self._metrics: PostureMetricsSink | None = None
         self._reporter = Reports(self._lock)
         # Entries not yet told to the sink and the log; the circuit breaker reads it.
@@ -284,7 +279,7 @@ class PostureStateMachine:
             return self._refuse(request, screened)
         kind, guard_names = screened  # type: ignore[misc]
         for guard_name in guard_names:
-            refusal = self._GUARD_CHECKS[guard_name](self, request, kind)
+            refusal = _CHECKS[guard_name](self._guards, request, kind, self._refuse)
             if refusal is not None:
                 return self._refuse(request, refusal)
         with lock:
@@ -305,8 +300,10 @@ class PostureStateMachine:
             store.keep(agent_id, held, entry, effects)
             level = effects.level
             log = _cached(level)
-            if (effects.report and self._metrics is not None) or log or (
-                log is None and _enabled(level)
+            if (
+                (effects.report and self._metrics is not None)
+                or log
+                or (log is None and _enabled(level))
             ):
                 self._reporter.note(self._metrics if effects.report else None, entry, level)
         if self._reports:
@@ -452,12 +449,8 @@ class PostureStateMachine:
         Raises:
             ValueError: ``guard`` is not a `TransitionGuard`, or its name is taken.
         """
-        if not isinstance(guard, TransitionGuard):
-            raise InvalidTypeError(f"guard must be a TransitionGuard, got {check.shown(guard)}")
         with self._lock:
-            if guard.name in self._guard_names():
-                raise InvalidValueError(f"guard name must be unique, got {guard.name!r} twice")
-            self._guards = (*self._guards, guard)
+            self._guards.add(guard)
 
     def remove_guard(self, guard_name: str) -> bool:
         """Remove the guard called ``guard_name``; False when there is none.
@@ -466,64 +459,13 @@ class PostureStateMachine:
             ValueError: ``guard_name`` is the upgrade-approval requirement, which stays
                 while ``require_upgrade_approval`` is set.
         """
-        check.identifier(guard_name, "guard_name")
-        if self._require_upgrade_approval and guard_name == UPGRADE_APPROVAL_GUARD:
-            raise InvalidValueError(
-                f"guard {UPGRADE_APPROVAL_GUARD!r} cannot be removed: it is enforced by "
-                "require_upgrade_approval=True; build the machine with "
-                "require_upgrade_approval=False instead"
-            )
+        self._guards.refuse_removal(guard_name)
         with self._lock:
-            kept = tuple(g for g in self._guards if g.name != guard_name)
-            removed = len(kept) != len(self._guards)
-            self._guards = kept
-        return removed
+            return self._guards.remove(guard_name)
 
     def list_guards(self) -> list[str]:
         """The names of the active guards, in the order they run."""
-        return list(self._guard_names())
-
-    def _guard_names(self) -> tuple[str, ...]:
-        names = tuple(g.name for g in self._guards)
-        return (UPGRADE_APPROVAL_GUARD, *names) if self._require_upgrade_approval else names
-
-    def _requester_present(
-        self, request: PostureTransitionRequest, kind: PostureTransition
-    ) -> Refusal | None:
-        return _core.requester_present(request, self._require_upgrade_approval)
-
-    def _guards_pass(
-        self, request: PostureTransitionRequest, kind: PostureTransition
-    ) -> Refusal | None:
-        # The user's guards, run without the lock: their outcome is the core's input.
-        for guard in self._guards:
-            if kind not in guard.applies_to:
-                continue
-            try:
-                verdict = guard.check_fn(request)
-            except BaseException as error:  # fail closed: a guard that raises refuses
-                # Named without trusting the error: its __str__ may raise in turn.
-                why = f"guard {guard.name!r} raised {describe_error(error)}"
-                refusal = Refusal(guard.name, why)
-                if issubclass(type(error), INTERRUPTS):
-                    self._refuse(request, refusal)  # recorded before it goes on
-                    raise
-                return refusal
-            if verdict is True:
-                continue
-            if verdict is False:
-                return Refusal(guard.name, guard.reason_on_failure)
-            return Refusal(
-                guard.name,
-                f"guard {guard.name!r} returned {check.shown(verdict)}, not True; refused",
-            )
-        return None
-
-    _GUARD_CHECKS: ClassVar[Mapping[str, GuardCheck]] = {
-        "requester_present": _requester_present,
-        "guards_pass": _guards_pass,
-    }
-    """How the engine obtains each guard outcome the model names."""
+        return list(self._guards.names())
 
     def _refuse(self, request: PostureTransitionRequest, refusal: Refusal) -> TransitionResult:
         store = self._store
@@ -564,10 +506,6 @@ class PostureStateMachine:
         )
 
 
-_uninterpreted = set(_lifecycle.GUARDS) - PostureStateMachine._GUARD_CHECKS.keys()
-if _uninterpreted:
-    # Fail closed at import rather than let an unknown guard pass or crash a transition.
-    raise ImportError(f"the posture model uses guards the runtime cannot check: {_uninterpreted}")
 if _core.RECORDED_ALERT.level != _ALERT or _core.UNRECORDED_ALERT.level != _ALERT:
     # The emergency path logs at `_ALERT` without reading the core's effects.
     raise ImportError("emergency downgrades must be logged at WARNING")
