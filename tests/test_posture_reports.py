@@ -171,3 +171,23 @@ def test_the_library_adds_only_a_null_handler() -> None:
     assert [type(h) for h in handlers if not type(h).__module__.startswith("_pytest")] == [
         logging.NullHandler
     ]
+
+
+def test_a_level_change_takes_effect_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    # The machine reads the logger's level answers without a call: a change of level
+    # must reach it all the same.
+    machine = PostureStateMachine(clock=FakeClock())
+    machine.set_posture("agent-1", A, requester_id="admin")
+    caplog.set_level(logging.ERROR, logger="trust.postures")
+    machine.emergency_downgrade("agent-1", reason="quiet")
+    assert _records(caplog) == []
+    caplog.set_level(logging.WARNING, logger="trust.postures")
+    machine.emergency_downgrade("agent-1", reason="loud")
+    assert [r.reason for r in _records(caplog)] == ["loud"]  # type: ignore[attr-defined]
+    logging.disable(logging.CRITICAL)
+    try:
+        machine.emergency_downgrade("agent-1", reason="disabled")
+    finally:
+        logging.disable(logging.NOTSET)
+    machine.emergency_downgrade("agent-1", reason="again")
+    assert [r.reason for r in _records(caplog)] == ["loud", "again"]  # type: ignore[attr-defined]
