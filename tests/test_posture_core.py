@@ -70,7 +70,9 @@ def test_a_protective_step_only_ever_lowers_autonomy(
         assert step is None
 
 
-def _request(frm: TrustPosture, to: TrustPosture, requester: str | None = "admin") -> object:
+def _request(
+    frm: TrustPosture, to: TrustPosture, requester: str | None = "admin"
+) -> PostureTransitionRequest:
     return PostureTransitionRequest(
         agent_id="a", from_posture=frm, to_posture=to, requester_id=requester
     )
@@ -81,7 +83,9 @@ def test_screen_refuses_a_stale_version_a_wrong_from_posture_and_a_missing_move(
     assert _core.screen(up, S, 3, 2) == _core.Refusal(
         None, "posture changed since version 2 (now 3)"
     )
-    assert _core.screen(up, A, 3, None).reason.startswith("current posture (assisted)")  # type: ignore[union-attr]
+    wrong = _core.screen(up, A, 3, None)
+    assert isinstance(wrong, _core.Refusal)
+    assert wrong.reason.startswith("current posture (assisted)")
     assert _core.screen(_request(S, S), S, 0, None) == (
         PostureTransition.MAINTAIN,
         ("guards_pass",),
@@ -96,21 +100,21 @@ def test_screen_refuses_a_stale_version_a_wrong_from_posture_and_a_missing_move(
     ("requester", "refused"), [("admin", False), (None, True), ("a", True), ("", True)]
 )
 def test_requester_present(requester: str | None, refused: bool) -> None:
-    refusal = _core.requester_present(_request(S, F, requester), True)  # type: ignore[arg-type]
+    refusal = _core.requester_present(True, _request(S, F, requester))
     assert (refusal is not None) is refused
     if refusal is not None:
         assert refusal.blocked_by == UPGRADE_APPROVAL_GUARD
-    assert _core.requester_present(_request(S, F, requester), False) is None  # type: ignore[arg-type]
+    assert _core.requester_present(False, _request(S, F, requester)) is None
 
 
 def test_settle_refuses_when_the_posture_moved_or_the_fence_says_so() -> None:
     up = _request(S, A)
     kind = PostureTransition.UPGRADE
-    moved, _ = _core.settle(up, kind, S, 1, B, 2, True, None, NOW, 5)  # type: ignore[arg-type]
+    moved, _ = _core.settle(up, kind, S, 1, B, 2, True, None, NOW, 5)
     assert not moved.success
     assert moved.reason == "posture changed to blocked while the transition was checked"
     assert (moved.from_posture, moved.version) == (B, 2)
-    fenced, effects = _core.settle(up, kind, S, 1, S, 1, True, "circuit open", NOW, 5)  # type: ignore[arg-type]
+    fenced, effects = _core.settle(up, kind, S, 1, S, 1, True, "circuit open", NOW, 5)
     assert (fenced.success, fenced.reason, effects.report) == (False, "circuit open", False)
-    done, effects = _core.settle(up, kind, S, 1, S, 1, True, None, NOW, 5)  # type: ignore[arg-type]
+    done, effects = _core.settle(up, kind, S, 1, S, 1, True, None, NOW, 5)
     assert (done.success, done.to_posture, done.version, effects.report) == (True, A, 2, True)

@@ -153,11 +153,15 @@ def screen(
     return edge
 
 
-def requester_present(request: PostureTransitionRequest, require_approval: bool) -> Refusal | None:
+def requester_present(
+    require_approval: bool, request: PostureTransitionRequest, *_: object
+) -> Refusal | None:
     """The model's ``requester_present`` guard: someone other than the agent asked.
 
     Holds when approval is not required; otherwise the requester must be an identifier
-    (`trust._validators.identifier`) other than the agent's own id.
+    (`trust._validators.identifier`) other than the agent's own id. The engine binds
+    ``require_approval`` once (`functools.partial`), and passes what every guard check is
+    given after ``request``; this one reads none of it.
     """
     if not require_approval:
         return None

@@ -3,15 +3,15 @@
 The model names two guards (``trust/_generated/posture.py``): ``requester_present``, which
 the pure core decides (`trust.postures._core.requester_present`), and ``guards_pass``, the
 user's `TransitionGuard` callables, which are user code: the engine runs them without its
-lock, and their outcome is the core's input. `CHECKS` says how each name is obtained; a
-name the model uses and `CHECKS` lacks stops the import, rather than passing or crashing a
-transition.
+lock, and their outcome is the core's input. `Guards.checks` says how each name is
+obtained; a name the model uses and the runtime cannot check (`CHECKED`) stops the
+import, rather than passing or crashing a transition.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
@@ -33,11 +33,18 @@ class Guards:
     engine's lock; `add` and `remove` are called with that lock held.
     """
 
-    __slots__ = ("guards", "require_approval")
+    __slots__ = ("checks", "guards", "require_approval")
 
     def __init__(self, require_approval: bool) -> None:
         self.require_approval = require_approval
         self.guards: tuple[TransitionGuard, ...] = ()
+        # Bound once, so that a transition calls each check with no frame around it.
+        checks: dict[str, GuardCheck] = {
+            "requester_present": functools.partial(_core.requester_present, require_approval),
+            "guards_pass": self.guards_pass,
+        }
+        self.checks: Mapping[str, GuardCheck] = checks
+        """How the engine obtains each guard outcome the model names (`CHECKED`)."""
 
     def names(self) -> tuple[str, ...]:
         """The names of the active guards, the approval requirement first if it is set."""
@@ -66,11 +73,6 @@ class Guards:
         removed = len(kept) != len(self.guards)
         self.guards = kept
         return removed
-
-    def requester_present(
-        self, request: PostureTransitionRequest, kind: PostureTransition, refuse: Refuse
-    ) -> Refusal | None:
-        return _core.requester_present(request, self.require_approval)
 
     def guards_pass(
         self, request: PostureTransitionRequest, kind: PostureTransition, refuse: Refuse
@@ -105,16 +107,12 @@ class Guards:
         return None
 
 
-GuardCheck = Callable[
-    [Guards, PostureTransitionRequest, PostureTransition, Refuse], "Refusal | None"
-]
+GuardCheck = Callable[[PostureTransitionRequest, PostureTransition, Refuse], "Refusal | None"]
 
-CHECKS: Mapping[str, GuardCheck] = MappingProxyType(
-    {"requester_present": Guards.requester_present, "guards_pass": Guards.guards_pass}
-)
-"""How the engine obtains each guard outcome the model names."""
+CHECKED = frozenset(Guards(require_approval=True).checks)
+"""The guard names the runtime can check."""
 
-_uninterpreted = set(_lifecycle.GUARDS) - CHECKS.keys()
+_uninterpreted = set(_lifecycle.GUARDS) - CHECKED
 if _uninterpreted:
     # Fail closed at import rather than let an unknown guard pass or crash a transition.
     raise ImportError(f"the posture model uses guards the runtime cannot check: {_uninterpreted}")

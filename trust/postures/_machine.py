@@ -22,7 +22,6 @@ from trust._errors import InvalidTypeError
 from trust._generated import posture as _lifecycle
 from trust.postures import _core
 from trust.postures._core import Effects, Refusal
-from trust.postures._guards import CHECKS as _CHECKS
 from trust.postures._guards import Guards
 from trust.postures._posture import TrustPosture
 from trust.postures._reports import INTERRUPTS as INTERRUPTS  # the circuit breaker's import
@@ -278,8 +277,9 @@ class PostureStateMachine:
         if type(screened) is Refusal:
             return self._refuse(request, screened)
         kind, guard_names = screened  # type: ignore[misc]
+        checks = self._guards.checks
         for guard_name in guard_names:
-            refusal = _CHECKS[guard_name](self._guards, request, kind, self._refuse)
+            refusal = checks[guard_name](request, kind, self._refuse)
             if refusal is not None:
                 return self._refuse(request, refusal)
         with lock:
