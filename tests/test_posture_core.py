@@ -118,3 +118,16 @@ def test_settle_refuses_when_the_posture_moved_or_the_fence_says_so() -> None:
     assert (fenced.success, fenced.reason, effects.report) == (False, "circuit open", False)
     done, effects = _core.settle(up, kind, S, 1, S, 1, True, None, NOW, 5)
     assert (done.success, done.to_posture, done.version, effects.report) == (True, A, 2, True)
+
+
+@pytest.mark.parametrize(("posture", "target"), list(EDGES))
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_settled_request_is_the_change_it_asks_for(
+    posture: TrustPosture, target: TrustPosture, recorded: bool
+) -> None:
+    # settle inlines `change` for speed; the two must agree on every requestable move.
+    kind = EDGES[posture, target][0]
+    request = _request(posture, target)
+    settled = _core.settle(request, kind, posture, 3, posture, 3, recorded, None, NOW, 9)
+    changed = _core.change("a", posture, 3, recorded, target, kind, request.reason, "admin", NOW, 9)
+    assert settled == changed

@@ -206,21 +206,28 @@ def settle(
         return refused(request, posture, version, recorded, Refusal(None, why), now, sequence)
     if fenced is not None:
         return refused(request, posture, version, recorded, Refusal(None, fenced), now, sequence)
-    return change(
-        request.agent_id,
+    # `change`, specialised to a request (never administrative, never an emergency: see
+    # REQUESTABLE) and inlined, as this runs on every transition; tests/test_posture_core.py
+    # holds the two equal on every requestable move.
+    target = request.to_posture
+    keeps_record = recorded or target is not posture
+    entry = _make_result(
+        True,
         posture,
-        version,
-        recorded,
-        request.to_posture,
+        target,
         kind,
         request.reason,
-        request.requester_id,
+        None,
         now,
-        sequence,
-        False,
-        False,
         request.metadata,
+        request.agent_id,
+        request.requester_id,
+        False,
+        False,
+        version + 1 if keeps_record else version,
+        sequence,
     )
+    return entry, RECORDED_CHANGE if keeps_record else UNRECORDED_CHANGE
 
 
 def refused(
