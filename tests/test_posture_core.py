@@ -15,6 +15,7 @@ from trust.postures import (
     TransitionResult,
     _core,
 )
+from trust.postures._transition import EDGES
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 S, A, F, H, B = (
