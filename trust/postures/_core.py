@@ -154,14 +154,17 @@ def screen(
 
 
 def requester_present(
-    require_approval: bool, request: PostureTransitionRequest, *_: object
+    require_approval: bool,
+    request: PostureTransitionRequest,
+    kind: object = None,
+    refuse: object = None,
 ) -> Refusal | None:
     """The model's ``requester_present`` guard: someone other than the agent asked.
 
     Holds when approval is not required; otherwise the requester must be an identifier
     (`trust._validators.identifier`) other than the agent's own id. The engine binds
     ``require_approval`` once (`functools.partial`), and passes what every guard check is
-    given after ``request``; this one reads none of it.
+    given after ``request`` (``kind``, ``refuse``); this one reads neither.
     """
     if not require_approval:
         return None

@@ -117,6 +117,7 @@ class PostureStateMachine:
         self._reads = self._store.reads  # what get_posture reads, without the lock
         # The user's guards: a transition reads them without the lock (see `Guards`).
         self._guards = Guards(require_upgrade_approval)
+        self._refuse_request = self._refuse  # bound once: every transition passes it on
         self._metrics: PostureMetricsSink | None = None
         self._reporter = Reports(self._lock)
         # Entries not yet told to the sink and the log; the circuit breaker reads it.
@@ -277,9 +278,9 @@ class PostureStateMachine:
         if type(screened) is Refusal:
             return self._refuse(request, screened)
         kind, guard_names = screened  # type: ignore[misc]
-        checks = self._guards.checks
+        checks, refuse = self._guards.checks, self._refuse_request
         for guard_name in guard_names:
-            refusal = checks[guard_name](request, kind, self._refuse)
+            refusal = checks[guard_name](request, kind, refuse)
             if refusal is not None:
                 return self._refuse(request, refusal)
         with lock:
