@@ -299,14 +299,11 @@ class PostureStateMachine:
             )
             # `_keep`, inline: this runs on every transition.
             store.keep(agent_id, held, entry, effects)
-            level = effects.level
-            log = _cached(level)
-            if (
-                (effects.report and self._metrics is not None)
-                or log
-                or (log is None and _enabled(level))
-            ):
-                self._reporter.note(self._metrics if effects.report else None, entry, level)
+            # Who hears of it (`Reports.note`): most often nobody, decided in a few reads.
+            log = _cached(effects.level)
+            if log or self._metrics is not None or (log is None and _enabled(effects.level)):
+                sink = self._metrics if effects.report else None
+                self._reporter.note(sink, entry, effects.level)
         if self._reports:
             self._report()
         return entry

@@ -126,19 +126,17 @@ class PostureStore:
 
         ``entry.sequence`` must be one more than `sequence`: it becomes the latest.
         """
-        assert entry.sequence is not None  # the core stamps every entry
-        self.sequence = entry.sequence
+        # The core stamps every entry with its version and sequence (never None here).
+        self.sequence = entry.sequence  # type: ignore[assignment]
         if not effects.record:
             self._keep_unrecorded(agent_id, entry)
             if entry.success:
-                assert entry.version is not None  # the core stamps every entry
-                self.unrecorded.version = entry.version
+                self.unrecorded.version = entry.version  # type: ignore[assignment]
             return
         record = held if type(held) is AgentRecord else self._new_record(agent_id)
         record.history.append(entry)
         if entry.success:
-            assert entry.version is not None
-            record.version = entry.version
+            record.version = entry.version  # type: ignore[assignment]
             if entry.to_posture is not record.posture:
                 record.posture = self.reads[agent_id] = entry.to_posture
 
