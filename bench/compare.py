@@ -316,10 +316,34 @@ CHILD_3 = {
 }
 
 
+PARENT_1 = {"cost_limit": 100}
+CHILD_1 = {"cost_limit": 50}
+PARENT_GLOB = {"resources": ["data/**", "logs/*.log"]}
+
+
 def fresh_children(n: int) -> list[dict[str, Any]]:
     """``n`` tightenings of PARENT_3 never seen before: every cache misses."""
     tag = time.perf_counter_ns()
     return [{**CHILD_3, "resources": [f"data/t{tag}/c{i}/*.json"]} for i in range(n)]
+
+
+def fresh_globs(n: int, shape: str) -> list[dict[str, Any]]:
+    """``n`` resource children of PARENT_GLOB never seen before, of one ``shape``.
+
+    The fast-path shapes (literal prefix and a ``*`` or ``**`` tail, literals), and one
+    the fast path does not decide (a ``?`` and ``*`` inside a segment), which takes the
+    automata.
+    """
+    tag = time.perf_counter_ns()
+    shapes = {
+        "star": "data/t{tag}/c{i}/*",
+        "globstar": "data/t{tag}/c{i}/**",
+        "literal": "logs/t{tag}-c{i}.log",
+        "automata": "data/t{tag}/c{i}/x?*.json",
+    }
+    return [
+        {"resources": [shapes[shape].format(tag=tag, i=i), "logs/app.log"]} for i in range(n)
+    ]
 
 
 def constraint_workloads(ref: Any) -> list[Workload]:
@@ -350,6 +374,11 @@ def constraint_workloads(ref: Any) -> list[Workload]:
         for child in (CHILD_3, *fresh_children(2)):
             expect(evaluator.validate_tightening(PARENT_3, child) == [], "child tightens")
             expect(len(evaluator.validate_tightening(child, PARENT_3)) == 3, "parent loosens")
+        expect(evaluator.validate_tightening(PARENT_1, CHILD_1) == [], "cost child tightens")
+        expect(len(evaluator.validate_tightening(CHILD_1, PARENT_1)) == 1, "cost parent loosens")
+        for shape in ("star", "globstar", "literal", "automata"):
+            for child in fresh_globs(2, shape):
+                expect(evaluator.validate_tightening(PARENT_GLOB, child) == [], "glob tightens")
     for evaluator in (theirs_gaming, mine_gaming):
         for _ in range(12):  # past the reference's 10-evaluation splitting window
             verdict = evaluator.evaluate(CONSTRAINTS_6, CONTEXT_6, agent_id="agent-001")
@@ -393,15 +422,34 @@ def constraint_workloads(ref: Any) -> list[Workload]:
             first_sights(theirs.validate_tightening),
             first_sights(mine.validate_tightening),
         ),
+        Workload(
+            "validate_tightening, 1 dim (cost_limit 100 -> 50)",
+            50_000,
+            calls(theirs.validate_tightening, PARENT_1, CHILD_1),
+            calls(mine.validate_tightening, PARENT_1, CHILD_1),
+        ),
+        *[
+            Workload(
+                f"validate_tightening, new glob child ({shape})",
+                1_000,
+                first_sights(theirs.validate_tightening, shape),
+                first_sights(mine.validate_tightening, shape),
+            )
+            for shape in ("star", "globstar", "literal", "automata")
+        ],
     ]
 
 
-def first_sights(validate: Callable[[Any, Any], object]) -> Run:
+def first_sights(validate: Callable[[Any, Any], object], shape: str = "") -> Run:
+    """Tightening of children never seen before (`fresh_children`, or `fresh_globs`)."""
+    parent = PARENT_GLOB if shape else PARENT_3
+
     def run(n: int) -> float:
-        children = fresh_children(n)  # built before the clock starts
+        # Built before the clock starts.
+        children = fresh_globs(n, shape) if shape else fresh_children(n)
         started = time.perf_counter()
         for child in children:
-            validate(PARENT_3, child)
+            validate(parent, child)
         return time.perf_counter() - started
 
     return run

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from trust.proofs._findings import Finding, Level, Location
+from trust.policy import Finding, Level, Location
 from trust.proofs._property import Outcome
 from trust.proofs._verdict import Proved, Refuted, Unknown
 

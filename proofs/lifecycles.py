@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import attrs
 import z3
 
-from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.model import BREAKER_SPEC, COUPLING_SPEC, POSTURE_SPEC, CouplingSpec, LifecycleSpec
 from trust.proofs._property import Property
 from trust.proofs._solver import prove
 from trust.proofs._verdict import Proved, Refuted, Verdict
@@ -121,15 +121,24 @@ def posture_properties() -> list[Property]:
     ]
 
 
-def generated_table_matches(spec: LifecycleSpec) -> Verdict:
-    """Whether ``trust/_generated/<name>.py`` holds exactly the spec's lifecycle."""
-    table = importlib.import_module(f"trust._generated.{spec.name}")
-    expected = {
+def generated_table_matches(table_of: LifecycleSpec | CouplingSpec) -> Verdict:
+    """Whether ``trust/_generated/<name>.py`` holds exactly the spec's lifecycle (or coupling)."""
+    table = importlib.import_module(f"trust._generated.{table_of.name}")
+    spec = table_of.lifecycle if isinstance(table_of, CouplingSpec) else table_of
+    expected: dict[str, object] = {
         "STATES": spec.states,
         "INITIAL": spec.initial,
         "EVENTS": spec.events,
         "TRANSITIONS": tuple((t.source, t.event, t.target, t.guards) for t in spec.transitions),
     }
+    if isinstance(table_of, CouplingSpec):
+        expected["TRANSITIONS"] = tuple(
+            (t.source, t.event, t.target, t.guards, t.actions) for t in spec.transitions
+        )
+        expected["TRIGGERS"] = tuple(
+            (t.source, t.event, t.target, t.sends) for t in table_of.triggers
+        )
+        expected["RESTORE_FENCES"] = table_of.restore_fences
     for name, value in expected.items():
         actual = getattr(table, name, None)
         if actual != value:
@@ -221,14 +230,27 @@ def breaker_properties() -> list[Property]:
     ]
 
 
+def coupling_properties() -> list[Property]:
+    """The coupling's table; what it does with the two lifecycles, see `proofs.product`."""
+    return [
+        Property(
+            name="generated runtime table equals the model",
+            subject="breaker-posture coupling",
+            method="exact comparison",
+            check=lambda settings: generated_table_matches(COUPLING_SPEC),
+        )
+    ]
+
+
 def lifecycle_properties() -> list[Property]:
     """Every property of one lifecycle at a time (the product is `proofs.product`)."""
-    return posture_properties() + breaker_properties()
+    return posture_properties() + breaker_properties() + coupling_properties()
 
 
 __all__ = [
     "Encoding",
     "breaker_properties",
+    "coupling_properties",
     "generated_table_matches",
     "lifecycle_properties",
     "posture_properties",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import z3
 
-from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec
+from trust.model import BREAKER_SPEC, COUPLING_SPEC, POSTURE_SPEC, CouplingSpec, LifecycleSpec
 from trust.proofs._induction import (
     StateClaim,
     StepClaim,
@@ -23,10 +23,9 @@ from trust.proofs._induction import (
     prove_state_claim,
     prove_step_claim,
 )
+from trust.proofs._product_show import RESTORE, SET_POSTURE
 from trust.proofs._product_system import (
     EMERGENCY,
-    RESTORE,
-    SET_POSTURE,
     UPGRADE,
     Product,
     breaker_event,
@@ -44,7 +43,10 @@ def _emergency(prod: Product) -> StepClaim:
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         return z3.Implies(
             prod.is_event(i, posture_event(EMERGENCY)),
-            z3.And(n["p"] == blocked, z3.Not(z3.And(n["hold"], n["hv"] == n["v"]))),
+            z3.And(
+                n["posture"] == blocked,
+                z3.Not(z3.And(n["holds"], n["hold_version"] == n["version"])),
+            ),
         )
 
     return claim
@@ -57,7 +59,7 @@ def _emergency_enabled(prod: Product) -> StepClaim:
 
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         guards = {g: i[f"pg.{g}"] for g in prod.posture.guards}
-        return prod.pos.moves(s["p"], emergency, blocked, guards=guards)
+        return prod.pos.moves(s["posture"], emergency, blocked, guards=guards)
 
     return claim
 
@@ -66,14 +68,14 @@ def _autonomy(prod: Product) -> StepClaim:
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         approved = z3.And(i["pg.requester_present"], i["pg.guards_pass"])
         return z3.Implies(
-            prod.level(n["p"]) > prod.level(s["p"]),
+            prod.level(n["posture"]) > prod.level(s["posture"]),
             z3.Or(
                 z3.And(prod.is_event(i, posture_event(UPGRADE)), approved),
                 z3.And(
                     prod.is_event(i, RESTORE),
                     approved,
-                    n["p"] == s["rD"],
-                    prod.level(n["p"]) <= prod.level(s["ceiling"]),
+                    n["posture"] == s["restore_displaced"],
+                    prod.level(n["posture"]) <= prod.level(s["ceiling"]),
                 ),
                 prod.is_event(i, SET_POSTURE),
             ),
@@ -85,16 +87,20 @@ def _autonomy(prod: Product) -> StepClaim:
 def _restore_fenced(prod: Product) -> StepClaim:
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         breaker_changed = z3.And(
-            n["v"] != s["v"],
+            n["version"] != s["version"],
             z3.Not(z3.Or(*[prod.is_event(i, posture_event(e)) for e in prod.posture.events])),
             z3.Not(prod.is_event(i, SET_POSTURE)),
         )
-        raises = prod.level(n["p"]) > prod.level(s["p"])
+        raises = prod.level(n["posture"]) > prod.level(s["posture"])
         # The breaker raises a posture only by its restore, and only if nobody else has
         # changed it (an emergency or manual downgrade, anything) since its own downgrade.
         return z3.Implies(
             z3.And(breaker_changed, raises),
-            z3.And(prod.is_event(i, RESTORE), s["last_other"] < s["rv"], s["v"] == s["rv"]),
+            z3.And(
+                prod.is_event(i, RESTORE),
+                s["last_other"] < s["restore_version"],
+                s["version"] == s["restore_version"],
+            ),
         )
 
     return claim
@@ -109,14 +115,14 @@ def _held_down_while_open(prod: Product) -> StepClaim:
         # open or half-open, only someone else raises it: never the breaker's restore.
         return z3.And(
             z3.Implies(
-                z3.And(s["b"] == closed, n["b"] != closed),
-                prod.level(n["p"]) <= prod.level(p["down"]),
+                z3.And(s["breaker"] == closed, n["breaker"] != closed),
+                prod.level(n["posture"]) <= prod.level(p["downgrade_on_open"]),
             ),
             z3.Implies(
                 z3.And(
-                    s["b"] != closed,
-                    n["b"] != closed,
-                    prod.level(n["p"]) > prod.level(s["p"]),
+                    s["breaker"] != closed,
+                    n["breaker"] != closed,
+                    prod.level(n["posture"]) > prod.level(s["posture"]),
                 ),
                 z3.Or(*others, prod.is_event(i, SET_POSTURE)),
             ),
@@ -130,9 +136,9 @@ def _opens_at_threshold(prod: Product) -> StepClaim:
 
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         return z3.Implies(
-            z3.And(s["b"] == closed, n["b"] == opened),
+            z3.And(s["breaker"] == closed, n["breaker"] == opened),
             z3.Or(
-                z3.And(prod.is_event(i, breaker_event("failure")), n["w"] >= p["T"]),
+                z3.And(prod.is_event(i, breaker_event("failure")), n["window"] >= p["threshold"]),
                 prod.is_event(i, breaker_event("force_open")),
             ),
         )
@@ -142,7 +148,9 @@ def _opens_at_threshold(prod: Product) -> StepClaim:
 
 def _probes_bounded(prod: Product) -> StepClaim:
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
-        return z3.And(n["a"] <= p["N"], n["s"] <= n["a"])
+        return z3.And(
+            n["probes_admitted"] <= p["max_probes"], n["probes_succeeded"] <= n["probes_admitted"]
+        )
 
     return claim
 
@@ -152,9 +160,12 @@ def _closes_after_n(prod: Product) -> StepClaim:
 
     def claim(p: Vars, s: Vars, i: Vars, n: Vars) -> z3.BoolRef:
         return z3.Implies(
-            z3.And(s["b"] != closed, n["b"] == closed),
+            z3.And(s["breaker"] != closed, n["breaker"] == closed),
             z3.Or(
-                z3.And(prod.is_event(i, breaker_event("probe_success")), s["s"] + 1 == p["N"]),
+                z3.And(
+                    prod.is_event(i, breaker_event("probe_success")),
+                    s["probes_succeeded"] + 1 == p["max_probes"],
+                ),
                 prod.is_event(i, breaker_event("reset")),
             ),
         )
@@ -186,9 +197,12 @@ def check_claim(
 
 
 def product_properties(
-    posture: LifecycleSpec = POSTURE_SPEC, breaker: LifecycleSpec = BREAKER_SPEC
+    posture: LifecycleSpec = POSTURE_SPEC,
+    breaker: LifecycleSpec = BREAKER_SPEC,
+    coupling: CouplingSpec = COUPLING_SPEC,
 ) -> list[Property]:
-    """The properties of the posture x breaker product, for every reachable state."""
+    """The properties of the posture x breaker product, coupled by ``coupling``, for every
+    reachable state."""
     subject = f"{posture.name} x {breaker.name}"
 
     def prop(name: str, claim: Callable[[Product], StepClaim], *, free: bool = False) -> Property:
@@ -197,7 +211,7 @@ def product_properties(
             subject=subject,
             method="z3, inductive invariant",
             check=lambda settings: check_claim(
-                Product.of(posture, breaker), claim, settings, free=free
+                Product.of(posture, breaker, coupling), claim, settings, free=free
             ),
         )
 
@@ -206,7 +220,9 @@ def product_properties(
             name="the product invariant holds initially and every step preserves it",
             subject=subject,
             method="z3, inductive invariant",
-            check=lambda settings: _inductive(Product.of(posture, breaker), settings.timeout_ms),
+            check=lambda settings: _inductive(
+                Product.of(posture, breaker, coupling), settings.timeout_ms
+            ),
         ),
         prop(
             "emergency downgrade is enabled from every reachable state, whatever the guards",

@@ -41,14 +41,16 @@ cost_contexts = st.fixed_dictionaries(
 
 ZONES = ("UTC", "Europe/Berlin", "Asia/Kolkata", "America/New_York")
 _minute = st.one_of(st.integers(0, 47).map(lambda h: h * 30), st.integers(0, 1439))
+_end = st.one_of(_minute, st.just(1440))  # 24:00 ends a window, never starts one
 
 
 @st.composite
 def time_windows(draw: st.DrawFn, zones: tuple[str, ...] = ZONES) -> str:
-    """``"HH:MM-HH:MM[, ...] [zone]"`` with one to three windows."""
+    """``"HH:MM-HH:MM[, ...] [zone]"`` with one to three non-empty (half-open) windows."""
     parts = []
     for _ in range(draw(st.integers(1, 3))):
-        start, end = draw(_minute), draw(_minute)
+        start = draw(_minute)
+        end = draw(_end.filter(lambda end, start=start: end != start))  # type: ignore[misc]
         parts.append(f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}")
     zone = draw(st.sampled_from(zones))
     return ", ".join(parts) + ("" if zone == "UTC" and draw(st.booleans()) else f" {zone}")

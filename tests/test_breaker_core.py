@@ -71,7 +71,7 @@ def test_a_failure_at_the_threshold_opens_with_the_new_generation() -> None:
     opened = step.effects[1]
     assert isinstance(opened, Opened)
     assert opened.tripped
-    assert opened.first
+    assert step.fired == (("closed", "failure", "open"),)  # the coupling's trip
     assert opened.reason == "weighted failures 3 >= threshold 3"
 
 
@@ -114,7 +114,6 @@ def test_a_probe_timeout_reopens_at_its_deadline_and_may_recover_again() -> None
     opened = step.effects[0]
     assert isinstance(opened, Opened)
     assert opened.tripped
-    assert not opened.first
 
 
 def test_admission_per_state() -> None:
@@ -160,7 +159,6 @@ def test_operator_events() -> None:
     (opened,) = again.effects
     assert isinstance(opened, Opened)
     assert not opened.tripped
-    assert not opened.first
     reset = core.step(forced.circuit, Event(name="reset"), 2.0, CONFIG, generation=5)
     assert reset.circuit == Circuit(state=CircuitState.CLOSED, generation=5, entered_at=2.0)
     assert reset.effects == (Closed("reset by an operator", operator=True),)
@@ -201,9 +199,7 @@ def test_a_probe_failure_reopens_without_taking_a_new_hold() -> None:
     probing = attrs.evolve(HALF, probes_admitted=1, last_probe_at=111.0)
     step = core.step(probing, failure(UNITS, admitted=5), 112.0, CONFIG, generation=9)
     assert step.circuit == Circuit(state=CircuitState.OPEN, generation=9, entered_at=112.0)
-    assert step.effects == (
-        Opened(reason="a probe failed while half-open", tripped=True, first=False),
-    )
+    assert step.effects == (Opened(reason="a probe failed while half-open", tripped=True),)
 
 
 def test_a_probe_timeout_says_how_many_probes_are_unreported() -> None:
@@ -214,7 +210,6 @@ def test_a_probe_timeout_says_how_many_probes_are_unreported() -> None:
         Opened(
             reason=f"1 probe(s) unreported {CONFIG.probe_timeout}s after the last admission",
             tripped=True,
-            first=False,
         ),
     )
 
@@ -224,7 +219,7 @@ def test_forcing_a_closed_circuit_open_starts_an_episode() -> None:
     assert step.circuit == Circuit(
         state=CircuitState.OPEN, generation=3, entered_at=1.0, forced=True
     )
-    assert step.effects == (Opened(reason="forced open by an operator", tripped=True, first=True),)
+    assert step.effects == (Opened(reason="forced open by an operator", tripped=True),)
 
 
 def test_a_fenced_outcome_fires_nothing_and_a_current_one_is_not_fenced() -> None:

@@ -9,7 +9,8 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from trust.model import BREAKER_SPEC, LIFECYCLES, POSTURE_SPEC, BreakerLifecycle
-from trust.model.coupling import coupled_edges, diagram_texts
+from trust.model._coupling_view import diagram_texts
+from trust.model.coupling import coupled_edges
 from trust.model.diagrams import BREAKER_STYLE, to_dot, to_mermaid
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
@@ -117,12 +118,15 @@ def test_a_forced_open_oracle_never_recovers_by_itself() -> None:
 # Diagrams.
 
 
-def test_breaker_diagram_labels_each_guarded_edge() -> None:
+def test_breaker_diagram_labels_each_edge_with_its_events_and_guards() -> None:
     dot = to_dot(BREAKER_SPEC, BREAKER_STYLE)
-    assert 'label="[outcome_current\\nat_threshold]"' in dot
+    assert "failure [outcome_current, at_threshold]</FONT>" in dot
+    assert "force_open: from any state to OPEN" in dot  # drawn once, not from each state
+    assert "reset: from any state to CLOSED" in dot
     assert "Do not edit" in dot
     mermaid = to_mermaid(BREAKER_SPEC)
-    assert "    closed --> open : failure [outcome_current, at_threshold]" in mermaid
+    assert '    closed -->|"failure [outcome_current, at_threshold]"| open' in mermaid
+    assert '    any -->|"force_open (no guard can veto)"| open' in mermaid
 
 
 def test_committed_coupling_view_equals_a_fresh_drawing() -> None:

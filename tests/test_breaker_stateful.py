@@ -4,10 +4,12 @@ Hypothesis interleaves failures of every severity, successes, admissions, clock 
 (including advances that land exactly on a recovery, probe or window boundary), late
 outcomes (reported with any earlier admission), operator overrides, and posture changes
 by others (administrative sets, emergency downgrades, approved upgrades, a guard that
-vetoes upgrades). The model is the oracle for the breaker; the coupling rules of the
-issue predict the posture. After every step: the state agrees with the model, the window
-counts agree, probes admitted never exceed the maximum, and the posture is exactly the
-predicted one, so it never rises except by a restore to at most the displaced posture.
+vetoes upgrades). The breaker model is the oracle for the breaker; the coupling model
+(`CouplingLifecycle`, sent the events the breaker's transitions send) names what happens
+to the posture, and the contract of each action predicts it. After every step: the state
+agrees with the model, the window counts agree, probes admitted never exceed the maximum,
+and the posture is exactly the predicted one, so it never rises except by a restore to at
+most the displaced posture.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from trust.circuit_breaker import (
     CircuitState,
     PostureCircuitBreaker,
 )
-from trust.model import BREAKER_SPEC, BreakerLifecycle
+from trust.model import BREAKER_SPEC, COUPLING_SPEC, BreakerLifecycle, CouplingLifecycle
+from trust.model.coupling_lifecycle import POSTURE_CHANGED, split
 from trust.postures import PostureTransition, PostureTransitionRequest, TransitionGuard
 
 AGENT = "agent-1"
@@ -95,6 +98,7 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         self.posture = start
         self.version = 1
         self.hold: tuple[TrustPosture, int] | None = None  # (displaced, version after)
+        self.coupling = CouplingLifecycle()
         self.veto = False
         # (runtime admission, model generation when admitted)
         self.admissions: list[tuple[Admission, int]] = []
@@ -121,25 +125,53 @@ class BreakerAgainstModel(RuleBasedStateMachine):
 
     def expect(self, fired: list[Fired]) -> None:
         """Predict the posture after the breaker transitions ``fired``, in order."""
-        target = self.config.downgrade_on_open
-        for source, event, to in fired:
-            if to == "open" and (source != "open" or event == "force_open"):
-                if self.hold is not None and self.hold[1] != self.version:
-                    self.hold = None
-                if self.posture > target:
-                    if self.hold is None and source == "closed":
-                        self.hold = (self.posture, self.version + 1)
-                    self.posture = target
-                    self.version += 1
-            elif to == "closed" and (source != "closed" or event == "reset"):
+        for source, event, target in fired:
+            sends = COUPLING_SPEC.sends(source, event, target)
+            if sends == "close":
                 self.closed_at = self.now()
-                hold, self.hold = self.hold, None
-                if hold is None or not self.config.restore_on_close:
-                    continue
-                displaced, version = hold
-                if version == self.version and not self.veto:
-                    self.posture = displaced
+            if sends is not None:
+                self.couple(sends)
+            assert split(self.coupling.state)[0] == target
+
+    def couple(self, event: str) -> None:
+        """Send ``event`` to the coupling model; carry out the actions it names, as the
+        contract says each one works."""
+        down = self.config.downgrade_on_open
+        done = len(self.coupling.done)
+        try:
+            # One thread: every restore has finished before the next call, so none is pending.
+            self.coupling.send(
+                event,
+                lowered=self.posture > down,
+                restore_pending=False,
+                restore_on_close=self.config.restore_on_close,
+            )
+        except TransitionNotAllowed:
+            return
+        displaced = self.posture
+        for action in self.coupling.done[done:]:
+            if action == "protect":
+                if self.posture > down:  # min(current, downgrade_on_open), recorded
+                    self.posture = down
                     self.version += 1
+            elif action == "hold":
+                self.hold = (displaced, self.version)
+            elif action == "restore":
+                assert self.hold is not None
+                restored, version = self.hold
+                # A guarded upgrade, fenced by the version the hold recorded.
+                if version == self.version and not self.veto:
+                    self.posture = restored
+                    self.version += 1
+                self.hold = None
+            elif action == "forfeit":
+                self.hold = None
+            else:
+                raise AssertionError(f"no prediction for the coupling action {action!r}")
+
+    def others_changed_the_posture(self, posture: TrustPosture) -> None:
+        self.posture, self.version = posture, self.version + 1
+        self.couple(POSTURE_CHANGED)
 
     # Breaker rules.
 
@@ -235,12 +267,12 @@ class BreakerAgainstModel(RuleBasedStateMachine):
     @rule(posture=postures)
     def others_set_posture(self, posture: TrustPosture) -> None:
         self.machine.set_posture(AGENT, posture, requester_id="ops")
-        self.posture, self.version = posture, self.version + 1
+        self.others_changed_the_posture(posture)
 
     @rule()
     def others_emergency_downgrade(self) -> None:
         self.machine.emergency_downgrade(AGENT, reason="incident", requester_id="sec")
-        self.posture, self.version = TrustPosture.BLOCKED, self.version + 1
+        self.others_changed_the_posture(TrustPosture.BLOCKED)
 
     @rule(posture=postures)
     def others_upgrade(self, posture: TrustPosture) -> None:
@@ -253,7 +285,7 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         )
         assert result.success is not self.veto
         if result.success:
-            self.posture, self.version = posture, self.version + 1
+            self.others_changed_the_posture(posture)
 
     @rule()
     def toggle_upgrade_veto(self) -> None:

@@ -16,7 +16,7 @@ from tests import sarif as schema
 from tests.hostile import LyingFloat, LyingInt, LyingStr
 from trust._cli._formats import junit, plain, text, to_json
 from trust._cli._sarif import SCHEMA, sarif, uri
-from trust.proofs._findings import Finding, Level, Location, Report
+from trust.policy import Finding, Level, Location, Report
 
 
 def _errors_fail(finding: Finding) -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 from tests import sarif as schema
 from trust._cli import main
-from trust.proofs._findings import Finding, Level, Location, Report
+from trust.policy import Finding, Level, Location, Report
 
 
 class PolicyError(ValueError):
@@ -80,6 +80,8 @@ def analyses(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_analyses.diff_policies = diff_policies  # type: ignore[attr-defined]
     fake_loader = types.ModuleType("trust.policy")
     fake_loader.PolicyError = PolicyError  # type: ignore[attr-defined]
+    for value in (Finding, Level, Location, Report):
+        setattr(fake_loader, value.__name__, value)  # the real values: only loading is faked
     monkeypatch.setitem(sys.modules, "trust.proofs.policy", fake_analyses)
     monkeypatch.setitem(sys.modules, "trust.policy", fake_loader)
 

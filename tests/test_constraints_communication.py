@@ -348,8 +348,8 @@ def test_a_lying_str_target_is_read_for_what_it_holds() -> None:
     result = DIM.check(allowed, {"communication_target": LyingStr("http://169.254.169.254/")})
     assert not result.satisfied
     assert result.reason == (
-        "host '169.254.169.254' is not in the allowed set "
-        "(hosts under ['anthropic.com', 'api.openai.com'])"
+        "target '169.254.169.254' not allowed: not in "
+        "allowed domains ['anthropic.com', 'api.openai.com']"
     )
 
 

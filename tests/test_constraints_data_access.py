@@ -149,7 +149,9 @@ def test_a_classification_is_checked_as_the_string_it_holds() -> None:
     context = {"contains_pii": False, "data_classification": Posing("secret", like="internal")}
     result = DIM.check(DIM.parse("internal_only"), context)
     assert result.satisfied is False
-    assert result.reason == "classification 'secret' not in allowed list ['internal']"
+    assert result.reason == (
+        "classification 'secret' not allowed: not in allowed list ['internal']"
+    )
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,19 @@ def test_the_default_order_is_numeric_lower_is_tighter() -> None:
 def test_the_default_compose_is_the_smallest_value() -> None:
     dim = Budget()
     values = [dim.parse(30), dim.parse(10), dim.parse(20)]
-    assert dim.compose(values) is values[1]
+    composed = dim.compose(values)
+    assert (composed.dimension, composed.raw_value, composed.parsed) == ("budget", 10, 10)
+    assert dim.compose([values[0]]) is values[0]
+
+
+def test_the_default_compose_marks_a_composed_value_as_the_built_ins_do() -> None:
+    # kaizen.trust 1.2.5 marks it so, and so do the built-in dimensions: a caller reads
+    # metadata["composed"] to tell a value composed from several from one written once.
+    dim = Budget()
+    tagged = ConstraintValue(dimension="budget", raw_value=5, parsed=5, metadata={"unit": "c"})
+    composed = dim.compose([dim.parse(30), tagged, dim.parse(20)])
+    assert composed.metadata == {"unit": "c", "composed": True, "source_count": 3}
+    assert "composed" not in dim.compose([tagged]).metadata
 
 
 @pytest.mark.parametrize("parsed", ["10", None, True, float("nan"), [1]])

@@ -155,7 +155,9 @@ def test_a_pending_dimension_fails_until_approved_even_with_a_warm_cache() -> No
 def test_a_value_that_does_not_parse_fails_that_dimension() -> None:
     result = make_evaluator().evaluate({"rate_limit": -5, **PASS}, CONTEXT, DISJ)
     reason = result.dimension_results["rate_limit"].reason
-    assert reason.startswith("invalid constraint -5: rate_limit must be a non-negative integer")
+    assert reason.startswith(
+        "invalid constraint -5: Invalid rate limit count: rate_limit must be a non-negative"
+    )
     assert result.failed_dimensions == ("rate_limit",)
     # Unlike an unknown dimension (likely a typo), a bad value is no warning: its result says it.
     assert result.warnings == ()
@@ -181,7 +183,10 @@ def test_a_dimension_that_cannot_be_checked_is_a_plain_failure(
 @pytest.mark.parametrize(
     ("probe", "reason"),
     [
-        (Probe(check_error=RuntimeError("boom")), "check raised RuntimeError: boom"),
+        (
+            Probe(check_error=RuntimeError("boom")),
+            "evaluation error: check raised RuntimeError: boom",
+        ),
         (Probe(check_result="yes"), "check must return a ConstraintCheckResult, got 'yes'"),
     ],
 )
@@ -364,8 +369,9 @@ def test_unknown_pending_and_unparsable_dimensions_cannot_be_validated() -> None
         {"cost_limit": "lots", "probe": 1}, {"cost_limit": 1, "probe": 1, "mystery": 2}
     )
     assert violations == [
-        "Dimension 'cost_limit': parent invalid constraint lots: cost_limit must be a finite, "
-        "non-negative number of cents, got 'lots'; cannot check tightening",
+        "Dimension 'cost_limit': parent invalid constraint lots: Cannot parse cost limit: "
+        "cost_limit must be a finite, non-negative number of cents, got 'lots'; cannot check "
+        "tightening",
         "Dimension 'probe': parent dimension 'probe' is pending security review; cannot check "
         "tightening",
         "Dimension 'probe': child dimension 'probe' is pending security review; cannot check "
@@ -381,8 +387,8 @@ def test_a_comparison_that_raises_is_a_violation() -> None:
 
     (violation,) = make_evaluator(Fussy()).validate_tightening({"probe": 1}, {"probe": 1})
     assert violation == (
-        "Dimension 'probe': could not compare child constraint (1) with parent (1): "
-        "RuntimeError: cannot tell"
+        "Dimension 'probe': error validating: could not compare child constraint (1) with "
+        "parent (1): RuntimeError: cannot tell"
     )
 
 
@@ -784,7 +790,7 @@ def test_a_verdict_is_read_once() -> None:
 def test_an_exception_that_cannot_print_still_fails_its_dimension() -> None:
     result = make_evaluator(Probe(check_error=Unprintable())).evaluate({"probe": 1}, {})
     assert result.dimension_results["probe"].reason == (
-        "check raised Unprintable: <unrepresentable: RuntimeError in __str__>"
+        "evaluation error: check raised Unprintable: <unrepresentable: RuntimeError in __str__>"
     )
 
 
@@ -793,7 +799,7 @@ def test_a_constraint_too_long_to_print_fails_closed() -> None:
     result = evaluator.evaluate({"cost_limit": 10**5000}, CONTEXT)
     assert not result.satisfied
     assert result.dimension_results["cost_limit"].reason.startswith(
-        "invalid constraint an int of 16610 bits: cost_limit must be a finite"
+        "invalid constraint an int of 16610 bits: Cannot parse cost limit: cost_limit must be"
     )
     (violation,) = evaluator.validate_tightening({"cost_limit": 1}, {"cost_limit": 10**5000})
     assert violation.startswith("Dimension 'cost_limit': child invalid constraint an int of")

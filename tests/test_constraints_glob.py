@@ -157,7 +157,7 @@ def test_runs_of_double_stars_collapse() -> None:
     [
         ("", "is empty"),
         ("a" * 4097, "is longer than 4096 characters"),
-        ("a\x00", "contains a NUL character"),
+        ("a\x00", "contains null byte (NUL)"),
         ("a\\b", "contains a backslash"),
         ("a/../b", "contains path traversal (..)"),
         ("a//b", "is not normalised (empty or '.' segment)"),
@@ -204,7 +204,8 @@ def test_an_inclusion_past_the_work_budget_is_too_complex_to_decide(
 ) -> None:
     monkeypatch.setattr(_glob_inclusion, "MAX_INCLUSION_WORK", 3)
     _glob._answers.clear()
-    inner, outer = GlobSet.union(["a/b/c/d"]), GlobSet.union(["**"])
+    # A '?' keeps the question off the shapes' fast path, which spends no budget.
+    inner, outer = GlobSet.union(["a/b?/c/d"]), GlobSet.union(["**"])
     with pytest.raises(PatternTooComplex, match="pattern too complex to decide: more than 3 "):
         inner.outside(outer)
     with pytest.raises(PatternTooComplex, match=re.escape("within (('**',),)")):

@@ -244,3 +244,25 @@ def test_a_name_posing_as_a_pending_one_approves_nothing() -> None:
         registry.approve_dimension(Posing("other", like="token_limit"), reviewer="mallory")
     assert registry.is_pending("token_limit")
     assert not registry.is_pending(Posing("other", like="token_limit"))
+
+
+def test_parse_constraint_parses_with_the_named_dimension() -> None:
+    registry = ConstraintDimensionRegistry()
+    register_builtin_dimensions(registry)
+    parsed = registry.parse_constraint("cost_limit", "1000")
+    assert parsed is not None
+    assert (parsed.dimension, parsed.parsed) == ("cost_limit", 1000.0)
+    with pytest.raises(ValueError, match="cost_limit must be a finite, non-negative number"):
+        registry.parse_constraint("cost_limit", "lots")
+
+
+def test_parse_constraint_finds_nothing_unknown_or_pending() -> None:
+    registry = ConstraintDimensionRegistry()
+    registry.register(Named("custom"), requires_review=True)
+    assert registry.parse_constraint("nowhere", 1) is None
+    assert registry.parse_constraint("custom", 1) is None
+    registry.approve_dimension("custom", "security-team")
+    parsed = registry.parse_constraint("custom", 1)
+    assert parsed is not None
+    assert parsed.parsed == 1
+    assert registry.parse_constraint(Posing("nowhere", "custom"), 1) is None

@@ -31,7 +31,10 @@ def at(raw: Any, current: object, dim: TimeDimension = DIM) -> bool:
         ("09:00-12:00, 13:00-17:00 Europe/Berlin", "09:00-12:00, 13:00-17:00 Europe/Berlin"),
         ("09:00-12:00,11:00-13:00", "09:00-13:00 UTC"),
         ("00:00-23:59", "00:00-23:59 UTC"),
-        ("12:00-12:00", "12:00-12:00 UTC"),
+        ("00:00-24:00", "00:00-24:00 UTC"),
+        ("23:00-24:00", "23:00-24:00 UTC"),
+        ("23:59-00:00", "23:59-24:00 UTC"),
+        ("12:00-12:01", "12:00-12:01 UTC"),
         ("  08:00 - 09:30   America/New_York ", "08:00-09:30 America/New_York"),
     ],
 )
@@ -42,9 +45,13 @@ def test_windows_parse_to_minute_sets(raw: str, shown: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "error", "message"),
     [
-        ("24:00-01:00", InvalidValueError, "hours must be 0-23 and minutes 0-59"),
-        ("09:60-10:00", InvalidValueError, "hours must be 0-23 and minutes 0-59"),
-        ("0900-1700", InvalidValueError, "time_window must be"),
+        ("24:00-01:00", InvalidValueError, "Invalid start time 24:00: a time_window start must"),
+        ("09:60-10:00", InvalidValueError, "Invalid start time 09:60: a time_window start must"),
+        ("09:00-24:01", InvalidValueError, "Invalid end time 24:01: a time_window end must"),
+        ("09:00-25:00", InvalidValueError, "Invalid end time 25:00: a time_window end must"),
+        ("12:00-12:00", InvalidValueError, "windows must not be empty .*got '12:00-12:00'"),
+        ("00:00-00:00", InvalidValueError, "the whole day is 00:00-24:00"),
+        ("0900-1700", InvalidValueError, "Invalid time window format: time_window must be"),
         ("09:00-17:00 Mars/Olympus", InvalidValueError, "IANA time zone name, got 'Mars/Olympus'"),
         ("09:00-17:00 ../../etc/passwd", InvalidValueError, "IANA time zone name"),
         ("", InvalidValueError, "time_window must be"),
@@ -64,8 +71,9 @@ def test_malformed_windows_are_refused(raw: Any, error: type[Exception], message
     ("current", "satisfied"),
     [
         (datetime(2025, 1, 15, 9, 0), True),
-        (datetime(2025, 1, 15, 17, 0, 59), True),  # the whole end minute is in
-        (datetime(2025, 1, 15, 17, 1), False),
+        (datetime(2025, 1, 15, 16, 59, 59, 999999), True),
+        (datetime(2025, 1, 15, 17, 0), False),  # half-open: "until five" ends at five
+        (datetime(2025, 1, 15, 17, 0, 59), False),
         (datetime(2025, 1, 15, 8, 59, 59), False),
         (datetime(2025, 1, 15, 10, 0, tzinfo=UTC), True),
         (datetime(2025, 1, 15, 19, 0, tzinfo=timezone(timedelta(hours=5))), True),  # 14:00 UTC
@@ -79,11 +87,43 @@ def test_the_time_is_read_in_the_windows_zone(current: object, satisfied: bool) 
     assert at("09:00-17:00", current) is satisfied
 
 
+def test_a_window_is_half_open_so_until_five_refuses_five() -> None:
+    # Regression (issue 16): "09:00-17:00" allowed 17:00:59; kaizen.trust refuses
+    # 17:00:01 and people mean "until five". Windows are [start, end), to the microsecond.
+    assert at("09:00-17:00", time(9, 0))
+    assert at("09:00-17:00", time(16, 59, 59, 999999))
+    assert not at("09:00-17:00", time(17, 0))
+    assert not at("09:00-17:00", time(17, 0, 59))
+    assert not at("09:00-17:00", datetime(2025, 1, 15, 17, 0, 0, 1, tzinfo=UTC))
+    assert not at("09:00-17:00 Europe/Berlin", datetime(2025, 1, 15, 16, 0, tzinfo=UTC))
+
+
+def test_24_00_ends_a_window_and_00_00_24_00_is_the_whole_day() -> None:
+    # Regression (issue 16): 24:00 was refused, so no string denoted the whole day but
+    # "00:00-23:59", which now ends a minute early.
+    assert DIM.parse("00:00-24:00").parsed == DIM.parse("00:00-12:00, 12:00-24:00").parsed
+    assert all(at("00:00-24:00", time(h, m, 59)) for h in range(24) for m in range(60))
+    assert at("23:00-24:00", time(23, 59, 59, 999999))
+    assert not at("23:00-24:00", time(0, 0))
+    assert not at("00:00-23:59", time(23, 59))
+    with pytest.raises(InvalidValueError, match="Invalid start time 24:00"):
+        DIM.parse("24:00-06:00")
+
+
+def test_an_empty_window_is_refused_rather_than_never_allowing() -> None:
+    # Half-open, a start equal to its end allows no minute: a slip, not a schedule.
+    for raw in ("12:00-12:00", "00:00-00:00", "09:00-17:00, 10:00-10:00"):
+        with pytest.raises(InvalidValueError, match="must not be empty"):
+            DIM.parse(raw)
+
+
 def test_overnight_windows_wrap_midnight() -> None:
     assert at("22:00-06:00", datetime(2025, 1, 15, 23, 30))
-    assert at("22:00-06:00", time(6, 0))
-    assert not at("22:00-06:00", time(6, 1))
-    assert not at("22:00-06:00", time(21, 59))
+    assert at("22:00-06:00", time(22, 0))
+    assert at("22:00-06:00", time(0, 0))
+    assert at("22:00-06:00", time(5, 59, 59))
+    assert not at("22:00-06:00", time(6, 0))  # half-open overnight too
+    assert not at("22:00-06:00", time(21, 59, 59))
 
 
 def test_a_naive_datetime_is_utc_and_a_time_of_day_is_local() -> None:
@@ -134,9 +174,11 @@ def test_a_time_of_the_wrong_kind_fails(current: object, reason: str) -> None:
         ("05:00-06:00", "22:00-06:00", Comparison.TIGHTER),
         ("22:00-06:00", "21:00-07:00", Comparison.TIGHTER),
         ("22:00-06:00", "09:00-17:00", Comparison.INCOMPARABLE),
-        ("09:00-17:00", "09:00-12:00, 12:01-17:00", Comparison.EQUIVALENT),
+        ("09:00-17:00", "09:00-12:00, 12:00-17:00", Comparison.EQUIVALENT),
+        ("09:00-17:00", "09:00-12:00, 12:01-17:00", Comparison.LOOSER),
         ("09:00-17:00 Europe/Berlin", "09:00-17:00 Europe/Berlin", Comparison.EQUIVALENT),
-        ("00:00-23:59 Europe/Berlin", "00:00-23:59", Comparison.EQUIVALENT),
+        ("00:00-24:00 Europe/Berlin", "00:00-24:00", Comparison.EQUIVALENT),
+        ("00:00-23:59", "00:00-24:00", Comparison.TIGHTER),
         # Berlin 09:00-10:00 is 07:00-09:00 UTC depending on the season, and 09:00-10:00
         # as a bare time of day: inside 06:00-11:00 UTC either way.
         ("09:00-10:00 Europe/Berlin", "06:00-11:00", Comparison.TIGHTER),

@@ -55,7 +55,7 @@ def test_tightening_across_the_whole_zone_budget_is_quick() -> None:
         zones, most = {list(MANY_OFFSETS)!r}, {MAX_ZONES}
         def window(hours, chosen):
             return {{"time_window": {{"all_of": [f"{{hours}} {{z}}" for z in chosen]}}}}
-        day = {{"time_window": "00:00-23:59"}}
+        day = {{"time_window": "00:00-24:00"}}
         full = window("09:00-17:00", zones[:most])
         cases = [
             (day, window("09:00-17:00", zones[:7])),
@@ -88,8 +88,8 @@ def test_a_value_past_the_zone_budget_is_refused_at_parse_time() -> None:
 
 def test_the_zone_budget_counts_zones_that_restrict() -> None:
     # A whole-day window in a zone restricts nothing and spans no zone.
-    raw = {"all_of": [f"00:00-23:59 {z}" for z in MANY_OFFSETS]}
-    assert str(DIM.parse(raw).parsed) == "00:00-23:59 UTC"
+    raw = {"all_of": [f"00:00-24:00 {z}" for z in MANY_OFFSETS]}
+    assert str(DIM.parse(raw).parsed) == "00:00-24:00 UTC"
     at_budget = {"all_of": [f"09:00-17:00 {z}" for z in MANY_OFFSETS[:MAX_ZONES]]}
     assert len(DIM.parse(at_budget).parsed.parts) == MAX_ZONES
 
@@ -107,7 +107,7 @@ def test_the_evaluator_refuses_a_child_past_the_budget_with_a_reason() -> None:
     register_builtin_dimensions(registry)
     evaluator = MultiDimensionEvaluator(registry)
     child = {"time_window": {"all_of": [f"09:00-17:00 {z}" for z in MANY_OFFSETS]}}
-    violations = evaluator.validate_tightening({"time_window": "00:00-23:59"}, child)
+    violations = evaluator.validate_tightening({"time_window": "00:00-24:00"}, child)
     assert len(violations) == 1
     assert "the zone budget" in violations[0]
     assert "cannot check tightening" in violations[0]

@@ -92,3 +92,23 @@ def test_a_restore_that_commits_into_a_circuit_tripped_meanwhile_fails_the_proof
     assert "at=reset: after its restore's guards" in text
     assert "runtime=posture=supervised (version 2), breaker=open" in text
     assert "-> posture=human_decides (version 1), breaker=open" in text
+
+
+def test_a_coupling_restore_without_its_version_fence_fails_the_proof_run(tmp_path: Path) -> None:
+    """A coupling edit in the model: the restore no longer needs the posture unchanged.
+
+    The product proofs read the coupling from the model, so the edit alone (no runtime code
+    touched, no table regenerated) lets a restore raise the posture above what someone else
+    set after the breaker displaced it, and the proof run shows the path.
+    """
+    planted = Plant(
+        "trust/model/coupling_lifecycle.py",
+        'RESTORE_FENCES: tuple[str, ...] = ("posture_unchanged", "circuit_closed")',
+        'RESTORE_FENCES: tuple[str, ...] = ("circuit_closed",)',
+    )
+    run = run_proofs_with(tmp_path, planted, only="posture x breaker: autonomy rises only")
+    text = _failed(run, "posture x breaker: autonomy rises only")
+    assert "step(s) from the initial state" in text  # a concrete path, not an induction step
+    assert "--posture." in text or "--set_posture(" in text  # someone else changed it
+    assert "--restore(upgrade" in text
+    assert "restore committed" in text

@@ -9,9 +9,8 @@ from typing import Any
 import attrs
 import pytest
 
-from trust._findings import Finding, Level, Report
 from trust.constraints.builtin import CommunicationDimension
-from trust.policy import PolicyError, load_policy
+from trust.policy import Finding, Level, PolicyError, Report, load_policy
 from trust.proofs import CATALOGUE
 from trust.proofs.policy import check_policy
 from trust.proofs.twins import CommunicationTwin
@@ -276,7 +275,7 @@ constraints = { cost_limit = 10, data_access = "allow_all" }
 [agents.first]
 mode = "hierarchical"
 priority = ["time_window", "cost_limit"]
-constraints = { cost_limit = 10, time_window = "00:00-23:59 Asia/Tokyo" }
+constraints = { cost_limit = 10, time_window = "00:00-24:00 Asia/Tokyo" }
 [agents.both]
 constraints = { cost_limit = 10, data_access = "allow_all" }
 """,

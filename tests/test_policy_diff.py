@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trust._findings import Finding, Level, Report
-from trust.policy import Policy, PolicyError, load_policy
+from trust.policy import Finding, Level, Policy, PolicyError, Report, load_policy
 from trust.proofs.policy import diff_policies
 
 HEAD = "version = 1\n"

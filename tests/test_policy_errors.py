@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.bounded import run_bounded
-from trust._findings import Level
-from trust.policy import MAX_DEPTH, MAX_POLICY_BYTES, PolicyError, load_policy, read_policy
+from trust.policy import MAX_DEPTH, MAX_POLICY_BYTES, Level, PolicyError, load_policy, read_policy
 
 
 def write(tmp_path: Path, text: str, name: str = "policy.toml") -> Path:
@@ -115,7 +114,7 @@ communication = { mode = "allowed_domains", allowed_domains = ["*.example.com"] 
     found = {path: (line, message) for _, line, path, message in problems(write(tmp_path, text))}
     assert found["agents.a.constraints.time_window"] == (
         3,
-        "time_window hours must be 0-23 and minutes 0-59, got '25:00-26:00'",
+        "Invalid start time 25:00: a time_window start must be 00:00-23:59, got '25:00-26:00'",
     )
     assert found["agents.a.constraints.rate_limit"][0] == 4
     assert "fortnight" in found["agents.a.constraints.rate_limit"][1]

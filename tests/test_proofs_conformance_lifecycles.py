@@ -24,7 +24,12 @@ from trust.proofs.conformance.lifecycles import lifecycle_conformance_properties
 from trust.proofs.product import product_properties
 
 SETTINGS = Settings(timeout_ms=5000)
-PARAMS = {"T": 2, "N": 1, "down": "human_decides", "restore_on_close": True}
+PARAMS = {
+    "threshold": 2,
+    "max_probes": 1,
+    "downgrade_on_open": "human_decides",
+    "restore_on_close": True,
+}
 
 
 def test_every_lifecycle_conformance_check_passes_with_its_case_counts_and_bounds() -> None:
@@ -112,25 +117,56 @@ def test_the_driver_counts_every_sequence_it_ran() -> None:
 
 def _state(**changes: object) -> State:
     values = {
-        "p": "supervised", "v": 0, "ceiling": "supervised", "last_other": 0, "b": "closed",
-        "w": 0, "a": 0, "s": 0, "forced": False, "hold": False, "hD": "supervised",
-        "hH": "supervised", "hv": 0, "k": 0, "rp": 0, "rD": "supervised", "rH": "supervised",
-        "rv": 0,
-    }  # fmt: skip
+        "posture": "supervised",
+        "version": 0,
+        "ceiling": "supervised",
+        "last_other": 0,
+        "breaker": "closed",
+        "window": 0,
+        "probes_admitted": 0,
+        "probes_succeeded": 0,
+        "forced": False,
+        "holds": False,
+        "hold_displaced": "supervised",
+        "hold_held": "supervised",
+        "hold_version": 0,
+        "restores": 0,
+        "restore_phase": 0,
+        "restore_displaced": "supervised",
+        "restore_held": "supervised",
+        "restore_version": 0,
+    }
     values |= changes
     return tuple((k, values[k]) for k in Product.of(POSTURE_SPEC, BREAKER_SPEC).system.state)  # type: ignore[misc]
 
 
 def _observed(state: State) -> Observed:
     s = dict(state)
-    shown = ("p", "v", "b", "w", "a", "s", "forced", "hold", "k")
-    hold = (s["hD"], s["hH"], s["hv"]) if s["hold"] else None
+    shown = (
+        "posture",
+        "version",
+        "breaker",
+        "window",
+        "probes_admitted",
+        "probes_succeeded",
+        "forced",
+        "holds",
+        "restores",
+    )
+    hold = (s["hold_displaced"], s["hold_held"], s["hold_version"]) if s["holds"] else None
     return Observed(tuple((k, s[k]) for k in shown), hold, None)  # type: ignore[arg-type]
 
 
 FAILURE = Step(("breaker.failure",), (("g.outcome_current", True), ("weight", 2)))
 TRIPPED = _state(
-    p="human_decides", v=1, b="open", w=2, hold=True, hD="supervised", hH="human_decides", hv=1
+    posture="human_decides",
+    version=1,
+    breaker="open",
+    window=2,
+    holds=True,
+    hold_displaced="supervised",
+    hold_held="human_decides",
+    hold_version=1,
 )
 
 
@@ -146,21 +182,42 @@ def test_the_product_relation_refuses_a_trip_below_the_threshold() -> None:
     light = Step(("breaker.failure",), (("g.outcome_current", True), ("weight", 1)))
     assert relation.fit(_state(), [(light,)], _observed(TRIPPED)) is None
     (allowed,) = relation.allows(_state(), (light,))
-    assert dict(allowed)["b"] == "closed"
+    assert dict(allowed)["breaker"] == "closed"
 
 
 def test_the_product_relation_refuses_a_restore_above_the_displaced_posture() -> None:
     relation = Relation(PARAMS, 5000)
     restore = Step(("restore",), (("pg.guards_pass", True), ("pg.requester_present", True)))
-    pending = _state(p="human_decides", v=1, k=1, rp=1, rH="human_decides", rv=1)
-    above = _state(p="full_autonomy", v=2, k=1, rp=2, rH="human_decides", rv=1)
+    pending = _state(
+        posture="human_decides",
+        version=1,
+        restores=1,
+        restore_phase=1,
+        restore_held="human_decides",
+        restore_version=1,
+    )
+    above = _state(
+        posture="full_autonomy",
+        version=2,
+        restores=1,
+        restore_phase=2,
+        restore_held="human_decides",
+        restore_version=1,
+    )
     assert relation.fit(pending, [(restore,)], _observed(above)) is None
-    back = _state(p="supervised", v=2, k=1, rp=2, rH="human_decides", rv=1)
+    back = _state(
+        posture="supervised",
+        version=2,
+        restores=1,
+        restore_phase=2,
+        restore_held="human_decides",
+        restore_version=1,
+    )
     assert relation.fit(pending, [(restore,)], _observed(back)) == back
 
 
 def test_the_product_invariant_refuses_a_posture_above_what_others_set() -> None:
-    assert not Relation(PARAMS, 5000).invariant(_state(p="full_autonomy"))
+    assert not Relation(PARAMS, 5000).invariant(_state(posture="full_autonomy"))
 
 
 def test_a_mismatch_inside_a_restores_guards_is_not_swallowed_as_a_refusal() -> None:
@@ -170,7 +227,7 @@ def test_a_mismatch_inside_a_restores_guards_is_not_swallowed_as_a_refusal() -> 
         def fit(
             self, before: State, patterns: Sequence[Pattern], observed: Observed
         ) -> State | None:
-            if observed.values[-1] == ("k", 1):  # only inside the restore's guards
+            if observed.values[-1] == ("restores", 1):  # only inside the restore's guards
                 return None
             return super().fit(before, patterns, observed)
 

@@ -6,11 +6,22 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trust import TrustPosture
 from trust.circuit_breaker import CircuitBreakerConfig
 from trust.circuit_breaker._core import GUARDS, Circuit, CircuitState, Event
-from trust.model import BREAKER_SPEC, POSTURE_SPEC, LifecycleSpec, Transition
+from trust.circuit_breaker._coupling_core import GUARDS as CORE_GUARDS
+from trust.circuit_breaker._coupling_core import Facts
+from trust.model import (
+    BREAKER_SPEC,
+    COUPLING_SPEC,
+    POSTURE_SPEC,
+    CouplingSpec,
+    LifecycleSpec,
+    Transition,
+)
 from trust.proofs import Proved, Refuted, Settings, Unknown
-from trust.proofs._product_system import _COUNTER_GUARDS
+from trust.proofs._product_meaning import COUNTER_GUARDS, COUPLING_GUARDS
+from trust.proofs._product_system import Product
 from trust.proofs._runner import run
 from trust.proofs.product import product_properties
 
@@ -164,15 +175,15 @@ def test_counter_guards_read_the_state_as_the_runtime_core_does(
     weight = config.weight_units("medium")
     # The core sees the window's sum including this failure; the product sees w and weight.
     event = Event(name="failure", weighted_units=window + weight)
-    params = {"T": z3.IntVal(config.threshold_units), "N": z3.IntVal(max_calls)}
+    params = {"threshold": z3.IntVal(config.threshold_units), "max_probes": z3.IntVal(max_calls)}
     state = {
-        "w": z3.IntVal(window),
-        "a": z3.IntVal(circuit.probes_admitted),
-        "s": z3.IntVal(circuit.probes_succeeded),
+        "window": z3.IntVal(window),
+        "probes_admitted": z3.IntVal(circuit.probes_admitted),
+        "probes_succeeded": z3.IntVal(circuit.probes_succeeded),
         "forced": z3.BoolVal(circuit.forced),
     }
     inputs = {"weight": z3.IntVal(weight)}
-    for name, symbolic in _COUNTER_GUARDS.items():
+    for name, symbolic in COUNTER_GUARDS.items():
         expected = GUARDS[name](circuit, event, 0.0, config)
         assert z3.is_true(z3.simplify(symbolic(params, state, inputs))) is expected, name
 
@@ -180,3 +191,84 @@ def test_counter_guards_read_the_state_as_the_runtime_core_does(
 def test_proved_verdicts_are_proved_not_unknown() -> None:
     outcomes = run(product_properties()[:2], SETTINGS)
     assert all(isinstance(o.verdict, Proved) for o in outcomes)
+
+
+def _coupling(name: str, change: dict[tuple[str, str, str], tuple[str, ...]]) -> CouplingSpec:
+    """The declared coupling with the actions of some transitions replaced."""
+    lifecycle = COUPLING_SPEC.lifecycle
+    return attrs.evolve(
+        COUPLING_SPEC,
+        lifecycle=attrs.evolve(
+            lifecycle,
+            name=name,
+            transitions=tuple(
+                attrs.evolve(t, actions=change.get((t.source, t.event, t.target), t.actions))
+                for t in lifecycle.transitions
+            ),
+        ),
+    )
+
+
+def test_an_action_the_product_cannot_read_fails_closed() -> None:
+    planted = _coupling(
+        "planted_mystery_action", {("open_held", "recover", "half_open_held"): ("mystery",)}
+    )
+    (outcome,) = run(product_properties(POSTURE_SPEC, BREAKER_SPEC, planted)[:1], SETTINGS)
+    assert isinstance(outcome.verdict, Unknown)
+    assert "mystery" in outcome.verdict.reason
+
+
+def test_a_coupling_that_keeps_the_hold_after_others_change_the_posture_is_refuted() -> None:
+    """The proofs read the coupling from its spec: a hold kept over a change is noticed."""
+    lifecycle = COUPLING_SPEC.lifecycle
+    kept = tuple(
+        attrs.evolve(t, target=t.source, actions=()) if t.event == "posture_changed" else t
+        for t in lifecycle.transitions
+    )
+    planted = attrs.evolve(
+        COUPLING_SPEC,
+        lifecycle=attrs.evolve(lifecycle, name="planted_kept_hold", transitions=kept),
+    )
+    (outcome,) = run(product_properties(POSTURE_SPEC, BREAKER_SPEC, planted)[:1], SETTINGS)
+    assert isinstance(outcome.verdict, Refuted), outcome.verdict
+    path = _path(outcome.verdict)
+    assert "a path of" in outcome.verdict.counterexample["0 kind"]
+    assert any("holds" in step for step in path)
+    assert any("--posture." in step or "--set_posture(" in step for step in path)
+
+
+@given(
+    posture=st.sampled_from(list(TrustPosture)),
+    down=st.sampled_from(list(TrustPosture)),
+    restore_on_close=st.booleans(),
+    pending=st.booleans(),
+)
+def test_coupling_guards_read_the_facts_as_the_runtime_core_does(
+    posture: TrustPosture, down: TrustPosture, restore_on_close: bool, pending: bool
+) -> None:
+    import z3
+
+    prod = Product.of()
+    params = {
+        "downgrade_on_open": prod.pos.state[down.value],
+        "restore_on_close": z3.BoolVal(restore_on_close),
+    }
+    state = {
+        "posture": prod.pos.state[posture.value],
+        "version": z3.IntVal(3),
+        "restores": z3.IntVal(1),
+        "restore_version": z3.IntVal(3 if pending else 2),
+    }
+    inputs = {"takeover": z3.BoolVal(True)}
+
+    def lowers(x: z3.ExprRef) -> z3.BoolRef:
+        protect = prod.pos.event["protective_downgrade"]
+        return prod.pos.moves(x, protect, params["downgrade_on_open"], guards_hold=True)
+
+    facts = Facts(
+        lowered=posture > down, restore_pending=pending, restore_on_close=restore_on_close
+    )
+    assert set(COUPLING_GUARDS) == set(CORE_GUARDS)
+    for name, guard in CORE_GUARDS.items():
+        term = z3.simplify(COUPLING_GUARDS[name](params, state, inputs, lowers))
+        assert z3.is_true(term) is guard(facts), name

@@ -84,3 +84,61 @@ def test_every_offending_transition_is_listed() -> None:
 
 def test_definition_error_is_a_value_error() -> None:
     assert issubclass(LifecycleDefinitionError, ValueError)
+
+
+class _Door(StateMachine):  # type: ignore[misc]
+    shut = State(initial=True)
+    ajar = State()
+
+    push = shut.to(ajar, cond="unlocked", on=["creak", "log"]) | shut.to(
+        ajar, cond="forced", on=["alarm"]
+    )
+    close = ajar.to(shut)
+
+    def unlocked(self) -> bool:
+        return True
+
+    def forced(self) -> bool:
+        return False
+
+    def creak(self) -> None: ...
+
+    def log(self) -> None: ...
+
+    def alarm(self) -> None: ...
+
+    def on_close(self) -> None: ...
+
+
+def test_actions_are_read_in_order_and_a_move_may_be_declared_again_with_other_guards() -> None:
+    spec = read_spec(_Door, name="door")
+    assert spec.name == "door"
+    assert spec.of_event("push") == (
+        Transition(
+            source="shut",
+            event="push",
+            target="ajar",
+            guards=("unlocked",),
+            actions=("creak", "log"),
+        ),
+        Transition(
+            source="shut", event="push", target="ajar", guards=("forced",), actions=("alarm",)
+        ),
+    )
+    # python-statemachine's own on_<event> methods are bookkeeping, not declared actions.
+    assert spec.of_event("close")[0].actions == ()
+    assert spec.actions == ("creak", "log", "alarm")
+
+
+def test_an_action_that_is_not_a_method_is_refused() -> None:
+    class Loose(StateMachine):  # type: ignore[misc]
+        idle = State(initial=True)
+        busy = State()
+        start = idle.to(busy, on="not_a_method")
+        stop = busy.to(idle, on=lambda: None)
+
+    with pytest.raises(LifecycleDefinitionError) as raised:
+        read_spec(Loose)
+    message = str(raised.value)
+    assert "action 'not_a_method' is not a method of Loose" in message
+    assert "must be the name of a method" in message

@@ -14,7 +14,8 @@ import attrs
 
 from trust.circuit_breaker import CircuitBreakerConfig, PostureCircuitBreaker
 from trust.postures import PostureStateMachine, PostureTransitionRequest, TrustPosture
-from trust.proofs._product_system import FINISH, RESTORE, SET_POSTURE, breaker_event, posture_event
+from trust.proofs._product_show import FINISH, RESTORE, SET_POSTURE
+from trust.proofs._product_system import breaker_event, posture_event
 from trust.proofs.conformance._clock import FakeClock
 from trust.proofs.conformance._product_check import Pattern, Step, Value
 

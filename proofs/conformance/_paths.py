@@ -11,7 +11,9 @@ Two twins, two checks:
   wildcards within a segment, ``all_of``), against the exact z3 regex twin
   (`proofs.twins.PathTwin`): every check on paths at their edges and refused ones, and
   every tightening, whose "within" z3 confirms by language inclusion and whose "not
-  within" is confirmed on the runtime's own witness path.
+  within" is confirmed on the runtime's own witness path. Where the common shapes decide
+  a tightening without automata (`GlobSet.within_by_shapes`), the automata must give the
+  same answer, so both paths are held to the twin.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ def resources_scope(deep: bool) -> Scope:
 
 _REAL_GLOBS: tuple[Any, ...] = (
     "/data/**",
+    "data/*",
+    "data/x.json",
     "data/*.json",
     ["data/**/raw/*.csv", "logs/*"],
     "data/???",
@@ -114,7 +118,8 @@ REAL_GLOBS = "runtime check and validate_tightening agree with the z3 regex twin
 REAL_GLOBS_BOUND = (
     f"{len(_REAL_GLOBS)} glob lists beyond the bounded shapes (absolute, literal, wildcards "
     f"within segments, ** inside, all_of) x {len(_REAL_PATHS)} paths (at their edges, "
-    "refused ones); every tightening between them (deep: more globs)"
+    "refused ones); every tightening between them (deep: more globs), where the common "
+    "shapes decide it, the automata's answer too"
 )
 
 
@@ -154,6 +159,10 @@ def compare_real_globs(globs: Sequence[Any], paths: Sequence[Any]) -> Verdict:
     return Proved(note=f"runtime ≡ twin on {cases:,} cases")
 
 
+def _within(within: bool) -> str:
+    return "the child is within the parent" if within else "the child is not within the parent"
+
+
 def _allows(twin: PathTwin, regex: z3.ReRef, context: dict[str, Any]) -> bool:
     return confirm(twin.allows(regex, twin.encode_context(context)))
 
@@ -171,6 +180,21 @@ def _tightening(
         "2 parent": repr(parent.raw_value),
         "3 child": repr(child.raw_value),
     }
+    fast = child.parsed.within_by_shapes(parent.parsed)
+    if fast is not None:
+        # The fast path must be the automata's answer, not only the twin's.
+        try:
+            automata: bool | str = child.parsed.outside(parent.parsed) is None
+        except ValueError as error:  # too complex for the automata: nothing to compare
+            automata = str(error)
+        if automata is not fast and type(automata) is bool:
+            return Refuted(
+                {
+                    **shown,
+                    "4 runtime": f"the shapes' fast path says {_within(fast)}",
+                    "5 automata": f"the automata say {_within(automata)}",
+                }
+            )
     if dim.validate_tightening(parent, child):
         try:
             outside = twin.outside(inner, outer)

@@ -25,7 +25,8 @@ import z3
 
 from trust.model import BREAKER_SPEC, POSTURE_SPEC
 from trust.proofs._induction import Vars
-from trust.proofs._product_system import NONE, Product
+from trust.proofs._product_meaning import NONE
+from trust.proofs._product_system import Product
 
 Value = str | int | bool
 State = tuple[tuple[str, Value], ...]
@@ -179,10 +180,24 @@ class Relation:
     def _observe(self, state: Vars, observed: Observed) -> list[z3.BoolRef]:
         pinned = self._pin(state, observed.values)
         if observed.hold is not None:
-            pinned += self._pin(state, list(zip(("hD", "hH", "hv"), observed.hold, strict=True)))
+            pinned += self._pin(
+                state,
+                list(
+                    zip(("hold_displaced", "hold_held", "hold_version"), observed.hold, strict=True)
+                ),
+            )
         if observed.newest is not None:
-            newest = self._pin(state, list(zip(("rD", "rH", "rv"), observed.newest, strict=True)))
-            pinned.append(z3.Implies(state["rp"] != NONE, z3.And(*newest)))
+            newest = self._pin(
+                state,
+                list(
+                    zip(
+                        ("restore_displaced", "restore_held", "restore_version"),
+                        observed.newest,
+                        strict=True,
+                    )
+                ),
+            )
+            pinned.append(z3.Implies(state["restore_phase"] != NONE, z3.And(*newest)))
         return pinned
 
     def _solve(self, signature: Signature, constraints: list[z3.BoolRef]) -> z3.ModelRef | None:
@@ -270,28 +285,35 @@ def _shows(state: State, observed: Observed) -> bool:
     s = dict(state)
     if any(s[k] != v for k, v in observed.values):
         return False
-    if observed.hold is not None and (s["hD"], s["hH"], s["hv"]) != observed.hold:
+    if (
+        observed.hold is not None
+        and (s["hold_displaced"], s["hold_held"], s["hold_version"]) != observed.hold
+    ):
         return False
-    newest = (s["rD"], s["rH"], s["rv"])
-    return observed.newest is None or s["rp"] == NONE or newest == observed.newest
+    newest = (s["restore_displaced"], s["restore_held"], s["restore_version"])
+    return observed.newest is None or s["restore_phase"] == NONE or newest == observed.newest
 
 
 def show(state: State) -> str:
     """A product state, as `proofs.product` prints its counterexamples."""
     s = dict(state)
     text = (
-        f"posture={s['p']} (version {s['v']}), breaker={s['b']} weighted_failures={s['w']} "
-        f"probes admitted={s['a']} succeeded={s['s']}"
+        f"posture={s['posture']} (version {s['version']}), breaker={s['breaker']} "
+        f"weighted_failures={s['window']} "
+        f"probes admitted={s['probes_admitted']} succeeded={s['probes_succeeded']}"
     )
     if s["forced"]:
         text += " forced"
-    if s["hold"]:
-        text += f"; holds {s['hD']}->{s['hH']} at version {s['hv']}"
-    if s["rp"] != NONE:
-        phase = "pending" if s["rp"] == 1 else "committed"
-        text += f"; restore {phase} {s['rH']}->{s['rD']} at version {s['rv']}"
-    if s["k"]:
-        text += f"; restores in flight={s['k']}"
+    if s["holds"]:
+        text += f"; holds {s['hold_displaced']}->{s['hold_held']} at version {s['hold_version']}"
+    if s["restore_phase"] != NONE:
+        phase = "pending" if s["restore_phase"] == 1 else "committed"
+        text += (
+            f"; restore {phase} {s['restore_held']}->{s['restore_displaced']} "
+            f"at version {s['restore_version']}"
+        )
+    if s["restores"]:
+        text += f"; restores in flight={s['restores']}"
     return text + f"; ghosts: ceiling={s['ceiling']} last_other={s['last_other']}"
 
 

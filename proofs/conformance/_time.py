@@ -1,13 +1,14 @@
 """The conformance universe of ``time_window``: windows across zones, instants at their edges.
 
-Values are windows at the corners of the syntax (midnight crossings, one minute, the whole
-day, lists of windows, no zone) in zones with whole-hour, half-hour and daylight-saving
-offsets, and ``all_of`` values over several zones; every pair is composed too. Contexts
-are bare times of day and real instants at the local edges of those windows in every
-zone, in winter and in summer, at the daylight-saving changes, in the nineteenth
-century (local mean time offsets), near the ends of datetime's range, and every form
-``current_time`` takes (ISO strings, naive datetimes, an aware time of day, a missing or
-unreadable time, which the dimension's clock replaces; the clock here is fixed).
+Values are half-open windows at the corners of the syntax (midnight crossings, one minute,
+the whole day, an end at 24:00, every minute but the last, lists of windows, no zone) in
+zones with whole-hour, half-hour and daylight-saving offsets, and ``all_of`` values over
+several zones; every pair is composed too. Contexts are bare times of day and real
+instants at the local edges of those windows in every zone, in winter and in summer, at
+the daylight-saving changes, in the nineteenth century (local mean time offsets), near the
+ends of datetime's range, and every form ``current_time`` takes (ISO strings, naive
+datetimes, an aware time of day, a missing or unreadable time, which the dimension's
+clock replaces; the clock here is fixed).
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ class FixedClock:
 _WINDOWS = (
     "09:00-17:00",
     "22:00-06:00",
-    "00:00-23:59",
-    "12:00-12:00",
+    "00:00-24:00",
+    "12:00-12:01",
     "23:59-00:00",
+    "00:00-23:59",
+    "23:00-24:00",
     "09:00-12:00, 13:00-17:00",
     " 8:30 - 17:30 ",
 )
@@ -49,13 +52,13 @@ _ZONES = ("Europe/Berlin", "Asia/Kolkata", "America/New_York")
 _DEEP_ZONES = ("Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Kiritimati")
 _EDGES = (
     *((8, 29), (8, 59), (9, 0), (12, 0), (12, 1), (16, 59), (17, 0), (17, 1), (17, 30)),
-    *((5, 59), (6, 0), (6, 1), (21, 59), (22, 0), (23, 59), (0, 0), (0, 1)),
+    *((5, 59), (6, 0), (6, 1), (21, 59), (22, 0), (22, 59), (23, 0), (23, 59), (0, 0), (0, 1)),
 )
 """Local times at and beside the ends of the windows (hour, minute)."""
 
 
 def _values(zones: tuple[str, ...], deep: bool) -> list[Any]:
-    values: list[Any] = list(_WINDOWS[:5])
+    values: list[Any] = list(_WINDOWS[:7])
     if deep:
         values += [f"{w} {z}" for w in _WINDOWS for z in zones]
     else:
@@ -64,6 +67,7 @@ def _values(zones: tuple[str, ...], deep: bool) -> list[Any]:
             "22:00-06:00 Asia/Kolkata",
             "09:00-17:00 America/New_York",
             "00:00-23:59 Europe/Berlin",
+            "23:00-24:00 Asia/Kolkata",
             "09:00-12:00, 13:00-17:00 Europe/Berlin",
             " 8:30 - 17:30 America/New_York",
         ]
@@ -131,11 +135,12 @@ def time_scope(deep: bool) -> Scope:
             ordered_pairs=deep,
         ),
         bound=(
-            f"{len(values)} windows (midnight crossings, one minute, the whole day, lists, "
-            f"no zone) in UTC and {list(zones)}, all_of over several zones, and every "
-            f"composed pair, x {len(contexts)} contexts (times of day and instants at every "
-            "local edge in each zone in winter and summer, daylight-saving changes, local "
-            "mean time, ISO strings, naive, unreadable or missing: the fixed clock); the "
-            "zones' offset tables and the placing of instants are the runtime's"
+            f"{len(values)} windows (half-open: midnight crossings, one minute, the whole "
+            f"day, an end at 24:00, lists, no zone) in UTC and {list(zones)}, all_of over "
+            f"several zones, and every composed pair, x {len(contexts)} contexts (times of "
+            "day and instants at every local edge in each zone in winter and summer, "
+            "daylight-saving changes, local mean time, ISO strings, naive, unreadable or "
+            "missing: the fixed clock); the zones' offset tables and the placing of instants "
+            "are the runtime's"
         ),
     )

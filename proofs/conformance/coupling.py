@@ -251,13 +251,15 @@ class CouplingHarness:
     def _abstract(self, label: str) -> Observed:
         metrics = self.breaker.get_metrics(AGENT)
         record = self.breaker._agents.get(AGENT)
-        hold = record.hold if record is not None else None
         restoring = self.breaker._restoring.get(AGENT, [])
         version = self.machine.version(AGENT)
-        live = hold is not None and hold.version == version
+        # A hold the posture moved away from is forfeited: the product drops it at once, the
+        # breaker at its next coupling step; either way it gives nothing back.
+        hold = record.hold if record is not None else None
+        hold = hold if hold is not None and hold.version == version else None
         shift = self.unrecorded
         public = metrics.get("original_posture")
-        if public != (hold.displaced.value if hold is not None and live else None):
+        if public != (hold.displaced.value if hold is not None else None):
             raise Mismatch(
                 {
                     "check": "get_metrics()['original_posture'] shows the hold exactly while live",
@@ -275,15 +277,15 @@ class CouplingHarness:
                 }
             )
         values = (
-            ("p", self.machine.get_posture(AGENT).value),
-            ("v", version + shift),
-            ("b", str(metrics["state"])),
-            ("w", int(units)),
-            ("a", int(metrics["probes_admitted"])),
-            ("s", int(metrics["probes_succeeded"])),
+            ("posture", self.machine.get_posture(AGENT).value),
+            ("version", version + shift),
+            ("breaker", str(metrics["state"])),
+            ("window", int(units)),
+            ("probes_admitted", int(metrics["probes_admitted"])),
+            ("probes_succeeded", int(metrics["probes_succeeded"])),
             ("forced", bool(metrics["forced_open"])),
-            ("hold", hold is not None),
-            ("k", len(restoring)),
+            ("holds", hold is not None),
+            ("restores", len(restoring)),
         )
         newest = restoring[-1] if restoring else None
         return Observed(
@@ -299,8 +301,9 @@ def _shown(observed: Observed) -> str:
     """What was read, in the words `show` uses for a product state."""
     v = dict(observed.values)
     text = (
-        f"posture={v['p']} (version {v['v']}), breaker={v['b']} weighted_failures={v['w']} "
-        f"probes admitted={v['a']} succeeded={v['s']}"
+        f"posture={v['posture']} (version {v['version']}), breaker={v['breaker']} "
+        f"weighted_failures={v['window']} "
+        f"probes admitted={v['probes_admitted']} succeeded={v['probes_succeeded']}"
     )
     if v["forced"]:
         text += " forced"
@@ -308,7 +311,9 @@ def _shown(observed: Observed) -> str:
         text += f"; holds {observed.hold[0]}->{observed.hold[1]} at version {observed.hold[2]}"
     if observed.newest is not None:
         displaced, held, version = observed.newest
-        text += f"; restores in flight={v['k']}, newest {held}->{displaced} at version {version}"
+        text += (
+            f"; restores in flight={v['restores']}, newest {held}->{displaced} at version {version}"
+        )
     return text
 
 
@@ -324,9 +329,9 @@ def check(settings: Settings) -> Verdict:
         if start not in built:
             config = start.config()
             params: dict[str, Value] = {
-                "T": config.threshold_units,
-                "N": start.max_calls,
-                "down": start.down,
+                "threshold": config.threshold_units,
+                "max_probes": start.max_calls,
+                "downgrade_on_open": start.down,
                 "restore_on_close": start.restore,
             }
             built[start] = (Relation(params, settings.timeout_ms), config)

@@ -2,7 +2,7 @@
 
 `check_policy` proves every delegation hop of a file and lints it; `diff_policies` says
 whether a new version grants more than the old, with a witness for each widening. Both
-return a `Report` of `Finding` values (`trust.proofs._findings`) that the command layer
+return a `Report` of `Finding` values (`trust.policy`) that the command layer
 renders; a file that cannot be used raises `trust.policy.PolicyError`.
 """
 

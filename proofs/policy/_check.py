@@ -21,9 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from trust._findings import Finding, Level, Report
 from trust.constraints import InteractionMode
-from trust.policy import DelegationSpec, read_policy
+from trust.policy import DelegationSpec, Finding, Level, Report, read_policy
 from trust.proofs._witness import BOUND, Search
 from trust.proofs.policy._analysis import Analysis, witness
 from trust.proofs.policy._lints import (

@@ -37,11 +37,10 @@ from typing import Any
 
 import attrs
 
-from trust._findings import Finding, Level, Report
 from trust.constraints import Comparison, InteractionMode
 from trust.constraints._cache import cache_key
 from trust.constraints._modes import show
-from trust.policy import AgentSpec, ConstraintSet, RoleSpec, read_policy
+from trust.policy import AgentSpec, ConstraintSet, Finding, Level, Report, RoleSpec, read_policy
 from trust.policy._schema import KeyPath
 from trust.proofs._witness import BOUND, Search, Side
 from trust.proofs.policy._analysis import Analysis, allowed, witness

@@ -3,13 +3,27 @@ dimension settings and the custom dimensions (see `trust.proofs.policy._diff`)."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from trust.constraints import Comparison, InteractionMode
+from trust.policy._schema import KeyPath
+from trust.proofs.policy._analysis import Analysis
 from trust.proofs.policy._fields import Verdict, posture
 
-if TYPE_CHECKING:
-    from trust.proofs.policy._diff import _Diff
+
+class _Diff(Protocol):
+    """What this part needs of the diff in progress (`trust.proofs.policy._diff`), named
+    here so that the two modules do not import each other."""
+
+    old: Analysis
+    new: Analysis
+
+    def add(
+        self, verdict: str, in_new: bool, path: KeyPath, message: str, witness: Any = None
+    ) -> None: ...
+
+    def report(self, verdict: Verdict, path: KeyPath, what: str) -> None: ...
+
 
 _INTERNAL = ("dimensions", "communication", "internal_domains")
 

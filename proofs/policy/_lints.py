@@ -31,18 +31,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from trust._findings import Finding, Level
 from trust.constraints import InteractionMode
 from trust.constraints._modes import combine, show
 from trust.constraints.builtin._lattice import all_of_items
-from trust.policy import AgentSpec, ConstraintSet
+from trust.policy import AgentSpec, ConstraintSet, Finding, Level
 from trust.policy._schema import KeyPath
 from trust.proofs._unproved import unproved
 from trust.proofs.policy._analysis import Analysis
 
 BROADEST: Mapping[str, tuple[Any, str, bool]] = {
     "resources": ("**", "every path", True),
-    "time_window": ("00:00-23:59", "every minute of the day", True),
+    "time_window": ("00:00-24:00", "every minute of the day", True),
     "data_access": ("allow_all", "all data, PII included, of every classification", True),
     # Not the top: a communication value can always list more names; but every address.
     "communication": (

@@ -23,7 +23,7 @@ TIME_VALUES: tuple[Any, ...] = (
     "08:00-12:00",
     "10:00-11:00",
     "22:00-06:00",
-    "00:00-23:59",
+    "00:00-24:00",
     "09:00-17:00 Europe/Berlin",
 )
 TIME_CONTEXTS: tuple[dict[str, Any], ...] = (

@@ -19,11 +19,12 @@ FULL = (1 << MINUTES) - 1
 def read_windows(raw: object) -> dict[str, int]:
     """The minutes a raw ``time_window`` value allows, per zone, by the documented syntax.
 
-    ``"HH:MM-HH:MM[, ...] [zone]"`` (UTC without a zone; both ends included; a start
-    after the end crosses midnight), or ``{"all_of": [...]}``, their intersection.
+    ``"HH:MM-HH:MM[, ...] [zone]"`` (UTC without a zone; half-open, ``[start, end)``, an
+    end may be ``24:00``; a start after the end crosses midnight), or
+    ``{"all_of": [...]}``, their intersection.
 
     Raises:
-        ValueError: ``raw`` is neither.
+        ValueError: ``raw`` is neither, or a window is empty (its start equals its end).
     """
     items = all_of(raw)
     if items is not None:
@@ -44,15 +45,19 @@ def read_windows(raw: object) -> dict[str, int]:
         if match is None:
             raise ValueError(f"the time_window twin does not read the window {window!r}")
         start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
-        mask |= _minutes(start_h * 60 + start_m, end_h * 60 + end_m)
+        start, end = start_h * 60 + start_m, end_h * 60 + end_m
+        if start == end:
+            raise ValueError(f"the time_window twin reads no empty window, got {window!r}")
+        mask |= _minutes(start, end)
     return {zone: mask}
 
 
 @functools.lru_cache(maxsize=4096)
 def _minutes(start: int, end: int) -> int:
-    """The minutes from ``start`` to ``end``, both included, across midnight if need be."""
+    """The minutes from ``start`` up to but not ``end``, across midnight if need be."""
+    length = end - start if start < end else end + MINUTES - start
     mask = 0
-    for minute in range(start, start + (end - start) % MINUTES + 1):
+    for minute in range(start, start + length):
         mask |= 1 << (minute % MINUTES)
     return mask
 

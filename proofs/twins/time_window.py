@@ -264,9 +264,9 @@ class TimeWindowTwin:
         for zone, mask in zip(self.zones, constraint, strict=True):
             value = as_int(model, mask)
             if value != (1 << MINUTES) - 1:
-                runs = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in intervals_of(value))
+                runs = ", ".join(f"{_hhmm(a)}-{_hhmm(b + 1)}" for a, b in intervals_of(value))
                 shown.append(repr(f"{runs or 'never'} {zone}"))
-        return "all_of [" + ", ".join(shown) + "]" if shown else "'00:00-23:59'"
+        return "all_of [" + ", ".join(shown) + "]" if shown else "'00:00-24:00'"
 
     def show_context(self, model: z3.ModelRef, context: Moment) -> str:
         if not as_bool(model, context.known):

@@ -47,7 +47,7 @@ def _prove(argv: Sequence[str]) -> int:
 
 
 def _diagrams(argv: Sequence[str]) -> int:
-    from trust.model.diagrams import main
+    from trust.proofs._review import main
 
     return main(argv, prog="care-trust diagrams")
 
@@ -56,7 +56,10 @@ COMMANDS: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "check": (_check, "validate, prove and lint policy files"),
     "diff": (_diff, "compare two policy files: equivalent, tighter, looser or incomparable"),
     "prove": (_prove, "prove the library's own properties and conformance (the proof run)"),
-    "diagrams": (_diagrams, "draw the lifecycle diagrams (.dot, .svg, .mmd)"),
+    "diagrams": (
+        _diagrams,
+        "draw the lifecycle diagrams (.dot, .svg, .mmd) and the review page (README.md)",
+    ),
 }
 
 

@@ -19,7 +19,7 @@ import attrs
 from trust._exact import exact_number, exact_str, snapshot
 
 if TYPE_CHECKING:
-    from trust.proofs._findings import Finding, Report
+    from trust.policy import Finding, Report
 
 Fails = Callable[["Finding"], bool]
 """Whether a finding fails the command (sets exit code 1)."""

@@ -20,7 +20,7 @@ from trust._cli._formats import Fails, junit, text, to_json
 from trust._cli._sarif import sarif
 
 if TYPE_CHECKING:
-    from trust.proofs._findings import Report
+    from trust.policy import Report
 
 OK = 0
 FINDING = 1

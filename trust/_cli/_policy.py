@@ -27,7 +27,7 @@ from trust._cli._formats import Fails, plain
 from trust._cli._outputs import USAGE_ERROR, Outputs, add_output_options, emit, exit_code
 
 if TYPE_CHECKING:
-    from trust.proofs._findings import Finding, Report
+    from trust.policy import Finding, Report
 
 VERDICTS = ("equivalent", "tighter", "looser", "incomparable")
 """What ``diff`` concludes per agent or role, dimension and whole set (rule ``diff.<verdict>``)."""
@@ -187,13 +187,13 @@ def _unreadable(path: Path) -> Finding | None:
 
 
 def _problem(path: Path, rule: str, message: str) -> Finding:
-    from trust.proofs._findings import Finding, Level, Location
+    from trust.policy import Finding, Level, Location
 
     return Finding(rule=rule, level=Level.ERROR, message=message, location=Location(file=str(path)))
 
 
 def _report(command: str, findings: Sequence[Finding], summary: Mapping[str, Any]) -> Report:
-    from trust.proofs._findings import Report
+    from trust.policy import Report
 
     # Any: the converter of Report.summary (MappingProxyType) leaves its type unbound.
     shown: Any = dict(summary)

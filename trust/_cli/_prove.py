@@ -13,11 +13,11 @@ import argparse
 import os
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from trust._cli._outputs import FINDING, OK, USAGE_ERROR, Outputs, add_output_options, write_files
+from trust._clock import SYSTEM_CLOCK
 
 if TYPE_CHECKING:
     from trust.proofs._property import Outcome, Property, Settings
@@ -148,7 +148,7 @@ def _stream(
     from trust.proofs._report import heading, row
     from trust.proofs._runner import run_each
 
-    started = time.perf_counter()
+    started = SYSTEM_CLOCK.monotonic()
     outcomes: list[Outcome] = []
     subject = None
     for outcome in run_each(chosen, settings, jobs):
@@ -166,7 +166,7 @@ def _stream(
             progress.show(outcome)
     if progress is not None:
         progress.clear()
-    return outcomes, time.perf_counter() - started
+    return outcomes, SYSTEM_CLOCK.monotonic() - started
 
 
 def _finish(
@@ -178,7 +178,7 @@ def _finish(
     width: int,
     prog: str,
 ) -> int:
-    from trust.proofs._findings import Report
+    from trust.policy import Report
     from trust.proofs._report import RULES, findings, summary, tail, to_json, write_junit
 
     shown_wall = wall if processes > 1 else None

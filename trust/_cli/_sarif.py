@@ -21,7 +21,7 @@ from trust._cli._formats import plain, witness_text
 from trust._version import __version__
 
 if TYPE_CHECKING:
-    from trust.proofs._findings import Finding, Location, Report
+    from trust.policy import Finding, Location, Report
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -26,8 +26,9 @@ from trust.circuit_breaker._admission import (
 )
 from trust.circuit_breaker._agents import AgentRecord, AgentTable
 from trust.circuit_breaker._config import CircuitBreakerConfig
-from trust.circuit_breaker._core import CircuitState, Closed, Event, Opened
+from trust.circuit_breaker._core import CircuitState, Closed, Event, HalfOpened, Opened
 from trust.circuit_breaker._coupling import Hold, PostureCoupling
+from trust.circuit_breaker._coupling_core import TRIGGERS
 from trust.circuit_breaker._failures import FailureEvent, failure_event
 from trust.circuit_breaker._metrics import breaker_metrics
 from trust.postures import PostureStateMachine
@@ -43,6 +44,9 @@ class BreakerMetricsSink(Protocol):
 
     def record_circuit_breaker_open(self) -> None: ...
 
+
+_MOVES = (Opened, HalfOpened, Closed)
+"""The effects of a breaker transition that sends a coupling event."""
 
 # Work for after the lock is released: ("opened" | "closed", agent_id, reason, hold).
 _FollowUp = tuple[str, str, str, Hold | None]
@@ -111,7 +115,9 @@ class PostureCircuitBreaker:
             )
         self._machine = posture_machine
         self._config = config
-        self._coupling = PostureCoupling(posture_machine, config.downgrade_on_open)
+        self._coupling = PostureCoupling(
+            posture_machine, config.downgrade_on_open, config.restore_on_close
+        )
         self._clock = posture_machine.clock if clock is None else resolve_clock(clock)
         self._lock = threading.Lock()
         self._agents = AgentTable(config.failure_window_seconds)
@@ -362,30 +368,52 @@ class PostureCircuitBreaker:
         agent.circuit = step.circuit
         self._epoch = max(self._epoch, step.circuit.generation)
         follow_ups: list[_FollowUp] = []
-        for effect in step.effects:
-            if isinstance(effect, Opened):
-                agent.reason = reason or f"opened: {effect.reason}"
-                agent.hold = self._coupling.protect(
-                    agent_id, agent.hold, agent.reason, may_hold=effect.first
-                )
-                if effect.first and agent.hold is None:
-                    agent.hold = self._pending_hold(agent_id)
-                if effect.tripped:
-                    follow_ups.append(("opened", agent_id, agent.reason, None))
-            elif isinstance(effect, Closed):
-                agent.reason = reason or f"closed: {effect.reason}"
-                agent.window.clear()
-                hold, agent.hold = agent.hold, None
-                self._agents.check_at(now + self._config.failure_window_seconds, agent_id)
-                if hold is not None and self._config.restore_on_close:
-                    # Listed before the lock is released, so that a trip landing while the
-                    # restore's guards run can take the hold over (`_pending_hold`).
-                    self._restoring.setdefault(agent_id, []).append(hold)
-                else:
-                    hold = None
-                follow_ups.append(("closed", agent_id, agent.reason, hold))
+        moves = None
+        for fired in step.fired:
+            event = TRIGGERS.get(fired)
+            if event is not None:
+                if moves is None:
+                    # One Opened, HalfOpened or Closed per breaker transition into another
+                    # state or restarting one, in the order they fired.
+                    moves = iter([e for e in step.effects if isinstance(e, _MOVES)])
+                effect = next(moves, None)
+                follow_ups += self._couple(agent_id, agent, fired, event, effect, now, reason)
         self._agents.forget_if_idle(agent_id, agent, now)
         return follow_ups
+
+    def _couple(
+        self,
+        agent_id: str,
+        agent: AgentRecord,
+        fired: tuple[str, str, str],
+        event: str,
+        effect: Opened | HalfOpened | Closed | None,
+        now: float,
+        reason: str,
+    ) -> list[_FollowUp]:
+        if isinstance(effect, Opened):
+            agent.reason = reason or f"opened: {effect.reason}"
+        elif isinstance(effect, Closed):
+            agent.reason = reason or f"closed: {effect.reason}"
+            agent.window.clear()
+            self._agents.check_at(now + self._config.failure_window_seconds, agent_id)
+        agent.hold, restore = self._coupling.couple(
+            agent_id,
+            agent.hold,
+            fired[0],
+            event,
+            agent.reason,
+            functools.partial(self._pending_hold, agent_id),
+        )
+        if restore is not None:
+            # Listed before the lock is released, so that a trip landing while the
+            # restore's guards run can take the hold over (`_pending_hold`).
+            self._restoring.setdefault(agent_id, []).append(restore)
+        if isinstance(effect, Opened) and effect.tripped:
+            return [("opened", agent_id, agent.reason, None)]
+        if isinstance(effect, Closed):
+            return [("closed", agent_id, agent.reason, restore)]
+        return []
 
     # After the lock is released: user code (metrics sinks, guards, log handlers) runs here.
 

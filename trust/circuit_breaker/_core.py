@@ -93,13 +93,13 @@ class Event:
 class Opened:
     """The circuit opened, or was forced open: hold the posture down.
 
-    ``tripped`` is True when the state became OPEN (one per trip, for metrics); ``first``
-    when it came from CLOSED, the start of an episode whose displaced posture may be held.
+    ``tripped`` is True when the state became OPEN (one per trip, for metrics). What it does
+    to the posture is the coupling's (`trust.circuit_breaker._coupling_core`), by the
+    transition that fired.
     """
 
     reason: str
     tripped: bool
-    first: bool
 
 
 @attrs.frozen
@@ -230,8 +230,8 @@ def _on_failure(
     if c.state is CircuitState.CLOSED:
         weighted = cfg.units_to_fraction(e.weighted_units)
         reason = f"weighted failures {weighted} >= threshold {cfg.failure_threshold}"
-        return opened, (COUNTED, Opened(reason=reason, tripped=True, first=True))
-    return opened, (Opened(reason="a probe failed while half-open", tripped=True, first=False),)
+        return opened, (COUNTED, Opened(reason=reason, tripped=True))
+    return opened, (Opened(reason="a probe failed while half-open", tripped=True),)
 
 
 def _on_recovery_timeout(
@@ -265,7 +265,7 @@ def _on_probe_timeout(
     reason = f"{outstanding} probe(s) unreported {cfg.probe_timeout}s after the last admission"
     # It reopened when the wait ran out, not when someone happened to look.
     reopened = Circuit(state=to, generation=gen, entered_at=c.last_probe_at + cfg.probe_timeout)
-    return reopened, (Opened(reason=reason, tripped=True, first=False),)
+    return reopened, (Opened(reason=reason, tripped=True),)
 
 
 def _on_force_open(
@@ -274,8 +274,7 @@ def _on_force_open(
     was_open = c.state is CircuitState.OPEN
     began = c.entered_at if was_open else now
     forced = Circuit(state=to, generation=gen, entered_at=began, forced=True)
-    first = c.state is CircuitState.CLOSED
-    return forced, (Opened(reason="forced open by an operator", tripped=not was_open, first=first),)
+    return forced, (Opened(reason="forced open by an operator", tripped=not was_open),)
 
 
 def _on_reset(

@@ -1,18 +1,22 @@
 """How a circuit breaker moves postures: down on open, back (at most) on close.
 
-The rules, from the design: the breaker only ever lowers a posture on open, and on close
-restores at most the posture it displaced, and only if nobody changed it meanwhile.
+The rules are the model's (``model/coupling_lifecycle.py``), run from the generated table
+by the pure core (`trust.circuit_breaker._coupling_core`); this module carries out the
+actions the core names on a real `PostureStateMachine`:
 
-- On open the posture becomes ``min(current, downgrade_on_open)`` through
+- ``protect``: the posture becomes ``min(current, downgrade_on_open)`` through
   `PostureStateMachine.protective_downgrade`: recorded, requester ``"circuit_breaker"``,
-  and vetoed by no guard. The breaker remembers a `Hold`: what it displaced, what it set,
-  and the posture's version right after.
-- On close, if the posture's version is still that one, the displaced posture is restored
-  by an ordinary guarded upgrade, fenced by ``expected_version``: the guards may refuse,
-  and an emergency downgrade or any other change while the circuit was open forfeits it.
-  It commits only while the circuit is still closed: a trip that lands while its guards
-  run refuses it, and that new episode holds the same displaced posture (see
-  `PostureCircuitBreaker`).
+  and vetoed by no guard.
+- ``hold``: the breaker remembers a `Hold`: what it displaced, what it set, and the
+  posture's version right after. ``take_over``: it holds what a restore still in flight
+  would give back (see `PostureCircuitBreaker`).
+- ``restore``: the displaced posture is given back by an ordinary guarded upgrade (the
+  guards may refuse), which commits only if every fence of the model holds then: the
+  posture's version is still the hold's (``expected_version``), and the circuit is still
+  closed (a trip that lands while its guards run refuses it, and that new episode holds
+  the same displaced posture).
+- ``forfeit``: the hold is dropped: anyone else changed the posture (its version moved),
+  or the circuit closed without ``restore_on_close``.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ from collections.abc import Callable
 
 import attrs
 
+from trust.circuit_breaker import _coupling_core as core
+from trust.circuit_breaker._core import CircuitState
+from trust.circuit_breaker._coupling_core import Action, Facts, Fence
 from trust.postures import (
     PostureStateMachine,
     PostureTransitionRequest,
     TransitionResult,
     TrustPosture,
 )
+
+_NO_FACTS = Facts()
 
 REQUESTER = "circuit_breaker"
 """The requester of every posture change the breaker makes."""
@@ -46,30 +55,74 @@ class Hold:
 
 @attrs.frozen
 class PostureCoupling:
-    """The posture side of a breaker: one machine, one target posture."""
+    """The posture side of a breaker: one machine, one target posture, one restore policy."""
 
     machine: PostureStateMachine
     downgrade_to: TrustPosture
+    restore_on_close: bool = True
 
-    def protect(
-        self, agent_id: str, hold: Hold | None, reason: str, *, may_hold: bool
-    ) -> Hold | None:
-        """Lower the posture to at most ``downgrade_to``; return the hold that is still live.
+    def couple(
+        self,
+        agent_id: str,
+        hold: Hold | None,
+        circuit: CircuitState | str,
+        event: str,
+        reason: str,
+        pending: Callable[[], Hold | None],
+    ) -> tuple[Hold | None, Hold | None]:
+        """Run the coupling ``event`` a breaker move from ``circuit`` sent; return the hold
+        kept and the hold to restore (or None for each).
 
-        ``hold`` is the one kept so far in this episode (restored at close only if still
-        `is_live`). A new hold is taken only when ``may_hold`` (the episode's first open)
-        and the downgrade displaced something. Runs no user code: the posture
-        lifecycle gives protective downgrades no guards, and the machine's metrics sink
-        is told later (`report`), so the breaker may call it with its lock held, making a
+        A hold the posture has moved away from is forfeited first (the model's
+        ``posture_changed``). ``pending`` is the hold of a restore still in flight whose
+        version is current, if any (for ``take_over``). Runs no user code: the posture
+        lifecycle gives protective downgrades no guards, and the machine's metrics sink is
+        told later (`report`), so the breaker may call it with its lock held, making a
         trip and its downgrade one step.
         """
-        result = self.machine._protect(
-            agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER
-        )
-        if result is not None and may_hold and hold is None:
-            assert result.version is not None  # the machine stamps every entry it records
-            return Hold(result.from_posture, result.to_posture, result.version)
-        return hold
+        if hold is not None and not self.is_live(agent_id, hold):
+            hold, _ = self._carry_out(
+                core.step(core.state_of(circuit, True), core.POSTURE_CHANGED, _NO_FACTS),
+                hold,
+                None,
+                None,
+            )
+        state = core.state_of(circuit, hold is not None)
+        protected = None
+        if core.protects_first(state, event):
+            # The guards read what the downgrade did, so it happens first.
+            protected = self.machine._protect(
+                agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER
+            )
+        taken = pending()
+        facts = core.make_facts(protected is not None, taken is not None, self.restore_on_close)
+        return self._carry_out(core.step(state, event, facts), hold, protected, taken)
+
+    @staticmethod
+    def _carry_out(
+        move: core.Move | None,
+        hold: Hold | None,
+        protected: TransitionResult | None,
+        pending: Hold | None,
+    ) -> tuple[Hold | None, Hold | None]:
+        if move is None:  # no transition accepts the event: nothing changes
+            return hold, None
+        restore = None
+        for action in move.actions:
+            if action is Action.HOLD:
+                if protected is not None:
+                    assert protected.version is not None  # the machine stamps every entry
+                    hold = Hold(protected.from_posture, protected.to_posture, protected.version)
+            elif action is Action.TAKE_OVER:
+                hold = pending
+            elif action is Action.RESTORE:
+                restore, hold = hold, None
+            elif action is Action.FORFEIT:
+                hold = None
+            else:  # PROTECT: carried out before the guards were read
+                assert action is Action.PROTECT
+        # The target state says whether anything is held; a hold never outlives a free one.
+        return (hold if move.held else None), restore
 
     def report(self) -> None:
         """Tell the machine's metrics sink of the downgrades `protect` made (user code)."""
@@ -89,7 +142,8 @@ class PostureCoupling:
         longer closed). Runs the machine's guards (user code): never call it with the
         breaker's lock held.
         """
-        if not self.is_live(agent_id, hold):
+        unchanged = Fence.POSTURE_UNCHANGED in core.FENCES
+        if unchanged and not self.is_live(agent_id, hold):
             logger.info(
                 "not restoring %s: its posture changed while the circuit was open", agent_id
             )
@@ -103,7 +157,11 @@ class PostureCoupling:
         )
         # Compare-and-set: refused, and recorded, if anyone changed the posture since, or
         # if the fence says no at the moment of the commit.
-        result = self.machine.transition(request, expected_version=hold.version, _fence=fence)
+        result = self.machine.transition(
+            request,
+            expected_version=hold.version if unchanged else None,
+            _fence=fence if Fence.CIRCUIT_CLOSED in core.FENCES else None,
+        )
         if not result.success:
             logger.info("restore of %s refused: %s", agent_id, result.reason)
         return result

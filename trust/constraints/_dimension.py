@@ -231,12 +231,26 @@ class ConstraintDimension(ABC):
     def compose(self, constraints: list[ConstraintValue]) -> ConstraintValue:
         """The most restrictive combination of ``constraints`` (default: the smallest number).
 
+        One constraint is returned as it is. Two or more give a new value holding the
+        smallest one's raw and parsed values (the first of equal ones), marked as the
+        built-in dimensions mark theirs: ``metadata["composed"]`` is True and
+        ``metadata["source_count"]`` says how many values were composed. The smallest
+        one's other metadata is kept.
+
         Raises:
             InvalidValueError: ``constraints`` is empty.
             InvalidTypeError: A parsed value is not a real number.
         """
         values = _non_empty(constraints)
-        return min(values, key=lambda c: _numeric(c, "composed", self.name))
+        tightest = min(values, key=lambda c: _numeric(c, "composed", self.name))
+        if len(values) == 1:
+            return tightest
+        return ConstraintValue(
+            dimension=self.name,
+            raw_value=tightest.raw_value,
+            parsed=tightest.parsed,
+            metadata={**tightest.metadata, "composed": True, "source_count": len(values)},
+        )
 
     def loosening_example(self, parent: ConstraintValue, child: ConstraintValue) -> str | None:
         """Describe something ``child`` allows and ``parent`` refuses, if this dimension can.

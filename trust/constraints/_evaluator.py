@@ -38,7 +38,7 @@ from trust.constraints._modes import InteractionMode, combine_counts
 from trust.constraints._parsing import Parsed, ValueParser
 from trust.constraints._reading import read_constraint_set, read_context
 from trust.constraints._registry import ConstraintDimensionRegistry
-from trust.constraints._tightening import Tightening
+from trust.constraints._tightening import Answers, Tightening
 
 
 # Not slotted, so that `_result` can fill ``__dict__`` directly on the hot path.
@@ -171,7 +171,12 @@ class MultiDimensionEvaluator:
             max_bytes=MAX_CACHE_BYTES,
             weigh=lambda key, verdict: len(key[1]) + len(key[2]) + len(verdict or "") + 200,
         )
-        self._tightening = Tightening(registry, self._parser, verdicts)
+        answers: Answers = BoundedCache(
+            size * 8,
+            max_bytes=MAX_CACHE_BYTES,
+            weigh=lambda key, answer: len(key[1]) + sum(map(len, answer[1])) + 200,
+        )
+        self._tightening = Tightening(registry, self._parser, verdicts, answers)
         self._metrics: ConstraintMetricsSink | None = None
         if metrics is not None:
             self.attach_metrics(metrics)
@@ -261,7 +266,7 @@ class MultiDimensionEvaluator:
                 try:
                     result = run(value, context)
                 except Exception as exc:
-                    result = _failure(f"check raised {describe_error(exc)}")
+                    result = _failure(f"evaluation error: check raised {describe_error(exc)}")
                 else:
                     # issubclass of the real type: isinstance believes a faked __class__.
                     if type(result) is not ConstraintCheckResult and not issubclass(
@@ -342,11 +347,9 @@ class MultiDimensionEvaluator:
             InvalidValueError: ``mode`` names no `InteractionMode`, or a set cannot be read
                 or holds two keys that are the same string.
         """
-        mode = InteractionMode.coerce(mode)
-        tightening = self._tightening
-        parent = tightening.side(read_constraint_set(parent_constraints, "parent_constraints"))
-        child = tightening.side(read_constraint_set(child_constraints, "child_constraints"))
-        return tightening.violations(parent, child, mode)
+        if type(mode) is not InteractionMode:
+            mode = InteractionMode.coerce(mode)
+        return self._tightening.answer(parent_constraints, child_constraints, mode)
 
     def compare(
         self,

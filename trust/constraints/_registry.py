@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str
-from trust.constraints._dimension import ConstraintDimension
+from trust.constraints._dimension import ConstraintDimension, ConstraintValue
 
 
 @attrs.frozen
@@ -128,6 +129,26 @@ class ConstraintDimensionRegistry:
         if entry is None or (entry.pending and not self._allow_unreviewed):
             return None
         return entry.dimension
+
+    def parse_constraint(self, name: str, value: Any) -> ConstraintValue | None:
+        """Parse ``value`` with the dimension called ``name``, as `get` finds it.
+
+        Args:
+            name: The dimension's name.
+            value: The raw constraint (``1000``, ``"09:00-17:00"``, ...).
+
+        Returns:
+            The parsed value, or None if no usable dimension has that name (unknown, or
+            pending review outside test mode), as in kaizen.trust 1.2.5.
+
+        Raises:
+            ValueError: The dimension refuses ``value`` (its `ConstraintDimension.parse`
+                says why).
+        """
+        dimension = self.get(name)
+        if dimension is None:
+            return None
+        return dimension.parse(value)
 
     def has(self, name: str) -> bool:
         """Whether a dimension of that name is registered, approved or not."""

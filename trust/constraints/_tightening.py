@@ -5,10 +5,15 @@ dimension both sets share must be tighter or equal in the child, by the dimensio
 ``validate_tightening``. Unknown, pending and unparsable dimensions on either side are
 violations: they cannot be checked. Verdicts about a pair of cacheable values are
 remembered: a name's dimension never changes once registered, so one never goes stale.
+Whole answers are remembered too, by both sets and the mode, for the registry generation
+they were given in (a registration or an approval may make an unusable dimension usable):
+asking the same question again is a lookup.
 """
 
 from __future__ import annotations
 
+import marshal
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from trust._shown import describe_error
@@ -16,7 +21,11 @@ from trust.constraints._cache import MISSING, BoundedCache, cache_key
 from trust.constraints._dimension import ConstraintValue
 from trust.constraints._modes import InteractionMode, shape_violations, show
 from trust.constraints._parsing import ValueParser
+from trust.constraints._reading import read_constraint_set
 from trust.constraints._registry import ConstraintDimensionRegistry
+
+Answers = BoundedCache[tuple[InteractionMode, bytes], tuple[int, tuple[str, ...]]]
+"""Remembered answers by (mode, key of both sets): the generation and the violations."""
 
 
 class Side(NamedTuple):
@@ -38,6 +47,7 @@ class Tightening:
         registry: Where the dimensions are looked up.
         parser: The parser (and value cache) the evaluator shares.
         verdicts: Remembered verdicts by (name, parent key, child key).
+        answers: Remembered answers (see `Answers`).
     """
 
     def __init__(
@@ -45,10 +55,42 @@ class Tightening:
         registry: ConstraintDimensionRegistry,
         parser: ValueParser,
         verdicts: BoundedCache[tuple[str, bytes, bytes], str | None],
+        answers: Answers,
     ) -> None:
         self._registry = registry
         self._parser = parser
         self._verdicts = verdicts
+        self._answers = answers
+
+    def answer(
+        self,
+        parent_constraints: Mapping[str, Any],
+        child_constraints: Mapping[str, Any],
+        mode: InteractionMode,
+    ) -> list[str]:
+        """Why ``child_constraints`` may allow something ``parent_constraints`` refuses.
+
+        Raises:
+            InvalidTypeError: Either set is not a mapping with str keys.
+            InvalidValueError: A set cannot be read or holds two keys that are the same
+                string.
+        """
+        generation = self._registry.generation
+        frozen = cache_key((parent_constraints, child_constraints))
+        if frozen is not None:
+            key = (mode, frozen)
+            known = self._answers.get(key)
+            if known is not MISSING and known[0] == generation:  # type: ignore[index]
+                return list(known[1])  # type: ignore[index]
+            # Decide on a copy of what the key holds: sets another thread changes meanwhile
+            # cannot leave an answer under a key it is not the answer for.
+            parent_constraints, child_constraints = marshal.loads(frozen)
+        parent = self.side(read_constraint_set(parent_constraints, "parent_constraints"))
+        child = self.side(read_constraint_set(child_constraints, "child_constraints"))
+        violations = self.violations(parent, child, mode)
+        if frozen is not None:
+            self._answers.put(key, (generation, tuple(violations)))
+        return violations
 
     def side(self, items: dict[str, Any]) -> Side:
         """``items`` with every value parsed once."""
@@ -98,16 +140,17 @@ class Tightening:
         dimension = self._registry.get(name)
         if dimension is None:  # pragma: no cover - parsing already required it
             return f"Dimension '{name}': unknown dimension; cannot check tightening"
-        shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
         try:
             if dimension.validate_tightening(parent, child) is True:
                 return None
             looser = dimension.validate_tightening(child, parent) is True
         except Exception as exc:
+            shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
             return (
-                f"Dimension '{name}': could not compare child constraint ({shown_child}) "
-                f"with parent ({shown_parent}): {describe_error(exc)}"
+                f"Dimension '{name}': error validating: could not compare child constraint "
+                f"({shown_child}) with parent ({shown_parent}): {describe_error(exc)}"
             )
+        shown_parent, shown_child = show(parent.raw_value), show(child.raw_value)
         relation = "is looser than" if looser else "is not within"
         message = (
             f"Dimension '{name}': child constraint ({shown_child}) {relation} "

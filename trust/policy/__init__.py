@@ -8,8 +8,8 @@ editors, and the loader checks files against the same schema. ``care-trust check
 ``care-trust diff`` (`trust.proofs.policy`) analyse policy files.
 """
 
-from trust._findings import Finding, Level, Location
 from trust.policy._errors import PolicyError
+from trust.policy._findings import Finding, Level, Location, Report
 from trust.policy._model import (
     AgentSpec,
     ConstraintSet,
@@ -35,6 +35,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicySpec",
+    "Report",
     "RoleSpec",
     "load_policy",
     "read_policy",

@@ -16,15 +16,15 @@ from typing import Any
 import attrs
 
 from trust import _validators as check
-from trust._shown import error_text, shown
+from trust._shown import error_text
 from trust.circuit_breaker import CircuitBreakerConfig
 from trust.constraints import ConstraintDimension, ConstraintDimensionRegistry, InteractionMode
 from trust.constraints.builtin import register_builtin_dimensions
+from trust.policy._delegations import read_delegations
 from trust.policy._model import (
     AgentSpec,
     ConstraintSet,
     CustomDimensionSpec,
-    DelegationSpec,
     PolicySpec,
     RoleSpec,
 )
@@ -220,7 +220,7 @@ class _Builder:
                 )
         return ConstraintSet(constraints=merged, mode=role.mode, path=own.path)
 
-    # -- breakers, roles, agents, delegations ---------------------------------------
+    # -- breakers, roles, agents ---------------------------------------
 
     def breaker(self, fields: dict[str, Any], path: KeyPath) -> CircuitBreakerConfig | None:
         fields = {k: v for k, v in fields.items() if k in _BREAKER_FIELDS}
@@ -301,49 +301,6 @@ class _Builder:
             breaker=self.breaker(fields, (*path, "breaker")) if has_breaker else None,
         )
 
-    def delegations(self, entries: list[Any], ids: list[str]) -> tuple[DelegationSpec, ...]:
-        found: dict[tuple[str, str], int] = {}
-        kept = []
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, dict):
-                continue
-            path = ("delegations", str(index))
-            parent, child = entry.get("parent"), entry.get("child")
-            if not isinstance(parent, str) or not isinstance(child, str):
-                continue
-            ok = True
-            for key, ident in (("parent", parent), ("child", child)):
-                if ident not in ids:
-                    self.add(
-                        "policy.unknown-reference",
-                        (*path, key),
-                        f"{key} must be an agent or role id, got {shown(ident)}"
-                        f"{suggestion(ident, ids)}",
-                    )
-                    ok = False
-            if parent == child:
-                self.add("policy.delegation", path, f"{parent!r} must not delegate to itself")
-                ok = False
-            elif (parent, child) in found:
-                self.add(
-                    "policy.delegation",
-                    path,
-                    f"{parent!r} -> {child!r} is written twice (first as delegations."
-                    f"{found[parent, child]})",
-                )
-                ok = False
-            found.setdefault((parent, child), index)
-            if ok:
-                kept.append(
-                    DelegationSpec(
-                        parent=parent,
-                        child=child,
-                        index=index,
-                        description=str(entry.get("description", "")),
-                    )
-                )
-        return tuple(kept)
-
     def build(self) -> PolicySpec:
         data = self.document.data
         for problem in problems(data):
@@ -367,8 +324,8 @@ class _Builder:
         role_specs = {i: self.role(i, _table(t)) for i, t in roles.items()}
         agent_specs = {i: self.agent(i, _table(t), roles, role_specs) for i, t in agents.items()}
         entries = data.get("delegations")
-        delegations = self.delegations(
-            entries if isinstance(entries, list) else [], [*agents, *roles]
+        delegations = read_delegations(
+            entries if isinstance(entries, list) else [], [*agents, *roles], self.problems
         )
         defaults = _table(data.get("defaults"))
         approval = defaults.get("require_upgrade_approval", True)

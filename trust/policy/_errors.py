@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from trust._errors import InvalidValueError
-from trust._findings import Finding
+from trust.policy._findings import Finding
 
 
 class PolicyError(InvalidValueError):

@@ -14,9 +14,9 @@ from typing import Any
 
 import attrs
 
-from trust._findings import Location
 from trust.circuit_breaker import CircuitBreakerConfig
 from trust.constraints import InteractionMode
+from trust.policy._findings import Location
 from trust.policy._locate import line_of
 from trust.policy._schema import KeyPath
 from trust.postures import TrustPosture

@@ -19,8 +19,8 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
-from trust._findings import Finding, Level, Location
 from trust.policy._errors import PolicyError
+from trust.policy._findings import Finding, Level, Location
 from trust.policy._locate import line_of, locate
 from trust.policy._schema import KeyPath
 

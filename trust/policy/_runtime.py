@@ -9,7 +9,6 @@ from typing import Any
 from trust import _validators as check
 from trust._clock import Clock
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust._findings import Finding, Level
 from trust.circuit_breaker import PostureCircuitBreaker
 from trust.constraints import (
     ConstraintDimension,
@@ -21,6 +20,7 @@ from trust.constraints import (
 from trust.constraints.builtin import register_builtin_dimensions
 from trust.policy._build import build, builtin_names
 from trust.policy._errors import PolicyError
+from trust.policy._findings import Finding, Level
 from trust.policy._model import AgentSpec, ConstraintSet, PolicySpec
 from trust.policy._read import read_document
 from trust.postures import PostureStateMachine

@@ -161,7 +161,9 @@ class HostSet:
         return f"[{address}]" if address.version == 6 else str(address)
 
 
-NO_HOSTS = HostSet(GlobSet(((),)), (), "none: all communication blocked")
+NO_HOSTS = HostSet(
+    GlobSet(((),)), (), "the empty set (mode none: all external communication blocked)"
+)
 
 
 def _entry(value: object, name: str) -> tuple[str, str | None, Network | None]:
@@ -198,7 +200,7 @@ def domains_set(
             globs.append(glob)
         if network is not None:
             networks.append(network)
-    shown = f"hosts under {sorted(entries)}" if label is None else label
+    shown = f"allowed domains {sorted(entries)}" if label is None else label
     return HostSet(GlobSet.union(globs), tuple(networks), shown)
 
 
@@ -278,16 +280,19 @@ class CommunicationDimension(BuiltinDimension[HostSet]):
             given = exact_str(raw_mode)
             if given is None:
                 raise InvalidTypeError(
-                    f"communication mode must be one of {modes}, got {check.shown(raw_mode)}"
+                    f"Invalid communication mode: communication mode must be one of {modes}, "
+                    f"got {check.shown(raw_mode)}"
                 )
             mode, domains = given.strip().lower(), fields.get("allowed_domains")
         else:
             raise InvalidTypeError(
-                f"communication must be a mode string or a mapping, got {check.shown(value)}"
+                "Communication config must be string or dict: communication must be a mode "
+                f"string or a mapping, got {check.shown(value)}"
             )
         if mode not in _MODES:
             raise InvalidValueError(
-                f"communication mode must be one of {modes}, got {check.shown(value)}"
+                f"Invalid communication mode: communication mode must be one of {modes}, "
+                f"got {check.shown(value)}"
             )
         if mode == "allowed_domains":
             if domains is None:
@@ -337,7 +342,7 @@ def _verdict(hosts: HostSet, target: str) -> ConstraintCheckResult:
     shown = ".".join(reversed(host.split("/"))) if isinstance(host, str) else str(host)
     if hosts.allows(host):
         return unchecked_result(True, f"host '{shown}' is allowed ({hosts.label})")
-    return unchecked_result(False, f"host '{shown}' is not in the allowed set ({hosts.label})")
+    return unchecked_result(False, f"target '{shown}' not allowed: not in {hosts.label}")
 
 
 _NO_TARGET = unchecked_result(True, "no communication target")

@@ -51,7 +51,8 @@ def parse_limit(value: object) -> float:
         InvalidTypeError: ``value`` is a bool or neither a number nor a string.
         InvalidValueError: It is not numeric, not finite, or negative.
     """
-    rule = "a finite, non-negative number of cents"
+    # Each message opens with kaizen.trust's words for the same refusal.
+    refusal = f"cost_limit must be a finite, non-negative number of cents, got {check.shown(value)}"
     text = exact_str(value)
     written: int | float | Decimal | None
     if text is not None:
@@ -59,21 +60,19 @@ def parse_limit(value: object) -> float:
             number = float(text.strip())
             written = Decimal(text.strip()) if math.isfinite(number) else None
         except (ValueError, ArithmeticError):
-            raise InvalidValueError(
-                f"cost_limit must be {rule}, got {check.shown(value)}"
-            ) from None
+            raise InvalidValueError(f"Cannot parse cost limit: {refusal}") from None
     else:
         written = exact_number(value)
         if written is None:
-            raise InvalidTypeError(f"cost_limit must be {rule}, got {check.shown(value)}")
+            raise InvalidTypeError(f"Cannot parse cost limit: {refusal}")
         try:
             number = float(written)
         except OverflowError:
-            raise InvalidValueError(
-                f"cost_limit must be {rule}, got {check.shown(value)}"
-            ) from None
-    if not math.isfinite(number) or number < 0:
-        raise InvalidValueError(f"cost_limit must be {rule}, got {check.shown(value)}")
+            raise InvalidValueError(f"Cannot parse cost limit: {refusal}") from None
+    if not math.isfinite(number):
+        raise InvalidValueError(f"Cannot parse cost limit: {refusal}")
+    if number < 0:
+        raise InvalidValueError(f"Cost limit must be non-negative: {refusal}")
     # Decimal(float) is exact, and math.floor of an int, a float or a Decimal is exact too.
     exact = Decimal(number) if type(written) is Decimal else number
     if exact > written and math.floor(number) > math.floor(written):  # type: ignore[operator,arg-type]

@@ -142,12 +142,14 @@ def _mode(value: object) -> tuple[bool, frozenset[str] | None]:
     text = exact_str(value)
     if text is None:
         raise InvalidTypeError(
-            f"data_access mode must be one of {names}, got {check.shown(value)}"
+            f"Invalid data access mode: data_access mode must be one of {names}, "
+            f"got {check.shown(value)}"
         )
     mode = MODES.get(text.strip().lower())
     if mode is None:
         raise InvalidValueError(
-            f"data_access mode must be one of {names}, got {check.shown(value)}"
+            f"Invalid data access mode: data_access mode must be one of {names}, "
+            f"got {check.shown(value)}"
         )
     return mode
 
@@ -167,7 +169,8 @@ def parse_policy(value: object) -> DataAccessPolicy:
         return DataAccessPolicy(*_mode(value))
     if not isinstance(value, Mapping):
         raise InvalidTypeError(
-            f"data_access must be a mode string or a mapping, got {check.shown(value)}"
+            "Data access config must be string or dict: data_access must be a mode string "
+            f"or a mapping, got {check.shown(value)}"
         )
     unknown = sorted(str(key) for key in value if key not in _KEYS)
     if unknown:
@@ -262,7 +265,8 @@ class DataAccessDimension(BuiltinDimension[DataAccessPolicy]):
             if classification not in allowed:
                 return unchecked_result(
                     False,
-                    f"classification '{classification}' not in allowed list {sorted(allowed)}",
+                    f"classification '{classification}' not allowed: not in allowed list "
+                    f"{sorted(allowed)}",
                 )
         return _ALLOWED
 

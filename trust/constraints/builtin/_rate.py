@@ -40,7 +40,6 @@ constraint or the context, are read as the builtin value they hold.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -49,8 +48,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError, InvalidValueError
-from trust._exact import exact_int, exact_str, snapshot
-from trust._shown import describe_error
+from trust._exact import exact_int, exact_str
 from trust.constraints._dimension import (
     ConstraintCheckResult,
     ConstraintValue,
@@ -58,6 +56,13 @@ from trust.constraints._dimension import (
 )
 from trust.constraints._reading import read_context
 from trust.constraints.builtin._lattice import BuiltinDimension
+from trust.constraints.builtin._rate_counts import (
+    COUNT_RULE,
+    busier,
+    count_of,
+    period_counts,
+    reported,
+)
 
 PERIODS: Mapping[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 """The period names accepted after ``/`` and in ``requests_by_period``, in seconds."""
@@ -210,46 +215,42 @@ def parse_rate(value: object) -> RateLimit:
     count = exact_int(value)
     if count is not None:
         if count < 0:
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+            raise InvalidValueError(
+                f"Invalid rate limit count: rate_limit must be {_FORMS}, got {check.shown(value)}"
+            )
         return RateLimit(((count, None),))
     text = exact_str(value)
     if text is None:
-        raise InvalidTypeError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+        raise InvalidTypeError(
+            f"Rate limit must be int or string: rate_limit must be {_FORMS}, "
+            f"got {check.shown(value)}"
+        )
     rules: list[Rule] = []
     for item in text.split(","):
         match = _RULE.fullmatch(item)
-        period_name = match.group(2).lower() if match and match.group(2) else None
-        if match is None or (period_name is not None and period_name not in PERIODS):
-            raise InvalidValueError(f"rate_limit must be {_FORMS}, got {check.shown(value)}")
+        if match is None:
+            raise InvalidValueError(
+                f"{_malformed(item)}: rate_limit must be {_FORMS}, got {check.shown(value)}"
+            )
+        period_name = match.group(2).lower() if match.group(2) else None
+        if period_name is not None and period_name not in PERIODS:
+            raise InvalidValueError(
+                f"Invalid period {check.shown(match.group(2))}: a rate_limit period must be "
+                f"one of {', '.join(PERIODS)}, got {check.shown(value)}"
+            )
         rules.append((int(match.group(1)), None if period_name is None else PERIODS[period_name]))
     return RateLimit(tuple(rules))
 
 
-_COUNT_RULE = "a non-negative integer"
+def _malformed(item: str) -> str:
+    """Which part of one malformed ``N[/period]`` item is wrong, in kaizen.trust's words."""
+    count, slash, period = item.partition("/")
+    if not _COUNT.fullmatch(count):
+        return "Invalid rate limit count" if slash else "Invalid rate limit"
+    return f"Invalid period {check.shown(period.strip())}"
 
 
-def _count(value: object) -> int | None:
-    """``value`` as the exact int it holds if it is a count, else None."""
-    count = exact_int(value)
-    return count if count is not None and count >= 0 else None
-
-
-def _busier(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether ``used / cap`` is higher for ``a = (used, cap)`` than for ``b``, exactly.
-
-    Cross-multiplied in ints: as floats, two ratios above 2**53 can tie (60 * 2**53 + 1
-    over 60 * 2**53 rounds to 1.0), and a window over its cap could hide behind one
-    exactly at its cap. A cap of 0 makes any use infinitely busy.
-    """
-    (used_a, cap_a), (used_b, cap_b) = _finite(a), _finite(b)
-    return used_a * cap_b > used_b * cap_a
-
-
-def _finite(load: tuple[int, int]) -> tuple[int, int]:
-    used, cap = load
-    if cap:
-        return load
-    return (1, 0) if used else (0, 1)
+_COUNT = re.compile(r"\s*[0-9]+\s*")
 
 
 class RateLimitDimension(BuiltinDimension[RateLimit]):
@@ -297,25 +298,30 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             # The common case, fast (and every figure reported is an exact float).
             return unchecked_result(True, _WITHIN, float(burst - count), float(count), float(burst))
         burst = rate.burst
+        # A refusal leaves nothing to spend: remaining is 0, never None (as kaizen.trust).
         if count is None and by_period is None:
             return unchecked_result(
                 False,
                 "requests_in_period is missing: the request count is unknown",
-                limit=_reported(burst),
+                0.0,
+                limit=reported(burst),
             )
         # Every count is an exact int from here on, compared as an int (never as a float).
         loads: list[tuple[int, int, str]] = []  # (used, cap, window name)
         if count is not None:
-            used = _count(count)
+            used = count_of(count)
             if used is None:
                 return unchecked_result(
-                    False, f"requests_in_period must be {_COUNT_RULE}, got {check.shown(count)}"
+                    False,
+                    f"requests_in_period must be {COUNT_RULE}, got {check.shown(count)}",
+                    0.0,
+                    limit=reported(burst),
                 )
             loads.append((used, rate.burst, "period"))
         if by_period is not None:
-            counts = _period_counts(by_period)
-            if isinstance(counts, ConstraintCheckResult):
-                return counts
+            counts = period_counts(by_period, PERIODS)
+            if isinstance(counts, str):
+                return unchecked_result(False, counts, 0.0, limit=reported(burst))
             for window, used, period_name in counts:
                 cap = rate.caps[WINDOWS.index(window)]
                 assert cap is not None  # every rule bounds every finite window
@@ -324,68 +330,25 @@ class RateLimitDimension(BuiltinDimension[RateLimit]):
             return unchecked_result(
                 False,
                 "requests_by_period is empty: the request count is unknown",
-                limit=_reported(burst),
+                0.0,
+                limit=reported(burst),
             )
         used, cap, window_name = loads[0]
         for candidate in loads[1:]:
-            if _busier(candidate[:2], (used, cap)):
+            if busier(candidate[:2], (used, cap)):
                 used, cap, window_name = candidate
         if used <= cap:
             return unchecked_result(
-                True, _WITHIN, _reported(cap - used), _reported(used), _reported(cap)
+                True, _WITHIN, reported(cap - used), reported(used), reported(cap)
             )
         return unchecked_result(
             False,
             f"exceeded by {check.shown(used - cap)} (at most {check.shown(cap)} per "
             f"{window_name}, got {check.shown(used)})",
             0.0,
-            _reported(used),
-            _reported(cap),
+            reported(used),
+            reported(cap),
         )
-
-
-def _period_counts(by_period: object) -> list[tuple[int, int, str]] | ConstraintCheckResult:
-    """``requests_by_period`` as (window, count, period name) read once, or why it fails."""
-    if not isinstance(by_period, Mapping):
-        return unchecked_result(
-            False,
-            "requests_by_period must be a mapping of period name to count, "
-            f"got {check.shown(by_period)}",
-        )
-    try:
-        items = snapshot(by_period)
-    except Exception as exc:
-        return unchecked_result(
-            False,
-            "requests_by_period must be a mapping that can be read, got "
-            f"{check.shown(by_period)}, whose reads raised {describe_error(exc)}",
-        )
-    assert items is not None  # a Mapping always has a snapshot
-    counts: list[tuple[int, int, str]] = []
-    for period_name, reported in items.items():
-        # The exact name: a str subclass could hash and compare like another period.
-        name = exact_str(period_name)
-        window = None if name is None else PERIODS.get(name)
-        used = _count(reported)
-        if window is None or used is None:
-            return unchecked_result(
-                False,
-                f"requests_by_period must map {sorted(PERIODS)} to {_COUNT_RULE}, "
-                f"got {check.shown(period_name)}: {check.shown(reported)}",
-            )
-        counts.append((window, used, name))  # type: ignore[arg-type]
-    return counts
 
 
 _WITHIN = "within rate limit"
-
-
-def _reported(count: int) -> float:
-    """A count as the float a result reports: the nearest one, or inf past the float range.
-
-    Only what is reported is rounded; every verdict above compares the ints themselves.
-    """
-    try:
-        return float(count)
-    except OverflowError:
-        return math.inf

@@ -71,7 +71,10 @@ def parse_globs(value: object) -> GlobSet:
         return GlobSet.union([value])
     if isinstance(value, list | tuple | set | frozenset):
         return GlobSet.union(value)
-    raise InvalidTypeError(f"resources must be a glob or a list of globs, got {check.shown(value)}")
+    raise InvalidTypeError(
+        "Resource patterns must be string or list: resources must be a glob or a list of "
+        f"globs, got {check.shown(value)}"
+    )
 
 
 class ResourceDimension(BuiltinDimension[GlobSet]):

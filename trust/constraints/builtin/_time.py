@@ -2,13 +2,15 @@
 
 Syntax: ``"HH:MM-HH:MM"``, or several separated by commas (their union), optionally
 followed by an IANA zone: ``"09:00-12:00, 13:00-17:00 Europe/Berlin"``. Without a zone
-the window is in UTC. ``H:MM`` is accepted too; hours run 0-23, minutes 0-59. A window
-whose start is after its end crosses midnight (``"22:00-06:00"``). ``{"all_of": [...]}``
-(the form compose produces) is the intersection of its windows.
+the window is in UTC. ``H:MM`` is accepted too; hours run 0-23, minutes 0-59, and an end
+may also be ``24:00`` (the end of the day). A window whose start is after its end crosses
+midnight (``"22:00-06:00"``); one whose start equals its end is empty, and refused.
+``{"all_of": [...]}`` (the form compose produces) is the intersection of its windows.
 
-Set semantics: a window in zone ``Z`` is a set of minutes of the day, and both ends are
-whole minutes included, so ``"09:00-17:00"`` allows 17:00:59 and ``"00:00-23:59"`` is the
-whole day. The context's time is read as follows:
+Set semantics: a window in zone ``Z`` is a set of minutes of the day, half-open
+``[start, end)`` as people read "from nine until five": ``"09:00-17:00"`` allows 16:59:59
+and refuses 17:00, ``"22:00-06:00"`` allows 05:59:59 and refuses 06:00, and
+``"00:00-24:00"`` is the whole day. The context's time is read as follows:
 
 - an aware datetime is converted to ``Z``; a naive datetime is read as UTC;
 - a time of day (``datetime.time``, naive) is used as given, as local time in ``Z``; an
@@ -120,10 +122,11 @@ class ZoneWindow:
         return intervals_of(self.mask)
 
     def __str__(self) -> str:
+        """The windows in the syntax `parse_windows` reads back: half-open, ``24:00`` an end."""
         runs = self.intervals
         if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == MINUTES - 1:
             runs = (*runs[1:-1], (runs[-1][0], runs[0][1]))  # show a midnight crossing as one
-        text = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in runs) or "never"
+        text = ", ".join(f"{_hhmm(a)}-{_hhmm(b + 1)}" for a, b in runs) or "never"
         return f"{text} {self.zone}"
 
 
@@ -172,18 +175,32 @@ class TimeWindows:
 
 
 def _window_mask(text: str, raw: object) -> int:
+    """The minutes ``[start, end)`` of one ``HH:MM-HH:MM`` window, across midnight if need be."""
     match = _WINDOW.fullmatch(text)
     if match is None:
-        raise InvalidValueError(f"time_window must be {_FORM}, got {check.shown(raw)}")
-    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
-    if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
         raise InvalidValueError(
-            f"time_window hours must be 0-23 and minutes 0-59, got {check.shown(raw)}"
+            f"Invalid time window format: time_window must be {_FORM}, got {check.shown(raw)}"
+        )
+    start_h, start_m, end_h, end_m = (int(g) for g in match.groups())
+    if start_h > 23 or start_m > 59:
+        raise InvalidValueError(
+            f"Invalid start time {start_h:02d}:{start_m:02d}: a time_window start must be "
+            f"00:00-23:59, got {check.shown(raw)}"
+        )
+    if (end_h, end_m) != (24, 0) and (end_h > 23 or end_m > 59):
+        raise InvalidValueError(
+            f"Invalid end time {end_h:02d}:{end_m:02d}: a time_window end must be "
+            f"00:00-24:00, got {check.shown(raw)}"
         )
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
-    if start <= end:
-        return ((1 << (end + 1)) - 1) ^ ((1 << start) - 1)
-    return FULL ^ (((1 << start) - 1) ^ ((1 << (end + 1)) - 1))
+    if start == end:
+        raise InvalidValueError(
+            f"time_window windows must not be empty (a start equal to its end allows no "
+            f"minute; the whole day is 00:00-24:00), got {check.shown(raw)}"
+        )
+    if start < end:
+        return ((1 << end) - 1) ^ ((1 << start) - 1)
+    return FULL ^ (((1 << start) - 1) ^ ((1 << end) - 1))
 
 
 def parse_windows(value: object) -> TimeWindows:
@@ -195,7 +212,9 @@ def parse_windows(value: object) -> TimeWindows:
     """
     raw = exact_str(value)
     if raw is None:
-        raise InvalidTypeError(f"time_window must be {_FORM}, got {check.shown(value)}")
+        raise InvalidTypeError(
+            f"Time window must be a string: time_window must be {_FORM}, got {check.shown(value)}"
+        )
     text, zone = raw.strip(), "UTC"
     head, _, last = text.rpartition(" ")
     if head and ":" not in last:
@@ -338,5 +357,5 @@ def _outside_window(
     minute: int, part: ZoneWindow, windows: TimeWindows, note: str
 ) -> ConstraintCheckResult:
     return unchecked_result(
-        False, f"{_hhmm(minute)} {part.zone} is outside the time window ({windows}){note}"
+        False, f"outside time window: {_hhmm(minute)} {part.zone} is not in {windows}{note}"
     )

@@ -1,6 +1,7 @@
 """What a ``care-trust`` command found: findings with a place in a file, and a report.
 
-Part of the runtime (no z3): `trust.policy.PolicyError` carries findings too.
+Part of the runtime (no z3), in `trust.policy` because `PolicyError` carries findings;
+the proof layer and the command line import them from there.
 
 `care-trust check` and `care-trust diff` (and the proof run, for its failures) report
 `Finding` values; the command-line layer renders a `Report` as text, JSON, JUnit XML or
