@@ -501,7 +501,7 @@ def test_a_str_subclass_is_matched_by_what_it_holds() -> None:
     assert result.posture is TrustPosture.SUPERVISED
 
 
-def test_a_lying_trust_level_is_not_a_trusted_word() -> None:
+def test_a_lying_trust_level_is_not_a_known_word() -> None:
     result = TrustPostureMapper().map_verification_result(
         verification(trust_level=LyingStr("unknown"))
     )

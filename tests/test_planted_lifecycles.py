@@ -26,7 +26,7 @@ def _failed(run: ProofRun, heading: str) -> str:
 
 def test_an_emergency_downgrade_to_supervised_fails_the_proof_run(tmp_path: Path) -> None:
     planted = Plant(
-        "trust/postures/_core.py",
+        "trust/postures/_emergency.py",
         "target = EMERGENCY[posture]",
         "target = TrustPosture.SUPERVISED",
     )

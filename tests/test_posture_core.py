@@ -14,6 +14,7 @@ from trust.postures import (
     PostureTransitionRequest,
     TransitionResult,
     _core,
+    _emergency,
 )
 from trust.postures._transition import EDGES
 
@@ -32,7 +33,7 @@ S, A, F, H, B = (
 def test_an_emergency_reaches_blocked_from_every_posture_as_a_new_version(
     posture: TrustPosture, recorded: bool
 ) -> None:
-    entry, effects = _core.emergency("a", posture, 4, recorded, "why", "sec", NOW, 9)
+    entry, effects = _emergency.emergency("a", posture, 4, recorded, "why", "sec", NOW, 9)
     assert entry == TransitionResult(
         success=True,
         from_posture=posture,
@@ -52,8 +53,8 @@ def test_an_emergency_reaches_blocked_from_every_posture_as_a_new_version(
 
 def test_the_emergency_entry_makers_agree_with_the_step() -> None:
     for posture in TrustPosture:
-        made = _core.EMERGENCY_ENTRY[posture]("why", NOW, "a", None, 3, 8)
-        stepped, _ = _core.emergency("a", posture, 2, True, "why", None, NOW, 8)
+        made = _emergency.EMERGENCY_ENTRY[posture]("why", NOW, "a", None, 3, 8)
+        stepped, _ = _emergency.emergency("a", posture, 2, True, "why", None, NOW, 8)
         assert made == stepped
 
 

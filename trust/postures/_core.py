@@ -20,9 +20,8 @@ effects are constants: nothing on the way allocates but the entry itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -45,32 +44,21 @@ UPGRADE_APPROVAL_GUARD = "upgrade_approval_required"
 PROTECTIVE_EVENT = "protective_downgrade"
 
 
-def _guardless(event: str) -> None:
+def guardless(event: str) -> None:
+    """Stop the import if the model gives ``event`` a guard: nothing may veto it."""
     for source, name, target, guards in _lifecycle.TRANSITIONS:
         if name == event and guards:
             # These promise that nothing can veto them; a guard in the model breaks that.
             raise ImportError(f"{event} must have no guards, the model gives {source} -> {target}")
 
 
-_guardless(PostureTransition.EMERGENCY_DOWNGRADE)
-_guardless(PROTECTIVE_EVENT)
-EMERGENCY: Mapping[TrustPosture, TrustPosture] = {
-    TrustPosture(source): TrustPosture(target)
-    for source, event, target, _ in _lifecycle.TRANSITIONS
-    if event == PostureTransition.EMERGENCY_DOWNGRADE
-}
-"""Each posture's emergency target (BLOCKED, as the model says)."""
-
+guardless(PROTECTIVE_EVENT)
 PROTECTIVE: frozenset[tuple[TrustPosture, TrustPosture]] = frozenset(
     (TrustPosture(source), TrustPosture(target))
     for source, event, target, _ in _lifecycle.TRANSITIONS
     if event == PROTECTIVE_EVENT
 )
 """The (from, to) pairs a protective downgrade may take: each lowers autonomy."""
-if set(EMERGENCY) != set(TrustPosture):
-    # emergency_downgrade promises BLOCKED from every posture: a gap would crash it.
-    missing = sorted(p.value for p in set(TrustPosture) - set(EMERGENCY))
-    raise ImportError(f"the posture model has no emergency_downgrade from {missing}")
 
 
 @attrs.frozen
@@ -113,7 +101,7 @@ Edge = tuple[PostureTransition, tuple[str, ...]]
 """A requestable move: its kind and the names of the guards it needs (from `EDGES`)."""
 
 _make_result = unchecked_constructor(TransitionResult)
-_EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
+EMERGENCY_KIND = PostureTransition.EMERGENCY_DOWNGRADE
 
 _NO_REQUESTER = Refusal(
     UPGRADE_APPROVAL_GUARD, "upgrade requires a requester_id other than the agent itself, got None"
@@ -294,7 +282,7 @@ def change(
     the machine-wide store, as the agent's posture never changed.
     """
     moved = target is not posture
-    administrative_word = administrative or kind is _EMERGENCY_KIND
+    administrative_word = administrative or kind is EMERGENCY_KIND
     keeps_record = recorded or moved
     if keeps_record or administrative_word:
         version += 1
@@ -314,58 +302,9 @@ def change(
         version,
         sequence,
     )
-    if protective or kind is _EMERGENCY_KIND:
+    if protective or kind is EMERGENCY_KIND:
         return entry, RECORDED_ALERT if keeps_record else UNRECORDED_ALERT
     return entry, RECORDED_CHANGE if keeps_record else UNRECORDED_CHANGE
-
-
-def emergency(
-    agent_id: str,
-    posture: TrustPosture,
-    version: int,
-    recorded: bool,
-    reason: str,
-    requester_id: str | None,
-    now: datetime,
-    sequence: int,
-) -> Step:
-    """The emergency downgrade: to the model's target (BLOCKED), whatever the guards.
-
-    It is always a new version, recorded or not (an emergency fences every transition
-    checked before it).
-    """
-    entry = EMERGENCY_ENTRY[posture](reason, now, agent_id, requester_id, version + 1, sequence)
-    keeps_record = recorded or entry.to_posture is not posture
-    return entry, RECORDED_ALERT if keeps_record else UNRECORDED_ALERT
-
-
-def _emergency_entries() -> Mapping[TrustPosture, EmergencyEntry]:
-    makers: dict[TrustPosture, EmergencyEntry] = {}
-    for posture in TrustPosture:
-        target = EMERGENCY[posture]
-        makers[posture] = unchecked_constructor(
-            TransitionResult,
-            fixed={
-                "success": True,
-                "from_posture": posture,
-                "to_posture": target,
-                "transition_type": _EMERGENCY_KIND,
-                "blocked_by": None,
-                "metadata": EMPTY_MAPPING,
-                "administrative": False,
-                "protective": False,
-            },
-        )
-    return MappingProxyType(makers)
-
-
-EmergencyEntry = Callable[[str, datetime, str, "str | None", int, int], TransitionResult]
-"""``make(reason, timestamp, agent_id, requester_id, version, sequence)``."""
-
-EMERGENCY_ENTRY: Mapping[TrustPosture, EmergencyEntry] = _emergency_entries()
-"""The entry of an emergency downgrade from each posture, with everything the move fixes
-(its target, its kind, success, no metadata) built in: `emergency` without its frame,
-for the engine's incident path. Pass the agent's next version (one more than now)."""
 
 
 def administrative(

@@ -20,7 +20,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
 from trust._generated import posture as _lifecycle
-from trust.postures import _core
+from trust.postures import _core, _emergency
 from trust.postures._core import Effects, Refusal
 from trust.postures._guards import Guards
 from trust.postures._posture import TrustPosture
@@ -48,7 +48,7 @@ class _EveryAgent:
 
 
 _EVERY_AGENT = _EveryAgent()
-_EMERGENCY_ENTRY = _core.EMERGENCY_ENTRY
+_EMERGENCY_ENTRY = _emergency.EMERGENCY_ENTRY
 # Whether an emergency would reach the log at its level (the core's, checked below). The
 # logger's own answer cache is read first, without a call: `logging` clears that dict in
 # place whenever levels change, and only ever fills it with what isEnabledFor answers. An
@@ -335,7 +335,7 @@ class PostureStateMachine:
         try:
             if record is None:
                 held = store.held(agent_id)
-                entry, effects = _core.emergency(
+                entry, effects = _emergency.emergency(
                     agent_id,
                     held.posture,
                     held.version,
