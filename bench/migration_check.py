@@ -8,8 +8,8 @@ care-trust too. Each line prints what the reference gives, what care-trust gives
 case's status:
 
 - ``deliberate``: care-trust decided otherwise on purpose (docs/migration.md says why);
-- ``landing (<branch>)``: a change on a branch that was not on main when this was
-  written; run this script with that worktree's interpreter to see it landed;
+- ``eased``: care-trust changed to ease migration (the reference's phrase in a message, its
+  API, its reading of a window); docs/migration.md says how far it goes;
 - ``addition``: the reference has no such thing; shown so the page's claim is checked;
 - ``gap``: a name the reference exports where care-trust has it elsewhere or not at all
   (docs/migration.md gives the import to use instead).
@@ -270,7 +270,7 @@ def _(side: Side) -> object:
     return len(m.get_transition_history("a", limit=-1))
 
 
-@case(P, "get_transition_history() without an agent id (2 agents)", "landing (i15-core)")
+@case(P, "get_transition_history() without an agent id (2 agents)", "eased")
 def _(side: Side) -> object:
     m = machine(side)
     m.emergency_downgrade("a", reason="r")
@@ -278,7 +278,7 @@ def _(side: Side) -> object:
     return len(m.get_transition_history())
 
 
-@case(P, "get_transition_history(agent, limit=10) of 6 entries", "landing (i15-core)")
+@case(P, "get_transition_history(agent, limit=10) of 6 entries", "eased")
 def _(side: Side) -> object:
     m = machine(side)
     for _ in range(6):
@@ -317,7 +317,7 @@ def _(side: Side) -> object:
     return machine(side).emergency_downgrade(42, reason="r").success
 
 
-@case(P, "the machine logs a change on the logging module", "landing (i15-core)")
+@case(P, "the machine logs a change on the logging module", "eased")
 def _(side: Side) -> object:
     records: list[logging.LogRecord] = []
 
@@ -340,7 +340,7 @@ def _(side: Side) -> object:
 @case(
     P,
     'mapper: sensitive_capabilities=["delete"], "delete_records", trust high',
-    "landing (i15-core)",
+    "eased",
 )
 def _(side: Side) -> object:
     mapper = side.postures.TrustPostureMapper(sensitive_capabilities=["delete"])
@@ -351,7 +351,7 @@ def _(side: Side) -> object:
 @case(
     P,
     'mapper: sensitive_capabilities=["delete"], "undelete_preview", trust high',
-    "landing (i15-core)",
+    "eased",
 )
 def _(side: Side) -> object:
     mapper = side.postures.TrustPostureMapper(sensitive_capabilities=["delete"])
@@ -359,7 +359,7 @@ def _(side: Side) -> object:
     return mapper.map_verification_result(verification, "undelete_preview").posture
 
 
-@case(P, "mapper with default HUMAN_DECIDES: a sensitive capability", "landing (i15-core)")
+@case(P, "mapper with default HUMAN_DECIDES: a sensitive capability", "eased")
 def _(side: Side) -> object:
     mapper = side.postures.TrustPostureMapper(
         default_posture=side.postures.TrustPosture.HUMAN_DECIDES
@@ -368,12 +368,12 @@ def _(side: Side) -> object:
     return mapper.map_verification_result(verification, "delete").posture
 
 
-@case(P, "module-level get_posture_for_action(1) (truthy, not True)", "landing (i15-core)")
+@case(P, "module-level get_posture_for_action(1) (truthy, not True)", "eased")
 def _(side: Side) -> object:
     return side.postures.get_posture_for_action(1)
 
 
-@case(P, "module-level map_verification_to_posture", "landing (i15-core)")
+@case(P, "module-level map_verification_to_posture", "eased")
 def _(side: Side) -> object:
     verification = types.SimpleNamespace(valid=True, constraints={})
     return side.postures.map_verification_to_posture(verification).posture
@@ -606,7 +606,7 @@ def _(side: Side) -> object:
 
 
 @case(
-    A, "circuit_breaker with the reference's is_open/record_* protocol, open", "landing (i15-core)"
+    A, "circuit_breaker with the reference's is_open/record_* protocol, open", "eased"
 )
 def _(side: Side) -> object:
     class Simple:
@@ -659,12 +659,12 @@ def _(side: Side) -> object:
     return out
 
 
-@case(C + "/cost_limit", 'parse "abc": message', "landing (i16-constraints)")
+@case(C + "/cost_limit", 'parse "abc": message', "eased")
 def _(side: Side) -> object:
     return side.builtin.CostLimitDimension().parse("abc")
 
 
-@case(C + "/time_window", '"09:00-17:00" at 17:00:00 and at 17:00:30', "landing (i16-constraints)")
+@case(C + "/time_window", '"09:00-17:00" at 17:00:00 and at 17:00:30', "eased")
 def _(side: Side) -> object:
     return [
         verdict(side, {"time_window": "09:00-17:00"}, {"current_time": time(17, 0, s)})
@@ -672,7 +672,7 @@ def _(side: Side) -> object:
     ]
 
 
-@case(C + "/time_window", '"00:00-24:00"', "landing (i16-constraints)")
+@case(C + "/time_window", '"00:00-24:00"', "eased")
 def _(side: Side) -> object:
     return verdict(side, {"time_window": "00:00-24:00"}, {"current_time": time(23, 59, 59)})
 
@@ -746,7 +746,7 @@ def _(side: Side) -> object:
     return verdict(side, {"resources": "data/**"}, {"resource_requested": "data/../secrets"})
 
 
-@case(C + "/resources", r'path "data\\..\\x": message', "landing (i16-constraints)")
+@case(C + "/resources", r'path "data\\..\\x": message', "eased")
 def _(side: Side) -> object:
     return verdict(side, {"resources": "data/**"}, {"resource_requested": "data\\..\\x"})
 
@@ -771,7 +771,7 @@ def _(side: Side) -> object:
 @case(
     C + "/rate_limit",
     'requests_in_period "abc": verdict and remaining',
-    "landing (i16-constraints)",
+    "eased",
 )
 def _(side: Side) -> object:
     dimension = side.builtin.RateLimitDimension()
@@ -994,7 +994,7 @@ def _(side: Side) -> object:
     return type(evaluator(side).evaluate({"cost_limit": 1}, {"cost_used": 2}).failed_dimensions)
 
 
-@case(E, "a check that raises: the reason", "landing (i16-constraints)")
+@case(E, "a check that raises: the reason", "eased")
 def _(side: Side) -> object:
     class Broken(side.builtin.CostLimitDimension):  # type: ignore[name-defined,misc]
         @property
@@ -1010,14 +1010,14 @@ def _(side: Side) -> object:
     return result.dimension_results["broken"].reason
 
 
-@case(E, "registry.parse_constraint(name, value)", "landing (i16-constraints)")
+@case(E, "registry.parse_constraint(name, value)", "eased")
 def _(side: Side) -> object:
     registry = side.constraints.ConstraintDimensionRegistry()
     side.builtin.register_builtin_dimensions(registry)
     return registry.parse_constraint("cost_limit", 5).parsed
 
 
-@case(E, "default compose of a custom numeric dimension: metadata", "landing (i16-constraints)")
+@case(E, "default compose of a custom numeric dimension: metadata", "eased")
 def _(side: Side) -> object:
     class Budget(side.constraints.ConstraintDimension):  # type: ignore[name-defined,misc]
         name = "budget"

@@ -37,16 +37,7 @@ class ProofRun:
 
 def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> ProofRun:
     """``python -m trust.proofs`` on a copy of the packages with ``plants`` applied."""
-    # The package as it installs: trust/model and trust/proofs are links to the top-level
-    # folders, and copytree copies what they link to.
-    shutil.copytree(ROOT / "trust", scratch / "trust", ignore=shutil.ignore_patterns("__pycache__"))
-    for plant in plants:
-        target = scratch / plant.path
-        source = target.read_text()
-        count = source.count(plant.old)
-        if count != 1:
-            raise AssertionError(f"{plant.path}: the planted text occurs {count} times, not once")
-        target.write_text(source.replace(plant.old, plant.new))
+    _copy_with(scratch, plants)
     command = [sys.executable, "-m", "trust.proofs"]
     if only is not None:
         command += ["--only", only]
@@ -58,6 +49,34 @@ def run_proofs_with(scratch: Path, *plants: Plant, only: str | None = None) -> P
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
+    )
+    return ProofRun(done.returncode, done.stdout + done.stderr)
+
+
+def _copy_with(scratch: Path, plants: tuple[Plant, ...]) -> None:
+    # The package as it installs: trust/model and trust/proofs are links to the top-level
+    # folders, and copytree copies what they link to.
+    shutil.copytree(ROOT / "trust", scratch / "trust", ignore=shutil.ignore_patterns("__pycache__"))
+    for plant in plants:
+        target = scratch / plant.path
+        source = target.read_text()
+        count = source.count(plant.old)
+        if count != 1:
+            raise AssertionError(f"{plant.path}: the planted text occurs {count} times, not once")
+        target.write_text(source.replace(plant.old, plant.new))
+
+
+def import_with(scratch: Path, *plants: Plant, module: str = "trust") -> ProofRun:
+    """``import module`` in a fresh interpreter, on a copy of the package with ``plants``."""
+    _copy_with(scratch, plants)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=scratch,
+        env={**os.environ, "PYTHONPATH": str(scratch)},
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     return ProofRun(done.returncode, done.stdout + done.stderr)

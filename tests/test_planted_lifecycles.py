@@ -26,9 +26,9 @@ def _failed(run: ProofRun, heading: str) -> str:
 
 def test_an_emergency_downgrade_to_supervised_fails_the_proof_run(tmp_path: Path) -> None:
     planted = Plant(
-        "trust/postures/_machine.py",
-        "_EMERGENCY[current], _EMERGENCY_KIND",
-        "TrustPosture.SUPERVISED, _EMERGENCY_KIND",
+        "trust/postures/_emergency.py",
+        "target = EMERGENCY[posture]",
+        "target = TrustPosture.SUPERVISED",
     )
     text = _failed(run_proofs_with(tmp_path, planted, only=POSTURE), "posture lifecycle")
     assert "1 event 1=emergency_downgrade" in text

@@ -5,9 +5,11 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
+from tests.planted import Plant, import_with
 from trust import POSTURE_LEVEL_MAP, InvalidTypeError, InvalidValueError, TrustPosture
 from trust.model import POSTURE_SPEC
 
@@ -102,3 +104,27 @@ def test_coerce() -> None:
         TrustPosture.coerce("nope", "default_posture")
     with pytest.raises(InvalidTypeError, match="posture must be a TrustPosture, got 5"):
         TrustPosture.coerce(5)
+
+
+def test_a_model_state_with_no_posture_stops_the_import(tmp_path: Path) -> None:
+    # A state added to the model and regenerated, but not to TrustPosture, has no level.
+    planted = Plant(
+        "trust/_generated/posture.py",
+        'STATES: Final = ("blocked", ',
+        'STATES: Final = ("blocked", "cautious", ',
+    )
+    run = import_with(tmp_path, planted, module="trust.postures")
+    assert run.returncode != 0
+    assert "ImportError: TrustPosture must list the model's states" in run.output
+    assert "'cautious'" in run.output
+
+
+def test_postures_out_of_the_models_ladder_order_stop_the_import(tmp_path: Path) -> None:
+    planted = Plant(
+        "trust/postures/_posture.py",
+        '    ASSISTED = "assisted"\n    SUPERVISED = "supervised"\n',
+        '    SUPERVISED = "supervised"\n    ASSISTED = "assisted"\n',
+    )
+    run = import_with(tmp_path, planted, module="trust.postures")
+    assert run.returncode != 0
+    assert "ImportError: TrustPosture must list the model's states" in run.output

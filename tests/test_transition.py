@@ -153,6 +153,7 @@ def test_result_to_dict() -> None:
         "administrative": False,
         "protective": False,
         "version": None,
+        "sequence": None,
         "timestamp": "2025-01-01T00:00:00+00:00",
         "metadata": {},
     }
@@ -177,6 +178,7 @@ def test_unchecked_constructor_builds_the_same_value_as_the_class() -> None:
         "administrative": False,
         "protective": False,
         "version": 3,
+        "sequence": 7,
     }
     assert make(*fields.values()) == TransitionResult(**fields)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="slotted attrs class"):
@@ -189,7 +191,7 @@ def test_unchecked_values_are_still_frozen_instances_of_their_class() -> None:
     make = unchecked_constructor(TransitionResult)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
     s, a, up = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, PostureTransition.UPGRADE
-    made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1)
+    made = make(True, s, a, up, "r", None, stamp, {}, "a", None, False, False, 1, 1)
     assert type(made) is TransitionResult
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.success = False  # type: ignore[misc]
@@ -221,3 +223,39 @@ def test_a_malformed_guard_names_the_field_and_the_value(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         TransitionGuard(name="g", check_fn=bool, **fields)  # type: ignore[arg-type]
+
+
+def test_an_unchecked_constructor_with_fixed_fields_takes_only_the_others() -> None:
+    from trust._unchecked import unchecked_constructor
+
+    stamp = datetime(2025, 1, 1, tzinfo=UTC)
+    make = unchecked_constructor(
+        TransitionResult,
+        fixed={
+            "success": True,
+            "from_posture": TrustPosture.ASSISTED,
+            "to_posture": TrustPosture.BLOCKED,
+            "transition_type": PostureTransition.EMERGENCY_DOWNGRADE,
+            "blocked_by": None,
+            "metadata": {},
+            "administrative": False,
+            "protective": False,
+        },
+    )
+    made = make("r", stamp, "a", "sec", 2, 3)
+    assert made == TransitionResult(
+        success=True,
+        from_posture=TrustPosture.ASSISTED,
+        to_posture=TrustPosture.BLOCKED,
+        transition_type=PostureTransition.EMERGENCY_DOWNGRADE,
+        reason="r",
+        timestamp=stamp,
+        agent_id="a",
+        requester_id="sec",
+        version=2,
+        sequence=3,
+    )
+    with pytest.raises(
+        ValueError, match=r"fixed must name fields of TransitionResult, got \['nope'\]"
+    ):
+        unchecked_constructor(TransitionResult, fixed={"nope": 1})

@@ -17,35 +17,53 @@ for any other class the constructor sets each slot through its descriptor instea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
 
 T = TypeVar("T")
 
+EMPTY_FIXED: Mapping[str, object] = MappingProxyType({})
 
-def unchecked_constructor(cls: type[T]) -> Callable[..., T]:
+
+def unchecked_constructor(
+    cls: type[T], fixed: Mapping[str, object] = EMPTY_FIXED
+) -> Callable[..., T]:
     """``make(field1, field2, ...)`` in field order, without validators or converters.
+
+    Fields named in ``fixed`` are not parameters: every value made holds the value given
+    there (for a hot path whose values always share some fields).
 
     Raises:
         TypeError: ``cls`` is not a slotted attrs class.
+        ValueError: ``fixed`` names a field ``cls`` does not have.
     """
     if not attrs.has(cls) or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} must be a slotted attrs class")
     names = [f.name for f in attrs.fields(cls)]
+    unknown = sorted(set(fixed) - set(names))
+    if unknown:
+        raise ValueError(f"fixed must name fields of {cls.__name__}, got {unknown}")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    namespace.update({f"_fixed_{name}": value for name, value in fixed.items()})
+    values = {name: f"_fixed_{name}" if name in fixed else name for name in names}
     twin = _layout_twin(cls, names)
     # One line per field, as attrs itself generates __init__: a loop would cost more.
     if twin is not None:
         namespace["_twin"] = twin
-        body = [f"    obj.{name} = {name}" for name in names]
+        body = [f"    obj.{name} = {values[name]}" for name in names]
         source = ["    obj = _new(_twin)", *body, "    obj.__class__ = _cls"]
     else:
         for name in names:
             namespace[f"_set_{name}"] = getattr(cls, name).__set__
-        source = ["    obj = _new(_cls)", *(f"    _set_{name}(obj, {name})" for name in names)]
-    code = f"def make({', '.join(names)}):\n" + "\n".join(source) + "\n    return obj\n"
+        source = [
+            "    obj = _new(_cls)",
+            *(f"    _set_{name}(obj, {values[name]})" for name in names),
+        ]
+    parameters = ", ".join(name for name in names if name not in fixed)
+    code = f"def make({parameters}):\n" + "\n".join(source) + "\n    return obj\n"
     exec(compile(code, f"<unchecked constructor of {cls.__name__}>", "exec"), namespace)
     make: Callable[..., T] = namespace["make"]
     return make

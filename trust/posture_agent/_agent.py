@@ -8,6 +8,11 @@
 | HUMAN_DECIDES  | runs only if the approval handler answers ``True`` in time         |
 | BLOCKED        | refuses with `PermissionError`                                     |
 
+That is the table `trust.posture_agent._behaviour.BEHAVIOURS`, checked complete at import:
+a posture without a behaviour is refused, never run. With an ``evaluator``, a run that
+would go ahead is then checked against its constraints (`ConstraintGate`): a refusal is
+refused and audited as a posture refusal is.
+
 The posture is read again after every await: an agent downgraded while its notification,
 its cancel window, its approval or the breaker's admission was pending follows the new
 posture (BLOCKED refuses, HUMAN_DECIDES needs an approval). The last read is the first
@@ -44,8 +49,8 @@ import asyncio
 import copy
 import itertools
 import logging
-import threading
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
@@ -53,12 +58,24 @@ from trust._errors import InvalidTypeError
 from trust._shown import absorb
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
 from trust.audit._snapshot import describe_error, snapshot_text
+from trust.posture_agent._behaviour import BEHAVIOURS, Behaviour, why_refused
+from trust.posture_agent._constraints import gate_for
 from trust.posture_agent._execution import Ending, OwnTask
 from trust.posture_agent._failures import SeverityOf, default_severity
-from trust.posture_agent._handlers import AdmittingBreaker, ApprovalHandler, NotificationHandler
+from trust.posture_agent._handlers import (
+    AdmittingBreaker,
+    ApprovalHandler,
+    NotificationHandler,
+    SimpleBreaker,
+    as_admitting,
+    require_methods,
+)
 from trust.posture_agent._recording import Call, Recorder
-from trust.posture_agent._waits import PendingRun, Sleep, TimedOut, bounded
+from trust.posture_agent._waits import PendingRuns, Sleep, TimedOut, bounded
 from trust.postures import PostureStateMachine, TrustPosture
+
+if TYPE_CHECKING:  # loaded only for an agent given an evaluator (see `_constraints`)
+    from trust.constraints import InteractionMode, MultiDimensionEvaluator
 
 _log = logging.getLogger("trust.posture_agent")
 
@@ -74,7 +91,9 @@ class PostureAwareAgent:
         agent_id: The agent's id in ``posture_machine``.
         posture_machine: Where the posture is read, at every decision point.
         circuit_breaker: A `PostureCircuitBreaker`; consulted before running, told of
-            every outcome.
+            every outcome. A breaker with kaizen.trust 1.2.5's ``is_open()``,
+            ``record_success()`` and ``record_failure()`` works too (`SimpleBreaker`):
+            only ``is_open() is False`` admits a run.
         approval_handler: Asked under HUMAN_DECIDES; without one, such runs are refused.
             It is shown a deep copy of the arguments, and the base agent runs with
             another, taken when it was asked; arguments ``copy.deepcopy`` cannot copy
@@ -91,6 +110,12 @@ class PostureAwareAgent:
         severity_of: Maps a base agent's exception to a breaker severity.
         sleep: How the agent waits (``asyncio.sleep``); tests pass a controllable one.
         clock: Where durations come from (the posture machine's clock by default).
+        evaluator: A `MultiDimensionEvaluator` that checks each run, once its posture
+            lets it go ahead, against ``constraints`` combined by ``interaction_mode``,
+            with the run's keyword arguments as the context. A run the constraints refuse
+            raises `PermissionError` and is audited as refused, as under BLOCKED.
+        constraints: The constraint set to check runs against (with ``evaluator`` only).
+        interaction_mode: How the constraint verdicts combine (CONJUNCTIVE by default).
     """
 
     def __init__(
@@ -98,7 +123,7 @@ class PostureAwareAgent:
         base_agent: Any,
         agent_id: str,
         posture_machine: PostureStateMachine,
-        circuit_breaker: AdmittingBreaker | None = None,
+        circuit_breaker: AdmittingBreaker | SimpleBreaker | None = None,
         approval_handler: ApprovalHandler | None = None,
         notification_handler: NotificationHandler | None = None,
         assisted_delay_seconds: float = 5.0,
@@ -109,6 +134,9 @@ class PostureAwareAgent:
         severity_of: SeverityOf = default_severity,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
+        evaluator: MultiDimensionEvaluator | None = None,
+        constraints: Mapping[str, Any] | None = None,
+        interaction_mode: InteractionMode | str = "conjunctive",
     ) -> None:
         if not callable(getattr(base_agent, "run", None)):
             raise InvalidTypeError(
@@ -118,17 +146,16 @@ class PostureAwareAgent:
             raise InvalidTypeError(
                 f"posture_machine must be a PostureStateMachine, got {check.shown(posture_machine)}"
             )
-        _require_methods(
-            circuit_breaker, "circuit_breaker", ("admit", "record_success", "record_failure")
-        )
-        _require_methods(approval_handler, "approval_handler", ("request_approval",))
-        _require_methods(notification_handler, "notification_handler", ("notify",))
+        breaker = as_admitting(circuit_breaker)
+        self._gate = gate_for(evaluator, constraints, interaction_mode)
+        require_methods(approval_handler, "approval_handler", ("request_approval",))
+        require_methods(notification_handler, "notification_handler", ("notify",))
         if not callable(severity_of):
             raise InvalidTypeError(f"severity_of must be callable, got {check.shown(severity_of)}")
         self._base_agent = base_agent
         self._agent_id = check.identifier(agent_id)
         self._machine = posture_machine
-        self._breaker = circuit_breaker
+        self._breaker = breaker
         self._approver = approval_handler
         self._notifier = notification_handler
         self._delay = check.finite_number(
@@ -144,13 +171,10 @@ class PostureAwareAgent:
         self._audit = audit_log if audit_log is not None else AuditLog(clock=self._clock)
         if not isinstance(self._audit, AuditLog):
             raise InvalidTypeError(f"audit_log must be an AuditLog, got {check.shown(audit_log)}")
-        self._recorder = Recorder(
-            self._agent_id, self._audit, circuit_breaker, severity_of, self._clock
-        )
+        self._recorder = Recorder(self._agent_id, self._audit, breaker, severity_of, self._clock)
         self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
         self._run_ids = itertools.count(1)
-        self._pending_lock = threading.Lock()
-        self._pending: dict[int, PendingRun] = {}
+        self._pending = PendingRuns()
 
     @property
     def agent_id(self) -> str:
@@ -173,8 +197,7 @@ class PostureAwareAgent:
 
     def pending_runs(self) -> list[int]:
         """The ids of the runs now waiting out an ASSISTED cancel window."""
-        with self._pending_lock:
-            return list(self._pending)
+        return self._pending.run_ids()
 
     def release_pending(self, run_id: int | None = None) -> bool:
         """End the cancel window of pending ASSISTED runs early: a human said "go ahead".
@@ -183,7 +206,7 @@ class PostureAwareAgent:
         released runs go on at once (the posture is still checked again first); a run
         both cancelled and released is cancelled. Returns whether anything was released.
         """
-        targets = self._pending_runs(run_id)
+        targets = self._pending.find(run_id)
         for pending in targets:
             pending.release()
         return bool(targets)
@@ -194,18 +217,10 @@ class PostureAwareAgent:
         Safe to call from any thread. The cancelled runs stop waiting at once and raise
         `PermissionError`. Returns whether anything was cancelled.
         """
-        targets = self._pending_runs(run_id)
+        targets = self._pending.find(run_id)
         for pending in targets:
             pending.cancel()
         return bool(targets)
-
-    def _pending_runs(self, run_id: int | None) -> list[PendingRun]:
-        if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
-            raise InvalidTypeError(
-                f"run_id must be an int from pending_runs(), got {check.shown(run_id)}"
-            )
-        with self._pending_lock:
-            return [p for rid, p in self._pending.items() if run_id is None or rid == run_id]
 
     async def run(self, **kwargs: Any) -> Any:
         """Run the base agent as the current posture allows, and return its result.
@@ -227,21 +242,29 @@ class PostureAwareAgent:
             raise
 
     async def _run(self, call: Call) -> Any:
-        approved = waited = False
+        approved = waited = checked = False
         admission: Any = None
         while True:
             # Read after every await: whatever was decided before it may be stale.
             posture = call.posture = self.posture
-            if posture is TrustPosture.BLOCKED:
+            # No default: a posture the table lacks is refused (see `_behaviour`).
+            behaviour = BEHAVIOURS.get(posture)
+            if behaviour is None or behaviour is Behaviour.REFUSE:
                 raise self._recorder.decline(
-                    call, AuditOutcome.REFUSED, f"agent {self._agent_id} is BLOCKED"
+                    call, AuditOutcome.REFUSED, why_refused(self._agent_id, posture, behaviour)
                 )
-            if posture is TrustPosture.HUMAN_DECIDES and not approved:
+            if behaviour is Behaviour.APPROVE_THEN_RUN and not approved:
                 await self._approve(call)
                 approved, admission = True, None
-            elif posture is TrustPosture.ASSISTED and not (waited or approved):
+            elif behaviour is Behaviour.NOTIFY_THEN_RUN and not (waited or approved):
                 await self._notify_and_wait(call)
                 waited, admission = True, None
+            elif self._gate is not None and not checked:
+                # No await since the posture was read: the check is of this posture's run.
+                refusal = self._gate.refusal(self._agent_id, call.run_kwargs)
+                if refusal is not None:
+                    raise self._recorder.decline(call, AuditOutcome.REFUSED, refusal)
+                checked = True
             elif self._breaker is not None and admission is None:
                 admission = await self._admit(call)
             else:
@@ -298,19 +321,13 @@ class PostureAwareAgent:
 
     async def _notify_and_wait(self, call: Call) -> None:
         call.stage = "in its ASSISTED cancel window"
-        pending = PendingRun()
-        with self._pending_lock:
-            self._pending[call.run_id] = pending
-        try:
+        with self._pending.opened(call.run_id) as pending:
             if self._notifier is not None:
                 await self._notify(call)
             # The posture may have moved while the notification was sent: the window is
             # ASSISTED's, and the run loop follows whatever posture holds now.
             if self.posture is TrustPosture.ASSISTED:
                 await pending.wait(self._delay, self._sleep)
-        finally:
-            with self._pending_lock:
-                self._pending.pop(call.run_id, None)
         if pending.cancelled:
             call.posture = TrustPosture.ASSISTED
             raise self._recorder.decline(
@@ -391,13 +408,3 @@ class PostureAwareAgent:
 
     def __repr__(self) -> str:
         return f"PostureAwareAgent(agent_id={self._agent_id!r}, posture={self.posture.value!r})"
-
-
-def _require_methods(value: object, name: str, methods: tuple[str, ...]) -> None:
-    if value is None:
-        return
-    missing = [m for m in methods if not callable(getattr(value, m, None))]
-    if missing:
-        raise InvalidTypeError(
-            f"{name} must have {', '.join(m + '()' for m in missing)}, got {check.shown(value)}"
-        )

@@ -14,10 +14,12 @@ import asyncio
 import contextlib
 import inspect
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from trust._clock import Clock
+from trust._errors import InvalidTypeError
+from trust._shown import shown
 
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -141,3 +143,38 @@ class PendingRun:
         finally:
             waiter.cancel()
             timer.cancel()
+
+
+class PendingRuns:
+    """The ASSISTED runs of one agent now waiting out their cancel window, by run id."""
+
+    __slots__ = ("_lock", "_runs")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # released and cancelled from any thread
+        self._runs: dict[int, PendingRun] = {}
+
+    def run_ids(self) -> list[int]:
+        with self._lock:
+            return list(self._runs)
+
+    def find(self, run_id: int | None) -> list[PendingRun]:
+        """The pending run with ``run_id``, or all of them for None."""
+        if run_id is not None and (isinstance(run_id, bool) or not isinstance(run_id, int)):
+            raise InvalidTypeError(
+                f"run_id must be an int from pending_runs(), got {shown(run_id)}"
+            )
+        with self._lock:
+            return [p for rid, p in self._runs.items() if run_id is None or rid == run_id]
+
+    @contextlib.contextmanager
+    def opened(self, run_id: int) -> Iterator[PendingRun]:
+        """Register run ``run_id``'s cancel window for as long as the block runs."""
+        pending = PendingRun()
+        with self._lock:
+            self._runs[run_id] = pending
+        try:
+            yield pending
+        finally:
+            with self._lock:
+                self._runs.pop(run_id, None)

@@ -9,7 +9,9 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
+from trust._exact import exact_str
 from trust.postures._posture import TrustPosture
+from trust.postures._words import WordMatcher
 
 DEFAULT_SENSITIVE_CAPABILITIES = (
     "delete",
@@ -107,11 +109,14 @@ class TrustPostureMapper:
     """Decides a posture from a trust-verification result.
 
     Fail-closed rules: only ``valid is True`` counts as valid (a truthy string does not);
-    capabilities and tools match a listed name exactly (case and surrounding blanks
-    aside), never as a substring, so ``"undelete_preview"`` is not ``"delete"``; a
-    restrictive flag (``approval_required``, ``human_in_loop``, ``audit_required``) applies
-    when it is truthy, while a permissive one (``trust_level``) must be one of the known
-    words.
+    a requested capability or tool matches a listed name by word sequence
+    (`trust.postures._words`): ``"delete"`` catches ``"delete_records"`` and
+    ``"http_delete_request"``, never ``"undelete_preview"``, and a name that cannot be
+    read (not a string, too long, control characters, look-alike letters) is BLOCKED; a
+    sensitive or high-risk match gives SUPERVISED, or the default posture if that is
+    lower: the rule never raises autonomy; a restrictive flag (``approval_required``,
+    ``human_in_loop``, ``audit_required``) applies when it is truthy, while a permissive
+    one (``trust_level``) must be one of the known words.
     """
 
     def __init__(
@@ -121,8 +126,10 @@ class TrustPostureMapper:
         high_risk_tools: Iterable[str] | None = None,
     ) -> None:
         self._default = TrustPosture.coerce(default_posture, "default_posture")
-        self._sensitive = _name_set(sensitive_capabilities, DEFAULT_SENSITIVE_CAPABILITIES)
-        self._high_risk = _name_set(high_risk_tools, DEFAULT_HIGH_RISK_TOOLS)
+        self._sensitive = _matcher(
+            sensitive_capabilities, DEFAULT_SENSITIVE_CAPABILITIES, "sensitive_capabilities"
+        )
+        self._high_risk = _matcher(high_risk_tools, DEFAULT_HIGH_RISK_TOOLS, "high_risk_tools")
 
     def map_verification_result(
         self,
@@ -153,17 +160,30 @@ class TrustPostureMapper:
                 reason=f"constraints must be a mapping, got {check.shown(constraints)}",
                 verification_details=details,
             )
+        unreadable = _unreadable(
+            (requested_capability, self._sensitive, "requested_capability"),
+            (requested_tool, self._high_risk, "requested_tool"),
+        )
+        if unreadable is not None:
+            return PostureResult(
+                posture=TrustPosture.BLOCKED, reason=unreadable, verification_details=details
+            )
         audit_required = bool(constraints.get("audit_required", False))
         approval_required = bool(constraints.get("approval_required", False))
         human_in_loop = bool(constraints.get("human_in_loop", False))
-        trust_level = constraints.get("trust_level", "normal")
-        is_sensitive = self._matches(requested_capability, self._sensitive)
-        is_high_risk = self._matches(requested_tool, self._high_risk)
+        # The exact copy: a str subclass could hash or compare as a trusted word.
+        trust_level = exact_str(constraints.get("trust_level", "normal"))
+        is_sensitive = requested_capability is not None and self._sensitive.matches(
+            requested_capability
+        )
+        is_high_risk = requested_tool is not None and self._high_risk.matches(requested_tool)
 
         if approval_required or human_in_loop:
             posture, reason = TrustPosture.HUMAN_DECIDES, "Human approval required"
         elif is_sensitive or is_high_risk:
-            posture, reason = TrustPosture.SUPERVISED, "Sensitive capability or high-risk tool"
+            # Never above the default: a sensitive action gets less autonomy, not more.
+            posture = min(TrustPosture.SUPERVISED, self._default)
+            reason = "Sensitive capability or high-risk tool"
             audit_required = True
         elif audit_required:
             if trust_level in _NORMAL_OR_HIGHER:
@@ -181,7 +201,7 @@ class TrustPostureMapper:
                 audit_required=audit_required,
                 approval_required=approval_required,
                 log_level="warning" if is_sensitive else "info",
-                require_human_approval_for=sorted(self._sensitive) if is_sensitive else None,
+                require_human_approval_for=self._sensitive.names if is_sensitive else None,
                 metadata=constraints,
             ),
             reason=reason,
@@ -232,14 +252,20 @@ class TrustPostureMapper:
             reason=reason or f"Default posture ({self._default.value})",
         )
 
-    @staticmethod
-    def _matches(name: object, names: frozenset[str]) -> bool:
-        return isinstance(name, str) and name.strip().lower() in names
 
-
-def _name_set(names: Iterable[str] | None, default: tuple[str, ...]) -> frozenset[str]:
+def _matcher(names: Iterable[str] | None, default: tuple[str, ...], field: str) -> WordMatcher:
     chosen = _names(names if names is not None else default) or ()
-    return frozenset(n.strip().lower() for n in chosen)
+    # Exact copies: a str subclass could split or lower-case itself as it likes.
+    return WordMatcher((str.__str__(name) for name in chosen), field)
+
+
+def _unreadable(*requested: tuple[object, WordMatcher, str]) -> str | None:
+    for name, matcher, field in requested:
+        if name is not None:
+            refusal = matcher.refusal(name, field)
+            if refusal is not None:
+                return refusal
+    return None
 
 
 def _details(verification_result: Any) -> dict[str, Any]:
@@ -248,3 +274,55 @@ def _details(verification_result: Any) -> dict[str, Any]:
         for name in ("agent_id", "action", "trust_chain_id", "timestamp", "constraints")
         if hasattr(verification_result, name)
     }
+
+
+_DEFAULT_MAPPER = TrustPostureMapper()
+
+
+def map_verification_to_posture(
+    verification_result: Any,
+    capability: str | None = None,
+    tool: str | None = None,
+) -> PostureResult:
+    """The posture a default `TrustPostureMapper` gives a verification result.
+
+    The same as ``TrustPostureMapper().map_verification_result(verification_result,
+    capability, tool)``, as in kaizen.trust 1.2.5, with the mapper's fail-closed rules.
+    """
+    return _DEFAULT_MAPPER.map_verification_result(verification_result, capability, tool)
+
+
+def get_posture_for_action(
+    is_allowed: bool,
+    requires_audit: bool = False,
+    requires_approval: bool = False,
+) -> TrustPosture:
+    """A posture for an action from three flags, as kaizen.trust 1.2.5 gives it.
+
+    BLOCKED unless ``is_allowed is True`` (a truthy string or 1 does not allow); then
+    HUMAN_DECIDES if ``requires_approval`` is truthy, ASSISTED if ``requires_audit`` is,
+    and FULL_AUTONOMY otherwise. A restrictive flag applies whenever it is truthy, or
+    cannot tell (its ``__bool__`` raises).
+
+    >>> get_posture_for_action(True, requires_audit=True)
+    <TrustPosture.ASSISTED: 'assisted'>
+    >>> get_posture_for_action("yes")
+    <TrustPosture.BLOCKED: 'blocked'>
+    """
+    if is_allowed is not True:
+        return TrustPosture.BLOCKED
+    if _restrictive(requires_approval):
+        return TrustPosture.HUMAN_DECIDES
+    if _restrictive(requires_audit):
+        return TrustPosture.ASSISTED
+    return TrustPosture.FULL_AUTONOMY
+
+
+def _restrictive(flag: object) -> bool:
+    # Truthy applies; so does a flag whose __bool__ raises: it cannot say "not needed".
+    if flag is None or flag is False:
+        return False
+    try:
+        return bool(flag)
+    except Exception:
+        return True

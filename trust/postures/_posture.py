@@ -84,6 +84,15 @@ def _level_of(other: object, name: str) -> int:
     return _LEVEL[other]
 
 
+if tuple(p.value for p in reversed(TrustPosture)) != _lifecycle.STATES:
+    # The postures are the model's states (trust/model/posture.py), declared here highest
+    # autonomy first: a posture the model lacks, or one out of the ladder's order, would
+    # have no level or the wrong one.
+    raise ImportError(
+        f"TrustPosture must list the model's states {_lifecycle.STATES}, highest autonomy "
+        f"first, got {tuple(p.value for p in TrustPosture)}"
+    )
+
 # The ladder is the model's state order, lowest autonomy first.
 _LEVEL: dict[TrustPosture, int] = {
     TrustPosture(state): level for level, state in enumerate(_lifecycle.STATES, start=1)

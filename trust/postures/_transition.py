@@ -113,6 +113,9 @@ class TransitionResult:
         version: The agent's posture `PostureStateMachine.version` once this entry was
             recorded: after the change it made, or unchanged for a refusal. Pass it as
             ``expected_version`` to act only if nothing has changed since.
+        sequence: The entry's place among everything its machine recorded, for every
+            agent: 1 for the first entry, one more for each entry after it. It orders
+            ``get_transition_history()`` across agents.
     """
 
     success: bool
@@ -128,6 +131,7 @@ class TransitionResult:
     administrative: bool = False
     protective: bool = False
     version: int | None = None
+    sequence: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -143,6 +147,7 @@ class TransitionResult:
             "administrative": self.administrative,
             "protective": self.protective,
             "version": self.version,
+            "sequence": self.sequence,
             "timestamp": self.timestamp.isoformat(),
             "metadata": dict(self.metadata),
         }
