@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
@@ -32,6 +33,10 @@ from trust.postures._transition import (
     TransitionGuard,
     TransitionResult,
 )
+
+if TYPE_CHECKING:
+    from trust.postures._durable import Durable
+    from trust.store._interface import TrustStore
 
 DEFAULT_HISTORY_LIMIT = 100
 
@@ -72,6 +77,16 @@ class PostureStateMachine:
             busy agent never evicts another's.
         metrics: A `TrustMetricsCollector` (or any `PostureMetricsSink`) told of every
             committed change; see `attach_metrics`.
+        store: Where the postures are kept durably and shared: a `trust.store.TrustStore`
+            or its URL (``"sqlite:///trust.db"``, ``"postgresql://..."``, see
+            `trust.store.open_store`). None (the default): in this process's memory only.
+            With a store (see docs/durability.md): changes commit compare-and-set, an
+            emergency downgrade returns once durable (or, while the store is down, BLOCKs
+            here at once, says ``metadata["durable"] is False`` and is retried), and
+            reads come from a local cache at most ``freshness`` old, BLOCKED past it.
+        freshness: Δ, in seconds (default 1 s), with ``store=`` only.
+        auto_refresh: With ``store=`` only: refresh the cache on a thread every Δ/4
+            (default). Without it, call ``refresh()`` yourself.
 
     Every change is recorded in the agent's history, refused ones included: transitions,
     emergency downgrades, and administrative `set_posture` calls. Agents at the default
@@ -97,6 +112,9 @@ class PostureStateMachine:
         clock: Clock | None = None,
         history_limit: int = DEFAULT_HISTORY_LIMIT,
         metrics: PostureMetricsSink | None = None,
+        store: TrustStore | str | None = None,
+        freshness: float | None = None,
+        auto_refresh: bool | None = None,
     ) -> None:
         if not isinstance(require_upgrade_approval, bool):
             raise InvalidTypeError(
@@ -124,6 +142,26 @@ class PostureStateMachine:
         self._reports = self._reporter.pending
         if metrics is not None:
             self.attach_metrics(metrics)
+        self.durable: Durable | None = None
+        """With ``store=``: the store, its cache and what it adds (see `Durable`)."""
+        if store is not None:
+            from trust.postures._durable import Durable
+
+            durable = self.durable = Durable(self, store, freshness, auto_refresh)
+            # Bound over the class's own, once: a machine without a store runs those.
+            vars(self).update(
+                get_posture=durable.get_posture,
+                version=durable.version,
+                transition=durable.transition,
+                set_posture=durable.set_posture,
+                emergency_downgrade=durable.emergency_downgrade,
+                _protect=durable.protect,
+            )
+        elif freshness is not None or auto_refresh is not None:
+            raise InvalidTypeError(
+                "freshness and auto_refresh need store=, got "
+                f"freshness={check.shown(freshness)}, auto_refresh={check.shown(auto_refresh)}"
+            )
 
     def attach_metrics(self, collector: PostureMetricsSink) -> None:
         """Report every committed change to ``collector`` from now on.

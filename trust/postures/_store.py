@@ -140,6 +140,11 @@ class PostureStore:
             if entry.to_posture is not record.posture:
                 record.posture = self.reads[agent_id] = entry.to_posture
 
+    def record(self, agent_id: str) -> AgentRecord:
+        """The agent's record, made now (from the shared state) if it has none."""
+        record = self.records.get(agent_id)
+        return record if record is not None else self._new_record(agent_id)
+
     def _new_record(self, agent_id: str) -> AgentRecord:
         unrecorded = self.unrecorded
         record = self.records[agent_id] = AgentRecord(

@@ -25,7 +25,7 @@ import attrs
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidValueError
-from trust.postures import TrustPosture
+from trust.postures._posture import TrustPosture
 from trust.store._errors import StoreError
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, TrustStore
 from trust.store._records import HistoryEntry, PostureRow
@@ -135,6 +135,10 @@ class PostureCache:
     def version(self, agent_id: str) -> int:
         """The version of the agent's posture as last seen (0: never written)."""
         return self._versions.get(agent_id, 0)
+
+    def pinned(self, agent_id: str) -> bool:
+        """Whether the agent is held BLOCKED here by an emergency not yet durable."""
+        return agent_id in self._pinned
 
     def note(self, row: PostureRow) -> None:
         """Take in a row this process just wrote (or read), unless a newer one is known."""

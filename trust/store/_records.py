@@ -14,7 +14,7 @@ import attrs
 from trust import _validators as check
 from trust._errors import InvalidTypeError
 from trust._exact import exact_str
-from trust.postures import TrustPosture
+from trust.postures._posture import TrustPosture
 
 
 def _posture(value: object) -> TrustPosture:
