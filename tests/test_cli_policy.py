@@ -9,6 +9,7 @@ format shows the same findings.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -17,6 +18,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests import sarif as schema
+from tests.bounded import run_bounded
 from trust._cli import main
 from trust.policy import Finding, Level, Location, Report
 
@@ -146,7 +148,7 @@ def test_a_file_that_cannot_be_read_exits_2_and_names_it(
     assert main(["check", missing]) == 2
     assert f"{missing}: error: cannot read: No such file or directory" in capsys.readouterr().out
     assert main(["check", str(tmp_path)]) == 2
-    assert "cannot read: Is a directory" in capsys.readouterr().out
+    assert "cannot read: must be a regular file" in capsys.readouterr().out
     clean = _file(tmp_path, "clean.trust.toml", "")
     assert main(["diff", clean, missing]) == 2
     assert "missing.trust.toml: error: cannot read" in capsys.readouterr().out
@@ -296,3 +298,19 @@ def test_a_module_that_is_no_extra_is_not_hidden_behind_a_hint(
     clean = _file(tmp_path, "clean.trust.toml", "")
     with pytest.raises(ModuleNotFoundError, match=r"trust\.proofs\.typo"):
         main(["check", clean])
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # Review: opening a FIFO to see whether it can be read waited for a writer forever.
+    fifo = tmp_path / "policy.toml"
+    os.mkfifo(fifo)
+    codes = run_bounded(
+        f"""
+        import json
+        from trust._cli import main
+        path = {str(fifo)!r}
+        print(json.dumps([main(["check", path]), main(["diff", path, path])]))
+        """,
+        timeout=30,
+    )
+    assert codes == [2, 2]

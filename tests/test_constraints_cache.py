@@ -172,3 +172,12 @@ def test_a_lying_int_bound_is_read_as_the_int_it_holds() -> None:
     for key in range(5):
         cache.put(key, key)
     assert len(cache) == 2
+
+
+def test_put_with_replace_refreshes_an_entry_and_its_weight() -> None:
+    cache: BoundedCache[str, bytes] = BoundedCache(4, max_bytes=100, weigh=lambda _, v: len(v))
+    assert cache.put("k", b"old!") == b"old!"
+    assert cache.put("k", b"ignored") == b"old!"  # the first value stays
+    assert cache.put("k", b"fresh value", replace=True) == b"fresh value"
+    assert cache.get("k") == b"fresh value"
+    assert (len(cache), cache.weight) == (1, len(b"fresh value"))

@@ -15,7 +15,7 @@ from trust.constraints import (
     MultiDimensionEvaluator,
     _tightening,
 )
-from trust.constraints.builtin import register_builtin_dimensions
+from trust.constraints.builtin import CostLimitDimension, register_builtin_dimensions
 
 
 class Level(ConstraintDimension):
@@ -59,6 +59,33 @@ def test_a_repeated_question_is_answered_without_reading_the_sets_again(
     for _ in range(3):
         assert subject.validate_tightening({"cost_limit": 100}, {"cost_limit": 50}) == []
         assert len(subject.validate_tightening({"cost_limit": 50}, {"cost_limit": 100})) == 1
+    assert len(reads) == 4
+
+
+def test_after_a_registry_change_answers_are_remembered_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Review: an answer from an older registry generation was never replaced (the cache
+    # kept the first value stored under a key), so after any registry change every repeat
+    # of a question already asked was decided again (1.1 -> 55 µs), for good.
+    reads: list[object] = []
+    read = _tightening.read_constraint_set
+
+    def counting(constraints: object, name: str) -> dict[str, Any]:
+        reads.append(constraints)
+        return read(constraints, name)
+
+    monkeypatch.setattr(_tightening, "read_constraint_set", counting)
+    subject = evaluator()
+    registry = subject.registry
+    assert subject.validate_tightening({"cost_limit": 100}, {"cost_limit": 50}) == []
+    generation = registry.generation
+    register_builtin_dimensions(registry)  # adds nothing: every answer stays current
+    assert registry.generation == generation
+    registry.register(_Spare())  # a real change: answers are decided once more, then kept
+    assert registry.generation > generation
+    for _ in range(3):
+        assert subject.validate_tightening({"cost_limit": 100}, {"cost_limit": 50}) == []
     assert len(reads) == 4
 
 
@@ -106,3 +133,11 @@ def test_sets_that_cannot_be_keyed_are_still_answered_every_time() -> None:
     for _ in range(2):
         assert subject.validate_tightening(parent, {"resources": Names(["data/a"])}) == []
         assert subject.validate_tightening(parent, {"resources": Names(["logs/a"])}) != []
+
+
+class _Spare(CostLimitDimension):
+    """Another dimension to register: a change to the registry."""
+
+    @property
+    def name(self) -> str:
+        return "spare_budget"

@@ -398,6 +398,18 @@ def test_a_listed_capability_catches_longer_names_built_on_it() -> None:
         ("deleteRecords", True),
         ("HTTPDeleteRequest", True),
         ("Delete", True),
+        # Any punctuation separates words, and so does a letter-digit boundary: a name
+        # glued by ':' '+' '@' '|' '(' ... must not hide a listed word (review, fail open).
+        ("db:delete", True),
+        ("fs::delete", True),
+        ("rm+delete", True),
+        ("delete@prod", True),
+        ("delete|force", True),
+        ("(delete)", True),
+        ("'delete'", True),
+        ("delete\\file", True),
+        ("delete2", True),
+        ("v2delete", True),
         ("undelete_preview", False),
         ("deleted_records", False),
         ("records_deleter", False),

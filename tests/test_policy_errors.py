@@ -272,6 +272,38 @@ def test_values_nested_past_the_depth_budget_are_refused(tmp_path: Path) -> None
     assert "too deeply" in message
 
 
+@pytest.mark.parametrize("line", ["z." * 300_000 + "z = 1", "[" + "y." * 300_000 + "y]"])
+def test_a_key_of_many_dotted_parts_is_refused_before_it_is_parsed(
+    tmp_path: Path, line: str
+) -> None:
+    # Review: `z.z.z...` of 16,000 parts (32 KB) took the parser and the key locator 5 s and
+    # 1.2 GB, and 300,000 parts did not finish in two minutes; the text is checked first.
+    path = write(tmp_path, "version = 1\n" + line + "\n")
+    found = run_bounded(
+        f"""
+        import json
+        from trust.policy import PolicyError, read_policy
+        try:
+            read_policy({str(path)!r})
+        except PolicyError as error:
+            print(json.dumps([[p.rule, p.location.line] for p in error.problems]))
+        """,
+        timeout=30,
+    )
+    assert found == [["policy.too-deep", 2]]
+    # Dots inside strings and comments are not key parts.
+    quiet = "version = 1\n# " + "." * 100 + "\n[agents.a]\ndescription = '" + "." * 100 + "'\n"
+    assert set(read_policy(write(tmp_path, quiet)).agents) == {"a"}
+
+
+def test_an_integer_too_long_to_convert_is_a_syntax_error(tmp_path: Path) -> None:
+    # Review: tomllib refuses an int of over 4,300 digits with a plain ValueError, which
+    # escaped as a traceback (exit 1, "a finding") instead of a file error (exit 2).
+    ((rule, _, _, message),) = problems(write(tmp_path, "version = " + "9" * 5000 + "\n"))
+    assert rule == "policy.syntax"
+    assert "4300 digits" in message
+
+
 def test_a_file_full_of_problems_lists_a_bounded_number(tmp_path: Path) -> None:
     lines = ["version = 1", "[agents.a]"] + [f"k{i} = {i}" for i in range(3000)]
     with pytest.raises(PolicyError) as raised:

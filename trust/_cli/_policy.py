@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,11 +180,18 @@ def _run(
 
 def _unreadable(path: Path) -> Finding | None:
     """A finding when ``path`` is not a file this process can read, else None."""
+    # Opened without blocking and checked before anything reads it: opening a FIFO for
+    # reading would wait for a writer forever.
     try:
-        with path.open("rb"):
-            pass
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return _problem(path, "policy.unreadable", f"cannot read: {error.strerror}")
+    try:
+        regular = stat.S_ISREG(os.fstat(handle).st_mode)
+    finally:
+        os.close(handle)
+    if not regular:
+        return _problem(path, "policy.unreadable", "cannot read: must be a regular file")
     return None
 
 

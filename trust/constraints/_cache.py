@@ -95,13 +95,21 @@ class BoundedCache(Generic[K, V]):
     def get(self, key: K) -> V | _Missing:
         return self._data.get(key, MISSING)
 
-    def put(self, key: K, value: V) -> V:
-        """Store ``value`` unless ``key`` is already present; return the stored value."""
+    def put(self, key: K, value: V, *, replace: bool = False) -> V:
+        """Store ``value`` unless ``key`` is already present; return the stored value.
+
+        With ``replace``, ``value`` takes the place of what ``key`` holds: for entries
+        tagged with what they were computed under (a registry generation), so that a stale
+        entry is refreshed rather than kept until it is evicted.
+        """
         weight = 0 if self._weigh is None else self._weigh(key, value)
         with self._lock:
             stored = self._data.get(key, MISSING)
             if not isinstance(stored, _Missing):
-                return stored
+                if not replace:
+                    return stored
+                del self._data[key]
+                self._bytes -= self._weights.pop(key, 0)
             if self._max_bytes is not None:
                 if weight > self._max_bytes:
                     return value

@@ -303,7 +303,7 @@ class MultiDimensionEvaluator:
             tuple(warning for _, warning in planned if warning is not None),
         )
         if key is not None:
-            self._plans.put(key, (generation, plan))
+            self._plans.put(key, (generation, plan), replace=True)
         return plan
 
     def _step(self, name: str, raw: object, generation: int) -> tuple[_Step, str | None]:

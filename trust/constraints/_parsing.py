@@ -43,7 +43,7 @@ class ValueParser:
         if cached is not MISSING and cached[0] == generation:  # type: ignore[index]
             return cached[1]  # type: ignore[index]
         parsed = self._parse_uncached(name, raw)
-        self._values.put(key, (generation, parsed))
+        self._values.put(key, (generation, parsed), replace=True)
         return parsed
 
     def _parse_uncached(self, name: str, raw: object) -> Parsed:

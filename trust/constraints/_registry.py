@@ -94,10 +94,13 @@ class ConstraintDimensionRegistry:
                         f"{type(dimension).__name__}, got it taken by "
                         f"{type(present.dimension).__name__}"
                     )
+            added = False
             for name, dimension in wanted:
                 if name not in self._entries:
                     self._entries[name] = _Entry(dimension, pending=False)
-            self._generation += 1
+                    added = True
+            if added:  # a call that adds nothing leaves every cached answer current
+                self._generation += 1
 
     def approve_dimension(self, name: str, reviewer: str) -> None:
         """Approve a pending dimension and record who reviewed it.

@@ -89,7 +89,7 @@ class Tightening:
         child = self.side(read_constraint_set(child_constraints, "child_constraints"))
         violations = self.violations(parent, child, mode)
         if frozen is not None:
-            self._answers.put(key, (generation, tuple(violations)))
+            self._answers.put(key, (generation, tuple(violations)), replace=True)
         return violations
 
     def side(self, items: dict[str, Any]) -> Side:

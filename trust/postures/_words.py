@@ -29,11 +29,15 @@ MAX_NAME_LENGTH = MAX_ID_LENGTH
 
 Words = tuple[str, ...]
 
-_SEPARATORS = re.compile(r"[_\-./\s]+")
-# A boundary inside a camelCase part: before an upper-case letter that follows a
-# lower-case letter or a digit (``deleteRecords``), and before the last capital of an
-# acronym that starts a word (``HTTPDelete`` -> ``HTTP Delete``).
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Anything that is not a letter or a digit separates words: a name glued by any
+# punctuation (``db:delete``, ``rm+delete``, ``(delete)``) must not hide a listed word.
+_SEPARATORS = re.compile(r"[\W_]+")
+# A boundary inside a part: before an upper-case letter that follows a lower-case letter
+# or a digit (``deleteRecords``), before the last capital of an acronym that starts a word
+# (``HTTPDelete`` -> ``HTTP Delete``), and between letters and digits (``v2delete``).
+_CAMEL = re.compile(
+    r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])"
+)
 
 
 def words(name: str) -> Words:
