@@ -207,23 +207,7 @@ class AuditLog:
         kept_result = snapshot(result)
         kept_error = None if error is None else snapshot_text(error)
         with self._lock:
-            if self._store is not None:
-                return self._append(
-                    {
-                        "agent_id": agent_id,
-                        "posture": posture,
-                        "action": action,
-                        "kwargs": kept_kwargs,
-                        "outcome": outcome,
-                        "result": kept_result,
-                        "error": kept_error,
-                        "duration_ms": float(duration_ms),
-                        "timestamp": self._clock.now(),
-                        "run_id": run_id,
-                    }
-                )
-            fields: dict[str, Any] = {
-                "sequence": self._sequence,
+            recorded: dict[str, Any] = {
                 "agent_id": agent_id,
                 "posture": posture,
                 "action": action,
@@ -234,8 +218,10 @@ class AuditLog:
                 "duration_ms": float(duration_ms),
                 "timestamp": self._clock.now(),
                 "run_id": run_id,
-                "previous_hash": self._head,
             }
+            if self._store is not None:
+                return self._append(recorded)
+            fields = {**recorded, "sequence": self._sequence, "previous_hash": self._head}
             unhashed = AuditEntry(**fields, hash="")
             entry = AuditEntry(**fields, hash=digest(unhashed.payload(), self._key))
             self._entries.append(entry)
