@@ -367,7 +367,11 @@ class Durable:
                 self._m._now(),
                 store.sequence + 1,
             )
-            outcome = self._cache.emergency(_stored(entry, key))
+            # The stored entry starts from the posture the store holds, not from the
+            # read above (BLOCKED when stale or pinned): else its history stops explaining
+            # the posture. The store corrects it from the row, when there is one.
+            written = attrs.evolve(_stored(entry, key), from_posture=self._cache.stored(agent_id))
+            outcome = self._cache.emergency(written)
             row = outcome.row
             metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
             if not outcome.durable:

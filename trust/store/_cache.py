@@ -98,6 +98,9 @@ class PostureCache:
         self._monotonic = self._clock.monotonic
         self._postures: dict[str, TrustPosture] = {}
         self._versions: dict[str, int] = {}
+        # The stored posture as last seen, apart from what reads see (BLOCKED while an
+        # emergency here is not durable, or the cache is stale).
+        self._stored: dict[str, TrustPosture] = {}
         self._pending: dict[str, HistoryEntry] = {}  # op_id -> emergency not yet durable
         self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
         self._epoch = 0
@@ -136,6 +139,13 @@ class PostureCache:
         """The version of the agent's posture as last seen (0: never written)."""
         return self._versions.get(agent_id, 0)
 
+    def stored(self, agent_id: str) -> TrustPosture:
+        """The agent's stored posture as last seen (the default: never written), however old.
+
+        Not for decisions (use `get`): for what a write records it moves the agent from.
+        """
+        return self._stored.get(agent_id, self._default)
+
     def pinned(self, agent_id: str) -> bool:
         """Whether the agent is held BLOCKED here by an emergency not yet durable."""
         return agent_id in self._pinned
@@ -149,6 +159,7 @@ class PostureCache:
         if row.version < self._versions.get(row.agent_id, 0):
             return
         self._versions[row.agent_id] = row.version
+        self._stored[row.agent_id] = row.posture
         if row.agent_id not in self._pinned:
             self._postures[row.agent_id] = row.posture
 
