@@ -1,0 +1,148 @@
+"""Posture changes through PostureStateMachine(store=...) are linearizable per agent.
+
+Spawned processes race upgrades, downgrades, administrative changes and emergency
+downgrades on the same agents, each through its own real store-backed machine, on one
+SQLite file and on one PostgreSQL database. The recorded history (invocation and response
+times from the one monotonic clock of the machine, what was asked, what was returned) must
+be linearizable against the sequential spec read from the model (`tests.linearizability`):
+agent by agent, some order of the operations that respects real time explains every
+result. The checker is shown to reject histories that are not (a lost update, a stale
+read after a write that had already returned).
+
+``CARE_TRUST_HYPOTHESIS=deep`` runs 8 processes x 1,000 operations; the default profile
+4 x 150, to stay well under 30 s on two busy cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import linearizability_workers
+from tests.linearizability import INITIAL, Op, check, check_per_key, posture_step
+from trust import TrustPosture
+
+DEEP = os.environ.get("CARE_TRUST_HYPOTHESIS") == "deep"
+PROCESSES, OPS = (8, 1000) if DEEP else (4, 150)
+AGENTS = ("a", "b")
+_TIMEOUT = 600 if DEEP else 120  # seconds: a stuck child fails the test, never hangs it
+
+SUPERVISED, ASSISTED, BLOCKED = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, TrustPosture.BLOCKED
+HUMAN = TrustPosture.HUMAN_DECIDES
+
+
+def race(url: str) -> list[Op]:
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(PROCESSES)
+    out = ctx.Queue()
+    children = [
+        ctx.Process(
+            target=linearizability_workers.race,
+            args=(url, p, 1000 + p, OPS, AGENTS, start, out),
+        )
+        for p in range(PROCESSES)
+    ]
+    for child in children:
+        child.start()
+    records = [out.get(timeout=_TIMEOUT) for _ in children]
+    for child in children:
+        child.join(_TIMEOUT)
+        assert child.exitcode == 0
+    return [
+        Op(process=p, key=agent, inv=inv, resp=resp, call=call, result=result)
+        for lane in records
+        for (p, agent, inv, resp, call, result) in lane
+    ]
+
+
+def assert_linearizable(ops: list[Op], engine: str) -> None:
+    verdict = check_per_key(ops, INITIAL, posture_step)
+    successes = sum(1 for op in ops if op.call[0] == "emergency" or op.result[0])
+    stale = sum(1 for op in ops if op.call[0] != "emergency" and op.result[3])
+    print(
+        f"\nlinearizability ({engine}): {verdict.ops} ops, {PROCESSES} processes, "
+        f"{len(AGENTS)} agents ({successes} changes, {stale} lost races); "
+        f"checked in {verdict.seconds:.3f} s, {verdict.explored} states explored"
+    )
+    assert verdict, f"not linearizable: agent {verdict.key}, stuck at {verdict.stuck_at}"
+    assert verdict.ops == PROCESSES * OPS
+    assert successes > 0
+    assert stale > 0, "no race was lost: the processes did not overlap"
+
+
+def test_sqlite_posture_changes_are_linearizable(tmp_path: Path) -> None:
+    assert_linearizable(race(f"sqlite:///{tmp_path / 'trust.db'}"), "sqlite")
+
+
+def test_postgres_posture_changes_are_linearizable(postgres_url: str) -> None:
+    assert_linearizable(race(postgres_url), "postgresql")
+
+
+# -- the checker itself ------------------------------------------------------------------
+
+
+def op(process: int, inv: int, resp: int, call: tuple[object, ...], result: tuple[object, ...]):  # type: ignore[no-untyped-def]
+    return Op(process=process, key="a", inv=inv, resp=resp, call=call, result=result)
+
+
+def upgrade(frm: TrustPosture, to: TrustPosture) -> tuple[object, ...]:
+    return ("transition", frm, to, None, True)
+
+
+def test_the_checker_rejects_a_lost_update() -> None:
+    # Both upgrades say they moved the agent from SUPERVISED at version 0 to version 1:
+    # whichever came second overwrote the first. No order explains both.
+    history = [
+        op(0, 0, 10, upgrade(SUPERVISED, ASSISTED), (True, SUPERVISED, 1, False)),
+        op(1, 1, 11, ("set_posture", HUMAN), (True, SUPERVISED, 1, False)),
+    ]
+    verdict = check(history, INITIAL, posture_step)
+    assert not verdict
+    assert verdict.stuck_at in {(1, 0), (0, 1)}
+
+
+def test_the_checker_rejects_a_stale_read_after_a_returned_write() -> None:
+    # The emergency returned (version 1) before the transition was invoked, yet the
+    # transition succeeded from SUPERVISED at version 0.
+    history = [
+        op(0, 0, 10, ("emergency",), (1,)),
+        op(1, 20, 30, upgrade(SUPERVISED, ASSISTED), (True, SUPERVISED, 1, False)),
+    ]
+    assert not check(history, INITIAL, posture_step)
+
+
+def test_the_checker_rejects_a_refusal_the_spec_would_not_make() -> None:
+    history = [op(0, 0, 10, upgrade(SUPERVISED, ASSISTED), (False, SUPERVISED, 0, False))]
+    assert not check(history, INITIAL, posture_step)
+
+
+def test_the_checker_reorders_overlapping_operations() -> None:
+    # Invoked first but linearized second: it overlaps the emergency, and its result
+    # (from BLOCKED at version 1) says it came after.
+    history = [
+        op(0, 0, 50, upgrade(BLOCKED, HUMAN), (True, BLOCKED, 2, False)),
+        op(1, 5, 20, ("emergency",), (1,)),
+        op(2, 60, 70, ("set_posture", ASSISTED), (True, HUMAN, 3, False)),
+    ]
+    verdict = check(history, INITIAL, posture_step)
+    assert verdict
+    assert verdict.ops == 3
+
+
+def test_a_lost_race_is_a_no_op_consistent_with_the_state_it_read() -> None:
+    history = [
+        op(0, 0, 10, ("emergency",), (1,)),
+        op(1, 5, 15, upgrade(SUPERVISED, ASSISTED), (False, BLOCKED, 1, True)),
+    ]
+    assert check(history, INITIAL, posture_step)
+    impossible = [op(1, 5, 15, upgrade(SUPERVISED, ASSISTED), (False, ASSISTED, 4, True))]
+    assert not check(impossible, INITIAL, posture_step)
+
+
+def test_a_process_running_two_operations_at_once_is_refused() -> None:
+    history = [op(0, 0, 10, ("emergency",), (1,)), op(0, 5, 15, ("emergency",), (2,))]
+    with pytest.raises(ValueError, match="process 0 ran two operations at once"):
+        check(history, INITIAL, posture_step)
