@@ -370,8 +370,7 @@ class Durable:
             # The stored entry starts from the posture the store holds, not from the
             # read above (BLOCKED when stale or pinned): else its history stops explaining
             # the posture. The store corrects it from the row, when there is one.
-            written = attrs.evolve(_stored(entry, key), from_posture=self._cache.stored(agent_id))
-            outcome = self._cache.emergency(written)
+            outcome = self._cache.emergency(_stored(entry, key, self._cache.stored(agent_id)))
             row = outcome.row
             metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
             if not outcome.durable:
@@ -387,11 +386,13 @@ class Durable:
         return entry
 
 
-def _stored(entry: TransitionResult, op_id: str) -> HistoryEntry:
-    """The store's form of a history entry the core made."""
+def _stored(
+    entry: TransitionResult, op_id: str, from_posture: TrustPosture | None = None
+) -> HistoryEntry:
+    """The store's form of a history entry the core made (from ``from_posture`` if given)."""
     return HistoryEntry(
         agent_id=entry.agent_id,
-        from_posture=entry.from_posture,
+        from_posture=entry.from_posture if from_posture is None else from_posture,
         to_posture=entry.to_posture,
         kind=entry.transition_type.value,
         reason=entry.reason,
