@@ -367,9 +367,8 @@ class Durable:
                 self._m._now(),
                 store.sequence + 1,
             )
-            # The stored entry starts from the posture the store holds, not from the
-            # read above (BLOCKED when stale or pinned): else its history stops explaining
-            # the posture. The store corrects it from the row, when there is one.
+            # Stored from the posture the store holds, not the read above (BLOCKED when
+            # stale or pinned), so that the history explains the posture.
             outcome = self._cache.emergency(_stored(entry, key, self._cache.stored(agent_id)))
             row = outcome.row
             metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
@@ -386,13 +385,11 @@ class Durable:
         return entry
 
 
-def _stored(
-    entry: TransitionResult, op_id: str, from_posture: TrustPosture | None = None
-) -> HistoryEntry:
-    """The store's form of a history entry the core made (from ``from_posture`` if given)."""
+def _stored(entry: TransitionResult, op_id: str, frm: TrustPosture | None = None) -> HistoryEntry:
+    """The store's form of a history entry the core made (from ``frm`` if given)."""
     return HistoryEntry(
         agent_id=entry.agent_id,
-        from_posture=entry.from_posture if from_posture is None else from_posture,
+        from_posture=entry.from_posture if frm is None else frm,
         to_posture=entry.to_posture,
         kind=entry.transition_type.value,
         reason=entry.reason,
