@@ -211,3 +211,27 @@ def test_a_stop_request_from_the_sink_is_raised_once_the_entry_is_recorded(
     asyncio.run(main())
     assert [e.run_id for e in log.stored_entries()] == [0]
     assert log.sink_failures == 1
+
+
+def test_a_cancelled_callers_failed_write_is_logged_not_lost(
+    slow: SlowStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = AuditLog(store=slow)
+
+    async def main() -> None:
+        slow.hold()
+        waiter = asyncio.create_task(log.arecord(**fields(0)))
+        while not slow.reached.is_set():
+            await asyncio.sleep(0)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        slow.down = True  # the held write then finds the store gone
+        slow.release()
+        with pytest.raises(StoreUnavailableError):
+            await log.arecord(**fields(1))  # queued behind it
+
+    asyncio.run(main())
+    assert "store work whose caller was cancelled failed" in caplog.text
+    assert "StoreUnavailableError" in caplog.text
+    assert len(log) == 0

@@ -238,3 +238,36 @@ def test_a_closed_run_coroutine_queues_its_entry(slow: SlowStore) -> None:
         AuditOutcome.CANCELLED,
         "interrupted while awaiting approval: the run's coroutine was closed",
     )
+
+
+def test_a_run_with_an_in_memory_breaker_on_a_slow_store_leaves_the_loop_running(
+    slow: SlowStore,
+) -> None:
+    # The breaker keeps its circuit in memory; the run's store write is its audit entry.
+    from trust import PostureCircuitBreaker
+
+    base = RecordingAgent(result="done")
+    agent = durable_agent(slow, base)
+    machine = agent._machine  # the agent's own machine, over the slow store
+    agent = PostureAwareAgent(
+        base,
+        AGENT,
+        machine,
+        circuit_breaker=PostureCircuitBreaker(machine, clock=machine.clock),
+        audit_log=agent.audit,
+        clock=machine.clock,
+    )
+    slow.delay = DELAY
+
+    async def main() -> Any:
+        turns = slow.turns = LoopTurns()
+        turns.start()
+        result = await agent.run(task="x")
+        await turns.stop()
+        return result
+
+    assert asyncio.run(main()) == "done"
+    assert len(slow.turns_while_waiting) == 1
+    assert min(slow.turns_while_waiting) > 10
+    slow.delay = 0
+    assert outcomes(agent) == [(AuditOutcome.EXECUTED, None)]
