@@ -235,3 +235,24 @@ def test_a_cancelled_callers_failed_write_is_logged_not_lost(
     assert "store work whose caller was cancelled failed" in caplog.text
     assert "StoreUnavailableError" in caplog.text
     assert len(log) == 0
+
+
+def test_reading_the_log_never_waits_for_a_write_in_flight(slow: SlowStore) -> None:
+    log = AuditLog(store=slow)
+    first = log.record(**fields(0))
+
+    async def main() -> None:
+        slow.hold()
+        waiter = asyncio.create_task(log.arecord(**fields(1)))
+        while not slow.reached.is_set():  # the append is under way on the writer thread
+            await asyncio.sleep(0)
+        # On the loop, while the store holds the write: the kept entries, at once (a
+        # reader waiting for the append would stall the loop, and the held write with it).
+        assert log.entries() == [first]
+        assert log.head_hash == first.hash
+        slow.release()
+        assert (await waiter).sequence == 1
+
+    asyncio.run(main())
+    assert [e.sequence for e in log.entries()] == [0, 1]
+    assert log.verify()

@@ -56,7 +56,9 @@ class AuditLog:
             every process sharing the store extends the same chain. `verify` then checks
             the whole stored chain. If the store cannot be reached, `record` raises
             `trust.store.StoreUnavailableError` and the entry is recorded nowhere: the
-            caller must treat the action as not audited.
+            caller must treat the action as not audited. From an event loop, use
+            `arecord`: the store's I/O then runs on the log's writer thread. Reading the
+            log (`entries`, `head_hash`) never waits for the store.
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
@@ -90,6 +92,7 @@ class AuditLog:
         self._sink: AuditSink | None = sink
         self._clock = resolve_clock(clock)
         self._lock = threading.Lock()
+        self._appending = threading.Lock()  # a store-backed log's appends, one at a time
         self._sequence = 0
         self._head = GENESIS_HASH
         # The writer thread of `arecord` and `submit`: only with a store (see `OffLoop`).
@@ -313,10 +316,10 @@ class AuditLog:
 
     def _link(self, fields: dict[str, Any]) -> AuditEntry:
         """Stamp, number and chain an entry (in the store, if any), under the lock."""
+        if self._store is not None:
+            return self._append(fields)
         with self._lock:
             fields["timestamp"] = self._clock.now()
-            if self._store is not None:
-                return self._append(fields)
             fields["sequence"] = self._sequence
             fields["previous_hash"] = self._head
             unhashed = AuditEntry(**fields, hash="")
@@ -327,7 +330,12 @@ class AuditLog:
         return entry
 
     def _append(self, fields: dict[str, Any]) -> AuditEntry:
-        """Append to the store's chain (the caller holds the lock); keep it here too."""
+        """Append to the store's chain; keep it here too.
+
+        One append at a time (`_appending`), so that the kept entries and the stamps
+        follow the chain; the lock that readers take is held only to keep the entry, never
+        during the store's I/O, so reading the log never waits for the store.
+        """
         assert self._store is not None
         made: list[AuditEntry] = []
 
@@ -343,11 +351,14 @@ class AuditLog:
                 payload=entry.to_json(),
             )
 
-        self._store.append_audit(build)
-        entry = made[0]
-        self._entries.append(entry)
-        self._sequence = entry.sequence + 1
-        self._head = entry.hash
+        with self._appending:
+            fields["timestamp"] = self._clock.now()
+            self._store.append_audit(build)
+            entry = made[0]
+            with self._lock:
+                self._entries.append(entry)
+                self._sequence = entry.sequence + 1
+                self._head = entry.hash
         return entry
 
     def stored_entries(self, start: int = 0, limit: int | None = None) -> list[AuditEntry]:
