@@ -359,10 +359,9 @@ class Durable:
         key = uuid.uuid4().hex if op_id is None else check.identifier(op_id, "op_id")
         store = self._m._store
         with self._m._lock:
-            before = self._cache.get(agent_id)
             entry, effects = _emergency.emergency(
                 agent_id,
-                before,
+                self._cache.stored(agent_id),  # not `get` (BLOCKED if stale): history explains
                 self._cache.version(agent_id),
                 True,
                 reason,
@@ -370,9 +369,7 @@ class Durable:
                 self._m._now(),
                 store.sequence + 1,
             )
-            # Stored from the posture the store holds, not the read above (BLOCKED when
-            # stale or pinned), so that the history explains the posture.
-            outcome = self._cache.emergency(_stored(entry, key, self._cache.stored(agent_id)))
+            outcome = self._cache.emergency(_stored(entry, key))
             row = outcome.row
             metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
             if not outcome.durable:
@@ -388,11 +385,11 @@ class Durable:
         return entry
 
 
-def _stored(entry: TransitionResult, op_id: str, frm: TrustPosture | None = None) -> HistoryEntry:
-    """The store's form of a history entry the core made (from ``frm`` if given)."""
+def _stored(entry: TransitionResult, op_id: str) -> HistoryEntry:
+    """The store's form of a history entry the core made."""
     return HistoryEntry(
         agent_id=entry.agent_id,
-        from_posture=entry.from_posture if frm is None else frm,
+        from_posture=entry.from_posture,
         to_posture=entry.to_posture,
         kind=entry.transition_type.value,
         reason=entry.reason,
