@@ -44,6 +44,10 @@ class Agent:
     def version(self) -> int:
         return len(self.history)
 
+    @property
+    def op_ids(self) -> set[str | None]:
+        return {op_id for *_, op_id in self.history}
+
     def apply(self, to: TrustPosture, op_id: str | None) -> None:
         self.history.append((self.version + 1, self.posture, to, op_id))
         self.posture = to
@@ -116,7 +120,10 @@ class StoreAgainstModel(RuleBasedStateMachine):
 
     @rule(agent=agents, retry=st.booleans())
     def emergency(self, agent: str, retry: bool) -> None:
-        op_id = sorted(self.applied)[0] if retry and self.applied else self._new_op()
+        # A retry reuses a key applied to this agent (a key names one agent's change: one
+        # applied to another agent is refused, tests/test_posture_durable_op_id.py).
+        mine = sorted(o for o in self.applied if o in self.model[agent].op_ids)
+        op_id = mine[0] if retry and mine else self._new_op()
         try:
             written = self.store.emergency(self._entry(agent, TrustPosture.BLOCKED, op_id))
         except StoreUnavailableError:

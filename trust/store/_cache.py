@@ -195,9 +195,16 @@ class PostureCache:
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
         with self._lock:
-            if entry.op_id not in self._pending:
+            held = self._pending.get(entry.op_id)
+            if held is None:
                 self._pending[entry.op_id] = entry
                 self._pinned[entry.agent_id] = self._pinned.get(entry.agent_id, 0) + 1
+            elif held.agent_id != entry.agent_id:
+                raise InvalidValueError(
+                    f"op_id must name one change of one agent, got {check.shown(entry.op_id)} "
+                    f"for agent {check.shown(entry.agent_id)}, pending for agent "
+                    f"{check.shown(held.agent_id)}"
+                )
             self._postures[entry.agent_id] = _BLOCKED
         return self._write(entry)
 
@@ -209,23 +216,37 @@ class PostureCache:
                 durable=False,
                 reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",
             )
+        except InvalidValueError:
+            # The store refused the key (another agent's change): it never will take it.
+            with self._lock:
+                self._settle(entry)
+            raise
         with self._lock:
-            if self._pending.pop(entry.op_id or "", None) is not None:
-                left = self._pinned[entry.agent_id] - 1
-                if left:
-                    self._pinned[entry.agent_id] = left
-                else:
-                    del self._pinned[entry.agent_id]
+            self._settle(entry)
             if written.row is not None:
                 self._apply(written.row)
         return EmergencyOutcome(durable=True, row=written.row)
+
+    def _settle(self, entry: HistoryEntry) -> None:
+        # With the lock held: the emergency is no longer pending; unpin its agent.
+        if self._pending.pop(entry.op_id or "", None) is None:
+            return
+        agent = entry.agent_id
+        if self._pinned[agent] > 1:
+            self._pinned[agent] -= 1
+            return
+        del self._pinned[agent]
+        self._postures[agent] = self._stored.get(agent, self._default)
 
     def flush(self) -> int:
         """Retry the emergencies not yet durable; how many still are not."""
         with self._lock:
             pending = list(self._pending.values())
         for entry in pending:
-            self._write(entry)
+            try:
+                self._write(entry)
+            except InvalidValueError as error:  # its caller was told: not durable
+                _log.error("emergency downgrade of %r cannot be stored: %s", entry.agent_id, error)
         return len(self._pending)
 
     def start(self) -> None:

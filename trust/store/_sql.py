@@ -61,11 +61,21 @@ class SqlStore(SqlEngine, TrustStore):
 
         return self._run(read, write=False)
 
-    def _applied(self, cursor: Cursor, op_id: str | None) -> HistoryEntry | None:
-        if op_id is None:
+    def _applied(self, cursor: Cursor, entry: HistoryEntry) -> HistoryEntry | None:
+        if entry.op_id is None:
             return None
-        row = self._x(cursor, HISTORY + " WHERE op_id = ?", (op_id,)).fetchone()
-        return None if row is None else history_entry(row)
+        row = self._x(cursor, HISTORY + " WHERE op_id = ?", (entry.op_id,)).fetchone()
+        if row is None:
+            return None
+        applied = history_entry(row)
+        if applied.agent_id != entry.agent_id:
+            # "Already applied" would tell the caller this agent changed when nothing did.
+            raise InvalidValueError(
+                f"op_id must name one change of one agent, got {check.shown(entry.op_id)} "
+                f"for agent {check.shown(entry.agent_id)}, already applied to agent "
+                f"{check.shown(applied.agent_id)}"
+            )
+        return applied
 
     def _next_epoch(self, cursor: Cursor) -> int:
         self._x(cursor, "UPDATE trust_counters SET value = value + 1 WHERE name = 'epoch'")
@@ -102,7 +112,7 @@ class SqlStore(SqlEngine, TrustStore):
         return stored
 
     def _cas(self, cursor: Cursor, entry: HistoryEntry, expected: int, limit: int) -> Written:
-        applied = self._applied(cursor, entry.op_id)
+        applied = self._applied(cursor, entry)
         if applied is not None:
             return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
         epoch = self._next_epoch(cursor)
@@ -155,7 +165,7 @@ class SqlStore(SqlEngine, TrustStore):
         limit = check.positive_int(history_limit, "history_limit")
 
         def write(cursor: Cursor) -> Written:
-            applied = self._applied(cursor, entry.op_id)
+            applied = self._applied(cursor, entry)
             if applied is not None:
                 return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
             # The epoch row first, as every posture write takes it: one lock order.
