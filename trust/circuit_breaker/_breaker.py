@@ -116,6 +116,11 @@ class PostureCircuitBreaker:
     `PostureStateMachine.transition` always does. The posture machine's metrics sink is
     told of a protective downgrade after the breaker's lock is released, so it may call
     back into the breaker.
+
+    With a store (``store=``, or a posture machine that has one), the ``async`` methods
+    that may touch the store (everything but admitting a call on a closed circuit, which
+    stays a plain lookup) run on a worker thread (`asyncio.to_thread`), so store I/O never
+    blocks the event loop; a restore's guards then run on that thread too.
     """
 
     def __init__(
