@@ -354,3 +354,38 @@ def test_a_restore_is_refused_while_the_store_is_down(outage: Outage, clock: Fak
     assert row is not None
     assert row.state == "open"
     close(machine, breaker)
+
+
+def test_restart_keeps_open_a_circuit_whose_trip_lowered_nothing(
+    url: str, clock: FakeClock
+) -> None:
+    machine, breaker = pair(url, clock)
+    assert machine.set_posture("agent-1", BLOCKED).success  # nothing left to lower
+    trip(breaker)
+    assert machine.durable is not None
+    assert [row.key for row in machine.durable.store.open_breakers()] == ["agent-1"]
+    close(machine, breaker)
+
+    machine, breaker = pair(url, restarted(clock, 10))
+    assert breaker.get_state("agent-1") is OPEN
+    close(machine, breaker)
+
+
+def test_a_close_while_the_store_is_down_is_stored_once_it_answers(
+    outage: Outage, clock: FakeClock
+) -> None:
+    machine, breaker = pair(outage, clock)
+    trip(breaker)
+    clock.advance(31)
+    probe = breaker.admit_sync("agent-1")
+    outage.down = True
+    breaker.record_success_sync("agent-1", probe)
+    assert breaker.get_state("agent-1") is CLOSED
+    clock.advance(600)  # long enough for an idle record to be forgotten
+    outage.down = False
+    assert breaker.refresh()
+    assert breaker.get_state("agent-1") is CLOSED  # not reopened by the row it replaced
+    row = outage.read_breaker("agent-1")
+    assert row is not None
+    assert row.state == "closed"
+    close(machine, breaker)

@@ -16,11 +16,10 @@ the opening displaced with the version it was held at. What this promises:
   rows (`trust.store.TrustStore.acquire_probe`): at most ``half_open_max_calls`` per
   stored generation, each lease held for ``probe_timeout`` seconds.
 - Failure counting stays in memory, per process: each process trips on its own window.
-- `StoredCircuits.refresh` (every Δ/4 on a thread, unless ``auto_refresh=False``) reads
-  the rows of the agents this breaker holds state for and of those whose stored
-  posture changed to at most ``downgrade_on_open``: another process's trip is seen
-  within Δ when it lowered the posture, and at the latest at this process's own next
-  trip (which finds the stored generation) otherwise.
+- `StoredCircuits.refresh` (when the breaker is built, then every Δ/4 on a thread,
+  unless ``auto_refresh=False``) reads every circuit row stored as open, and the row of
+  each circuit this breaker holds open whose row is not: another process's trip or
+  close is seen within Δ, and a restarted process starts with every open circuit.
 - While the store is down: a trip still lowers the posture (by an emergency downgrade,
   which needs no compare-and-set, and which the breaker never restores: an operator
   lifts it) and the circuit is OPEN here; the row is written once the store answers.
@@ -64,7 +63,6 @@ class StoredCircuits:
         self._durable = durable
         self._store = durable.store
         self._holder = uuid.uuid4().hex  # this breaker, as the holder of probe leases
-        self._seen: dict[str, int] = {}  # posture versions at the last refresh
         # Set by `trip` for `settle`, within one breaker step (the lock held throughout).
         self._adopted: dict[str, BreakerRow] = {}
         self._forfeit: set[str] = set()
@@ -307,30 +305,34 @@ class StoredCircuits:
 
     def _refresh_locked(self) -> bool:
         b = self._b
-        versions = dict(self._durable._cache._versions)
-        low = b._config.downgrade_on_open
-        watched = set(b._agents.ids())
-        for agent_id, version in versions.items():
-            if self._seen.get(agent_id) != version and self._durable.get_posture(agent_id) <= low:
-                watched.add(agent_id)
         try:
-            for agent_id in sorted(watched):
+            opened = {row.key: row for row in self._store.open_breakers()}
+            for agent_id in b._agents.ids():
                 agent = b._agents.get(agent_id)
-                if agent is not None and not agent.synced:
+                assert agent is not None  # the lock is held: no record went meanwhile
+                if not agent.synced:
+                    # Stored now, over the row read above: that row is older, not news.
+                    opened.pop(agent_id, None)
                     self.sync(agent_id, agent)
-                    continue
-                row = self._store.read_breaker(agent_id)
-                if row is None or (agent is not None and row.generation <= (agent.stored or 0)):
-                    continue
+                elif agent_id in opened:
+                    continue  # read below
+                elif agent.circuit.state is not CircuitState.CLOSED:
+                    # Not open in the store: closed by another process, or never stored.
+                    row = self._store.read_breaker(agent_id)
+                    if row is not None and row.generation > (agent.stored or 0):
+                        self._adopt(agent_id, agent, row)
+                if agent.synced and b._agents.get(agent_id) is agent:
+                    b._agents.forget_if_idle(agent_id, agent, b._last_now)
+            for agent_id, row in opened.items():
+                agent = b._agents.get(agent_id)
                 if agent is None:
-                    if row.state == _CLOSED:
-                        continue
                     agent = b._agents.get_or_create(agent_id)
+                elif not agent.synced or row.generation <= (agent.stored or 0):
+                    continue
                 self._adopt(agent_id, agent, row)
         except StoreError as error:
             logger.warning("circuit breaker not refreshed: %s", error)
             return False
-        self._seen = versions
         return True
 
     def _run(self) -> None:

@@ -95,6 +95,11 @@ class TrustStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def open_breakers(self) -> list[BreakerRow]:
+        """Every circuit row not stored as closed, by key: what a breaker starting up (or
+        refreshing) must adopt, including circuits that opened without moving a posture."""
+
+    @abc.abstractmethod
     def acquire_probe(
         self, key: str, *, generation: int, max_calls: int, holder: str, now: float, ttl: float
     ) -> int | None:

@@ -224,6 +224,13 @@ class SqlStore(SqlEngine, TrustStore):
 
         return self._run(read, write=False)
 
+    def open_breakers(self) -> list[BreakerRow]:
+        def read(cursor: Cursor) -> list[BreakerRow]:
+            rows = self._x(cursor, BREAKER + " WHERE state <> 'closed' ORDER BY key")
+            return [breaker_row(r) for r in rows.fetchall()]
+
+        return self._run(read, write=False)
+
     def write_breaker(
         self, row: BreakerRow, *, expected_generation: int, posture: PostureWrite | None = None
     ) -> bool:
