@@ -389,3 +389,22 @@ def test_a_close_while_the_store_is_down_is_stored_once_it_answers(
     assert row is not None
     assert row.state == "closed"
     close(machine, breaker)
+
+
+def test_a_reopening_stores_the_hold_the_coupling_keeps(url: str, clock: FakeClock) -> None:
+    """Raised by an operator while half-open, then reopened: the coupling holds nothing,
+    so neither does the row (a restart must not restore the operator's raise)."""
+    machine, breaker = pair(url, clock)
+    assert machine.set_posture("agent-1", FULL).success
+    trip(breaker)
+    clock.advance(31)
+    assert machine.durable is not None
+    assert machine.durable.refresh()
+    assert breaker.get_state("agent-1") is HALF_OPEN
+    assert machine.set_posture("agent-1", FULL, reason="operator").success
+    breaker.record_failure_sync("agent-1", "Timeout", "the probe failed")
+    row = machine.durable.store.read_breaker("agent-1")
+    assert row is not None
+    assert (row.state, row.generation, row.displaced_posture) == ("open", 2, None)
+    assert "original_posture" not in breaker.get_metrics("agent-1")
+    close(machine, breaker)

@@ -147,9 +147,21 @@ class StoredCircuits:
                     self._adopted[agent_id] = stored
                     return None
                 generation = expected + 1
+                # What the coupling will hold (the model's rule): a first trip holds what
+                # its downgrade displaced; a reopening keeps the episode's hold, if live.
+                kept = agent.hold
+                if kept is not None and not self._b._coupling.is_live(agent_id, kept):
+                    kept = None
+                first = stored is None or stored.state != _OPEN
 
-                def row(result: TransitionResult | None, gen: int = generation) -> BreakerRow:
-                    return self._row(agent_id, agent.circuit, _hold(result, agent.hold), gen)
+                def row(
+                    result: TransitionResult | None,
+                    gen: int = generation,
+                    first: bool = first,
+                    kept: Hold | None = kept,
+                ) -> BreakerRow:
+                    hold = _hold(result, None) if first and result is not None else kept
+                    return self._row(agent_id, agent.circuit, hold, gen)
 
                 result, written = self._durable.protect_with_breaker(
                     agent_id, posture, reason, requester_id, row, expected
