@@ -15,7 +15,10 @@ def test_readme_has_examples() -> None:
     assert BLOCKS  # the story; the topics' examples are under docs/
 
 
-def test_readme_story_runs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_story_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the story keeps its trust store in ./trust.db
     namespace: dict[str, object] = {"__name__": "readme"}
     for number, block in enumerate(BLOCKS, start=1):
         code = compile(block, f"README.md python block {number}", "exec")

@@ -51,6 +51,7 @@ from trust.store import (
     TrustStore,
     resolve_store,
 )
+from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
 
@@ -96,6 +97,7 @@ class Durable:
         self._cache.refresh()  # a store down at start: reads are BLOCKED until it answers
         if auto_refresh:
             self._cache.start()
+        self.writes = OffLoop("trust-posture-writes")  # the async writes' (`_async`)
 
     @property
     def store(self) -> TrustStore:
@@ -116,7 +118,8 @@ class Durable:
         return self._cache.refresh()
 
     def close(self) -> None:
-        """Stop refreshing (reads go BLOCKED after Δ) and close the store."""
+        """Finish the async writes asked for, stop refreshing (reads go BLOCKED after Δ), close."""
+        self.writes.close()
         self._cache.stop()
         self._trust_store.close()
 
