@@ -7,7 +7,6 @@ effects: it holds the posture down when a circuit opens and restores it when it 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import threading
@@ -246,7 +245,7 @@ class PostureCircuitBreaker:
         token = self._closed_token(agent_id)
         if token is not None:
             return make_admission(True, agent_id, CircuitState.CLOSED, token, False, CLOSED_REASON)
-        return await asyncio.to_thread(self.admit_sync, agent_id)
+        return await _to_thread(self.admit_sync, agent_id)
 
     def can_proceed_sync(self, agent_id: str) -> bool:
         """Whether the agent may make a call now (``admit_sync(agent_id).allowed``)."""
@@ -259,7 +258,7 @@ class PostureCircuitBreaker:
         if self._closed_token(agent_id) is not None:
             return True
         if self._stored is not None:
-            return (await asyncio.to_thread(self.admit_sync, agent_id)).allowed
+            return (await _to_thread(self.admit_sync, agent_id)).allowed
         return self.admit_sync(agent_id).allowed
 
     def _closed_token(self, agent_id: str) -> int | None:
@@ -325,7 +324,7 @@ class PostureCircuitBreaker:
     ) -> None:
         """`record_failure_sync`, for coroutines; store I/O runs off the event loop."""
         if self._stored is not None:
-            await asyncio.to_thread(
+            await _to_thread(
                 self.record_failure_sync,
                 agent_id,
                 error_type,
@@ -358,7 +357,7 @@ class PostureCircuitBreaker:
     async def record_success(self, agent_id: str, admission: Admission | None = None) -> None:
         """`record_success_sync`, for coroutines; store I/O runs off the event loop."""
         if self._stored is not None:
-            await asyncio.to_thread(self.record_success_sync, agent_id, admission)
+            await _to_thread(self.record_success_sync, agent_id, admission)
             return
         self.record_success_sync(agent_id, admission)
 
@@ -580,12 +579,12 @@ class PostureCircuitBreaker:
                 )
             else:
                 with self._lock:
-                    write = stored.restore_write(agent_id)
+                    via = stored.restore_via(agent_id)
                 result = self._coupling.restore(
-                    agent_id, hold, reason, functools.partial(self._closed_fence, agent_id), write
+                    agent_id, hold, reason, functools.partial(self._closed_fence, agent_id), via
                 )
                 with self._lock:
-                    stored.restored(agent_id, write, result is not None and result.success)
+                    stored.restored(agent_id, result is not None and result.success)
         finally:
             with self._lock:
                 holds = self._restoring[agent_id]
@@ -603,6 +602,13 @@ class PostureCircuitBreaker:
 
 
 _PROBE = _core.Admitted(probe=True)
+
+
+async def _to_thread(call: Callable[..., _T], *args: Any) -> _T:
+    """``asyncio.to_thread``; asyncio is imported only by a store-backed breaker's calls."""
+    import asyncio
+
+    return await asyncio.to_thread(call, *args)
 
 
 def _durable_of(

@@ -38,7 +38,7 @@ from trust.postures import (
 )
 
 if TYPE_CHECKING:
-    from trust.store import BreakerRow
+    from trust.store import HistoryEntry
 
 _NO_FACTS = Facts()
 
@@ -147,15 +147,15 @@ class PostureCoupling:
         hold: Hold,
         reason: str,
         fence: Callable[[], str | None],
-        breaker: tuple[BreakerRow, int] | None = None,
+        via: Callable[[HistoryEntry, int], str | None] | None = None,
     ) -> TransitionResult | None:
         """Give back the displaced posture by a guarded upgrade; None if forfeited.
 
         ``fence`` is asked, with the machine's lock held, right before the upgrade would
         commit: a reason from it refuses the upgrade (the breaker's says the circuit is no
         longer closed). Runs the machine's guards (user code): never call it with the
-        breaker's lock held. ``breaker`` (a stored circuit's CLOSED row and the generation
-        it is compare-and-set on) commits with the upgrade, both or neither.
+        breaker's lock held. ``via`` (a stored circuit's) commits the upgrade with the
+        circuit's CLOSED row, both or neither.
         """
         unchanged = Fence.POSTURE_UNCHANGED in core.FENCES
         if unchanged and not self.is_live(agent_id, hold):
@@ -174,14 +174,14 @@ class PostureCoupling:
         # if the fence says no at the moment of the commit.
         fenced = fence if Fence.CIRCUIT_CLOSED in core.FENCES else None
         expected = hold.version if unchanged else None
-        if breaker is None:
+        if via is None:
             result = self.machine.transition(request, expected_version=expected, _fence=fenced)
         else:
             result = self.machine.transition(
                 request,
                 expected_version=expected,
                 _fence=fenced,
-                _breaker=breaker,  # type: ignore[call-arg]  # bound by a durable machine
+                _via=via,  # type: ignore[call-arg]  # bound by a store-backed machine
             )
         if not result.success:
             logger.info("restore of %s refused: %s", agent_id, result.reason)

@@ -1,20 +1,16 @@
 """The circuit breaker over a trust store: what ``PostureCircuitBreaker(store=...)`` adds.
 
-Each agent's circuit has a row in the store (`trust.store.BreakerRow`): ``open`` or
-``closed``, the generation (compare-and-set: every stored change raises it), the
-wall-clock time it opened (None: forced open, only a reset releases it) and the posture
-the opening displaced with the version it was held at. What this promises:
+Each agent's circuit has a row in the store (see `trust.circuit_breaker._rows`), its
+generation raised by every stored change. What this promises:
 
 - A trip writes the OPEN row and the protective downgrade in one transaction
-  (`trust.postures._durable.Durable.protect_with_breaker`); a restore writes the CLOSED
+  (handed to the machine's `protect` as the commit to use); a restore writes the CLOSED
   row and the restored posture in one transaction. Both are compare-and-set on the
   row's generation, so two processes' breakers agree: the second trip finds the first's
   generation and adopts the stored OPEN circuit instead of tripping again, and a
   restore commits at most once fleet-wide.
-- HALF_OPEN is not stored: it is OPEN once ``recovery_timeout`` has passed since the
-  stored opening, in every process. Half-open probes are bounded fleet-wide by lease
-  rows (`trust.store.TrustStore.acquire_probe`): at most ``half_open_max_calls`` per
-  stored generation, each lease held for ``probe_timeout`` seconds.
+- Half-open probes are bounded fleet-wide by lease rows (`TrustStore.acquire_probe`):
+  at most ``half_open_max_calls`` per stored generation, each held ``probe_timeout`` s.
 - Failure counting stays in memory, per process: each process trips on its own window.
 - `StoredCircuits.refresh` (when the breaker is built, then every Δ/4 on a thread,
   unless ``auto_refresh=False``) reads every circuit row stored as open, and the row of
@@ -27,7 +23,7 @@ the opening displaced with the version it was held at. What this promises:
   restore is refused (an upgrade needs the store) and the posture stays lowered.
 
 Every method runs with the breaker's lock held (the store I/O too, as the posture
-machine holds its lock during its own), except `restore_write`'s caller, the restore.
+machine holds its lock during its own), except `restore_via`'s caller, the restore.
 """
 
 from __future__ import annotations
@@ -35,29 +31,49 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from trust.circuit_breaker import _rows as rows
 from trust.circuit_breaker._agents import AgentRecord
 from trust.circuit_breaker._core import Circuit, CircuitState
 from trust.circuit_breaker._coupling import REQUESTER, Hold
-from trust.postures import TransitionResult, TrustPosture
-from trust.store import BreakerRow, StoreError, TrustStore
+from trust.postures import PostureTransition, TransitionResult, TrustPosture
+from trust.store import (
+    BreakerRow,
+    HistoryEntry,
+    PostureRow,
+    PostureWrite,
+    StoreError,
+    TrustStore,
+)
 
 if TYPE_CHECKING:
-    from trust.circuit_breaker._breaker import PostureCircuitBreaker
     from trust.postures._durable import Durable
 
 logger = logging.getLogger("trust.circuit_breaker")
 
-_OPEN, _CLOSED = CircuitState.OPEN.value, CircuitState.CLOSED.value
+_OPEN, _CLOSED = rows.OPEN, rows.CLOSED
 _RACES = 8  # compare-and-set attempts a trip makes before it gives up on the store
+_EMERGENCY = PostureTransition.EMERGENCY_DOWNGRADE
+
+
+class _Raced(Exception):
+    """The circuit's row moved on in the store meanwhile: decide again from ``row``."""
+
+    def __init__(self, row: BreakerRow | None) -> None:
+        super().__init__("the circuit's row changed in the store")
+        self.row = row
 
 
 class StoredCircuits:
     """The store side of one breaker: rows, leases, adoption and the refresh thread."""
 
     def __init__(
-        self, breaker: PostureCircuitBreaker, durable: Durable, auto_refresh: bool
+        self,
+        breaker: Any,  # the PostureCircuitBreaker (which imports this module)
+        durable: Durable,
+        auto_refresh: bool,
     ) -> None:
         self._b = breaker
         self._durable = durable
@@ -67,6 +83,7 @@ class StoredCircuits:
         self._adopted: dict[str, BreakerRow] = {}
         self._forfeit: set[str] = set()
         self._written: dict[str, BreakerRow] = {}
+        self._last: BreakerRow | None = None  # the row the latest write committed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         with breaker._lock:
@@ -82,35 +99,17 @@ class StoredCircuits:
     def store(self) -> TrustStore:
         return self._store
 
-    # -- time: rows hold wall-clock seconds, circuits the monotonic clock ---------------
-
-    def _wall(self, monotonic: float) -> float:
-        clock = self._b._clock
-        return clock.now().timestamp() - (self._b._last_now - monotonic)
-
-    def _monotonic(self, wall: float) -> float:
-        return self._b._last_now - (self._b._clock.now().timestamp() - wall)
+    def _times(self) -> tuple[float, float]:
+        # The clock's present on both scales; the breaker's lock is held (its _now ran).
+        wall: float = self._b._clock.now().timestamp()
+        monotonic: float = self._b._last_now
+        return wall, monotonic
 
     def _row(
         self, agent_id: str, circuit: Circuit, hold: Hold | None, generation: int
     ) -> BreakerRow:
-        if circuit.state is CircuitState.CLOSED:
-            return BreakerRow(key=agent_id, state=_CLOSED, generation=generation)
-        opened_at = None
-        if not circuit.forced:
-            assert circuit.entered_at is not None  # an automatic open has a start
-            began = circuit.entered_at
-            if circuit.state is CircuitState.HALF_OPEN:
-                began -= self._b._config.recovery_timeout
-            opened_at = self._wall(began)
-        return BreakerRow(
-            key=agent_id,
-            state=_OPEN,
-            generation=generation,
-            opened_at=opened_at,
-            displaced_posture=None if hold is None else hold.displaced,
-            displaced_version=None if hold is None else hold.version,
-        )
+        recovery = self._b._config.recovery_timeout
+        return rows.row_of(agent_id, circuit, hold, generation, recovery, *self._times())
 
     def _generation(self, agent_id: str, agent: AgentRecord) -> int:
         if agent.stored is None:
@@ -119,6 +118,49 @@ class StoredCircuits:
         return agent.stored
 
     # -- writing ---------------------------------------------------------------------
+
+    def _via(
+        self, agent_id: str, row: Callable[[Hold | None], BreakerRow], generation: int
+    ) -> Callable[[HistoryEntry, int], str | None]:
+        """The commit a trip or a restore hands the posture machine: the posture change
+        and the circuit's row, compare-and-set on ``generation``, in one transaction.
+
+        ``row`` is given the hold the change makes (what it displaced, at the version it
+        writes). The commit returns None once committed, why not when the posture moved,
+        and raises `_Raced` when the circuit's row did.
+        """
+
+        def commit(entry: HistoryEntry, expected: int) -> str | None:
+            written = row(Hold(entry.from_posture, entry.to_posture, expected + 1))
+            change = PostureWrite(expected_version=expected, entry=entry)
+            if self._store.write_breaker(written, expected_generation=generation, posture=change):
+                self._durable._cache.note(
+                    PostureRow(agent_id=agent_id, posture=entry.to_posture, version=expected + 1)
+                )
+                self._last = written
+                return None
+            stored = self._store.read_breaker(agent_id)
+            if (0 if stored is None else stored.generation) != generation:
+                raise _Raced(stored)
+            return f"posture changed in the store since version {expected}"
+
+        return commit
+
+    def _trip_row(
+        self, agent_id: str, agent: AgentRecord, stored: BreakerRow | None, generation: int
+    ) -> Callable[[Hold | None], BreakerRow]:
+        # What the coupling will hold (the model's rule): a first trip holds what its
+        # downgrade displaced; a reopening keeps the episode's hold, if still live.
+        kept = agent.hold
+        if kept is not None and not self._b._coupling.is_live(agent_id, kept):
+            kept = None
+        first = stored is None or stored.state != _OPEN
+
+        def row(made: Hold | None) -> BreakerRow:
+            hold = made if first and made is not None else kept
+            return self._row(agent_id, agent.circuit, hold, generation)
+
+        return row
 
     def trip(
         self,
@@ -132,9 +174,10 @@ class StoredCircuits:
         """The coupling's protect, for a stored circuit: downgrade and OPEN row together.
 
         If another process's trip got there first, lowers nothing and adopts its row
-        (`settle` does, once the coupling has run). If the store is down, lowers the
-        posture by an emergency downgrade (without ``fallback``: raises `StoreError`);
-        the breaker will not restore an emergency.
+        (`settle` does, once the coupling has run). If the downgrade cannot be stored, the
+        machine BLOCKs the agent by an emergency downgrade instead, which the breaker will
+        not restore; so does this if the store cannot be read (without ``fallback``, that
+        raises `StoreError`).
         """
         agent = self._b._agents.get(agent_id)
         assert agent is not None  # the breaker steps a record it holds
@@ -146,37 +189,33 @@ class StoredCircuits:
                     # Tripped elsewhere (or before a restart): adopt it, trip no second time.
                     self._adopted[agent_id] = stored
                     return None
-                generation = expected + 1
-                # What the coupling will hold (the model's rule): a first trip holds what
-                # its downgrade displaced; a reopening keeps the episode's hold, if live.
-                kept = agent.hold
-                if kept is not None and not self._b._coupling.is_live(agent_id, kept):
-                    kept = None
-                first = stored is None or stored.state != _OPEN
-
-                def row(
-                    result: TransitionResult | None,
-                    gen: int = generation,
-                    first: bool = first,
-                    kept: Hold | None = kept,
-                ) -> BreakerRow:
-                    hold = _hold(result, None) if first and result is not None else kept
-                    return self._row(agent_id, agent.circuit, hold, gen)
-
-                result, written = self._durable.protect_with_breaker(
-                    agent_id, posture, reason, requester_id, row, expected
-                )
-                if written:
-                    agent.stored, agent.synced = generation, True
-                    self._written[agent_id] = row(result)
+                row = self._trip_row(agent_id, agent, stored, expected + 1)
+                try:
+                    via = self._via(agent_id, row, expected)
+                    result = self._durable.protect(agent_id, posture, reason, requester_id, via)
+                    if result is None:  # it lowered nothing: the row alone
+                        alone = self._last = row(None)
+                        if not self._store.write_breaker(alone, expected_generation=expected):
+                            raise _Raced(self._store.read_breaker(agent_id))
+                except _Raced as raced:
+                    stored = raced.row  # lost a race: decide again
+                    continue
+                if result is not None and result.transition_type is _EMERGENCY:
+                    # The downgrade could not be stored (the store went down, or another
+                    # process moved the posture meanwhile): the machine BLOCKed it instead.
+                    agent.synced = False
+                    self._forfeit.add(agent_id)
                     return result
-                stored = self._store.read_breaker(agent_id)  # lost a race: decide again
+                agent.stored, agent.synced = expected + 1, True
+                assert self._last is not None  # the write above committed it
+                self._written[agent_id] = self._last
+                return result
             raise StoreError(f"the trip lost {_RACES} races in a row in the store")
         except StoreError as error:
             agent.synced = False
             if not fallback:
                 raise
-            self._forfeit.add(agent_id)
+            self._forfeit.add(agent_id)  # an emergency BLOCKs until an operator lifts it
             return self._durable.emergency_downgrade(
                 agent_id, f"{reason} (the trip could not be stored: {error})", requester_id
             )
@@ -185,7 +224,7 @@ class StoredCircuits:
         """After the coupling ran for one breaker move: adopt, forfeit, or write the row.
 
         ``moved``: the circuit opened or closed. ``restoring``: it closed with a restore
-        to come, which writes the CLOSED row with the restored posture (`restore_write`).
+        to come, which writes the CLOSED row with the restored posture (`restore_via`).
         """
         adopted = self._adopted.pop(agent_id, None)
         written = self._written.pop(agent_id, None)
@@ -196,7 +235,7 @@ class StoredCircuits:
             agent.hold = None  # an emergency BLOCKs until an operator lifts it
         elif restoring or not moved:
             return
-        elif written is None or _displaced(written) != _displaced(agent.hold):
+        elif written is None or rows.displaced(written) != rows.displaced(agent.hold):
             # Nothing written yet (a close, a reopening that lowered nothing), or the
             # coupling took over another hold than the one written.
             self.sync(agent_id, agent)
@@ -214,11 +253,11 @@ class StoredCircuits:
                     REQUESTER,
                     fallback=False,
                 )
-                agent.hold = _hold(result, agent.hold)
+                agent.hold = rows.hold_made(result, agent.hold)
                 self.settle(agent_id, agent, False, False)
                 return
             row = self._row(agent_id, agent.circuit, agent.hold, expected + 1)
-            if self._durable.write_breaker(row, expected):
+            if self._store.write_breaker(row, expected_generation=expected):
                 agent.stored, agent.synced = expected + 1, True
                 return
             self._adopt(agent_id, agent, self._store.read_breaker(agent_id))
@@ -226,25 +265,30 @@ class StoredCircuits:
             agent.synced = False
             logger.warning("circuit of agent %s not stored yet: %s", agent_id, error)
 
-    def restore_write(self, agent_id: str) -> tuple[BreakerRow, int] | None:
-        """The CLOSED row a restore commits with the restored posture, and its generation.
-
-        None when the circuit's row is unknown here: the restore then commits nothing.
-        """
+    def restore_via(self, agent_id: str) -> Callable[[HistoryEntry, int], str | None]:
+        """The commit of a restore: the restored posture with the CLOSED row, or a refusal
+        while the circuit's row is not stored here (a restore needs the store)."""
         agent = self._b._agents.get(agent_id)
         if agent is None or agent.stored is None or not agent.synced:
-            return None
+            return lambda entry, expected: "the circuit is not stored yet: no restore until it is"
         closed = BreakerRow(key=agent_id, state=_CLOSED, generation=agent.stored + 1)
-        return closed, agent.stored
+        commit = self._via(agent_id, lambda made: closed, agent.stored)
 
-    def restored(self, agent_id: str, write: tuple[BreakerRow, int] | None, ok: bool) -> None:
+        def restore(entry: HistoryEntry, expected: int) -> str | None:
+            try:
+                return commit(entry, expected)
+            except _Raced:
+                return "the circuit changed in the store meanwhile"
+
+        return restore
+
+    def restored(self, agent_id: str, ok: bool) -> None:
         """After a restore: note the CLOSED row it wrote, or store the close alone."""
-        agent = self._b._agents.get(agent_id)
-        if agent is None:
-            agent = self._b._agents.get_or_create(agent_id)
-        if ok and write is not None:
-            if agent.stored == write[1]:
-                agent.stored, agent.synced = write[0].generation, True
+        agent = self._b._agents.get_or_create(agent_id)
+        last = self._last
+        if ok and last is not None and last.key == agent_id and last.state == _CLOSED:
+            if agent.stored == last.generation - 1:
+                agent.stored, agent.synced = last.generation, True
             return
         if agent.circuit.state is CircuitState.CLOSED:
             self.sync(agent_id, agent)
@@ -294,16 +338,8 @@ class StoredCircuits:
                 agent.reason = "closed: by another process"
                 b._agents.check_at(b._last_now + b._config.failure_window_seconds, agent_id)
             return
-        forced = row.opened_at is None
-        began = b._last_now if row.opened_at is None else self._monotonic(row.opened_at)
-        agent.circuit = Circuit(
-            state=CircuitState.OPEN, generation=generation, entered_at=began, forced=forced
-        )
-        agent.hold = None
-        if row.displaced_posture is not None and row.displaced_version is not None:
-            posture = self._store.read_posture(agent_id)
-            if posture is not None and posture.version == row.displaced_version:
-                agent.hold = Hold(row.displaced_posture, posture.posture, posture.version)
+        agent.circuit = rows.circuit_of(row, generation, *self._times())
+        agent.hold = rows.hold_of(row, self._store.read_posture(agent_id))
         agent.reason = f"opened: by another process (stored generation {row.generation})"
 
     def refresh(self) -> bool:
@@ -360,19 +396,3 @@ class StoredCircuits:
         self._stop.set()
         if thread is not None:
             thread.join()
-
-
-def _hold(result: TransitionResult | None, hold: Hold | None) -> Hold | None:
-    """The hold a protective downgrade ``result`` makes; ``hold`` when it lowered nothing."""
-    if result is None:
-        return hold
-    assert result.version is not None  # the machine stamps every entry
-    return Hold(result.from_posture, result.to_posture, result.version)
-
-
-def _displaced(held: BreakerRow | Hold | None) -> tuple[TrustPosture | None, int | None]:
-    if held is None:
-        return None, None
-    if isinstance(held, Hold):
-        return held.displaced, held.version
-    return held.displaced_posture, held.displaced_version

@@ -41,12 +41,9 @@ from trust.postures._posture import TrustPosture
 from trust.postures._transition import PostureTransitionRequest, TransitionResult
 from trust.store import (
     DEFAULT_FRESHNESS,
-    BreakerRow,
     CachedRead,
     HistoryEntry,
     PostureCache,
-    PostureRow,
-    PostureWrite,
     StoreError,
     TrustStore,
     resolve_store,
@@ -54,9 +51,7 @@ from trust.store import (
 from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
-
-_BreakerWrite = tuple[BreakerRow, int]
-"""A circuit's row and the generation it is compare-and-set on."""
+_Via = Callable[[HistoryEntry, int], str | None] | None  # commits a circuit row with it
 
 _STORE_DOWN = "the trust store cannot be reached ({error}): posture changes need it"
 
@@ -165,13 +160,10 @@ class Durable:
             self._cache.note(row)
         return posture, version
 
-    def _commit(
-        self, entry: TransitionResult, expected: int, breaker: _BreakerWrite | None = None
-    ) -> str | None:
-        # With the lock held: write ``entry`` compare-and-set; None once committed, else
-        # why not. With ``breaker``, the circuit's row commits in the same transaction.
-        if breaker is not None:
-            return self._commit_with_breaker(entry, expected, breaker)
+    def _commit(self, entry: TransitionResult, expected: int, via: _Via = None) -> str | None:
+        # With the lock held: write ``entry`` compare-and-set; None once committed, else why.
+        if via is not None:  # the circuit breaker's: its circuit row commits with the change
+            return via(_stored(entry, uuid.uuid4().hex), expected)
         written = self._trust_store.transition(
             _stored(entry, uuid.uuid4().hex),
             expected_version=expected,
@@ -189,7 +181,7 @@ class Durable:
         agent_id: str,
         step: Callable[[TrustPosture, int, int], _Step],
         refuse: Callable[[TrustPosture, int, Refusal], _Step],
-        breaker: _BreakerWrite | None = None,
+        via: _Via = None,
     ) -> TransitionResult:
         # One change through the store, with the lock held throughout: read and adopt the
         # row, take the core's step, commit it compare-and-set, record what happened.
@@ -199,7 +191,7 @@ class Durable:
                 posture, version = self._adopt(agent_id)
                 entry, effects = step(posture, version, store.sequence + 1)
                 if entry.success:
-                    stale = self._commit(entry, version, breaker)
+                    stale = self._commit(entry, version, via)
                     if stale is not None:
                         entry, effects = refuse(posture, version, Refusal(None, stale))
             except StoreError as error:
@@ -217,14 +209,12 @@ class Durable:
         *,
         expected_version: int | None = None,
         _fence: Callable[[], str | None] | None = None,
-        _breaker: _BreakerWrite | None = None,
+        _via: _Via = None,  # the circuit breaker's restore (`trust.circuit_breaker._stored`)
     ) -> TransitionResult:
         """Like `PostureStateMachine.transition`, committed compare-and-set in the store.
 
         Also refused, with a reason that says so, when the store cannot be reached or
-        the stored version changed between the check and the commit. ``_breaker`` (the
-        circuit breaker's restore) commits a circuit row in the same transaction: both
-        or neither.
+        the stored version changed between the check and the commit.
         """
         if not isinstance(request, PostureTransitionRequest):
             raise InvalidTypeError(
@@ -278,7 +268,7 @@ class Durable:
                 self._m._store.sequence + 1,
             )
 
-        return self._settle(agent_id, step, refused, _breaker)
+        return self._settle(agent_id, step, refused, _via)
 
     def set_posture(
         self,
@@ -318,7 +308,12 @@ class Durable:
         return self._settle(agent_id, step, refused)
 
     def protect(
-        self, agent_id: str, posture: TrustPosture, reason: str, requester_id: str | None
+        self,
+        agent_id: str,
+        posture: TrustPosture,
+        reason: str,
+        requester_id: str | None,
+        via: _Via = None,  # the circuit breaker's trip (`trust.circuit_breaker._stored`)
     ) -> TransitionResult | None:
         check.identifier(agent_id)
         target = TrustPosture.coerce(posture)
@@ -340,7 +335,7 @@ class Durable:
                 )
                 if step is None:
                     return None
-                why = self._commit(step[0], version)
+                why = self._commit(step[0], version, via)
                 if why is None:
                     self._m._keep(agent_id, self._m._store.held(agent_id), *step)
                     return step[0]
@@ -398,68 +393,6 @@ class Durable:
         if self._m._reports:
             self._m._report()
         return entry
-
-    # -- the circuit breaker's writes (`trust.circuit_breaker._stored`) ----------------
-
-    def _commit_with_breaker(
-        self, entry: TransitionResult, expected: int, breaker: _BreakerWrite
-    ) -> str | None:
-        # With the lock held: the posture change and the circuit's row, both or neither.
-        row, generation = breaker
-        change = PostureWrite(expected_version=expected, entry=_stored(entry, uuid.uuid4().hex))
-        if self._trust_store.write_breaker(row, expected_generation=generation, posture=change):
-            self._cache.note(
-                PostureRow(agent_id=entry.agent_id, posture=entry.to_posture, version=expected + 1)
-            )
-            return None
-        return (
-            f"posture or circuit changed in the store since version {expected} "
-            f"and generation {generation}"
-        )
-
-    def protect_with_breaker(
-        self,
-        agent_id: str,
-        posture: TrustPosture,
-        reason: str,
-        requester_id: str | None,
-        row: Callable[[TransitionResult | None], BreakerRow],
-        generation: int,
-    ) -> tuple[TransitionResult | None, bool]:
-        """A protective downgrade and the circuit's row ``row(result)``, in one transaction.
-
-        The circuit breaker's trip: the row is compare-and-set on ``generation`` and the
-        downgrade on the posture's version, both or neither. Returns the downgrade (None:
-        it lowered nothing, and only the row was written) and whether the row committed.
-        Raises `StoreError` (nothing written, nothing changed here) when the store cannot
-        be reached: the breaker then lowers the posture by an emergency, which needs no
-        compare-and-set.
-        """
-        with self._m._lock:
-            current, version = self._adopt(agent_id)
-            step = _core.protective(
-                agent_id,
-                current,
-                version,
-                True,
-                TrustPosture.coerce(posture),
-                reason,
-                requester_id,
-                self._m._now(),
-                self._m._store.sequence + 1,
-            )
-            if step is None:
-                return None, self._trust_store.write_breaker(
-                    row(None), expected_generation=generation
-                )
-            if self._commit_with_breaker(step[0], version, (row(step[0]), generation)) is not None:
-                return None, False
-            self._m._keep(agent_id, self._m._store.held(agent_id), *step)
-            return step[0], True
-
-    def write_breaker(self, row: BreakerRow, generation: int) -> bool:
-        """Compare-and-set the circuit's row alone, on ``generation``; raises StoreError."""
-        return self._trust_store.write_breaker(row, expected_generation=generation)
 
 
 def _stored(entry: TransitionResult, op_id: str) -> HistoryEntry:
