@@ -98,7 +98,8 @@ class PostureCache:
         self._monotonic = self._clock.monotonic
         self._postures: dict[str, TrustPosture] = {}
         self._versions: dict[str, int] = {}
-        self._pending: dict[str, HistoryEntry] = {}  # op_id -> emergency not yet durable
+        # (agent, op_id) -> emergency not yet durable: a key is scoped to its agent.
+        self._pending: dict[tuple[str, str | None], HistoryEntry] = {}
         self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
         self._epoch = 0
         self._fresh_until = -float("inf")
@@ -184,8 +185,8 @@ class PostureCache:
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
         with self._lock:
-            if entry.op_id not in self._pending:
-                self._pending[entry.op_id] = entry
+            if (entry.agent_id, entry.op_id) not in self._pending:
+                self._pending[entry.agent_id, entry.op_id] = entry
                 self._pinned[entry.agent_id] = self._pinned.get(entry.agent_id, 0) + 1
             self._postures[entry.agent_id] = _BLOCKED
         return self._write(entry)
@@ -199,7 +200,7 @@ class PostureCache:
                 reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",
             )
         with self._lock:
-            if self._pending.pop(entry.op_id or "", None) is not None:
+            if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
                 left = self._pinned[entry.agent_id] - 1
                 if left:
                     self._pinned[entry.agent_id] = left

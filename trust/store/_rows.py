@@ -101,6 +101,14 @@ class Stale(Exception):
         self.row = row
 
 
+class KeyReused(Exception):
+    """An op_id names another change of the same agent: this is not a retry of it."""
+
+    def __init__(self, entry: HistoryEntry) -> None:
+        super().__init__("op_id reused")
+        self.entry = entry
+
+
 def entry_checked(entry: object) -> HistoryEntry:
     if type(entry) is not HistoryEntry:
         raise InvalidTypeError(f"entry must be a HistoryEntry, got {check.shown(entry)}")

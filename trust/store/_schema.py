@@ -31,9 +31,10 @@ TABLES = (
         reason TEXT NOT NULL,
         requester_id TEXT,
         at TEXT NOT NULL,
-        op_id TEXT UNIQUE,
+        op_id TEXT,
         detail TEXT NOT NULL,
-        PRIMARY KEY (agent_id, version))""",
+        PRIMARY KEY (agent_id, version),
+        UNIQUE (agent_id, op_id))""",
     """CREATE TABLE IF NOT EXISTS trust_breakers (
         key TEXT PRIMARY KEY,
         state TEXT NOT NULL,

@@ -10,6 +10,7 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidValueError
+from trust.postures._posture import TrustPosture
 from trust.store._engine import Cursor, Retry, SqlEngine
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
 from trust.store._records import (
@@ -24,6 +25,7 @@ from trust.store._rows import (
     BREAKER,
     HISTORY,
     POSTURE,
+    KeyReused,
     Stale,
     audit_record,
     breaker_row,
@@ -61,11 +63,25 @@ class SqlStore(SqlEngine, TrustStore):
 
         return self._run(read, write=False)
 
-    def _applied(self, cursor: Cursor, op_id: str | None) -> HistoryEntry | None:
-        if op_id is None:
+    def _applied(self, cursor: Cursor, entry: HistoryEntry) -> HistoryEntry | None:
+        """The stored entry ``entry`` retries: the agent's change under the same op_id.
+
+        A key names one change of one agent: under another agent it is another change (an
+        incident id used to block several agents blocks each). A key this agent already
+        used for a different change raises `KeyReused`: reporting that change as this
+        one's commit would tell the caller a change it did not make is stored.
+        """
+        if entry.op_id is None:
             return None
-        row = self._x(cursor, HISTORY + " WHERE op_id = ?", (op_id,)).fetchone()
-        return None if row is None else history_entry(row)
+        row = self._x(
+            cursor, HISTORY + " WHERE agent_id = ? AND op_id = ?", (entry.agent_id, entry.op_id)
+        ).fetchone()
+        if row is None:
+            return None
+        applied = history_entry(row)
+        if (applied.kind, applied.to_posture) != (entry.kind, entry.to_posture):
+            raise KeyReused(applied)
+        return applied
 
     def _next_epoch(self, cursor: Cursor) -> int:
         self._x(cursor, "UPDATE trust_counters SET value = value + 1 WHERE name = 'epoch'")
@@ -102,7 +118,15 @@ class SqlStore(SqlEngine, TrustStore):
         return stored
 
     def _cas(self, cursor: Cursor, entry: HistoryEntry, expected: int, limit: int) -> Written:
-        applied = self._applied(cursor, entry.op_id)
+        try:
+            applied = self._applied(cursor, entry)
+        except KeyReused as reused:
+            raise InvalidValueError(
+                f"op_id {check.shown(entry.op_id)} was already used for another change of "
+                f"agent {check.shown(entry.agent_id)} ({reused.entry.kind} to "
+                f"{reused.entry.to_posture.value}, version {reused.entry.version}): "
+                "use a new op_id for a new change"
+            ) from None
         if applied is not None:
             return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
         epoch = self._next_epoch(cursor)
@@ -152,10 +176,22 @@ class SqlStore(SqlEngine, TrustStore):
             raise InvalidValueError(
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
+        if entry.to_posture is not TrustPosture.BLOCKED:
+            # Unconditional, so it may only lower: anything else would raise a posture
+            # past every compare-and-set.
+            raise InvalidValueError(
+                f"an emergency entry must go to blocked, got {entry.to_posture.value}"
+            )
         limit = check.positive_int(history_limit, "history_limit")
 
         def write(cursor: Cursor) -> Written:
-            applied = self._applied(cursor, entry.op_id)
+            keyed = entry
+            try:
+                applied = self._applied(cursor, entry)
+            except KeyReused:
+                # Not a retry of this emergency: it is applied all the same (an emergency
+                # never fails on its key), unkeyed, as the key is the other change's.
+                applied, keyed = None, attrs.evolve(entry, op_id=None)
             if applied is not None:
                 return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
             # The epoch row first, as every posture write takes it: one lock order.
@@ -188,7 +224,7 @@ class SqlStore(SqlEngine, TrustStore):
                     (entry.to_posture.value, version, epoch, entry.agent_id),
                 )
             row = self._row(cursor, entry.agent_id)
-            held = entry if before is None else attrs.evolve(entry, from_posture=before[0])
+            held = keyed if before is None else attrs.evolve(keyed, from_posture=before[0])
             stored = self._record(cursor, held, int(version), limit)
             return Written(committed=True, row=row, entry=stored)
 

@@ -1,0 +1,169 @@
+"""Regression tests for the adversarial review of the trust store (issue 17).
+
+Each test names a defect the review found: a hostile caller or an unlucky operator made
+the store fail open, crash with an unrelated exception, or lose what it promised. They
+run on a real SQLite file and on a real PostgreSQL server (``postgres_url``); time comes
+from a `FakeClock`, nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeClock
+from trust import TrustPosture
+from trust.postures import PostureStateMachine
+from trust.postures._durable import Durable
+from trust.store import (
+    HistoryEntry,
+    PostureCache,
+    StoreUnavailableError,
+    TrustStore,
+    open_store,
+)
+from trust.store._sql import SqlStore
+
+AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
+BLOCKED, SUPERVISED, FULL = (
+    TrustPosture.BLOCKED,
+    TrustPosture.SUPERVISED,
+    TrustPosture.FULL_AUTONOMY,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'trust.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[TrustStore]:
+    opened = open_store(url)
+    yield opened
+    opened.close()
+
+
+def change(
+    agent: str,
+    to: TrustPosture,
+    *,
+    op_id: str | None = None,
+    kind: str = "upgrade",
+    reason: str = "r",
+) -> HistoryEntry:
+    return HistoryEntry(
+        agent_id=agent,
+        from_posture=SUPERVISED,
+        to_posture=to,
+        kind=kind,
+        reason=reason,
+        at=AT,
+        op_id=op_id,
+    )
+
+
+def emergency(agent: str, op_id: str, *, reason: str = "r") -> HistoryEntry:
+    return change(agent, BLOCKED, op_id=op_id, kind="emergency_downgrade", reason=reason)
+
+
+class Outage(SqlStore):
+    """A real store that can be made unreachable, as a network."""
+
+    def __init__(self, url: str) -> None:
+        inner = open_store(url)
+        assert isinstance(inner, SqlStore)
+        self.__dict__.update(inner.__dict__)
+        self.down = False
+
+    def _run(self, work, *, write):  # type: ignore[no-untyped-def]
+        if self.down:
+            raise StoreUnavailableError(f"cannot reach the store {self.url}: connection refused")
+        return super()._run(work, write=write)
+
+
+def machine_on(url: str) -> PostureStateMachine:
+    return PostureStateMachine(
+        store=url, clock=FakeClock(), auto_refresh=False, require_upgrade_approval=False
+    )
+
+
+def durable(machine: PostureStateMachine) -> Durable:
+    assert machine.durable is not None
+    return machine.durable
+
+
+# -- idempotency keys ------------------------------------------------------------------
+
+
+def test_one_op_id_used_to_block_several_agents_blocks_each(url: str) -> None:
+    # An incident id as the key for every agent it involves: the second agent was
+    # reported durably BLOCKED while it stayed at FULL_AUTONOMY (the key matched the
+    # first agent's emergency, so nothing was written and its old row was cached again).
+    machine = machine_on(url)
+    try:
+        for agent in ("a", "b"):
+            assert machine.set_posture(agent, FULL).success
+        for agent in ("a", "b"):
+            result = machine.emergency_downgrade(agent, "incident 42", op_id="incident-42")
+            assert result.metadata["durable"] is True
+        assert (machine.get_posture("a"), machine.get_posture("b")) == (BLOCKED, BLOCKED)
+        for agent in ("a", "b"):
+            row = durable(machine).store.read_posture(agent)
+            assert row is not None and row.posture is BLOCKED
+    finally:
+        durable(machine).close()
+
+
+def test_an_emergency_whose_op_id_named_an_upgrade_still_blocks(store: TrustStore) -> None:
+    # The key of the agent's own upgrade, given again to an emergency: it is no retry of
+    # that upgrade, and reporting the upgrade as the emergency's commit left it upgraded.
+    assert store.transition(change("a", FULL, op_id="k"), expected_version=0)
+    written = store.emergency(emergency("a", "k"))
+    assert written.committed and written.row is not None
+    assert (written.row.posture, written.row.version) == (BLOCKED, 2)
+    assert [e.to_posture for e in store.history("a")] == [FULL, BLOCKED]
+
+
+def test_a_transition_reusing_an_op_id_for_another_change_is_refused(store: TrustStore) -> None:
+    # The same key with a higher target than the change it named: not a retry, so not
+    # reported as committed; a ValueError that names the key.
+    store.emergency(emergency("a", "k"))
+    with pytest.raises(ValueError, match="op_id 'k' was already used for another change"):
+        store.transition(change("a", FULL, op_id="k"), expected_version=1)
+    row = store.read_posture("a")
+    assert row is not None and (row.posture, row.version) == (BLOCKED, 1)
+
+
+def test_an_emergency_entry_above_blocked_is_refused(store: TrustStore) -> None:
+    # The unconditional write took any target: an "emergency" to FULL_AUTONOMY raised the
+    # posture past every compare-and-set.
+    entry = change("a", FULL, op_id="k", kind="emergency_downgrade")
+    with pytest.raises(ValueError, match="must go to blocked, got full_autonomy"):
+        store.emergency(entry)
+    assert store.read_posture("a") is None
+
+
+def test_the_cache_holds_each_agents_pending_emergency_under_a_shared_op_id(url: str) -> None:
+    # Pending emergencies were keyed by op_id alone: with the store down, the second
+    # agent's emergency under the same key was never kept, so never written once the
+    # store came back (BLOCKED in this process only, and only until its row changed).
+    store = Outage(url)
+    try:
+        cache = PostureCache(store, clock=FakeClock())
+        store.down = True
+        assert not cache.emergency(emergency("a", "incident")).durable
+        assert not cache.emergency(emergency("b", "incident")).durable
+        store.down = False
+        assert cache.flush() == 0
+        assert not cache.pinned("a") and not cache.pinned("b")
+        for agent in ("a", "b"):
+            row = store.read_posture(agent)
+            assert row is not None and row.posture is BLOCKED
+    finally:
+        store.close()
