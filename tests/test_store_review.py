@@ -115,7 +115,8 @@ def test_one_op_id_used_to_block_several_agents_blocks_each(url: str) -> None:
         assert (machine.get_posture("a"), machine.get_posture("b")) == (BLOCKED, BLOCKED)
         for agent in ("a", "b"):
             row = durable(machine).store.read_posture(agent)
-            assert row is not None and row.posture is BLOCKED
+            assert row is not None
+            assert row.posture is BLOCKED
     finally:
         durable(machine).close()
 
@@ -125,7 +126,8 @@ def test_an_emergency_whose_op_id_named_an_upgrade_still_blocks(store: TrustStor
     # that upgrade, and reporting the upgrade as the emergency's commit left it upgraded.
     assert store.transition(change("a", FULL, op_id="k"), expected_version=0)
     written = store.emergency(emergency("a", "k"))
-    assert written.committed and written.row is not None
+    assert written.committed
+    assert written.row is not None
     assert (written.row.posture, written.row.version) == (BLOCKED, 2)
     assert [e.to_posture for e in store.history("a")] == [FULL, BLOCKED]
 
@@ -137,7 +139,8 @@ def test_a_transition_reusing_an_op_id_for_another_change_is_refused(store: Trus
     with pytest.raises(ValueError, match="op_id 'k' was already used for another change"):
         store.transition(change("a", FULL, op_id="k"), expected_version=1)
     row = store.read_posture("a")
-    assert row is not None and (row.posture, row.version) == (BLOCKED, 1)
+    assert row is not None
+    assert (row.posture, row.version) == (BLOCKED, 1)
 
 
 def test_an_emergency_entry_above_blocked_is_refused(store: TrustStore) -> None:
@@ -161,9 +164,11 @@ def test_the_cache_holds_each_agents_pending_emergency_under_a_shared_op_id(url:
         assert not cache.emergency(emergency("b", "incident")).durable
         store.down = False
         assert cache.flush() == 0
-        assert not cache.pinned("a") and not cache.pinned("b")
+        assert not cache.pinned("a")
+        assert not cache.pinned("b")
         for agent in ("a", "b"):
             row = store.read_posture(agent)
-            assert row is not None and row.posture is BLOCKED
+            assert row is not None
+            assert row.posture is BLOCKED
     finally:
         store.close()
