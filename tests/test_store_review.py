@@ -21,7 +21,9 @@ from trust.postures._durable import Durable
 from trust.store import (
     HistoryEntry,
     PostureCache,
+    StoreError,
     StoreUnavailableError,
+    StoreURLError,
     TrustStore,
     open_store,
 )
@@ -172,3 +174,83 @@ def test_the_cache_holds_each_agents_pending_emergency_under_a_shared_op_id(url:
             assert row.posture is BLOCKED
     finally:
         store.close()
+
+
+# -- URLs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        ("trust.db?mode=ro", "without a query"),
+        ("trust.db#main", "without a query"),
+        ("trust\x00.db", "without a query"),
+        (":memory:", "use memory://"),
+        ("", "not a directory"),
+    ],
+)
+def test_an_sqlite_url_that_names_no_plain_file_is_refused(
+    tmp_path: Path, tail: str, message: str
+) -> None:
+    # Each opened something else than the operator meant: a file named "trust.db?mode=ro"
+    # (another process with sqlite:///trust.db shares nothing with it), a private
+    # in-memory store for a durable one, an "unavailable" store for a directory.
+    url = f"sqlite:///{tmp_path}/{tail}" if tail != ":memory:" else "sqlite:///:memory:"
+    with pytest.raises(StoreURLError, match=message):
+        open_store(url)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@127.0.0.1:1/db?password=hunter2",
+        "postgresql://u@127.0.0.1:1/db?sslmode=disable&PASSWORD=hunter2",
+        "postgresql://u@127.0.0.1:1/db?pass%77ord=hunter2",
+        "postgresql://u:hunter2@[::1/db",
+        "postgresql://u:hunter2@127.0.0.1:1/db?bogus=1",
+    ],
+)
+def test_a_password_in_any_part_of_a_url_is_never_shown(url: str) -> None:
+    # A password given as a query parameter was echoed in every error and in repr; libpq's
+    # own parse error quoted the whole URL.
+    pytest.importorskip("psycopg", reason="the postgresql:// engine needs psycopg")
+    with pytest.raises((StoreError, StoreURLError)) as raised:
+        open_store(url, timeout=1)
+    # What a logged traceback prints: the error, and each cause or unsuppressed context.
+    error: BaseException | None = raised.value
+    while error is not None:
+        assert "hunter2" not in str(error)
+        if error.__cause__ is None and error.__suppress_context__:
+            break
+        error = error.__cause__ or error.__context__
+
+
+def test_the_urls_own_server_options_are_kept_and_the_timeouts_still_win(
+    postgres_url: str,
+) -> None:
+    # The store's options replaced the URL's: its search_path was dropped (two
+    # deployments kept apart by schema shared one store), and a URL could not keep its
+    # own settings. Now the URL's come first and the store's timeouts after, so they win.
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA staging")
+    url = f"{postgres_url}?options=-c%20search_path%3Dstaging%20-c%20statement_timeout%3D0"
+    store = open_store(url, timeout=2)
+    try:
+        store.emergency(emergency("a", "k"))
+    finally:
+        store.close()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'trust_postures'"
+        ).fetchall()
+        assert found == [("staging",)]
+    probe = open_store(url, timeout=2)
+    assert isinstance(probe, SqlStore)
+    try:
+        shown = probe._run(lambda c: probe._x(c, "SHOW statement_timeout").fetchone(), write=False)
+    finally:
+        probe.close()
+    assert shown == ("2s",)

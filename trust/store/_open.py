@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import os
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from trust import _validators as check
 from trust._errors import InvalidTypeError
@@ -48,14 +50,9 @@ def open_store(
 
         return SqliteStore(":memory:", timeout=seconds, fault=fault)
     if scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise StoreURLError(
-                f"store must be sqlite:///relative/path.db or sqlite:////absolute/path.db, "
-                f"got {check.shown(text)}"
-            )
         from trust.store._sqlite import SqliteStore
 
-        return SqliteStore(rest[1:], timeout=seconds, fault=fault)
+        return SqliteStore(_sqlite_path(text, rest), timeout=seconds, fault=fault)
     if scheme in {"postgresql", "postgres"}:
         from trust.store._postgres import PostgresStore
 
@@ -66,15 +63,56 @@ def open_store(
     )
 
 
+def _sqlite_path(url: str, rest: str) -> str:
+    """The file an ``sqlite:///`` URL names, or `StoreURLError` if it names none plainly.
+
+    Every process must map one URL to one file, or they keep apart what they must share:
+    so a query or fragment (read as part of the file name, ``trust.db?mode=ro``), ``:memory:``
+    (a private store, not a durable one), a NUL byte and a directory are refused.
+    """
+    path = rest[1:]
+    rule = "sqlite:///relative/path.db or sqlite:////absolute/path.db"
+    if not rest.startswith("/") or path == "":
+        raise StoreURLError(f"store must be {rule}, got {check.shown(url)}")
+    if "?" in path or "#" in path or "\x00" in path:
+        raise StoreURLError(
+            f"store must be {rule}, without a query (?), fragment (#) or NUL: a file name "
+            f"holding one is not supported, got {check.shown(url)}"
+        )
+    if path == ":memory:":
+        raise StoreURLError(
+            f"store must be {rule}: for a store kept in this process only, use memory://, "
+            f"got {check.shown(url)}"
+        )
+    if os.path.isdir(path):
+        raise StoreURLError(f"store must name a file, not a directory, got {check.shown(url)}")
+    return path
+
+
+# libpq parameters that hold a secret, in a URL's query or a key=value string.
+_SECRETS = frozenset({"password", "sslpassword"})
+_SECRET = re.compile(r"(?i)(?<![\w%])(password|sslpassword)(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)")
+
+
+def _masked(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    # libpq decodes a query's names too: pass%77ord is a password.
+    return f"{name}=***" if equals and unquote(name).strip().lower() in _SECRETS else pair
+
+
 def redacted(url: str) -> str:
-    """``url`` with its password replaced by ``***``."""
+    """``url`` with its passwords (in the user part or as parameters) replaced by ``***``."""
+    text = _SECRET.sub(r"\1\2***", url)
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rpartition("@")
-        user = netloc[0].partition(":")[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+        parts = urlsplit(text)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}"
+        query = "&".join(_masked(pair) for pair in parts.query.split("&"))
+        if (netloc, query) == (parts.netloc, parts.query):
+            return text
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         return "<a malformed URL>"
 

@@ -9,10 +9,12 @@ them the store is unavailable (`StoreUnavailableError`), never hung.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
+from trust import _validators as check
 from trust.store._engine import Connection, Dialect, Failure, FaultHook
-from trust.store._errors import StoreError
+from trust.store._errors import StoreError, StoreURLError
 from trust.store._schema import POSTGRES_TRIGGERS
 from trust.store._sql import SqlStore
 
@@ -44,6 +46,25 @@ def _classify(error: BaseException) -> Failure | None:
     return None
 
 
+def _own_options(psycopg: Any, conninfo: str, shown_url: str) -> str:
+    """The server options the URL (or else ``PGOPTIONS``) gives, which ours must extend.
+
+    Raises:
+        StoreURLError: libpq cannot parse the URL (its message, which quotes the URL with
+            its password, is not passed on as it is).
+    """
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(conninfo).get("options")
+    except psycopg.Error as error:
+        why = str(error).replace(conninfo, shown_url)
+        raise StoreURLError(
+            f"store must be a PostgreSQL URL libpq can read, got {check.shown(shown_url)}: {why}"
+        ) from None
+    if given is None:
+        given = os.environ.get("PGOPTIONS", "")
+    return str(given)
+
+
 class PostgresStore(SqlStore):
     """A trust store in a PostgreSQL database.
 
@@ -65,6 +86,12 @@ class PostgresStore(SqlStore):
         psycopg = _psycopg()
         self.timeout = timeout
         millis = max(1, int(timeout * 1000))
+        # Ours go last, so they win over a URL's (or PGOPTIONS') own -c of the same
+        # setting, and the rest of those (a search_path) is kept, not dropped.
+        options = (
+            f"{_own_options(psycopg, conninfo, shown_url)} -c statement_timeout={millis} "
+            f"-c lock_timeout={millis} -c idle_in_transaction_session_timeout={millis}"
+        ).strip()
 
         def connect() -> Connection:
             connection: Connection = psycopg.connect(
@@ -75,10 +102,7 @@ class PostgresStore(SqlStore):
                 keepalives_idle=max(1, math.ceil(timeout)),
                 keepalives_interval=1,
                 keepalives_count=3,
-                options=(
-                    f"-c statement_timeout={millis} -c lock_timeout={millis} "
-                    f"-c idle_in_transaction_session_timeout={millis}"
-                ),
+                options=options,
             )
             return connection
 
