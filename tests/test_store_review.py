@@ -8,6 +8,7 @@ from a `FakeClock`, nothing sleeps.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,9 @@ from trust.postures._durable import Durable
 from trust.store import (
     HistoryEntry,
     PostureCache,
+    StoreCorruptError,
     StoreError,
+    StoreSchemaError,
     StoreUnavailableError,
     StoreURLError,
     TrustStore,
@@ -254,3 +257,94 @@ def test_the_urls_own_server_options_are_kept_and_the_timeouts_still_win(
     finally:
         probe.close()
     assert shown == ("2s",)
+
+
+# -- rows someone edited ---------------------------------------------------------------
+
+
+def edit(url: str, statement: str) -> None:
+    """Run ``statement`` on the store's database behind its back, as an editor would."""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            connection.execute(statement)
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement.encode())
+
+
+def test_an_emergency_blocks_an_agent_whose_stored_posture_is_unreadable(url: str) -> None:
+    # The unconditional write read the old posture to record it and crashed with a
+    # ValueError on text it did not know: the agent could not be blocked durably at all.
+    with open_store(url) as store:
+        store.transition(change("a", FULL), expected_version=0)
+    edit(url, "UPDATE trust_postures SET posture = 'root'")
+    with open_store(url) as store:
+        with pytest.raises(StoreCorruptError, match="trust_postures"):
+            store.read_posture("a")
+        written = store.emergency(emergency("a", "k"))
+        assert written.row is not None
+        assert (written.row.posture, written.row.version) == (BLOCKED, 2)
+        assert store.history("a")[-1].from_posture is SUPERVISED  # what the caller saw
+
+
+@pytest.mark.parametrize(
+    ("statement", "operation"),
+    [
+        ("UPDATE trust_postures SET version = 9223372036854775807", "emergency"),
+        ("UPDATE trust_postures SET version = -1", "emergency"),
+        ("DELETE FROM trust_counters", "changes_since"),
+        ("DELETE FROM trust_counters", "emergency"),
+        ("DELETE FROM trust_counters", "transition"),
+        ("DELETE FROM trust_audit_head", "audit_head"),
+    ],
+)
+def test_a_damaged_count_or_counter_row_is_a_store_corrupt_error(
+    url: str, statement: str, operation: str
+) -> None:
+    # Each crashed with an unrelated exception (OverflowError binding 2**63, TypeError on
+    # a missing row): the engines, which fail closed on a StoreError, let those through.
+    with open_store(url) as store:
+        store.transition(change("a", FULL), expected_version=0)
+    edit(url, statement)
+    calls = {
+        "emergency": lambda s: s.emergency(emergency("a", "k")),
+        "changes_since": lambda s: s.changes_since(0),
+        "transition": lambda s: s.transition(change("a", SUPERVISED), expected_version=1),
+        "audit_head": lambda s: s.audit_head(),
+    }
+    with open_store(url) as store, pytest.raises(StoreCorruptError, match=r"malformed|lacks"):
+        calls[operation](store)
+
+
+@pytest.mark.parametrize("value", ["1.5", "1e300"])
+def test_a_version_sqlite_kept_as_another_type_is_a_store_corrupt_error(
+    tmp_path: Path, value: str
+) -> None:
+    # SQLite keeps what an editor types into a BIGINT column; int() read 1.5 as version 1.
+    url = f"sqlite:///{tmp_path / 'trust.db'}"
+    with open_store(url) as store:
+        store.transition(change("a", FULL), expected_version=0)
+    edit(url, f"UPDATE trust_postures SET version = {value}")
+    with open_store(url) as store, pytest.raises(StoreCorruptError, match="trust_postures"):
+        store.read_posture("a")
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("DROP TABLE trust_history", "lacks the tables trust_history"),
+        ("DELETE FROM trust_meta", "holds trust tables but no schema version"),
+    ],
+)
+def test_a_store_missing_a_table_or_its_schema_row_is_refused_at_open(
+    url: str, statement: str, message: str
+) -> None:
+    # A dropped table opened fine and then read as an outage ("no such table" is an
+    # OperationalError) at every write, retried for ever; a deleted schema row made the
+    # open re-seed and fail on a duplicate key.
+    open_store(url).close()
+    edit(url, statement)
+    with pytest.raises(StoreSchemaError, match=message):
+        open_store(url)

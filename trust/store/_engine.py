@@ -23,7 +23,7 @@ import attrs
 
 from trust import _validators as check
 from trust.store._errors import StoreError, StoreSchemaError, StoreUnavailableError
-from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLES
+from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLE_NAMES, TABLES
 
 T = TypeVar("T")
 
@@ -73,6 +73,7 @@ class Dialect:
     for_update: str
     real: str
     triggers: tuple[str, ...]
+    tables: str
     schema_lock: str | None = None
     placeholder: str = "?"
 
@@ -173,6 +174,12 @@ class SqlEngine:
         found = self._x(
             cursor, "SELECT value FROM trust_meta WHERE name = 'schema_version'"
         ).fetchone()
+        present = {str(row[0]) for row in self._x(cursor, dialect.tables).fetchall()}
+        if found is None and present & TABLE_NAMES:
+            raise StoreSchemaError(
+                f"the store {self.url} holds trust tables but no schema version: it was "
+                "damaged, or not made by care-trust; restore it from a backup"
+            )
         if found is not None:
             version = str(found[0])
             if version != str(SCHEMA_VERSION):
@@ -184,6 +191,13 @@ class SqlEngine:
                         if newer
                         else f"which this care-trust (schema {SCHEMA_VERSION}) cannot read"
                     )
+                )
+            missing = sorted(TABLE_NAMES - present)
+            if missing:
+                # Found now, not as an "unavailable" store retried forever at the first write.
+                raise StoreSchemaError(
+                    f"the store {self.url} lacks the tables {', '.join(missing)}: it was "
+                    "damaged; restore it from a backup"
                 )
             return
         for table in TABLES:

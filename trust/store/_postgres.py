@@ -114,6 +114,9 @@ class PostgresStore(SqlStore):
             for_update=" FOR UPDATE",
             real="DOUBLE PRECISION",
             triggers=POSTGRES_TRIGGERS,
+            # Where CREATE TABLE puts them: the first schema of the search_path.
+            tables="SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()",
             schema_lock=_SCHEMA_LOCK,
             placeholder="%s",
         )

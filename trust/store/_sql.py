@@ -6,12 +6,16 @@ parameters; each operation is one transaction of `trust.store._engine.SqlEngine`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidValueError
 from trust.postures._posture import TrustPosture
 from trust.store._engine import Cursor, Retry, SqlEngine
+from trust.store._errors import StoreCorruptError
 from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
 from trust.store._records import (
     AuditRecord,
@@ -33,6 +37,7 @@ from trust.store._rows import (
     entry_checked,
     history_entry,
     posture_row,
+    stored_count,
 )
 
 
@@ -54,8 +59,7 @@ class SqlStore(SqlEngine, TrustStore):
         epoch = check.non_negative_int(epoch, "epoch")
 
         def read(cursor: Cursor) -> tuple[int, list[PostureRow]]:
-            now = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
-            current = int(now.fetchone()[0])
+            current = self._epoch(cursor)
             if current == epoch:
                 return current, []
             rows = self._x(cursor, POSTURE + " WHERE epoch > ? ORDER BY epoch", (epoch,))
@@ -83,10 +87,13 @@ class SqlStore(SqlEngine, TrustStore):
             raise KeyReused(applied)
         return applied
 
+    def _epoch(self, cursor: Cursor) -> int:
+        found = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
+        return stored_count(found.fetchone(), "trust_counters 'epoch'")
+
     def _next_epoch(self, cursor: Cursor) -> int:
         self._x(cursor, "UPDATE trust_counters SET value = value + 1 WHERE name = 'epoch'")
-        found = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
-        return int(found.fetchone()[0])
+        return self._epoch(cursor)
 
     def _record(
         self, cursor: Cursor, entry: HistoryEntry, version: int, limit: int
@@ -216,7 +223,7 @@ class SqlStore(SqlEngine, TrustStore):
                 ):
                     raise Retry
             else:
-                version = int(before[1]) + 1
+                version = stored_count(before[1:], f"trust_postures {entry.agent_id!r}") + 1
                 self._x(
                     cursor,
                     "UPDATE trust_postures SET posture = ?, version = ?, epoch = ? "
@@ -224,8 +231,9 @@ class SqlStore(SqlEngine, TrustStore):
                     (entry.to_posture.value, version, epoch, entry.agent_id),
                 )
             row = self._row(cursor, entry.agent_id)
-            held = keyed if before is None else attrs.evolve(keyed, from_posture=before[0])
-            stored = self._record(cursor, held, int(version), limit)
+            was = None if before is None else _was(before[0])
+            held = keyed if was is None else attrs.evolve(keyed, from_posture=was)
+            stored = self._record(cursor, held, version, limit)
             return Written(committed=True, row=row, entry=stored)
 
         return self._run(write, write=True)
@@ -355,7 +363,7 @@ class SqlStore(SqlEngine, TrustStore):
                 "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
                 + self._dialect.for_update,
             ).fetchone()
-            sequence, previous = int(head[0]), str(head[1])
+            sequence, previous = _audit_head(head)
             record = build(sequence, previous)
             if type(record) is not AuditRecord or (record.sequence, record.previous_hash) != (
                 sequence,
@@ -385,7 +393,7 @@ class SqlStore(SqlEngine, TrustStore):
             row = self._x(
                 cursor, "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
             ).fetchone()
-            return int(row[0]), str(row[1])
+            return _audit_head(row)
 
         return self._run(read, write=False)
 
@@ -406,3 +414,26 @@ class SqlStore(SqlEngine, TrustStore):
             return [audit_record(r) for r in rows]
 
         return self._run(read, write=False)
+
+
+def _was(stored: object) -> TrustPosture | None:
+    """The posture an emergency displaces, or None when the row's text names none.
+
+    An emergency overwrites a row it cannot read (BLOCKED over damage fails closed);
+    its history entry then keeps the posture the caller saw.
+    """
+    try:
+        return TrustPosture.coerce(stored)
+    except (TypeError, ValueError):
+        return None
+
+
+def _audit_head(row: Sequence[Any] | None) -> tuple[int, str]:
+    sequence = stored_count(row, "trust_audit_head")
+    assert row is not None  # stored_count refused a missing row
+    if type(row[1]) is not str:
+        raise StoreCorruptError(
+            f"the store holds a malformed trust_audit_head row {check.shown(tuple(row))}: "
+            f"its head must be a hash, got {check.shown(row[1])}"
+        )
+    return sequence, row[1]
