@@ -17,6 +17,7 @@ import pytest
 
 from tests.fakes import FakeClock
 from trust import TrustPosture
+from trust.audit import AuditLog, AuditOutcome
 from trust.postures import PostureStateMachine
 from trust.postures._durable import Durable
 from trust.store import (
@@ -28,8 +29,10 @@ from trust.store import (
     StoreUnavailableError,
     StoreURLError,
     TrustStore,
+    Written,
     open_store,
 )
+from trust.store._records import MAX_TEXT
 from trust.store._sql import SqlStore
 
 AT = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
@@ -348,3 +351,102 @@ def test_a_store_missing_a_table_or_its_schema_row_is_refused_at_open(
     edit(url, statement)
     with pytest.raises(StoreSchemaError, match=message):
         open_store(url)
+
+
+# -- text every engine can keep; a pending emergency never stops the refreshes -----------
+
+
+@pytest.mark.parametrize("reason", ["lone \ud800 surrogate", "nul \x00 byte"])
+def test_an_emergency_with_unstorable_text_is_durable_and_refreshes_go_on(
+    url: str, reason: str
+) -> None:
+    # A lone surrogate (either engine) or a NUL (PostgreSQL) in the reason: the emergency
+    # raised UnicodeEncodeError, or was never durable, and the entry left pending made
+    # every later refresh raise, so every agent of the process read BLOCKED for good.
+    clock = FakeClock()
+    machine = PostureStateMachine(store=url, clock=clock, auto_refresh=False)
+    try:
+        result = machine.emergency_downgrade("a", reason, requester_id=reason)
+        assert result.metadata["durable"] is True
+        clock.advance(5)
+        assert durable(machine).refresh()
+        assert machine.get_posture("other") is SUPERVISED
+        kept = durable(machine).stored_history("a")[-1]
+        assert kept.reason == reason.replace("\ud800", "\\ud800").replace("\x00", "\\u0000")
+        assert kept.requester_id == kept.reason
+    finally:
+        durable(machine).close()
+
+
+def test_a_huge_reason_is_kept_cut_to_a_bound(store: TrustStore) -> None:
+    # Unbounded, each of the newest history_limit entries kept all of it, and every
+    # history read loaded all of them.
+    store.emergency(emergency("a", "k", reason="x" * 5_000_000))
+    (kept,) = store.history("a")
+    assert len(kept.reason) == MAX_TEXT
+    assert kept.reason.endswith("... (5000000 chars)")
+
+
+class BuggyStore(SqlStore):
+    """A store (a user's own, say) whose emergency write has a bug for one agent."""
+
+    def __init__(self, url: str) -> None:
+        inner = open_store(url)
+        assert isinstance(inner, SqlStore)
+        self.__dict__.update(inner.__dict__)
+
+    def emergency(self, entry: HistoryEntry, *, history_limit: int = 100) -> Written:
+        if entry.agent_id == "unlucky":
+            raise RuntimeError("a bug in the store")
+        return super().emergency(entry, history_limit=history_limit)
+
+
+def test_an_emergency_write_that_raises_keeps_the_agent_blocked_and_refreshes_going(
+    url: str,
+) -> None:
+    # Only StoreError was caught: anything else reached the caller of the emergency and
+    # stayed pending, raised again by every refresh, so every agent went BLOCKED for good.
+    store = BuggyStore(url)
+    clock = FakeClock()
+    cache = PostureCache(store, clock=clock)
+    try:
+        outcome = cache.emergency(emergency("unlucky", "k"))
+        assert not outcome.durable
+        assert "RuntimeError('a bug in the store')" in outcome.reason
+        clock.advance(5)
+        assert cache.refresh()
+        assert cache.get("unlucky") is BLOCKED
+        assert cache.pinned("unlucky")
+        assert cache.get("anyone") is SUPERVISED
+    finally:
+        store.close()
+
+
+def test_the_cache_refuses_an_emergency_above_blocked_before_keeping_it(store: TrustStore) -> None:
+    # The store refuses it; kept pending, it was refused again by every refresh.
+    clock = FakeClock()
+    cache = PostureCache(store, clock=clock)
+    with pytest.raises(ValueError, match="must go to blocked"):
+        cache.emergency(change("a", FULL, op_id="k", kind="emergency_downgrade"))
+    assert not cache.pinned("a")
+    clock.advance(5)
+    assert cache.refresh()
+    assert cache.get("a") is SUPERVISED
+
+
+def test_an_audit_record_with_a_lone_surrogate_is_recorded(url: str) -> None:
+    # The action and agent id went unescaped into the hash's UTF-8: UnicodeEncodeError,
+    # and the action went unaudited (in memory too).
+    for log in (AuditLog(), AuditLog(store=url)):
+        entry = log.record(
+            agent_id="agent-\ud800",
+            posture=SUPERVISED,
+            action="run-\udfff",
+            kwargs={},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+        assert (entry.agent_id, entry.action) == ("agent-\\ud800", "run-\\udfff")
+        assert log.verify().valid
+        if log.store is not None:
+            log.store.close()

@@ -206,11 +206,14 @@ class AuditLog:
             kept_kwargs = {"<kwargs>": kept_kwargs}
         kept_result = snapshot(result)
         kept_error = None if error is None else snapshot_text(error)
+        # The caller's text too: a lone surrogate in it failed the hash (UTF-8) with a
+        # UnicodeEncodeError, and the action went unaudited.
+        kept_agent, kept_action = snapshot_text(agent_id), snapshot_text(action)
         with self._lock:
             recorded: dict[str, Any] = {
-                "agent_id": agent_id,
+                "agent_id": kept_agent,
                 "posture": posture,
-                "action": action,
+                "action": kept_action,
                 "kwargs": kept_kwargs,
                 "outcome": outcome,
                 "result": kept_result,

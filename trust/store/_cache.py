@@ -168,6 +168,9 @@ class PostureCache:
             self._failure = str(error)
             _log.warning("posture cache not refreshed: %s", error)
             return False
+        except Exception as error:  # a bug: raised, but reads say why they are BLOCKED
+            self._failure = f"the last refresh failed: {check.shown(error)}"
+            raise
         with self._lock:
             for row in rows:
                 self._apply(row)
@@ -184,6 +187,12 @@ class PostureCache:
             raise InvalidValueError(
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
+        if entry.to_posture is not _BLOCKED:
+            # Refused before it is kept: a pending entry the store refuses would be
+            # retried, and refused, on every refresh.
+            raise InvalidValueError(
+                f"an emergency entry must go to blocked, got {entry.to_posture.value}"
+            )
         with self._lock:
             if (entry.agent_id, entry.op_id) not in self._pending:
                 self._pending[entry.agent_id, entry.op_id] = entry
@@ -194,10 +203,17 @@ class PostureCache:
     def _write(self, entry: HistoryEntry) -> EmergencyOutcome:
         try:
             written = self._store.emergency(entry, history_limit=self._history_limit)
-        except StoreError as error:
+        except Exception as error:
+            # Whatever the store raised, the agent stays BLOCKED here and the write is
+            # retried: an error that escaped would stop every later refresh at this entry
+            # (every agent BLOCKED for good) and reach the caller of an emergency.
+            why = str(error)
+            if not isinstance(error, StoreError):
+                why = check.shown(error)
+                _log.error("emergency write of %s failed", entry.agent_id, exc_info=error)
             return EmergencyOutcome(
                 durable=False,
-                reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",
+                reason=f"BLOCKED here, not yet durable ({why}): retried on every refresh",
             )
         with self._lock:
             if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
