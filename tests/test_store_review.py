@@ -450,3 +450,36 @@ def test_an_audit_record_with_a_lone_surrogate_is_recorded(url: str) -> None:
         assert log.verify().valid
         if log.store is not None:
             log.store.close()
+
+
+# -- the freshness bound -----------------------------------------------------------------
+
+
+class SteppedClock:
+    """A monotonic reading someone can step back: a wall clock passed as monotonic."""
+
+    def __init__(self) -> None:
+        self.reading = 1000.0
+
+    def now(self) -> datetime:
+        return AT
+
+    def monotonic(self) -> float:
+        return self.reading
+
+
+def test_a_clock_stepped_back_does_not_stretch_the_freshness_bound(store: TrustStore) -> None:
+    # Fresh meant "now < last refresh + Δ": a clock stepped back an hour kept the cache
+    # fresh for an hour with nothing refreshed, so another process's emergency went
+    # unseen (fail open). Fresh now means within [last refresh, last refresh + Δ).
+    clock = SteppedClock()
+    cache = PostureCache(store, clock=clock, freshness=1.0)
+    assert cache.refresh()
+    assert cache.get("a") is SUPERVISED
+    store.emergency(emergency("a", "elsewhere"))  # another process; not refreshed here
+    clock.reading -= 3600.0
+    assert cache.get("a") is BLOCKED
+    assert not cache.read("a").fresh
+    assert cache.refresh()  # a refresh that succeeds makes it fresh again, from now on
+    assert cache.get("a") is BLOCKED
+    assert cache.read("a").fresh

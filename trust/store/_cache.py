@@ -102,6 +102,9 @@ class PostureCache:
         self._pending: dict[tuple[str, str | None], HistoryEntry] = {}
         self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
         self._epoch = 0
+        # Fresh only from the start of the last refresh that succeeded until Δ after it:
+        # a clock stepped back (a wall clock passed as monotonic) must not stretch Δ.
+        self._fresh_from = float("inf")
         self._fresh_until = -float("inf")
         self._failure = "the cache has not been refreshed yet"
         self._lock = threading.Lock()
@@ -118,13 +121,13 @@ class PostureCache:
 
         A plain lookup: no I/O, no lock.
         """
-        if self._monotonic() < self._fresh_until:
+        if self._fresh_from <= self._monotonic() < self._fresh_until:
             return self._postures.get(agent_id, self._default)
         return _BLOCKED
 
     def read(self, agent_id: str) -> CachedRead:
         """Like `get`, with whether the cache is fresh and, if not, why."""
-        if self._monotonic() < self._fresh_until:
+        if self._fresh_from <= self._monotonic() < self._fresh_until:
             return CachedRead(posture=self._postures.get(agent_id, self._default), fresh=True)
         return CachedRead(
             posture=_BLOCKED,
@@ -175,7 +178,8 @@ class PostureCache:
             for row in rows:
                 self._apply(row)
             self._epoch = max(self._epoch, epoch)
-            self._fresh_until = max(self._fresh_until, began + self._freshness)
+            if began + self._freshness > self._fresh_until or began < self._fresh_from:
+                self._fresh_from, self._fresh_until = began, began + self._freshness
         return True
 
     def emergency(self, entry: HistoryEntry) -> EmergencyOutcome:
