@@ -8,7 +8,10 @@ from a `FakeClock`, nothing sleeps.
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -483,3 +486,44 @@ def test_a_clock_stepped_back_does_not_stretch_the_freshness_bound(store: TrustS
     assert cache.refresh()  # a refresh that succeeds makes it fresh again, from now on
     assert cache.get("a") is BLOCKED
     assert cache.read("a").fresh
+
+
+# -- a server that does not answer -------------------------------------------------------
+
+
+def test_a_server_that_stops_answering_fails_the_call_within_its_deadline(
+    postgres_url: str,
+) -> None:
+    # The timeouts were the server's own (statement_timeout ...): a server process that
+    # does not run answers nothing, and the call waited for ever, holding the store's
+    # lock and the posture machine's (an emergency in that process could not even BLOCK
+    # locally). A DoS regression test: the call runs on a thread, joined under a budget
+    # far above its deadline (3 x 0.5 s + 1 s), so that a regression fails, never hangs.
+    store = open_store(postgres_url, timeout=0.5)
+    assert isinstance(store, SqlStore)
+    backend = store._run(
+        lambda c: store._x(c, "SELECT pg_backend_pid()").fetchone()[0], write=False
+    )
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            store.read_posture("a")
+        except BaseException as error:  # the test reports whatever it was
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    os.kill(backend, signal.SIGSTOP)
+    try:
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "the call still waits on a server that does not answer"
+    finally:
+        os.kill(backend, signal.SIGCONT)
+    (error,) = outcome
+    assert type(error) is StoreUnavailableError
+    assert "did not answer within 2.5 s" in str(error)
+    assert store.read_posture("a") is None  # reconnected: the store works again
+    store.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, Protocol, TypeVar
@@ -76,6 +77,10 @@ class Dialect:
     tables: str
     schema_lock: str | None = None
     placeholder: str = "?"
+    interrupt: Callable[[Connection], None] | None = None
+    """Breaks a connection from another thread, so that a call waiting on it returns."""
+    deadline: float | None = None
+    """Seconds a transaction may wait for the server before `interrupt` breaks it."""
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -91,6 +96,11 @@ class SqlEngine:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._closed = False
+        self._watchdog = (
+            None
+            if dialect.interrupt is None or dialect.deadline is None
+            else Watchdog(dialect.deadline, dialect.interrupt)
+        )
         try:
             self._run(self._create_schema, write=True)
         except BaseException:
@@ -130,9 +140,13 @@ class SqlEngine:
     def _run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """Run ``work`` in one transaction and commit it, retrying lost races."""
         dialect = self._dialect
+        watchdog = self._watchdog
         with self._lock:
             for attempt in range(_RETRIES):
-                cursor = self._connected().cursor()
+                connection = self._connected()
+                cursor = connection.cursor()
+                if watchdog is not None:
+                    watchdog.arm(connection)
                 try:
                     cursor.execute(dialect.begin if write else "BEGIN")
                     if write:
@@ -143,6 +157,12 @@ class SqlEngine:
                     cursor.execute("COMMIT")
                 except BaseException as error:
                     self._rollback(cursor)
+                    if watchdog is not None and watchdog.disarm():
+                        self._drop()
+                        raise StoreUnavailableError(
+                            f"the store {self.url} did not answer within "
+                            f"{watchdog.seconds:g} s: the connection was closed"
+                        ) from error
                     failure = Failure.RETRY if type(error) is Retry else dialect.classify(error)
                     if failure is Failure.RETRY and attempt + 1 < _RETRIES:
                         continue
@@ -151,6 +171,8 @@ class SqlEngine:
                     if failure is not Failure.ERROR:
                         self._drop()
                     raise self._translate(error, "write to" if write else "read") from error
+                if watchdog is not None and watchdog.disarm():
+                    self._drop()  # broken just after the commit: the next call reconnects
                 if write:
                     self._point("committed")
                 return result
@@ -211,6 +233,66 @@ class SqlEngine:
         with self._lock:
             self._closed = True
             self._drop()
+        if self._watchdog is not None:
+            self._watchdog.close()
+
+
+class Watchdog:
+    """Breaks a transaction the server has not answered within ``seconds``.
+
+    The server bounds each of its own waits (PostgreSQL's statement and lock timeouts),
+    but a server that does not run at all (stopped, or behind a network that drops every
+    packet while the kernel still acknowledges keepalives) answers nothing, and the call
+    would wait for ever, holding the store's lock and the engine's above it: an emergency
+    downgrade in the same process would then never even BLOCK locally. One daemon thread
+    per store, armed around each transaction: arming and disarming is a lock and a flag.
+    """
+
+    def __init__(self, seconds: float, interrupt: Callable[[Connection], None]) -> None:
+        self.seconds = seconds
+        self._interrupt = interrupt
+        self._wake = threading.Condition()
+        self._armed: tuple[float, Connection] | None = None
+        self._fired = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, connection: Connection) -> None:
+        with self._wake:
+            self._armed = (time.monotonic() + self.seconds, connection)
+            self._fired = False
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="trust-store-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self) -> bool:
+        """Stop watching; whether the connection was broken meanwhile."""
+        with self._wake:
+            self._armed = None
+            return self._fired
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def _watch(self) -> None:
+        with self._wake:
+            while not self._closed:
+                if self._armed is None:
+                    self._wake.wait()
+                    continue
+                deadline, connection = self._armed
+                left = deadline - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                self._armed, self._fired = None, True
+                with contextlib.suppress(Exception):  # already broken: that is the goal
+                    self._interrupt(connection)
 
 
 class Retry(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 from typing import Any
 
 from trust import _validators as check
@@ -20,6 +21,16 @@ from trust.store._sql import SqlStore
 
 # Any fixed number: it serialises schema creation between processes opening a new store.
 _SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(7263915504)"
+
+
+_DEADLINE_FACTOR = 3
+
+
+def _break(connection: Any) -> None:
+    # Shut the socket down under the waiting call (a cancel request would go unheard by
+    # a server that does not run): its wait returns, and psycopg raises OperationalError.
+    with socket.socket(fileno=os.dup(connection.pgconn.socket)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _psycopg() -> Any:
@@ -119,5 +130,9 @@ class PostgresStore(SqlStore):
             "WHERE table_schema = current_schema()",
             schema_lock=_SCHEMA_LOCK,
             placeholder="%s",
+            interrupt=_break,
+            # Each of the server's waits is bounded by the timeout; a transaction has a
+            # few (a lock, its statements, the commit): past this, the server is not there.
+            deadline=_DEADLINE_FACTOR * timeout + 1.0,
         )
         super().__init__(dialect, shown_url, fault=fault)
