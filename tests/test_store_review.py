@@ -24,6 +24,7 @@ from trust.audit import AuditLog, AuditOutcome
 from trust.postures import PostureStateMachine
 from trust.postures._durable import Durable
 from trust.store import (
+    BreakerRow,
     HistoryEntry,
     PostureCache,
     StoreCorruptError,
@@ -527,3 +528,28 @@ def test_a_server_that_stops_answering_fails_the_call_within_its_deadline(
     assert "did not answer within 2.5 s" in str(error)
     assert store.read_posture("a") is None  # reconnected: the store works again
     store.close()
+
+
+# -- probe leases ------------------------------------------------------------------------
+
+
+def test_only_the_circuits_own_generation_takes_probe_slots(store: TrustStore) -> None:
+    # A process that missed the circuit's last change (generation 3) took slots beside
+    # the two the current generation (4) held: four probes at once for max_calls=2. One
+    # ahead of the circuit (99) freed the current holders' slots while they still probed.
+    store.write_breaker(BreakerRow(key="a", state="half_open", generation=4), expected_generation=0)
+    take = {"max_calls": 2, "ttl": 60.0, "now": 100.0}
+    assert store.acquire_probe("a", generation=4, holder="p1", **take) == 0  # type: ignore[arg-type]
+    assert store.acquire_probe("a", generation=4, holder="p2", **take) == 1  # type: ignore[arg-type]
+    for generation in (3, 99):
+        assert store.acquire_probe("a", generation=generation, holder="x", **take) is None  # type: ignore[arg-type]
+    store.release_probe("a", generation=4, slot=0, holder="p1")
+    assert store.acquire_probe("a", generation=4, holder="p3", **take) == 0  # type: ignore[arg-type]
+
+
+def test_without_a_circuit_row_an_older_generation_waits_for_the_newer_leases(
+    store: TrustStore,
+) -> None:
+    take = {"max_calls": 1, "ttl": 60.0, "now": 100.0}
+    assert store.acquire_probe("b", generation=2, holder="new", **take) == 0  # type: ignore[arg-type]
+    assert store.acquire_probe("b", generation=1, holder="old", **take) is None  # type: ignore[arg-type]

@@ -319,6 +319,22 @@ class SqlStore(SqlEngine, TrustStore):
         ttl = check.positive_finite(ttl, "ttl")
 
         def write(cursor: Cursor) -> int | None:
+            # Only the circuit's own generation probes: a process that missed a change
+            # (stale) would probe beside the current generation's holders, and one ahead
+            # of it would free their slots while they still probe. The circuit's row is
+            # locked, so it cannot change until this commits.
+            circuit = self._x(
+                cursor,
+                "SELECT generation FROM trust_breakers WHERE key = ?" + self._dialect.for_update,
+                (key,),
+            ).fetchone()
+            if circuit is not None and stored_count(circuit, "trust_breakers") != generation:
+                return None
+            newest = self._x(
+                cursor, "SELECT MAX(generation) FROM trust_probes WHERE key = ?", (key,)
+            ).fetchone()
+            if newest is not None and newest[0] is not None and newest[0] > generation:
+                return None
             self._x(
                 cursor,
                 "DELETE FROM trust_probes WHERE key = ? AND (generation < ? OR expires_at <= ?)",
