@@ -553,3 +553,42 @@ def test_without_a_circuit_row_an_older_generation_waits_for_the_newer_leases(
     take = {"max_calls": 1, "ttl": 60.0, "now": 100.0}
     assert store.acquire_probe("b", generation=2, holder="new", **take) == 0  # type: ignore[arg-type]
     assert store.acquire_probe("b", generation=1, holder="old", **take) is None  # type: ignore[arg-type]
+
+
+# -- the stored audit chain ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "RecursionError"),
+        ('"' + "x" * 2_000_000 + '"', "more than any entry's"),
+    ],
+)
+def test_a_hostile_row_appended_by_hand_makes_verify_report_not_crash(
+    url: str, payload: str, reason: str
+) -> None:
+    # The table refuses updates and deletes, not inserts: a row nested deep enough made
+    # verify() raise RecursionError instead of reporting the chain broken there.
+    log = AuditLog(store=url)
+    for _ in range(3):
+        log.record(
+            agent_id="a",
+            posture=SUPERVISED,
+            action="run",
+            kwargs={},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+    assert log.store is not None
+    head = log.store.audit_head()[1]
+    edit(
+        url,
+        f"INSERT INTO trust_audit (sequence, previous_hash, hash, payload) "
+        f"VALUES (3, '{head}', '{'f' * 64}', '{payload}')",
+    )
+    verdict = log.verify()
+    assert not verdict.valid
+    assert verdict.broken_at == 3
+    assert reason in (verdict.reason or "")
+    log.store.close()

@@ -30,6 +30,11 @@ PAGE = 1_000
 """Records read from the store at a time while verifying: memory stays bounded."""
 
 
+MAX_PAYLOAD = 1 << 20
+"""The longest payload a stored record may have, in chars: an entry's snapshots are bounded
+(`trust.audit.MAX_SNAPSHOT_BYTES` each), so anything longer was not written by `AuditLog`."""
+
+
 class UnreadableRecord(ValueError):
     """A stored record whose payload is not an audit entry's JSON."""
 
@@ -41,6 +46,11 @@ def entry_from_record(record: AuditRecord) -> AuditEntry:
         UnreadableRecord: the payload is not an entry, or disagrees with the record's
             sequence, link or hash columns.
     """
+    if len(record.payload) > MAX_PAYLOAD:
+        raise UnreadableRecord(
+            f"stored record {record.sequence} is not an audit entry: its payload has "
+            f"{len(record.payload)} chars, more than any entry's {MAX_PAYLOAD}"
+        )
     try:
         data: Any = json.loads(record.payload)
         entry = AuditEntry(
@@ -58,7 +68,9 @@ def entry_from_record(record: AuditRecord) -> AuditEntry:
             previous_hash=data["previous_hash"],
             hash=data["hash"],
         )
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        # RecursionError: nesting deep enough to exhaust the parser (a row inserted by hand;
+        # the table refuses only updates and deletes) is unreadable, not a crash of verify.
         raise UnreadableRecord(
             f"stored record {record.sequence} is not an audit entry: {check.shown(error)}"
         ) from error
