@@ -592,3 +592,48 @@ def test_a_hostile_row_appended_by_hand_makes_verify_report_not_crash(
     assert verdict.broken_at == 3
     assert reason in (verdict.reason or "")
     log.store.close()
+
+
+def test_a_chain_cut_at_its_end_with_its_head_moved_back_fails_against_a_checkpoint(
+    url: str,
+) -> None:
+    # The store keeps its head beside the rows: whoever can delete rows (dropping the
+    # trigger) can move the head back too, and verify() passed, even for a keyed chain.
+    # A checkpoint kept apart must still be in the chain.
+    key = b"k" * 16
+    log = AuditLog(store=url, key=key)
+    for i in range(5):
+        log.record(
+            agent_id="a",
+            posture=SUPERVISED,
+            action=f"run-{i}",
+            kwargs={},
+            outcome=AuditOutcome.EXECUTED,
+            duration_ms=1.0,
+        )
+    checkpoint = log.head_hash
+    assert log.verify(checkpoint=checkpoint).valid
+    assert log.store is not None
+    log.store.close()
+    if url.startswith("sqlite:///"):
+        edit(url, "DROP TRIGGER trust_audit_no_delete")
+    else:
+        edit(url, "DROP TRIGGER trust_audit_append_only ON trust_audit")
+    edit(url, "DELETE FROM trust_audit WHERE sequence >= 3")
+    edit(
+        url,
+        "UPDATE trust_audit_head SET next_sequence = 3, "
+        "head = (SELECT hash FROM trust_audit WHERE sequence = 2)",
+    )
+    reopened = AuditLog(store=url, key=key)
+    assert reopened.verify().valid  # what the store alone can show
+    verdict = reopened.verify(checkpoint=checkpoint)
+    assert not verdict.valid
+    assert "is not in the stored chain of 3 entries" in (verdict.reason or "")
+    assert reopened.store is not None
+    reopened.store.close()
+
+
+def test_a_checkpoint_without_a_store_is_refused() -> None:
+    with pytest.raises(ValueError, match="checkpoint needs a store"):
+        AuditLog().verify(checkpoint="0" * 64)

@@ -12,7 +12,7 @@ from typing import Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust._shown import absorb, deferring
 from trust.audit._entry import (
     GENESIS_HASH,
@@ -128,7 +128,7 @@ class AuditLog:
         """
         return self._head
 
-    def verify(self) -> ChainVerification:
+    def verify(self, *, checkpoint: str | None = None) -> ChainVerification:
         """Check the kept entries against this log's own head, anchor and key.
 
         The entries and the head are read together, under the lock. The first kept entry
@@ -139,11 +139,28 @@ class AuditLog:
         With a store, the whole stored chain is checked instead, from `GENESIS_HASH` to
         the head the store keeps (an edited or deleted row breaks it), page by page.
 
+        Args:
+            checkpoint: With a store only: a `head_hash` read earlier and kept where the
+                store's editors cannot reach it. The store keeps its head beside the rows,
+                so someone who cuts entries off the end can move that head back too; the
+                checkpoint must still be in the chain, so such a cut shows.
+
         Raises:
             trust.store.StoreUnavailableError: the store cannot be reached.
+            InvalidValueError: ``checkpoint`` without a store, or not a hash.
         """
+        if checkpoint is not None:
+            if self._store is None:
+                raise InvalidValueError(
+                    "checkpoint needs a store: in memory, the log checks its own head, "
+                    f"got {check.shown(checkpoint)}"
+                )
+            if type(checkpoint) is not str or len(checkpoint) != 64:
+                raise InvalidValueError(
+                    f"checkpoint must be a head_hash (64 hex digits), got {check.shown(checkpoint)}"
+                )
         if self._store is not None:
-            return verify_stored(self._store, self._key)
+            return verify_stored(self._store, self._key, checkpoint)
         with self._lock:
             kept = list(self._entries)
             head = self._head

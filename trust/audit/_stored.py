@@ -90,11 +90,19 @@ def stored_entries(store: TrustStore, start: int = 0, limit: int | None = None) 
     return [entry_from_record(r) for r in store.audit_records(start, limit)]
 
 
-def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
-    """Verify the whole stored chain, from `GENESIS_HASH` to the store's head."""
+def verify_stored(
+    store: TrustStore, key: bytes | None, checkpoint: str | None = None
+) -> ChainVerification:
+    """Verify the whole stored chain, from `GENESIS_HASH` to the store's head.
+
+    The store keeps its head beside the rows, so whoever can delete rows can move it too:
+    a chain cut at its end, head moved back, verifies. ``checkpoint``, a head read
+    earlier and kept apart, must still be in the chain: a cut below it shows.
+    """
     next_sequence, head = store.audit_head()
     anchor = GENESIS_HASH
     checked = 0
+    seen = checkpoint is None or checkpoint == GENESIS_HASH
     while True:
         page = store.audit_records(checked, PAGE)
         entries = []
@@ -113,6 +121,7 @@ def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
             return ChainVerification(
                 valid=False, broken_at=at, reason=verdict.reason, entries=checked + verdict.entries
             )
+        seen = seen or any(entry.hash == checkpoint for entry in entries)
         checked += len(entries)
         if last:
             break
@@ -123,6 +132,15 @@ def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
             broken_at=checked,
             reason=f"the store's head is at sequence {next_sequence}, the chain holds "
             f"{checked} entries: entries were deleted",
+            entries=checked,
+        )
+    if not seen:
+        return ChainVerification(
+            valid=False,
+            broken_at=checked,
+            reason=f"the checkpoint {checkpoint} is not in the stored chain of {checked} "
+            "entries: entries were cut from its end (the stored head moved back with them) "
+            "or rewritten",
             entries=checked,
         )
     return ChainVerification(valid=True, entries=checked)
