@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, Protocol, TypeVar
@@ -23,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from trust import _validators as check
+from trust._clock import SYSTEM_CLOCK, Clock
 from trust.store._errors import StoreError, StoreSchemaError, StoreUnavailableError
 from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLE_NAMES, TABLES
 
@@ -248,9 +248,15 @@ class Watchdog:
     per store, armed around each transaction: arming and disarming is a lock and a flag.
     """
 
-    def __init__(self, seconds: float, interrupt: Callable[[Connection], None]) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        interrupt: Callable[[Connection], None],
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.seconds = seconds
         self._interrupt = interrupt
+        self._monotonic = clock.monotonic
         self._wake = threading.Condition()
         self._armed: tuple[float, Connection] | None = None
         self._fired = False
@@ -259,7 +265,7 @@ class Watchdog:
 
     def arm(self, connection: Connection) -> None:
         with self._wake:
-            self._armed = (time.monotonic() + self.seconds, connection)
+            self._armed = (self._monotonic() + self.seconds, connection)
             self._fired = False
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -286,7 +292,7 @@ class Watchdog:
                     self._wake.wait()
                     continue
                 deadline, connection = self._armed
-                left = deadline - time.monotonic()
+                left = deadline - self._monotonic()
                 if left > 0:
                     self._wake.wait(left)
                     continue

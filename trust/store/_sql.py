@@ -6,19 +6,15 @@ parameters; each operation is one transaction of `trust.store._engine.SqlEngine`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidValueError
 from trust.postures._posture import TrustPosture
-from trust.store._engine import Cursor, Retry, SqlEngine
-from trust.store._errors import StoreCorruptError
-from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
+from trust.store._audit import AuditChain
+from trust.store._engine import Cursor, Retry
+from trust.store._interface import DEFAULT_HISTORY_LIMIT, TrustStore
 from trust.store._records import (
-    AuditRecord,
     BreakerRow,
     HistoryEntry,
     PostureRow,
@@ -31,7 +27,6 @@ from trust.store._rows import (
     POSTURE,
     KeyReused,
     Stale,
-    audit_record,
     breaker_row,
     breaker_write,
     entry_checked,
@@ -41,7 +36,7 @@ from trust.store._rows import (
 )
 
 
-class SqlStore(SqlEngine, TrustStore):
+class SqlStore(AuditChain, TrustStore):
     """The operations of `TrustStore` over one connection of an SQL engine."""
 
     # -- postures ----------------------------------------------------------------------
@@ -370,67 +365,6 @@ class SqlStore(SqlEngine, TrustStore):
             write=True,
         )
 
-    # -- the audit chain ---------------------------------------------------------------
-
-    def append_audit(self, build: AuditBuilder) -> AuditRecord:
-        def write(cursor: Cursor) -> AuditRecord:
-            head = self._x(
-                cursor,
-                "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
-                + self._dialect.for_update,
-            ).fetchone()
-            sequence, previous = _audit_head(head)
-            record = build(sequence, previous)
-            if type(record) is not AuditRecord or (record.sequence, record.previous_hash) != (
-                sequence,
-                previous,
-            ):
-                raise InvalidValueError(
-                    f"the audit builder must return an AuditRecord at sequence {sequence} "
-                    f"linked to {previous}, got {check.shown(record)}"
-                )
-            self._x(
-                cursor,
-                "INSERT INTO trust_audit (sequence, previous_hash, hash, payload) "
-                "VALUES (?, ?, ?, ?)",
-                (record.sequence, record.previous_hash, record.hash, record.payload),
-            )
-            self._x(
-                cursor,
-                "UPDATE trust_audit_head SET next_sequence = ?, head = ? WHERE id = 1",
-                (sequence + 1, record.hash),
-            )
-            return record
-
-        return self._run(write, write=True)
-
-    def audit_head(self) -> tuple[int, str]:
-        def read(cursor: Cursor) -> tuple[int, str]:
-            row = self._x(
-                cursor, "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
-            ).fetchone()
-            return _audit_head(row)
-
-        return self._run(read, write=False)
-
-    def audit_records(self, start: int = 0, limit: int | None = None) -> list[AuditRecord]:
-        first = check.non_negative_int(start, "start")
-        count = -1 if limit is None else check.positive_int(limit, "limit")
-
-        def read(cursor: Cursor) -> list[AuditRecord]:
-            statement = (
-                "SELECT sequence, previous_hash, hash, payload FROM trust_audit "
-                "WHERE sequence >= ? ORDER BY sequence"
-            )
-            params: tuple[int, ...] = (first,)
-            if count >= 0:
-                statement += " LIMIT ?"
-                params = (first, count)
-            rows = self._x(cursor, statement, params).fetchall()
-            return [audit_record(r) for r in rows]
-
-        return self._run(read, write=False)
-
 
 def _was(stored: object) -> TrustPosture | None:
     """The posture an emergency displaces, or None when the row's text names none.
@@ -442,14 +376,3 @@ def _was(stored: object) -> TrustPosture | None:
         return TrustPosture.coerce(stored)
     except (TypeError, ValueError):
         return None
-
-
-def _audit_head(row: Sequence[Any] | None) -> tuple[int, str]:
-    sequence = stored_count(row, "trust_audit_head")
-    assert row is not None  # stored_count refused a missing row
-    if type(row[1]) is not str:
-        raise StoreCorruptError(
-            f"the store holds a malformed trust_audit_head row {check.shown(tuple(row))}: "
-            f"its head must be a hash, got {check.shown(row[1])}"
-        )
-    return sequence, row[1]
