@@ -8,6 +8,7 @@ from a `FakeClock`, nothing sleeps.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -24,6 +25,7 @@ from trust.audit import AuditLog, AuditOutcome
 from trust.postures import PostureStateMachine
 from trust.postures._durable import Durable
 from trust.store import (
+    AsyncTrustStore,
     BreakerRow,
     HistoryEntry,
     PostureCache,
@@ -637,3 +639,20 @@ def test_a_chain_cut_at_its_end_with_its_head_moved_back_fails_against_a_checkpo
 def test_a_checkpoint_without_a_store_is_refused() -> None:
     with pytest.raises(ValueError, match="checkpoint needs a store"):
         AuditLog().verify(checkpoint="0" * 64)
+
+
+# -- AsyncTrustStore -------------------------------------------------------------------------
+
+
+def test_an_async_store_used_after_aclose_raises_a_store_error(store: TrustStore) -> None:
+    # Its worker was shut down: every later call raised a bare RuntimeError ("cannot
+    # schedule new futures after shutdown"), which callers that fail closed on StoreError
+    # let through; a second aclose raised it too.
+    async def scenario() -> None:
+        wrapped = AsyncTrustStore(store)
+        await wrapped.aclose()
+        await wrapped.aclose()
+        with pytest.raises(StoreError, match="is closed"):
+            await wrapped.read_posture("a")
+
+    asyncio.run(scenario())
