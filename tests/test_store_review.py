@@ -656,3 +656,12 @@ def test_an_async_store_used_after_aclose_raises_a_store_error(store: TrustStore
             await wrapped.read_posture("a")
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("timeout", [40_000.0, 3e6, 1e300])
+def test_a_timeout_no_engine_can_keep_is_a_configuration_error(url: str, timeout: float) -> None:
+    # Linux refuses a keepalive idle time past 32,767 s, PostgreSQL a statement_timeout
+    # past 2**31 - 1 ms: the connection failed and the store read as unavailable (retried
+    # for ever) instead of misconfigured.
+    with pytest.raises(ValueError, match="timeout must be at most 3600 seconds"):
+        open_store(url, timeout=timeout)

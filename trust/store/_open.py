@@ -7,7 +7,7 @@ import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str
 from trust.store._engine import FaultHook
 from trust.store._errors import StoreURLError
@@ -15,6 +15,11 @@ from trust.store._interface import TrustStore
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any store operation may wait (a lock, a connection, a statement)."""
+
+MAX_TIMEOUT = 3_600.0
+"""The longest timeout a store takes: an hour. Longer ones failed as outages (Linux caps
+the keepalive idle time at 32,767 s, PostgreSQL the statement timeout at 2**31 - 1 ms,
+and SQLite's busy timeout overflows), and a decision is BLOCKED after Δ anyway."""
 
 
 def open_store(
@@ -32,7 +37,8 @@ def open_store(
 
     Args:
         url: Where the store is.
-        timeout: Seconds any one wait may last before the store counts as unavailable.
+        timeout: Seconds any one wait may last before the store counts as unavailable
+            (at most `MAX_TIMEOUT`, an hour).
         fault: Fault-injection hook, for crash tests only.
 
     Raises:
@@ -44,6 +50,10 @@ def open_store(
     if text is None:
         raise InvalidTypeError(f"store must be a URL string, got {check.shown(url)}")
     seconds = check.positive_finite(timeout, "timeout")
+    if seconds > MAX_TIMEOUT:
+        raise InvalidValueError(
+            f"timeout must be at most {MAX_TIMEOUT:g} seconds, got {check.shown(timeout)}"
+        )
     scheme, _, rest = text.partition("://")
     if scheme == "memory" and rest == "":
         from trust.store._sqlite import SqliteStore
