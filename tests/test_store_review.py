@@ -665,3 +665,35 @@ def test_a_timeout_no_engine_can_keep_is_a_configuration_error(url: str, timeout
     # for ever) instead of misconfigured.
     with pytest.raises(ValueError, match="timeout must be at most 3600 seconds"):
         open_store(url, timeout=timeout)
+
+
+def test_a_cache_rereads_a_store_restored_from_a_backup(tmp_path: Path) -> None:
+    # After a restore the store's epoch and versions went back: the cache, which keeps
+    # the newest epoch and version it saw, skipped every later change (an emergency
+    # among them) until the store caught up, and read FULL_AUTONOMY as fresh meanwhile.
+    path = tmp_path / "trust.db"
+    url = f"sqlite:///{path}"
+    with open_store(url) as writer:
+        writer.transition(change("x", TrustPosture.ASSISTED), expected_version=0)
+        with sqlite3.connect(path) as live, sqlite3.connect(tmp_path / "backup.db") as copy:
+            live.backup(copy)
+        for version in range(1, 6):
+            writer.transition(
+                change("x", FULL if version % 2 else SUPERVISED), expected_version=version
+            )
+        writer.transition(change("y", FULL), expected_version=0)  # written after the backup
+    reader = open_store(url)
+    clock = FakeClock()
+    cache = PostureCache(reader, clock=clock)
+    try:
+        assert cache.refresh()
+        assert (cache.get("x"), cache.version("x"), cache.get("y")) == (FULL, 6, FULL)
+        with sqlite3.connect(tmp_path / "backup.db") as copy, sqlite3.connect(path) as live:
+            copy.backup(live)  # the operator restores last night's backup
+        with open_store(url) as other:
+            other.emergency(emergency("x", "after-restore"))
+        assert cache.refresh()
+        assert (cache.get("x"), cache.version("x")) == (BLOCKED, 2)
+        assert cache.get("y") is SUPERVISED  # the restored store never wrote it
+    finally:
+        reader.close()

@@ -166,7 +166,20 @@ class PostureCache:
         began = self._monotonic()
         self.flush()
         try:
-            epoch, rows = self._store.changes_since(self._epoch)
+            since = self._epoch
+            epoch, rows = self._store.changes_since(since)
+            rewound = epoch < since
+            if rewound:
+                # The store went back: restored from a backup, or made anew. What this
+                # cache learnt from it is void (its newer versions would hide every change
+                # until the store caught up): read it whole again.
+                _log.warning(
+                    "the trust store %s went back from epoch %d to %d: reading it again",
+                    self._store.url,
+                    since,
+                    epoch,
+                )
+                epoch, rows = self._store.changes_since(0)
         except StoreError as error:
             self._failure = str(error)
             _log.warning("posture cache not refreshed: %s", error)
@@ -175,9 +188,18 @@ class PostureCache:
             self._failure = f"the last refresh failed: {check.shown(error)}"
             raise
         with self._lock:
-            for row in rows:
-                self._apply(row)
-            self._epoch = max(self._epoch, epoch)
+            if rewound:
+                # Built aside and swapped in: `get` reads without the lock.
+                postures = dict.fromkeys(self._pinned, _BLOCKED)
+                versions: dict[str, int] = {}
+                for row in rows:
+                    versions[row.agent_id] = row.version
+                    postures.setdefault(row.agent_id, row.posture)
+                self._postures, self._versions, self._epoch = postures, versions, epoch
+            else:
+                for row in rows:
+                    self._apply(row)
+                self._epoch = max(self._epoch, epoch)
             if began + self._freshness > self._fresh_until or began < self._fresh_from:
                 self._fresh_from, self._fresh_until = began, began + self._freshness
         return True
