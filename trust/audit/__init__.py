@@ -8,7 +8,8 @@ from trust.audit._entry import (
     ChainVerification,
     verify_audit_chain,
 )
-from trust.audit._log import AuditLog, AuditSink, JsonLinesSink
+from trust.audit._log import AuditLog
+from trust.audit._sink import AuditSink, JsonLinesSink
 from trust.audit._snapshot import (
     MAX_SNAPSHOT_BYTES,
     MAX_SNAPSHOT_DEPTH,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust._errors import InvalidTypeError
 from trust._shown import absorb, deferring
 from trust.audit._entry import (
     GENESIS_HASH,
@@ -23,32 +24,14 @@ from trust.audit._entry import (
     digest,
     verify_audit_chain,
 )
+from trust.audit._sink import AuditSink, JsonLinesSink
 from trust.audit._snapshot import snapshot, snapshot_text
 from trust.audit._stored import stored_entries, verify_stored
 from trust.postures import TrustPosture
 from trust.store import AuditRecord, TrustStore, resolve_store
+from trust.store._offloop import OffLoop, wait_for
 
 _log = logging.getLogger("trust.audit")
-
-AuditSink = Callable[[AuditEntry], object]
-"""Called with every entry as it is recorded."""
-
-
-class JsonLinesSink:
-    """Appends each entry as one line of canonical JSON to a file, flushed at once."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-
-    def __call__(self, entry: AuditEntry) -> None:
-        line = entry.to_json() + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(line)
-            out.flush()
-
-    def __repr__(self) -> str:
-        return f"JsonLinesSink({str(self.path)!r})"
 
 
 class AuditLog:
@@ -73,7 +56,9 @@ class AuditLog:
             every process sharing the store extends the same chain. `verify` then checks
             the whole stored chain. If the store cannot be reached, `record` raises
             `trust.store.StoreUnavailableError` and the entry is recorded nowhere: the
-            caller must treat the action as not audited.
+            caller must treat the action as not audited. From an event loop, use
+            `arecord`: the store's I/O then runs on the log's writer thread. Reading the
+            log (`entries`, `head_hash`) never waits for the store.
 
     Several agents may share one log; sequence numbers and hashes are assigned under
     its lock, so the chain is one total order.
@@ -107,10 +92,14 @@ class AuditLog:
         self._sink: AuditSink | None = sink
         self._clock = resolve_clock(clock)
         self._lock = threading.Lock()
+        self._appending = threading.Lock()  # a store-backed log's appends, one at a time
         self._sequence = 0
         self._head = GENESIS_HASH
+        # The writer thread of `arecord` and `submit`: only with a store (see `OffLoop`).
+        self._writes: OffLoop | None = None
         if self._store is not None:
             self._sequence, self._head = self._store.audit_head()
+            self._writes = OffLoop("trust-audit-writes")
         self.sink_failures = 0
 
     @property
@@ -136,34 +125,18 @@ class AuditLog:
         This catches an entry's snapshot mutated in place; for a copy stored elsewhere
         (the sink), use `verify_audit_chain` with a head kept apart from it.
 
-        With a store, the whole stored chain is checked instead, from `GENESIS_HASH` to
-        the head the store keeps (an edited or deleted row breaks it), page by page.
-
-        Args:
-            checkpoint: With a store only: a `head_hash` read earlier and kept where the
-                store's editors cannot reach it. The store keeps its head beside the rows,
-                so someone who cuts entries off the end can move that head back too; the
-                checkpoint must still be in the chain, so such a cut shows.
+        With a store, the whole stored chain is checked instead, page by page, from
+        `GENESIS_HASH` to the store's head; a ``checkpoint`` (an earlier `head_hash`, kept
+        out of the store's reach) must be in it, so a cut at its end shows.
 
         Raises:
             trust.store.StoreUnavailableError: the store cannot be reached.
             InvalidValueError: ``checkpoint`` without a store, or not a hash.
         """
-        if checkpoint is not None:
-            if self._store is None:
-                raise InvalidValueError(
-                    "checkpoint needs a store: in memory, the log checks its own head, "
-                    f"got {check.shown(checkpoint)}"
-                )
-            if type(checkpoint) is not str or len(checkpoint) != 64:
-                raise InvalidValueError(
-                    f"checkpoint must be a head_hash (64 hex digits), got {check.shown(checkpoint)}"
-                )
-        if self._store is not None:
+        if self._store is not None or checkpoint is not None:
             return verify_stored(self._store, self._key, checkpoint)
         with self._lock:
-            kept = list(self._entries)
-            head = self._head
+            kept, head = list(self._entries), self._head
         anchor = GENESIS_HASH if not kept or kept[0].sequence == 0 else None
         return verify_audit_chain(kept, anchor=anchor, head=head, key=self._key)
 
@@ -189,7 +162,50 @@ class AuditLog:
         `trust._shown.deferring` scope, when that scope ends).
         """
         with deferring():
-            entry = self._chain(
+            entry = self._link(
+                self._fields(
+                    agent_id=agent_id,
+                    posture=posture,
+                    action=action,
+                    kwargs=kwargs,
+                    outcome=outcome,
+                    duration_ms=duration_ms,
+                    result=result,
+                    error=error,
+                    run_id=run_id,
+                )
+            )
+            self._deliver(entry)
+        return entry
+
+    async def arecord(
+        self,
+        *,
+        agent_id: str,
+        posture: TrustPosture,
+        action: str,
+        kwargs: Mapping[str, Any],
+        outcome: AuditOutcome,
+        duration_ms: float,
+        result: Any = None,
+        error: str | None = None,
+        run_id: int | None = None,
+    ) -> AuditEntry:
+        """`record`, for event loops: with a store, the write never blocks the loop.
+
+        Same arguments, result and errors as `record`. Without a store it is `record`,
+        on the loop. With one, the snapshots are taken here and the rest (the lock, the
+        store's transaction, the sink) runs on the log's writer thread, in the order the
+        entries were asked for (`submit`). A caller cancelled while it waits gets
+        `asyncio.CancelledError`, and its entry is still recorded and handed to the sink:
+        an action that ran is never missing from the log.
+
+        Raises:
+            trust.store.StoreUnavailableError: the store cannot be reached (the entry is
+                recorded nowhere, as with `record`).
+        """
+        if self._writes is None:
+            return self.record(
                 agent_id=agent_id,
                 posture=posture,
                 action=action,
@@ -200,10 +216,76 @@ class AuditLog:
                 error=error,
                 run_id=run_id,
             )
+        with deferring():  # a stop request met in a snapshot: raised once recorded
+            written = self._submit(
+                self._fields(
+                    agent_id=agent_id,
+                    posture=posture,
+                    action=action,
+                    kwargs=kwargs,
+                    outcome=outcome,
+                    duration_ms=duration_ms,
+                    result=result,
+                    error=error,
+                    run_id=run_id,
+                )
+            )
+            return await wait_for(written)
+
+    def submit(
+        self,
+        *,
+        agent_id: str,
+        posture: TrustPosture,
+        action: str,
+        kwargs: Mapping[str, Any],
+        outcome: AuditOutcome,
+        duration_ms: float,
+        result: Any = None,
+        error: str | None = None,
+        run_id: int | None = None,
+    ) -> Future[AuditEntry]:
+        """Record without waiting for the store: for a caller that cannot wait at all.
+
+        Same arguments as `record`. With a store, the entry's snapshots are taken now
+        and its write is queued on the log's writer thread; the future holds the entry
+        once recorded and handed to the sink (or the error, `StoreUnavailableError`
+        included; one nobody reads is logged). Without a store, the entry is recorded
+        now and the future is done.
+        """
+        fields = self._fields(
+            agent_id=agent_id,
+            posture=posture,
+            action=action,
+            kwargs=kwargs,
+            outcome=outcome,
+            duration_ms=duration_ms,
+            result=result,
+            error=error,
+            run_id=run_id,
+        )
+        if self._writes is None:
+            done: Future[AuditEntry] = Future()
+            with deferring():
+                entry = self._link(fields)
+                self._deliver(entry)
+            done.set_result(entry)
+            return done
+        return self._submit(fields)
+
+    def _submit(self, fields: dict[str, Any]) -> Future[AuditEntry]:
+        assert self._writes is not None
+        return self._writes.submit(functools.partial(self._write, fields))
+
+    def _write(self, fields: dict[str, Any]) -> AuditEntry:
+        # On the writer thread: as `record` does, a stop request from the sink is raised
+        # (into the future) once the entry is recorded and delivered.
+        with deferring():
+            entry = self._link(fields)
             self._deliver(entry)
         return entry
 
-    def _chain(
+    def _fields(
         self,
         *,
         agent_id: str,
@@ -215,33 +297,32 @@ class AuditLog:
         result: Any,
         error: str | None,
         run_id: int | None,
-    ) -> AuditEntry:
+    ) -> dict[str, Any]:
         # Snapshots run the caller's __repr__ and __str__: never under the lock, so that
         # one that is slow, or that reads this log, cannot stall or deadlock it.
         kept_kwargs = snapshot(kwargs)
         if type(kept_kwargs) is not dict:
             kept_kwargs = {"<kwargs>": kept_kwargs}
-        kept_result = snapshot(result)
-        kept_error = None if error is None else snapshot_text(error)
-        # The caller's text too: a lone surrogate in it failed the hash (UTF-8) with a
-        # UnicodeEncodeError, and the action went unaudited.
-        kept_agent, kept_action = snapshot_text(agent_id), snapshot_text(action)
+        return {
+            "agent_id": snapshot_text(agent_id),
+            "posture": posture,
+            "action": snapshot_text(action),
+            "kwargs": kept_kwargs,
+            "outcome": outcome,
+            "result": snapshot(result),
+            "error": None if error is None else snapshot_text(error),
+            "duration_ms": float(duration_ms),
+            "run_id": run_id,
+        }
+
+    def _link(self, fields: dict[str, Any]) -> AuditEntry:
+        """Stamp, number and chain an entry (in the store, if any), under the lock."""
+        if self._store is not None:
+            return self._append(fields)
         with self._lock:
-            recorded: dict[str, Any] = {
-                "agent_id": kept_agent,
-                "posture": posture,
-                "action": kept_action,
-                "kwargs": kept_kwargs,
-                "outcome": outcome,
-                "result": kept_result,
-                "error": kept_error,
-                "duration_ms": float(duration_ms),
-                "timestamp": self._clock.now(),
-                "run_id": run_id,
-            }
-            if self._store is not None:
-                return self._append(recorded)
-            fields = {**recorded, "sequence": self._sequence, "previous_hash": self._head}
+            fields["timestamp"] = self._clock.now()
+            fields["sequence"] = self._sequence
+            fields["previous_hash"] = self._head
             unhashed = AuditEntry(**fields, hash="")
             entry = AuditEntry(**fields, hash=digest(unhashed.payload(), self._key))
             self._entries.append(entry)
@@ -250,7 +331,12 @@ class AuditLog:
         return entry
 
     def _append(self, fields: dict[str, Any]) -> AuditEntry:
-        """Append to the store's chain (the caller holds the lock); keep it here too."""
+        """Append to the store's chain; keep it here too.
+
+        One append at a time (`_appending`), so that the kept entries and the stamps
+        follow the chain; the lock that readers take is held only to keep the entry, never
+        during the store's I/O, so reading the log never waits for the store.
+        """
         assert self._store is not None
         made: list[AuditEntry] = []
 
@@ -266,11 +352,14 @@ class AuditLog:
                 payload=entry.to_json(),
             )
 
-        self._store.append_audit(build)
-        entry = made[0]
-        self._entries.append(entry)
-        self._sequence = entry.sequence + 1
-        self._head = entry.hash
+        with self._appending:
+            fields["timestamp"] = self._clock.now()
+            self._store.append_audit(build)
+            entry = made[0]
+            with self._lock:
+                self._entries.append(entry)
+                self._sequence = entry.sequence + 1
+                self._head = entry.hash
         return entry
 
     def stored_entries(self, start: int = 0, limit: int | None = None) -> list[AuditEntry]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from trust import _validators as check
+from trust._errors import InvalidValueError
 from trust.audit._entry import (
     GENESIS_HASH,
     AuditEntry,
@@ -91,7 +92,7 @@ def stored_entries(store: TrustStore, start: int = 0, limit: int | None = None) 
 
 
 def verify_stored(
-    store: TrustStore, key: bytes | None, checkpoint: str | None = None
+    store: TrustStore | None, key: bytes | None, checkpoint: str | None = None
 ) -> ChainVerification:
     """Verify the whole stored chain, from `GENESIS_HASH` to the store's head.
 
@@ -99,6 +100,13 @@ def verify_stored(
     a chain cut at its end, head moved back, verifies. ``checkpoint``, a head read
     earlier and kept apart, must still be in the chain: a cut below it shows.
     """
+    if store is None:
+        # In memory the log checks its own head; a checkpoint has no stored chain to be in.
+        raise InvalidValueError(f"checkpoint needs a store, got {check.shown(checkpoint)}")
+    if checkpoint is not None and (type(checkpoint) is not str or len(checkpoint) != 64):
+        raise InvalidValueError(
+            f"checkpoint must be a head_hash (64 hex digits), got {check.shown(checkpoint)}"
+        )
     next_sequence, head = store.audit_head()
     anchor = GENESIS_HASH
     checked = 0

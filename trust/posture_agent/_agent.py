@@ -238,7 +238,7 @@ class PostureAwareAgent:
             return await self._run(call)
         except BaseException as error:
             if not call.recorded:  # interrupted before its decision was recorded
-                self._recorder.interruption(call, error)
+                await self._recorder.interruption(call, error)
             raise
 
     async def _run(self, call: Call) -> Any:
@@ -250,7 +250,7 @@ class PostureAwareAgent:
             # No default: a posture the table lacks is refused (see `_behaviour`).
             behaviour = BEHAVIOURS.get(posture)
             if behaviour is None or behaviour is Behaviour.REFUSE:
-                raise self._recorder.decline(
+                raise await self._recorder.decline(
                     call, AuditOutcome.REFUSED, why_refused(self._agent_id, posture, behaviour)
                 )
             if behaviour is Behaviour.APPROVE_THEN_RUN and not approved:
@@ -263,7 +263,7 @@ class PostureAwareAgent:
                 # No await since the posture was read: the check is of this posture's run.
                 refusal = self._gate.refusal(self._agent_id, call.run_kwargs)
                 if refusal is not None:
-                    raise self._recorder.decline(call, AuditOutcome.REFUSED, refusal)
+                    raise await self._recorder.decline(call, AuditOutcome.REFUSED, refusal)
                 checked = True
             elif self._breaker is not None and admission is None:
                 admission = await self._admit(call)
@@ -276,7 +276,7 @@ class PostureAwareAgent:
     async def _approve(self, call: Call) -> None:
         call.stage = "awaiting approval"
         if self._approver is None:
-            raise self._recorder.decline(
+            raise await self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"agent {self._agent_id} is HUMAN_DECIDES and no approval_handler is configured",
@@ -288,7 +288,7 @@ class PostureAwareAgent:
             run_with = copy.deepcopy(approved)
         except BaseException as error:  # deepcopy runs the arguments' own code
             absorb(error)
-            raise self._recorder.decline(
+            raise await self._recorder.decline(
                 call,
                 AuditOutcome.DENIED,
                 "the arguments could not be copied for approval (what is approved must be "
@@ -317,7 +317,7 @@ class PostureAwareAgent:
             if verdict is True:
                 return
             reason = f"approver answered {check.shown(verdict)}, not True"
-        raise self._recorder.decline(call, AuditOutcome.DENIED, reason)
+        raise await self._recorder.decline(call, AuditOutcome.DENIED, reason)
 
     async def _notify_and_wait(self, call: Call) -> None:
         call.stage = "in its ASSISTED cancel window"
@@ -330,7 +330,7 @@ class PostureAwareAgent:
                 await pending.wait(self._delay, self._sleep)
         if pending.cancelled:
             call.posture = TrustPosture.ASSISTED
-            raise self._recorder.decline(
+            raise await self._recorder.decline(
                 call,
                 AuditOutcome.CANCELLED,
                 f"run {call.run_id} of agent {self._agent_id} was cancelled in its cancel window",
@@ -359,7 +359,9 @@ class PostureAwareAgent:
             error = f"notification handler raised {describe_error(failure)}"
         else:
             return
-        self._recorder.record(call, AuditOutcome.FAILED, action="notify", error=error, final=False)
+        await self._recorder.arecord(
+            call, AuditOutcome.FAILED, action="notify", error=error, final=False
+        )
 
     async def _admit(self, call: Call) -> Any:
         assert self._breaker is not None
@@ -370,7 +372,7 @@ class PostureAwareAgent:
         except Exception as error:  # fail closed: a breaker that fails refuses
             allowed, why = False, f"breaker raised {describe_error(error)}"
         if not allowed:
-            raise self._recorder.decline(
+            raise await self._recorder.decline(
                 call,
                 AuditOutcome.REFUSED,
                 f"circuit breaker refused agent {self._agent_id}: {why}",

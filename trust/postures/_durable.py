@@ -48,6 +48,7 @@ from trust.store import (
     TrustStore,
     resolve_store,
 )
+from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
 
@@ -90,6 +91,7 @@ class Durable:
         self._cache.refresh()  # a store down at start: reads are BLOCKED until it answers
         if auto_refresh:
             self._cache.start()
+        self.writes = OffLoop("trust-posture-writes")  # the async writes' (`_async`)
 
     @property
     def store(self) -> TrustStore:
@@ -110,7 +112,8 @@ class Durable:
         return self._cache.refresh()
 
     def close(self) -> None:
-        """Stop refreshing (reads go BLOCKED after Δ) and close the store."""
+        """Finish the async writes asked for, stop refreshing (reads go BLOCKED after Δ), close."""
+        self.writes.close()
         self._cache.stop()
         self._trust_store.close()
 

@@ -21,7 +21,7 @@ from trust import _validators as check
 from trust._clock import Clock, resolve_clock
 from trust._errors import InvalidTypeError
 from trust._generated import posture as _lifecycle
-from trust.postures import _core, _emergency
+from trust.postures import _async, _core, _emergency
 from trust.postures._core import Effects, Refusal
 from trust.postures._guards import Guards
 from trust.postures._posture import TrustPosture
@@ -162,6 +162,11 @@ class PostureStateMachine:
                 "freshness and auto_refresh need store=, got "
                 f"freshness={check.shown(freshness)}, auto_refresh={check.shown(auto_refresh)}"
             )
+
+    # The writing calls for event loops (same arguments and results): see `_async`.
+    atransition = _async.atransition
+    aset_posture = _async.aset_posture
+    aemergency_downgrade = _async.aemergency_downgrade
 
     def attach_metrics(self, collector: PostureMetricsSink) -> None:
         """Report every committed change to ``collector`` from now on.
