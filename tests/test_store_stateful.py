@@ -55,7 +55,7 @@ class StoreAgainstModel(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="care-trust-stateful-"))
         self.url = f"sqlite:///{self.folder / 'trust.db'}"
         self.model = {a: Agent() for a in AGENTS}
-        self.applied: set[str] = set()
+        self.applied: set[tuple[str, str]] = set()
         self.ops = 0
         self.down = False
         self.crash_at: str | None = None
@@ -116,7 +116,9 @@ class StoreAgainstModel(RuleBasedStateMachine):
 
     @rule(agent=agents, retry=st.booleans())
     def emergency(self, agent: str, retry: bool) -> None:
-        op_id = sorted(self.applied)[0] if retry and self.applied else self._new_op()
+        # A retry may reuse another agent's key: a key is scoped to its agent, so that
+        # is a new emergency of this one.
+        op_id = sorted(self.applied)[0][1] if retry and self.applied else self._new_op()
         try:
             written = self.store.emergency(self._entry(agent, TrustPosture.BLOCKED, op_id))
         except StoreUnavailableError:
@@ -124,8 +126,8 @@ class StoreAgainstModel(RuleBasedStateMachine):
             return
         assert not self.down
         assert written.committed
-        if op_id not in self.applied:
-            self.applied.add(op_id)
+        if (agent, op_id) not in self.applied:
+            self.applied.add((agent, op_id))
             self.model[agent].apply(TrustPosture.BLOCKED, op_id)
 
     @rule(agent=agents, point=st.sampled_from(["written", "committed"]))
@@ -141,7 +143,7 @@ class StoreAgainstModel(RuleBasedStateMachine):
         else:
             raise AssertionError("the crash point was never reached")
         if point == "committed":  # committed, though its caller died before hearing so
-            self.applied.add(op_id)
+            self.applied.add((agent, op_id))
             self.model[agent].apply(TrustPosture.BLOCKED, op_id)
         self.restart()
 
