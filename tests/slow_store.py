@@ -121,6 +121,10 @@ class SlowStore(TrustStore):
         self._wait()
         return self.inner.read_breaker(key)
 
+    def open_breakers(self) -> list[BreakerRow]:
+        self._wait()
+        return self.inner.open_breakers()
+
     def write_breaker(
         self, row: BreakerRow, *, expected_generation: int, posture: PostureWrite | None = None
     ) -> bool:

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from statemachine.exceptions import TransitionNotAllowed
 
 from tests.fakes import FakeClock
@@ -33,6 +33,8 @@ from trust.circuit_breaker import (
 from trust.model import BREAKER_SPEC, COUPLING_SPEC, BreakerLifecycle, CouplingLifecycle
 from trust.model.coupling_lifecycle import POSTURE_CHANGED, split
 from trust.postures import PostureTransition, PostureTransitionRequest, TransitionGuard
+from trust.store import StoreUnavailableError, open_store
+from trust.store._sql import SqlStore
 
 AGENT = "agent-1"
 WEIGHTS = {"low": 0.5, "medium": 1.0, "high": 2.0, "critical": 5.0, "tiny": 0.1}
@@ -75,7 +77,7 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         start: TrustPosture,
     ) -> None:
         self.clock = FakeClock()
-        self.machine = PostureStateMachine(clock=self.clock)
+        self.machine = self.new_machine()
         self.config = CircuitBreakerConfig(
             failure_threshold=threshold,
             recovery_timeout=recovery,
@@ -86,7 +88,7 @@ class BreakerAgainstModel(RuleBasedStateMachine):
             restore_on_close=restore,
             probe_timeout=probe_timeout,
         )
-        self.breaker = PostureCircuitBreaker(self.machine, self.config)
+        self.breaker = self.new_breaker()
         self.model = BreakerLifecycle(
             failure_threshold=exact(threshold),
             recovery_timeout_seconds=recovery,
@@ -104,6 +106,12 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         self.admissions: list[tuple[Admission, int]] = []
         self.checked_history = 1
         self.closed_at: float | None = None
+
+    def new_machine(self) -> PostureStateMachine:
+        return PostureStateMachine(clock=self.clock)
+
+    def new_breaker(self) -> PostureCircuitBreaker:
+        return PostureCircuitBreaker(self.machine, self.config)
 
     # The oracle: the model, plus the coupling rules for the posture.
 
@@ -151,16 +159,18 @@ class BreakerAgainstModel(RuleBasedStateMachine):
         displaced = self.posture
         for action in self.coupling.done[done:]:
             if action == "protect":
-                if self.posture > down:  # min(current, downgrade_on_open), recorded
-                    self.posture = down
-                    self.version += 1
+                self.protect(down)
             elif action == "hold":
                 self.hold = (displaced, self.version)
+                self.held()
             elif action == "restore":
-                assert self.hold is not None
+                if self.hold is None:
+                    # Only a trip the store could not take forfeits a hold the model keeps.
+                    assert self.emergencies_allowed()
+                    continue
                 restored, version = self.hold
                 # A guarded upgrade, fenced by the version the hold recorded.
-                if version == self.version and not self.veto:
+                if version == self.version and not self.veto and self.can_upgrade():
                     self.posture = restored
                     self.version += 1
                 self.hold = None
@@ -168,6 +178,23 @@ class BreakerAgainstModel(RuleBasedStateMachine):
                 self.hold = None
             else:
                 raise AssertionError(f"no prediction for the coupling action {action!r}")
+
+    def protect(self, down: TrustPosture) -> None:
+        """The contract of the coupling's protect: min(current, downgrade_on_open), recorded."""
+        if self.posture > down:
+            self.posture = down
+            self.version += 1
+
+    def held(self) -> None:
+        """After the coupling's hold: the breaker remembers what the protect displaced."""
+
+    def can_upgrade(self) -> bool:
+        """Whether an upgrade can commit now (it always can in memory)."""
+        return True
+
+    def versions_known(self) -> bool:
+        """Whether `machine.version` reads the version predicted (always, in memory)."""
+        return True
 
     def others_changed_the_posture(self, posture: TrustPosture) -> None:
         self.posture, self.version = posture, self.version + 1
@@ -326,7 +353,8 @@ class BreakerAgainstModel(RuleBasedStateMachine):
 
         assert self.machine.get_posture(AGENT) is self.posture
         assert metrics["current_posture"] == self.posture.value
-        assert self.machine.version(AGENT) == self.version
+        if self.versions_known():
+            assert self.machine.version(AGENT) == self.version
         held = self.hold is not None and self.hold[1] == self.version
         assert ("original_posture" in metrics) is held
         if held:
@@ -340,7 +368,8 @@ class BreakerAgainstModel(RuleBasedStateMachine):
             and model.failure_count(now) == 0
             and (self.closed_at is None or now >= self.closed_at + model.failure_window_seconds)
         )
-        assert self.breaker.tracked_agents() == (0 if idle else 1)
+        if self.versions_known():  # an outage may keep a record until the store answers
+            assert self.breaker.tracked_agents() == (0 if idle else 1)
 
     def breaker_changes_only_lower_or_restore(self) -> None:
         history = self.machine.get_transition_history(AGENT)
@@ -349,12 +378,156 @@ class BreakerAgainstModel(RuleBasedStateMachine):
             if entry.requester_id != REQUESTER:
                 continue
             assert not entry.administrative, "the breaker never sets a posture silently"
-            if entry.protective:
+            if entry.transition_type is PostureTransition.EMERGENCY_DOWNGRADE:
+                assert self.emergencies_allowed(), "only a trip the store could not take"
+                assert entry.to_posture is TrustPosture.BLOCKED
+            elif entry.protective:
                 assert entry.to_posture < entry.from_posture
                 assert entry.to_posture is self.config.downgrade_on_open
             else:
                 assert entry.transition_type is PostureTransition.UPGRADE
                 assert entry.to_posture > entry.from_posture
 
+    def emergencies_allowed(self) -> bool:
+        """Whether the breaker may BLOCK by an emergency (never, in memory)."""
+        return False
+
 
 TestBreakerAgainstModel = BreakerAgainstModel.TestCase
+
+
+class Outage(SqlStore):
+    """A ``memory://`` store (SQLite in memory) that can be made unreachable."""
+
+    def __init__(self) -> None:
+        inner = open_store("memory://")
+        assert isinstance(inner, SqlStore)
+        self.__dict__.update(inner.__dict__)
+        self.down = False
+
+    def _run(self, work, *, write):  # type: ignore[no-untyped-def]
+        if self.down:
+            raise StoreUnavailableError(f"cannot reach the store {self.url}: connection refused")
+        return super()._run(work, write=write)
+
+
+def _restartable(self: StoredBreakerAgainstModel) -> bool:
+    # Half-open probes a dead process admitted hold their fleet-wide leases until
+    # probe_timeout; the model has no such process, so restart where none is out.
+    return not self.down and (self.model.state != "half_open" or self.model.probes_admitted == 0)
+
+
+def _up(self: StoredBreakerAgainstModel) -> bool:
+    return not self.down
+
+
+class StoredBreakerAgainstModel(BreakerAgainstModel):
+    """The same, store-backed, with ``restart()`` and ``store_down()``/``store_up()``.
+
+    The prediction is the model's, with the durable contract on top: a restart loses
+    the failure window (counted per process) and admissions (held by the dead process)
+    but keeps the circuit, its timers and its hold; while the store is down, a protect
+    BLOCKs by an emergency (which the breaker never restores), an upgrade (a restore)
+    is refused, and a half-open probe is refused. Posture changes by others and
+    operator overrides wait for the store.
+    """
+
+    down = False
+    forfeit = False
+
+    def new_machine(self) -> PostureStateMachine:
+        if not hasattr(self, "store"):
+            self.store = Outage()
+        # Δ far beyond any test's clock: the cache never goes stale on its own here.
+        return PostureStateMachine(
+            clock=self.clock, store=self.store, freshness=1e9, auto_refresh=False
+        )
+
+    def new_breaker(self) -> PostureCircuitBreaker:
+        return PostureCircuitBreaker(self.machine, self.config, auto_refresh=False)
+
+    def teardown(self) -> None:
+        if hasattr(self, "store"):
+            self.breaker.close()
+            self.store.down = False
+            self.store.close()
+
+    def protect(self, down: TrustPosture) -> None:
+        if not self.down:
+            super().protect(down)
+            return
+        self.posture, self.version = TrustPosture.BLOCKED, self.version + 1
+        self.hold, self.forfeit = None, True
+
+    def held(self) -> None:
+        if self.forfeit:
+            self.hold = None
+
+    def couple(self, event: str) -> None:
+        self.forfeit = False
+        super().couple(event)
+        self.forfeit = False
+
+    def can_upgrade(self) -> bool:
+        return not self.down
+
+    def versions_known(self) -> bool:
+        # An emergency not yet durable has no stored version yet.
+        return not self.down
+
+    def emergencies_allowed(self) -> bool:
+        return True
+
+    @precondition(_restartable)
+    @rule()
+    def restart(self) -> None:
+        """A new process: a new machine and breaker on the store, the clock going on."""
+        self.breaker.close()
+        self.clock = FakeClock(self.clock.now(), monotonic=self.clock.monotonic())
+        self.machine = self.new_machine()
+        self.breaker = self.new_breaker()
+        self.model.window = []  # failures are counted per process
+        self.admissions = []  # and admissions die with it
+        self.veto = False  # guards are the process's
+        self.checked_history = 0
+        self.closed_at = None
+
+    @precondition(_up)
+    @rule()
+    def store_down(self) -> None:
+        self.store.down = self.down = True
+
+    @precondition(lambda self: self.down)
+    @rule()
+    def store_up(self) -> None:
+        self.store.down = self.down = False
+        assert self.machine.durable is not None
+        assert self.machine.durable.refresh()  # emergencies not yet durable land
+        assert self.breaker.refresh()  # circuits not yet stored are
+
+    @rule()
+    def admit(self) -> None:
+        if not self.down:
+            super().admit()
+            return
+        admission = self.breaker.admit_sync(AGENT)
+        self.expect(self.tick())
+        state = self.model.state
+        assert admission.allowed is (state == "closed"), (admission, state)
+        assert admission.state.value == state
+        if admission.allowed:
+            self.admissions.append((admission, self.model.generation))
+
+    # Waiting for the store.
+    refused_admission_has_no_outcome = precondition(_up)(
+        BreakerAgainstModel.refused_admission_has_no_outcome
+    )
+    force_open = precondition(_up)(BreakerAgainstModel.force_open)
+    reset = precondition(_up)(BreakerAgainstModel.reset)
+    others_set_posture = precondition(_up)(BreakerAgainstModel.others_set_posture)
+    others_emergency_downgrade = precondition(_up)(BreakerAgainstModel.others_emergency_downgrade)
+    others_upgrade = precondition(_up)(BreakerAgainstModel.others_upgrade)
+    toggle_upgrade_veto = precondition(_up)(BreakerAgainstModel.toggle_upgrade_veto)
+
+
+TestStoredBreakerAgainstModel = StoredBreakerAgainstModel.TestCase

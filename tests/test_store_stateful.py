@@ -44,10 +44,6 @@ class Agent:
     def version(self) -> int:
         return len(self.history)
 
-    @property
-    def op_ids(self) -> set[str | None]:
-        return {op_id for *_, op_id in self.history}
-
     def apply(self, to: TrustPosture, op_id: str | None) -> None:
         self.history.append((self.version + 1, self.posture, to, op_id))
         self.posture = to
@@ -59,7 +55,7 @@ class StoreAgainstModel(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="care-trust-stateful-"))
         self.url = f"sqlite:///{self.folder / 'trust.db'}"
         self.model = {a: Agent() for a in AGENTS}
-        self.applied: set[str] = set()
+        self.applied: set[tuple[str, str]] = set()
         self.ops = 0
         self.down = False
         self.crash_at: str | None = None
@@ -120,10 +116,9 @@ class StoreAgainstModel(RuleBasedStateMachine):
 
     @rule(agent=agents, retry=st.booleans())
     def emergency(self, agent: str, retry: bool) -> None:
-        # A retry reuses a key applied to this agent (a key names one agent's change: one
-        # applied to another agent is refused, tests/test_posture_durable_op_id.py).
-        mine = sorted(o for o in self.applied if o in self.model[agent].op_ids)
-        op_id = mine[0] if retry and mine else self._new_op()
+        # A retry may reuse another agent's key: a key is scoped to its agent, so that
+        # is a new emergency of this one.
+        op_id = sorted(self.applied)[0][1] if retry and self.applied else self._new_op()
         try:
             written = self.store.emergency(self._entry(agent, TrustPosture.BLOCKED, op_id))
         except StoreUnavailableError:
@@ -131,8 +126,8 @@ class StoreAgainstModel(RuleBasedStateMachine):
             return
         assert not self.down
         assert written.committed
-        if op_id not in self.applied:
-            self.applied.add(op_id)
+        if (agent, op_id) not in self.applied:
+            self.applied.add((agent, op_id))
             self.model[agent].apply(TrustPosture.BLOCKED, op_id)
 
     @rule(agent=agents, point=st.sampled_from(["written", "committed"]))
@@ -148,7 +143,7 @@ class StoreAgainstModel(RuleBasedStateMachine):
         else:
             raise AssertionError("the crash point was never reached")
         if point == "committed":  # committed, though its caller died before hearing so
-            self.applied.add(op_id)
+            self.applied.add((agent, op_id))
             self.model[agent].apply(TrustPosture.BLOCKED, op_id)
         self.restart()
 

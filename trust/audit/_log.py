@@ -117,7 +117,7 @@ class AuditLog:
         """
         return self._head
 
-    def verify(self) -> ChainVerification:
+    def verify(self, *, checkpoint: str | None = None) -> ChainVerification:
         """Check the kept entries against this log's own head, anchor and key.
 
         The entries and the head are read together, under the lock. The first kept entry
@@ -125,17 +125,18 @@ class AuditLog:
         This catches an entry's snapshot mutated in place; for a copy stored elsewhere
         (the sink), use `verify_audit_chain` with a head kept apart from it.
 
-        With a store, the whole stored chain is checked instead, from `GENESIS_HASH` to
-        the head the store keeps (an edited or deleted row breaks it), page by page.
+        With a store, the whole stored chain is checked instead, page by page, from
+        `GENESIS_HASH` to the store's head; a ``checkpoint`` (an earlier `head_hash`, kept
+        out of the store's reach) must be in it, so a cut at its end shows.
 
         Raises:
             trust.store.StoreUnavailableError: the store cannot be reached.
+            InvalidValueError: ``checkpoint`` without a store, or not a hash.
         """
-        if self._store is not None:
-            return verify_stored(self._store, self._key)
+        if self._store is not None or checkpoint is not None:
+            return verify_stored(self._store, self._key, checkpoint)
         with self._lock:
-            kept = list(self._entries)
-            head = self._head
+            kept, head = list(self._entries), self._head
         anchor = GENESIS_HASH if not kept or kept[0].sequence == 0 else None
         return verify_audit_chain(kept, anchor=anchor, head=head, key=self._key)
 
@@ -303,9 +304,9 @@ class AuditLog:
         if type(kept_kwargs) is not dict:
             kept_kwargs = {"<kwargs>": kept_kwargs}
         return {
-            "agent_id": agent_id,
+            "agent_id": snapshot_text(agent_id),
             "posture": posture,
-            "action": action,
+            "action": snapshot_text(action),
             "kwargs": kept_kwargs,
             "outcome": outcome,
             "result": snapshot(result),

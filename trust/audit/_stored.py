@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from trust import _validators as check
+from trust._errors import InvalidValueError
 from trust.audit._entry import (
     GENESIS_HASH,
     AuditEntry,
@@ -30,6 +31,11 @@ PAGE = 1_000
 """Records read from the store at a time while verifying: memory stays bounded."""
 
 
+MAX_PAYLOAD = 1 << 20
+"""The longest payload a stored record may have, in chars: an entry's snapshots are bounded
+(`trust.audit.MAX_SNAPSHOT_BYTES` each), so anything longer was not written by `AuditLog`."""
+
+
 class UnreadableRecord(ValueError):
     """A stored record whose payload is not an audit entry's JSON."""
 
@@ -41,6 +47,11 @@ def entry_from_record(record: AuditRecord) -> AuditEntry:
         UnreadableRecord: the payload is not an entry, or disagrees with the record's
             sequence, link or hash columns.
     """
+    if len(record.payload) > MAX_PAYLOAD:
+        raise UnreadableRecord(
+            f"stored record {record.sequence} is not an audit entry: its payload has "
+            f"{len(record.payload)} chars, more than any entry's {MAX_PAYLOAD}"
+        )
     try:
         data: Any = json.loads(record.payload)
         entry = AuditEntry(
@@ -58,7 +69,9 @@ def entry_from_record(record: AuditRecord) -> AuditEntry:
             previous_hash=data["previous_hash"],
             hash=data["hash"],
         )
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        # RecursionError: nesting deep enough to exhaust the parser (a row inserted by hand;
+        # the table refuses only updates and deletes) is unreadable, not a crash of verify.
         raise UnreadableRecord(
             f"stored record {record.sequence} is not an audit entry: {check.shown(error)}"
         ) from error
@@ -78,11 +91,26 @@ def stored_entries(store: TrustStore, start: int = 0, limit: int | None = None) 
     return [entry_from_record(r) for r in store.audit_records(start, limit)]
 
 
-def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
-    """Verify the whole stored chain, from `GENESIS_HASH` to the store's head."""
+def verify_stored(
+    store: TrustStore | None, key: bytes | None, checkpoint: str | None = None
+) -> ChainVerification:
+    """Verify the whole stored chain, from `GENESIS_HASH` to the store's head.
+
+    The store keeps its head beside the rows, so whoever can delete rows can move it too:
+    a chain cut at its end, head moved back, verifies. ``checkpoint``, a head read
+    earlier and kept apart, must still be in the chain: a cut below it shows.
+    """
+    if store is None:
+        # In memory the log checks its own head; a checkpoint has no stored chain to be in.
+        raise InvalidValueError(f"checkpoint needs a store, got {check.shown(checkpoint)}")
+    if checkpoint is not None and (type(checkpoint) is not str or len(checkpoint) != 64):
+        raise InvalidValueError(
+            f"checkpoint must be a head_hash (64 hex digits), got {check.shown(checkpoint)}"
+        )
     next_sequence, head = store.audit_head()
     anchor = GENESIS_HASH
     checked = 0
+    seen = checkpoint is None or checkpoint == GENESIS_HASH
     while True:
         page = store.audit_records(checked, PAGE)
         entries = []
@@ -101,6 +129,7 @@ def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
             return ChainVerification(
                 valid=False, broken_at=at, reason=verdict.reason, entries=checked + verdict.entries
             )
+        seen = seen or any(entry.hash == checkpoint for entry in entries)
         checked += len(entries)
         if last:
             break
@@ -111,6 +140,15 @@ def verify_stored(store: TrustStore, key: bytes | None) -> ChainVerification:
             broken_at=checked,
             reason=f"the store's head is at sequence {next_sequence}, the chain holds "
             f"{checked} entries: entries were deleted",
+            entries=checked,
+        )
+    if not seen:
+        return ChainVerification(
+            valid=False,
+            broken_at=checked,
+            reason=f"the checkpoint {checkpoint} is not in the stored chain of {checked} "
+            "entries: entries were cut from its end (the stored head moved back with them) "
+            "or rewritten",
             entries=checked,
         )
     return ChainVerification(valid=True, entries=checked)

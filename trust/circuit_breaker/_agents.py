@@ -13,13 +13,17 @@ from trust.circuit_breaker._failures import FailureWindow
 class AgentRecord:
     """One agent's circuit, failure window and posture hold, while there is any to keep."""
 
-    __slots__ = ("circuit", "hold", "reason", "window")
+    __slots__ = ("circuit", "hold", "reason", "stored", "synced", "window")
 
     def __init__(self, circuit: Circuit, span: float) -> None:
         self.circuit = circuit
         self.window = FailureWindow(span)
         self.hold: Hold | None = None
         self.reason = CLOSED_REASON
+        # With a store (`trust.circuit_breaker._stored`): the generation of the stored row
+        # as last seen (None: not read yet), and whether the state here is stored.
+        self.stored: int | None = None
+        self.synced = True
 
 
 class AgentTable:
@@ -84,12 +88,16 @@ class AgentTable:
             if record is not None:
                 self.forget_if_idle(agent_id, record, now)
 
+    def ids(self) -> list[str]:
+        """The agents that have state."""
+        return list(self._records)
+
     def __len__(self) -> int:
         return len(self._records)
 
     def _idle(self, record: AgentRecord, now: float) -> bool:
         circuit = record.circuit
-        if circuit.state is not CircuitState.CLOSED:
+        if circuit.state is not CircuitState.CLOSED or not record.synced:
             return False
         record.window.prune(now)
         if len(record.window):

@@ -11,11 +11,13 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import attrs
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust.circuit_breaker import _core
 from trust.circuit_breaker._admission import (
     CLOSED_REASON,
@@ -26,13 +28,24 @@ from trust.circuit_breaker._admission import (
 )
 from trust.circuit_breaker._agents import AgentRecord, AgentTable
 from trust.circuit_breaker._config import CircuitBreakerConfig
-from trust.circuit_breaker._core import CircuitState, Closed, Event, HalfOpened, Opened
+from trust.circuit_breaker._core import (
+    CircuitState,
+    Closed,
+    Event,
+    HalfOpened,
+    Opened,
+    Refused,
+)
 from trust.circuit_breaker._coupling import Hold, PostureCoupling
 from trust.circuit_breaker._coupling_core import TRIGGERS
 from trust.circuit_breaker._failures import FailureEvent, failure_event
 from trust.circuit_breaker._metrics import breaker_metrics
 from trust.postures import PostureStateMachine
 from trust.postures._machine import INTERRUPTS
+
+if TYPE_CHECKING:
+    from trust.circuit_breaker._stored import StoredCircuits
+    from trust.store import TrustStore
 
 logger = logging.getLogger("trust.circuit_breaker")
 
@@ -61,6 +74,15 @@ class PostureCircuitBreaker:
         config: How it trips and recovers (`CircuitBreakerConfig` defaults when None).
         clock: Where time comes from; the posture machine's clock by default.
         metrics: Told of every trip; see `attach_metrics`.
+        store: Where circuit states are kept, so that an OPEN circuit stays OPEN after a
+            restart and every process's breaker agrees (see `trust.circuit_breaker._stored`
+            and docs/durability.md). None (the default): the posture machine's store if it
+            has one, else this process's memory. A trip must commit its row and the
+            protective downgrade in one transaction, so any other store than the
+            machine's is a ValueError.
+        auto_refresh: With a store: read other processes' circuit changes every Δ/4 on a
+            thread (default: as the machine refreshes its postures); False: only on
+            `refresh`.
 
     Semantics, per agent: a circuit opens when the weighted failures inside the window
     reach ``failure_threshold``. On open the posture becomes ``min(current,
@@ -93,6 +115,11 @@ class PostureCircuitBreaker:
     `PostureStateMachine.transition` always does. The posture machine's metrics sink is
     told of a protective downgrade after the breaker's lock is released, so it may call
     back into the breaker.
+
+    With a store (``store=``, or a posture machine that has one), the ``async`` methods
+    that may touch the store (everything but admitting a call on a closed circuit, which
+    stays a plain lookup) run on a worker thread (`asyncio.to_thread`), so store I/O never
+    blocks the event loop; a restore's guards then run on that thread too.
     """
 
     def __init__(
@@ -102,6 +129,8 @@ class PostureCircuitBreaker:
         *,
         clock: Clock | None = None,
         metrics: BreakerMetricsSink | None = None,
+        store: TrustStore | str | None = None,
+        auto_refresh: bool | None = None,
     ) -> None:
         if not isinstance(posture_machine, PostureStateMachine):
             raise InvalidTypeError(
@@ -113,11 +142,9 @@ class PostureCircuitBreaker:
             raise InvalidTypeError(
                 f"config must be a CircuitBreakerConfig, got {check.shown(config)}"
             )
+        durable = _durable_of(posture_machine, store, auto_refresh)
         self._machine = posture_machine
         self._config = config
-        self._coupling = PostureCoupling(
-            posture_machine, config.downgrade_on_open, config.restore_on_close
-        )
         self._clock = posture_machine.clock if clock is None else resolve_clock(clock)
         self._lock = threading.Lock()
         self._agents = AgentTable(config.failure_window_seconds)
@@ -129,6 +156,18 @@ class PostureCircuitBreaker:
         self._metrics: BreakerMetricsSink | None = None
         if metrics is not None:
             self.attach_metrics(metrics)
+        self._stored: StoredCircuits | None = None
+        if durable is None:
+            self._coupling = PostureCoupling(
+                posture_machine, config.downgrade_on_open, config.restore_on_close
+            )
+        else:
+            from trust.circuit_breaker._stored import StoredCircuits
+
+            self._stored = stored = StoredCircuits(self, *durable)
+            self._coupling = PostureCoupling(
+                posture_machine, config.downgrade_on_open, config.restore_on_close, stored.trip
+            )
 
     @property
     def config(self) -> CircuitBreakerConfig:
@@ -137,6 +176,24 @@ class PostureCircuitBreaker:
     @property
     def posture_machine(self) -> PostureStateMachine:
         return self._machine
+
+    @property
+    def store(self) -> TrustStore | None:
+        """The store circuit states are kept in; None for an in-memory breaker."""
+        return None if self._stored is None else self._stored.store
+
+    def refresh(self) -> bool:
+        """Read other processes' circuit changes now, and store any not stored yet.
+
+        A store-backed breaker does this every Δ/4 unless built with
+        ``auto_refresh=False``. Returns whether the store answered (True in memory).
+        """
+        return True if self._stored is None else self._stored.refresh()
+
+    def close(self) -> None:
+        """Stop the refresh thread of a store-backed breaker (the store stays open)."""
+        if self._stored is not None:
+            self._stored.close()
 
     def attach_metrics(self, collector: BreakerMetricsSink) -> None:
         """Call ``collector.record_circuit_breaker_open()`` once per trip from now on.
@@ -169,6 +226,12 @@ class PostureCircuitBreaker:
                     True, agent_id, CircuitState.CLOSED, self._epoch, False, CLOSED_REASON
                 )
             step = _core.admit(agent.circuit, now, self._config, self._epoch + 1)
+            if self._stored is not None and step.effects[-1] == _PROBE:
+                # Fleet-wide: a probe runs only with one of the store's probe leases.
+                why = self._stored.lease(agent_id, agent)
+                if why is not None:
+                    step = _core.advance(agent.circuit, now, self._config, self._epoch + 1)
+                    step = attrs.evolve(step, effects=(*step.effects, Refused(why)))
             if step.fired:  # otherwise nothing changed: only the decision is new
                 follow_ups = self._commit(agent_id, agent, step, now)
             admission = decide(agent_id, step, self._epoch, agent.reason)
@@ -176,8 +239,13 @@ class PostureCircuitBreaker:
         return admission
 
     async def admit(self, agent_id: str) -> Admission:
-        """`admit_sync`, for coroutines."""
-        return self.admit_sync(agent_id)
+        """`admit_sync`, for coroutines; store I/O runs off the event loop."""
+        if self._stored is None:
+            return self.admit_sync(agent_id)
+        token = self._closed_token(agent_id)
+        if token is not None:
+            return make_admission(True, agent_id, CircuitState.CLOSED, token, False, CLOSED_REASON)
+        return await _to_thread(self.admit_sync, agent_id)
 
     def can_proceed_sync(self, agent_id: str) -> bool:
         """Whether the agent may make a call now (``admit_sync(agent_id).allowed``)."""
@@ -189,6 +257,8 @@ class PostureCircuitBreaker:
         """Whether the agent may make a call now; in HALF_OPEN this admits a probe."""
         if self._closed_token(agent_id) is not None:
             return True
+        if self._stored is not None:
+            return (await _to_thread(self.admit_sync, agent_id)).allowed
         return self.admit_sync(agent_id).allowed
 
     def _closed_token(self, agent_id: str) -> int | None:
@@ -252,7 +322,18 @@ class PostureCircuitBreaker:
         severity: str = "medium",
         admission: Admission | None = None,
     ) -> None:
-        """`record_failure_sync`, for coroutines."""
+        """`record_failure_sync`, for coroutines; store I/O runs off the event loop."""
+        if self._stored is not None:
+            await _to_thread(
+                self.record_failure_sync,
+                agent_id,
+                error_type,
+                error_message,
+                action,
+                severity,
+                admission,
+            )
+            return
         self.record_failure_sync(agent_id, error_type, error_message, action, severity, admission)
 
     def record_success_sync(self, agent_id: str, admission: Admission | None = None) -> None:
@@ -274,7 +355,10 @@ class PostureCircuitBreaker:
         self._follow_up(follow_ups)
 
     async def record_success(self, agent_id: str, admission: Admission | None = None) -> None:
-        """`record_success_sync`, for coroutines."""
+        """`record_success_sync`, for coroutines; store I/O runs off the event loop."""
+        if self._stored is not None:
+            await _to_thread(self.record_success_sync, agent_id, admission)
+            return
         self.record_success_sync(agent_id, admission)
 
     # Operator overrides.
@@ -405,6 +489,9 @@ class PostureCircuitBreaker:
             agent.reason,
             functools.partial(self._pending_hold, agent_id),
         )
+        if self._stored is not None:
+            moved = isinstance(effect, (Opened, Closed))
+            self._stored.settle(agent_id, agent, moved, restore is not None)
         if restore is not None:
             # Listed before the lock is released, so that a trip landing while the
             # restore's guards run can take the hold over (`_pending_hold`).
@@ -484,10 +571,20 @@ class PostureCircuitBreaker:
         )
 
     def _restore(self, agent_id: str, hold: Hold, reason: str) -> None:
+        stored = self._stored
         try:
-            self._coupling.restore(
-                agent_id, hold, reason, functools.partial(self._closed_fence, agent_id)
-            )
+            if stored is None:
+                self._coupling.restore(
+                    agent_id, hold, reason, functools.partial(self._closed_fence, agent_id)
+                )
+            else:
+                with self._lock:
+                    via = stored.restore_via(agent_id)
+                result = self._coupling.restore(
+                    agent_id, hold, reason, functools.partial(self._closed_fence, agent_id), via
+                )
+                with self._lock:
+                    stored.restored(agent_id, result is not None and result.success)
         finally:
             with self._lock:
                 holds = self._restoring[agent_id]
@@ -496,4 +593,52 @@ class PostureCircuitBreaker:
                     del self._restoring[agent_id]
 
     def __repr__(self) -> str:
+        if self._stored is not None:
+            return (
+                f"PostureCircuitBreaker(config={self._config!r}, agents={len(self._agents)}, "
+                f"store={self._stored.store.url!r})"
+            )
         return f"PostureCircuitBreaker(config={self._config!r}, agents={len(self._agents)})"
+
+
+_PROBE = _core.Admitted(probe=True)
+
+
+async def _to_thread(call: Callable[..., _T], *args: Any) -> _T:
+    """``asyncio.to_thread``; asyncio is imported only by a store-backed breaker's calls."""
+    import asyncio
+
+    return await asyncio.to_thread(call, *args)
+
+
+def _durable_of(
+    machine: PostureStateMachine, store: object, auto_refresh: object
+) -> tuple[Any, bool] | None:
+    """The machine's `Durable` part and whether to refresh, if the breaker is stored.
+
+    The trip's row and its protective downgrade commit in one transaction, so the only
+    store a breaker can use is its machine's.
+    """
+    durable = machine.durable
+    if auto_refresh is not None and not isinstance(auto_refresh, bool):
+        raise InvalidTypeError(f"auto_refresh must be a bool, got {check.shown(auto_refresh)}")
+    if store is None:
+        if durable is None:
+            if auto_refresh is not None:
+                raise InvalidValueError(
+                    "auto_refresh needs a store (the posture machine has none), "
+                    f"got {auto_refresh!r}"
+                )
+            return None
+    elif durable is None or (
+        store is not durable.store and not (type(store) is str and store == durable.store.url)
+    ):
+        kept = "no store" if durable is None else f"the store {durable.store.url}"
+        raise InvalidValueError(
+            "store must be the posture machine's store (a trip and its protective "
+            f"downgrade commit in one transaction; the machine has {kept}), "
+            f"got {check.shown(store)}"
+        )
+    if auto_refresh is None:
+        auto_refresh = durable._cache._thread is not None
+    return durable, auto_refresh

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -36,7 +37,13 @@ from trust.postures import (
     TrustPosture,
 )
 
+if TYPE_CHECKING:
+    from trust.store import HistoryEntry
+
 _NO_FACTS = Facts()
+
+Protect = Callable[[str, TrustPosture, str, str | None], TransitionResult | None]
+"""``protect(agent_id, posture, reason, requester_id)``: lower to at most ``posture``."""
 
 REQUESTER = "circuit_breaker"
 """The requester of every posture change the breaker makes."""
@@ -60,6 +67,9 @@ class PostureCoupling:
     machine: PostureStateMachine
     downgrade_to: TrustPosture
     restore_on_close: bool = True
+    # A breaker over a store protects through its own write (the OPEN row with the
+    # downgrade, `trust.circuit_breaker._stored`); None: the machine's.
+    protect: Protect | None = None
 
     def couple(
         self,
@@ -91,9 +101,8 @@ class PostureCoupling:
         protected = None
         if core.protects_first(state, event):
             # The guards read what the downgrade did, so it happens first.
-            protected = self.machine._protect(
-                agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER
-            )
+            protect = self.machine._protect if self.protect is None else self.protect
+            protected = protect(agent_id, self.downgrade_to, f"circuit breaker {reason}", REQUESTER)
         taken = pending()
         facts = core.make_facts(protected is not None, taken is not None, self.restore_on_close)
         return self._carry_out(core.step(state, event, facts), hold, protected, taken)
@@ -133,14 +142,20 @@ class PostureCoupling:
         return self.machine.version(agent_id) == hold.version
 
     def restore(
-        self, agent_id: str, hold: Hold, reason: str, fence: Callable[[], str | None]
+        self,
+        agent_id: str,
+        hold: Hold,
+        reason: str,
+        fence: Callable[[], str | None],
+        via: Callable[[HistoryEntry, int], str | None] | None = None,
     ) -> TransitionResult | None:
         """Give back the displaced posture by a guarded upgrade; None if forfeited.
 
         ``fence`` is asked, with the machine's lock held, right before the upgrade would
         commit: a reason from it refuses the upgrade (the breaker's says the circuit is no
         longer closed). Runs the machine's guards (user code): never call it with the
-        breaker's lock held.
+        breaker's lock held. ``via`` (a stored circuit's) commits the upgrade with the
+        circuit's CLOSED row, both or neither.
         """
         unchanged = Fence.POSTURE_UNCHANGED in core.FENCES
         if unchanged and not self.is_live(agent_id, hold):
@@ -157,11 +172,17 @@ class PostureCoupling:
         )
         # Compare-and-set: refused, and recorded, if anyone changed the posture since, or
         # if the fence says no at the moment of the commit.
-        result = self.machine.transition(
-            request,
-            expected_version=hold.version if unchanged else None,
-            _fence=fence if Fence.CIRCUIT_CLOSED in core.FENCES else None,
-        )
+        fenced = fence if Fence.CIRCUIT_CLOSED in core.FENCES else None
+        expected = hold.version if unchanged else None
+        if via is None:
+            result = self.machine.transition(request, expected_version=expected, _fence=fenced)
+        else:
+            result = self.machine.transition(
+                request,
+                expected_version=expected,
+                _fence=fenced,
+                _via=via,  # type: ignore[call-arg]  # bound by a store-backed machine
+            )
         if not result.success:
             logger.info("restore of %s refused: %s", agent_id, result.reason)
         return result

@@ -51,6 +51,7 @@ from trust.store import (
 from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
+_Via = Callable[[HistoryEntry, int], str | None] | None  # commits a circuit row with it
 
 _STORE_DOWN = "the trust store cannot be reached ({error}): posture changes need it"
 
@@ -159,9 +160,10 @@ class Durable:
             self._cache.note(row)
         return posture, version
 
-    def _commit(self, entry: TransitionResult, expected: int) -> str | None:
-        # With the lock held: write ``entry`` compare-and-set; None once committed, else
-        # why not.
+    def _commit(self, entry: TransitionResult, expected: int, via: _Via = None) -> str | None:
+        # With the lock held: write ``entry`` compare-and-set; None once committed, else why.
+        if via is not None:  # the circuit breaker's: its circuit row commits with the change
+            return via(_stored(entry, uuid.uuid4().hex), expected)
         written = self._trust_store.transition(
             _stored(entry, uuid.uuid4().hex),
             expected_version=expected,
@@ -179,6 +181,7 @@ class Durable:
         agent_id: str,
         step: Callable[[TrustPosture, int, int], _Step],
         refuse: Callable[[TrustPosture, int, Refusal], _Step],
+        via: _Via = None,
     ) -> TransitionResult:
         # One change through the store, with the lock held throughout: read and adopt the
         # row, take the core's step, commit it compare-and-set, record what happened.
@@ -188,7 +191,7 @@ class Durable:
                 posture, version = self._adopt(agent_id)
                 entry, effects = step(posture, version, store.sequence + 1)
                 if entry.success:
-                    stale = self._commit(entry, version)
+                    stale = self._commit(entry, version, via)
                     if stale is not None:
                         entry, effects = refuse(posture, version, Refusal(None, stale))
             except StoreError as error:
@@ -206,6 +209,7 @@ class Durable:
         *,
         expected_version: int | None = None,
         _fence: Callable[[], str | None] | None = None,
+        _via: _Via = None,  # the circuit breaker's restore (`trust.circuit_breaker._stored`)
     ) -> TransitionResult:
         """Like `PostureStateMachine.transition`, committed compare-and-set in the store.
 
@@ -264,7 +268,7 @@ class Durable:
                 self._m._store.sequence + 1,
             )
 
-        return self._settle(agent_id, step, refused)
+        return self._settle(agent_id, step, refused, _via)
 
     def set_posture(
         self,
@@ -304,7 +308,12 @@ class Durable:
         return self._settle(agent_id, step, refused)
 
     def protect(
-        self, agent_id: str, posture: TrustPosture, reason: str, requester_id: str | None
+        self,
+        agent_id: str,
+        posture: TrustPosture,
+        reason: str,
+        requester_id: str | None,
+        via: _Via = None,  # the circuit breaker's trip (`trust.circuit_breaker._stored`)
     ) -> TransitionResult | None:
         check.identifier(agent_id)
         target = TrustPosture.coerce(posture)
@@ -326,7 +335,7 @@ class Durable:
                 )
                 if step is None:
                     return None
-                why = self._commit(step[0], version)
+                why = self._commit(step[0], version, via)
                 if why is None:
                     self._m._keep(agent_id, self._m._store.held(agent_id), *step)
                     return step[0]

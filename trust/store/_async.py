@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from trust.store._errors import StoreError
 from trust.store._interface import AuditBuilder, TrustStore
 from trust.store._records import (
     AuditRecord,
@@ -42,9 +43,13 @@ class AsyncTrustStore:
         self.store = store
         # One thread: the store serialises its connection anyway, and calls stay in order.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trust-store")
+        self._closed = False
 
     async def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
+        if self._closed:
+            # The worker is gone: the executor would raise a bare RuntimeError.
+            raise StoreError(f"the store {self.store.url} is closed")
         return await loop.run_in_executor(
             self._executor, functools.partial(method, *args, **kwargs)
         )
@@ -117,8 +122,11 @@ class AsyncTrustStore:
         return await self._call(self.store.audit_head)
 
     async def aclose(self) -> None:
-        """Close the store (on its worker thread) and stop the thread."""
+        """Close the store (on its worker thread) and stop the thread; again, nothing."""
+        if self._closed:
+            return
         await self._call(self.store.close)
+        self._closed = True
         self._executor.shutdown(wait=False)
 
     def __repr__(self) -> str:

@@ -101,9 +101,13 @@ class PostureCache:
         # The stored posture as last seen, apart from what reads see (BLOCKED while an
         # emergency here is not durable, or the cache is stale).
         self._stored: dict[str, TrustPosture] = {}
-        self._pending: dict[str, HistoryEntry] = {}  # op_id -> emergency not yet durable
+        # (agent, op_id) -> emergency not yet durable: a key is scoped to its agent.
+        self._pending: dict[tuple[str, str | None], HistoryEntry] = {}
         self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
         self._epoch = 0
+        # Fresh only from the start of the last refresh that succeeded until Δ after it:
+        # a clock stepped back (a wall clock passed as monotonic) must not stretch Δ.
+        self._fresh_from = float("inf")
         self._fresh_until = -float("inf")
         self._failure = "the cache has not been refreshed yet"
         self._lock = threading.Lock()
@@ -120,13 +124,13 @@ class PostureCache:
 
         A plain lookup: no I/O, no lock.
         """
-        if self._monotonic() < self._fresh_until:
+        if self._fresh_from <= self._monotonic() < self._fresh_until:
             return self._postures.get(agent_id, self._default)
         return _BLOCKED
 
     def read(self, agent_id: str) -> CachedRead:
         """Like `get`, with whether the cache is fresh and, if not, why."""
-        if self._monotonic() < self._fresh_until:
+        if self._fresh_from <= self._monotonic() < self._fresh_until:
             return CachedRead(posture=self._postures.get(agent_id, self._default), fresh=True)
         return CachedRead(
             posture=_BLOCKED,
@@ -173,16 +177,44 @@ class PostureCache:
         began = self._monotonic()
         self.flush()
         try:
-            epoch, rows = self._store.changes_since(self._epoch)
+            since = self._epoch
+            epoch, rows = self._store.changes_since(since)
+            rewound = epoch < since
+            if rewound:
+                # The store went back: restored from a backup, or made anew. What this
+                # cache learnt from it is void (its newer versions would hide every change
+                # until the store caught up): read it whole again.
+                _log.warning(
+                    "the trust store %s went back from epoch %d to %d: reading it again",
+                    self._store.url,
+                    since,
+                    epoch,
+                )
+                epoch, rows = self._store.changes_since(0)
         except StoreError as error:
             self._failure = str(error)
             _log.warning("posture cache not refreshed: %s", error)
             return False
+        except Exception as error:  # a bug: raised, but reads say why they are BLOCKED
+            self._failure = f"the last refresh failed: {check.shown(error)}"
+            raise
         with self._lock:
-            for row in rows:
-                self._apply(row)
-            self._epoch = max(self._epoch, epoch)
-            self._fresh_until = max(self._fresh_until, began + self._freshness)
+            if rewound:
+                # Built aside and swapped in: `get` reads without the lock.
+                postures = dict.fromkeys(self._pinned, _BLOCKED)
+                versions: dict[str, int] = {}
+                self._stored = {}
+                for row in rows:
+                    versions[row.agent_id] = row.version
+                    self._stored[row.agent_id] = row.posture
+                    postures.setdefault(row.agent_id, row.posture)
+                self._postures, self._versions, self._epoch = postures, versions, epoch
+            else:
+                for row in rows:
+                    self._apply(row)
+                self._epoch = max(self._epoch, epoch)
+            if began + self._freshness > self._fresh_until or began < self._fresh_from:
+                self._fresh_from, self._fresh_until = began, began + self._freshness
         return True
 
     def emergency(self, entry: HistoryEntry) -> EmergencyOutcome:
@@ -194,59 +226,51 @@ class PostureCache:
             raise InvalidValueError(
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
+        if entry.to_posture is not _BLOCKED:
+            # Refused before it is kept: a pending entry the store refuses would be
+            # retried, and refused, on every refresh.
+            raise InvalidValueError(
+                f"an emergency entry must go to blocked, got {entry.to_posture.value}"
+            )
         with self._lock:
-            held = self._pending.get(entry.op_id)
-            if held is None:
-                self._pending[entry.op_id] = entry
+            if (entry.agent_id, entry.op_id) not in self._pending:
+                self._pending[entry.agent_id, entry.op_id] = entry
                 self._pinned[entry.agent_id] = self._pinned.get(entry.agent_id, 0) + 1
-            elif held.agent_id != entry.agent_id:
-                raise InvalidValueError(
-                    f"op_id must name one change of one agent, got {check.shown(entry.op_id)} "
-                    f"for agent {check.shown(entry.agent_id)}, pending for agent "
-                    f"{check.shown(held.agent_id)}"
-                )
             self._postures[entry.agent_id] = _BLOCKED
         return self._write(entry)
 
     def _write(self, entry: HistoryEntry) -> EmergencyOutcome:
         try:
             written = self._store.emergency(entry, history_limit=self._history_limit)
-        except StoreError as error:
+        except Exception as error:
+            # Whatever the store raised, the agent stays BLOCKED here and the write is
+            # retried: an error that escaped would stop every later refresh at this entry
+            # (every agent BLOCKED for good) and reach the caller of an emergency.
+            why = str(error)
+            if not isinstance(error, StoreError):
+                why = check.shown(error)
+                _log.error("emergency write of %s failed", entry.agent_id, exc_info=error)
             return EmergencyOutcome(
                 durable=False,
-                reason=f"BLOCKED here, not yet durable ({error}): retried on every refresh",
+                reason=f"BLOCKED here, not yet durable ({why}): retried on every refresh",
             )
-        except InvalidValueError:
-            # The store refused the key (another agent's change): it never will take it.
-            with self._lock:
-                self._settle(entry)
-            raise
         with self._lock:
-            self._settle(entry)
+            if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
+                left = self._pinned[entry.agent_id] - 1
+                if left:
+                    self._pinned[entry.agent_id] = left
+                else:
+                    del self._pinned[entry.agent_id]
             if written.row is not None:
                 self._apply(written.row)
         return EmergencyOutcome(durable=True, row=written.row)
-
-    def _settle(self, entry: HistoryEntry) -> None:
-        # With the lock held: the emergency is no longer pending; unpin its agent.
-        if self._pending.pop(entry.op_id or "", None) is None:
-            return
-        agent = entry.agent_id
-        if self._pinned[agent] > 1:
-            self._pinned[agent] -= 1
-            return
-        del self._pinned[agent]
-        self._postures[agent] = self._stored.get(agent, self._default)
 
     def flush(self) -> int:
         """Retry the emergencies not yet durable; how many still are not."""
         with self._lock:
             pending = list(self._pending.values())
         for entry in pending:
-            try:
-                self._write(entry)
-            except InvalidValueError as error:  # its caller was told: not durable
-                _log.error("emergency downgrade of %r cannot be stored: %s", entry.agent_id, error)
+            self._write(entry)
         return len(self._pending)
 
     def start(self) -> None:

@@ -22,8 +22,9 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from trust import _validators as check
+from trust._clock import SYSTEM_CLOCK, Clock
 from trust.store._errors import StoreError, StoreSchemaError, StoreUnavailableError
-from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLES
+from trust.store._schema import META, SCHEMA_VERSION, SEED, TABLE_NAMES, TABLES
 
 T = TypeVar("T")
 
@@ -73,8 +74,13 @@ class Dialect:
     for_update: str
     real: str
     triggers: tuple[str, ...]
+    tables: str
     schema_lock: str | None = None
     placeholder: str = "?"
+    interrupt: Callable[[Connection], None] | None = None
+    """Breaks a connection from another thread, so that a call waiting on it returns."""
+    deadline: float | None = None
+    """Seconds a transaction may wait for the server before `interrupt` breaks it."""
 
     def sql(self, statement: str) -> str:
         return statement if self.placeholder == "?" else statement.replace("?", self.placeholder)
@@ -90,6 +96,11 @@ class SqlEngine:
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._closed = False
+        self._watchdog = (
+            None
+            if dialect.interrupt is None or dialect.deadline is None
+            else Watchdog(dialect.deadline, dialect.interrupt)
+        )
         try:
             self._run(self._create_schema, write=True)
         except BaseException:
@@ -129,9 +140,13 @@ class SqlEngine:
     def _run(self, work: Callable[[Cursor], T], *, write: bool) -> T:
         """Run ``work`` in one transaction and commit it, retrying lost races."""
         dialect = self._dialect
+        watchdog = self._watchdog
         with self._lock:
             for attempt in range(_RETRIES):
-                cursor = self._connected().cursor()
+                connection = self._connected()
+                cursor = connection.cursor()
+                if watchdog is not None:
+                    watchdog.arm(connection)
                 try:
                     cursor.execute(dialect.begin if write else "BEGIN")
                     if write:
@@ -142,6 +157,12 @@ class SqlEngine:
                     cursor.execute("COMMIT")
                 except BaseException as error:
                     self._rollback(cursor)
+                    if watchdog is not None and watchdog.disarm():
+                        self._drop()
+                        raise StoreUnavailableError(
+                            f"the store {self.url} did not answer within "
+                            f"{watchdog.seconds:g} s: the connection was closed"
+                        ) from error
                     failure = Failure.RETRY if type(error) is Retry else dialect.classify(error)
                     if failure is Failure.RETRY and attempt + 1 < _RETRIES:
                         continue
@@ -150,6 +171,8 @@ class SqlEngine:
                     if failure is not Failure.ERROR:
                         self._drop()
                     raise self._translate(error, "write to" if write else "read") from error
+                if watchdog is not None and watchdog.disarm():
+                    self._drop()  # broken just after the commit: the next call reconnects
                 if write:
                     self._point("committed")
                 return result
@@ -173,6 +196,12 @@ class SqlEngine:
         found = self._x(
             cursor, "SELECT value FROM trust_meta WHERE name = 'schema_version'"
         ).fetchone()
+        present = {str(row[0]) for row in self._x(cursor, dialect.tables).fetchall()}
+        if found is None and present & TABLE_NAMES:
+            raise StoreSchemaError(
+                f"the store {self.url} holds trust tables but no schema version: it was "
+                "damaged, or not made by care-trust; restore it from a backup"
+            )
         if found is not None:
             version = str(found[0])
             if version != str(SCHEMA_VERSION):
@@ -184,6 +213,13 @@ class SqlEngine:
                         if newer
                         else f"which this care-trust (schema {SCHEMA_VERSION}) cannot read"
                     )
+                )
+            missing = sorted(TABLE_NAMES - present)
+            if missing:
+                # Found now, not as an "unavailable" store retried forever at the first write.
+                raise StoreSchemaError(
+                    f"the store {self.url} lacks the tables {', '.join(missing)}: it was "
+                    "damaged; restore it from a backup"
                 )
             return
         for table in TABLES:
@@ -197,6 +233,72 @@ class SqlEngine:
         with self._lock:
             self._closed = True
             self._drop()
+        if self._watchdog is not None:
+            self._watchdog.close()
+
+
+class Watchdog:
+    """Breaks a transaction the server has not answered within ``seconds``.
+
+    The server bounds each of its own waits (PostgreSQL's statement and lock timeouts),
+    but a server that does not run at all (stopped, or behind a network that drops every
+    packet while the kernel still acknowledges keepalives) answers nothing, and the call
+    would wait for ever, holding the store's lock and the engine's above it: an emergency
+    downgrade in the same process would then never even BLOCK locally. One daemon thread
+    per store, armed around each transaction: arming and disarming is a lock and a flag.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        interrupt: Callable[[Connection], None],
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.seconds = seconds
+        self._interrupt = interrupt
+        self._monotonic = clock.monotonic
+        self._wake = threading.Condition()
+        self._armed: tuple[float, Connection] | None = None
+        self._fired = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, connection: Connection) -> None:
+        with self._wake:
+            self._armed = (self._monotonic() + self.seconds, connection)
+            self._fired = False
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="trust-store-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self) -> bool:
+        """Stop watching; whether the connection was broken meanwhile."""
+        with self._wake:
+            self._armed = None
+            return self._fired
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def _watch(self) -> None:
+        with self._wake:
+            while not self._closed:
+                if self._armed is None:
+                    self._wake.wait()
+                    continue
+                deadline, connection = self._armed
+                left = deadline - self._monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                self._armed, self._fired = None, True
+                with contextlib.suppress(Exception):  # already broken: that is the goal
+                    self._interrupt(connection)
 
 
 class Retry(Exception):

@@ -95,6 +95,11 @@ class TrustStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def open_breakers(self) -> list[BreakerRow]:
+        """Every circuit row not stored as closed, by key: what a breaker starting up (or
+        refreshing) must adopt, including circuits that opened without moving a posture."""
+
+    @abc.abstractmethod
     def acquire_probe(
         self, key: str, *, generation: int, max_calls: int, holder: str, now: float, ttl: float
     ) -> int | None:
@@ -102,7 +107,9 @@ class TrustStore(abc.ABC):
 
         Returns the slot taken, or None when all are held. A slot held past ``ttl``
         seconds (its holder crashed, say) is free again; so are slots of older
-        generations.
+        generations. None too when ``generation`` is not the circuit's (its row under the
+        same ``key``, once written) or is older than a lease held: a process that missed
+        a change never probes beside the current generation, nor frees its slots.
         """
 
     @abc.abstractmethod

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from trust.store._errors import StoreError
+
 _log = logging.getLogger("trust.store")
 
 T = TypeVar("T")
@@ -45,8 +47,15 @@ class OffLoop:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
 
     def submit(self, work: Callable[[], T]) -> concurrent.futures.Future[T]:
-        """Queue ``work`` behind the calls already queued; it runs whatever the caller does."""
-        return self._executor.submit(work)
+        """Queue ``work`` behind the calls already queued; it runs whatever the caller does.
+
+        Raises:
+            StoreError: the engine was closed (its worker is gone).
+        """
+        try:
+            return self._executor.submit(work)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            raise StoreError(f"{self._name} is closed: nothing more runs on it") from None
 
     async def run(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the worker and return (or raise) what it does.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import os
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from trust import _validators as check
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
 from trust._exact import exact_str
 from trust.store._engine import FaultHook
 from trust.store._errors import StoreURLError
@@ -13,6 +15,11 @@ from trust.store._interface import TrustStore
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any store operation may wait (a lock, a connection, a statement)."""
+
+MAX_TIMEOUT = 3_600.0
+"""The longest timeout a store takes: an hour. Longer ones failed as outages (Linux caps
+the keepalive idle time at 32,767 s, PostgreSQL the statement timeout at 2**31 - 1 ms,
+and SQLite's busy timeout overflows), and a decision is BLOCKED after Δ anyway."""
 
 
 def open_store(
@@ -30,7 +37,8 @@ def open_store(
 
     Args:
         url: Where the store is.
-        timeout: Seconds any one wait may last before the store counts as unavailable.
+        timeout: Seconds any one wait may last before the store counts as unavailable
+            (at most `MAX_TIMEOUT`, an hour).
         fault: Fault-injection hook, for crash tests only.
 
     Raises:
@@ -42,20 +50,19 @@ def open_store(
     if text is None:
         raise InvalidTypeError(f"store must be a URL string, got {check.shown(url)}")
     seconds = check.positive_finite(timeout, "timeout")
+    if seconds > MAX_TIMEOUT:
+        raise InvalidValueError(
+            f"timeout must be at most {MAX_TIMEOUT:g} seconds, got {check.shown(timeout)}"
+        )
     scheme, _, rest = text.partition("://")
     if scheme == "memory" and rest == "":
         from trust.store._sqlite import SqliteStore
 
         return SqliteStore(":memory:", timeout=seconds, fault=fault)
     if scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise StoreURLError(
-                f"store must be sqlite:///relative/path.db or sqlite:////absolute/path.db, "
-                f"got {check.shown(text)}"
-            )
         from trust.store._sqlite import SqliteStore
 
-        return SqliteStore(rest[1:], timeout=seconds, fault=fault)
+        return SqliteStore(_sqlite_path(text, rest), timeout=seconds, fault=fault)
     if scheme in {"postgresql", "postgres"}:
         from trust.store._postgres import PostgresStore
 
@@ -66,15 +73,56 @@ def open_store(
     )
 
 
+def _sqlite_path(url: str, rest: str) -> str:
+    """The file an ``sqlite:///`` URL names, or `StoreURLError` if it names none plainly.
+
+    Every process must map one URL to one file, or they keep apart what they must share:
+    so a query or fragment (read as part of the file name, ``trust.db?mode=ro``), ``:memory:``
+    (a private store, not a durable one), a NUL byte and a directory are refused.
+    """
+    path = rest[1:]
+    rule = "sqlite:///relative/path.db or sqlite:////absolute/path.db"
+    if not rest.startswith("/") or path == "":
+        raise StoreURLError(f"store must be {rule}, got {check.shown(url)}")
+    if "?" in path or "#" in path or "\x00" in path:
+        raise StoreURLError(
+            f"store must be {rule}, without a query (?), fragment (#) or NUL: a file name "
+            f"holding one is not supported, got {check.shown(url)}"
+        )
+    if path == ":memory:":
+        raise StoreURLError(
+            f"store must be {rule}: for a store kept in this process only, use memory://, "
+            f"got {check.shown(url)}"
+        )
+    if os.path.isdir(path):
+        raise StoreURLError(f"store must name a file, not a directory, got {check.shown(url)}")
+    return path
+
+
+# libpq parameters that hold a secret, in a URL's query or a key=value string.
+_SECRETS = frozenset({"password", "sslpassword"})
+_SECRET = re.compile(r"(?i)(?<![\w%])(password|sslpassword)(\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)")
+
+
+def _masked(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    # libpq decodes a query's names too: pass%77ord is a password.
+    return f"{name}=***" if equals and unquote(name).strip().lower() in _SECRETS else pair
+
+
 def redacted(url: str) -> str:
-    """``url`` with its password replaced by ``***``."""
+    """``url`` with its passwords (in the user part or as parameters) replaced by ``***``."""
+    text = _SECRET.sub(r"\1\2***", url)
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rpartition("@")
-        user = netloc[0].partition(":")[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+        parts = urlsplit(text)
+        netloc = parts.netloc
+        if parts.password is not None:
+            user, _, host = netloc.rpartition("@")
+            netloc = f"{user.partition(':')[0]}:***@{host}"
+        query = "&".join(_masked(pair) for pair in parts.query.split("&"))
+        if (netloc, query) == (parts.netloc, parts.query):
+            return text
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         return "<a malformed URL>"
 

@@ -9,15 +9,28 @@ them the store is unavailable (`StoreUnavailableError`), never hung.
 from __future__ import annotations
 
 import math
+import os
+import socket
 from typing import Any
 
+from trust import _validators as check
 from trust.store._engine import Connection, Dialect, Failure, FaultHook
-from trust.store._errors import StoreError
+from trust.store._errors import StoreError, StoreURLError
 from trust.store._schema import POSTGRES_TRIGGERS
 from trust.store._sql import SqlStore
 
 # Any fixed number: it serialises schema creation between processes opening a new store.
 _SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(7263915504)"
+
+
+_DEADLINE_FACTOR = 3
+
+
+def _break(connection: Any) -> None:
+    # Shut the socket down under the waiting call (a cancel request would go unheard by
+    # a server that does not run): its wait returns, and psycopg raises OperationalError.
+    with socket.socket(fileno=os.dup(connection.pgconn.socket)) as sock:
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _psycopg() -> Any:
@@ -44,6 +57,25 @@ def _classify(error: BaseException) -> Failure | None:
     return None
 
 
+def _own_options(psycopg: Any, conninfo: str, shown_url: str) -> str:
+    """The server options the URL (or else ``PGOPTIONS``) gives, which ours must extend.
+
+    Raises:
+        StoreURLError: libpq cannot parse the URL (its message, which quotes the URL with
+            its password, is not passed on as it is).
+    """
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(conninfo).get("options")
+    except psycopg.Error as error:
+        why = str(error).replace(conninfo, shown_url)
+        raise StoreURLError(
+            f"store must be a PostgreSQL URL libpq can read, got {check.shown(shown_url)}: {why}"
+        ) from None
+    if given is None:
+        given = os.environ.get("PGOPTIONS", "")
+    return str(given)
+
+
 class PostgresStore(SqlStore):
     """A trust store in a PostgreSQL database.
 
@@ -65,6 +97,12 @@ class PostgresStore(SqlStore):
         psycopg = _psycopg()
         self.timeout = timeout
         millis = max(1, int(timeout * 1000))
+        # Ours go last, so they win over a URL's (or PGOPTIONS') own -c of the same
+        # setting, and the rest of those (a search_path) is kept, not dropped.
+        options = (
+            f"{_own_options(psycopg, conninfo, shown_url)} -c statement_timeout={millis} "
+            f"-c lock_timeout={millis} -c idle_in_transaction_session_timeout={millis}"
+        ).strip()
 
         def connect() -> Connection:
             connection: Connection = psycopg.connect(
@@ -75,10 +113,7 @@ class PostgresStore(SqlStore):
                 keepalives_idle=max(1, math.ceil(timeout)),
                 keepalives_interval=1,
                 keepalives_count=3,
-                options=(
-                    f"-c statement_timeout={millis} -c lock_timeout={millis} "
-                    f"-c idle_in_transaction_session_timeout={millis}"
-                ),
+                options=options,
             )
             return connection
 
@@ -90,7 +125,14 @@ class PostgresStore(SqlStore):
             for_update=" FOR UPDATE",
             real="DOUBLE PRECISION",
             triggers=POSTGRES_TRIGGERS,
+            # Where CREATE TABLE puts them: the first schema of the search_path.
+            tables="SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema()",
             schema_lock=_SCHEMA_LOCK,
             placeholder="%s",
+            interrupt=_break,
+            # Each of the server's waits is bounded by the timeout; a transaction has a
+            # few (a lock, its statements, the commit): past this, the server is not there.
+            deadline=_DEADLINE_FACTOR * timeout + 1.0,
         )
         super().__init__(dialect, shown_url, fault=fault)

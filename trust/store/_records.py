@@ -7,6 +7,7 @@ every host compares them on one scale.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import attrs
@@ -38,16 +39,46 @@ def _exact_text(value: object, name: str) -> str:
     return copied
 
 
+MAX_TEXT = 16_384
+"""The longest free text (a reason, a requester, a detail) a history entry keeps, in chars."""
+
+# What one engine or the other cannot keep: PostgreSQL refuses NUL in text, and neither
+# can encode a lone surrogate in UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def storable(value: object, name: str) -> str:
+    """Free text as every engine can keep it: NUL and lone surrogates as their escapes
+    (``\\u0000``, ``\\ud800``), and at most `MAX_TEXT` chars (``... (N chars)`` ends a
+    cut).
+
+    Unescaped, one such character failed the write with an unrelated exception, on one
+    engine and not the other, for every retry of an emergency. Applying it again changes
+    nothing, so a row read back is kept as it is.
+    """
+    text = _exact_text(value, name)
+    if not text.isascii() or "\x00" in text:
+        text = _UNSTORABLE.sub(_escaped, text)
+    if len(text) > MAX_TEXT:
+        cut = f"... ({len(text)} chars)"
+        text = text[: MAX_TEXT - len(cut)] + cut
+    return text
+
+
 def _kind(value: object) -> str:
-    return _exact_text(value, "kind")
+    return storable(value, "kind")
 
 
 def _reason(value: object) -> str:
-    return _exact_text(value, "reason")
+    return storable(value, "reason")
 
 
 def _requester_id(value: object) -> str | None:
-    return None if value is None else _exact_text(value, "requester_id")
+    return None if value is None else storable(value, "requester_id")
 
 
 def _op_id(value: object) -> str | None:
@@ -55,7 +86,7 @@ def _op_id(value: object) -> str | None:
 
 
 def _detail(value: object) -> str:
-    return _exact_text(value, "detail")
+    return storable(value, "detail")
 
 
 def _state(value: object) -> str:

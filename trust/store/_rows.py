@@ -36,6 +36,31 @@ BREAKER = (
 
 Decoder = Callable[[Sequence[Any]], T]
 
+MAX_STORED = 2**63 - 2
+"""The largest count (version, epoch, generation, sequence) a store holds: a BIGINT that
+can still be raised by one."""
+
+
+def _int(value: object) -> int:
+    # Exactly an int: SQLite keeps whatever an editor typed in (1.5, '1'), and int() would
+    # read 1.9 as 1; past MAX_STORED the next change could not be written.
+    if type(value) is not int or not 0 <= value <= MAX_STORED:
+        raise ValueError(f"a count must be an integer from 0 to {MAX_STORED}, got {value!r}")
+    return value
+
+
+def stored_count(row: Sequence[Any] | None, what: str) -> int:
+    """The count in the first column of ``row`` (a counter, a head), checked like a row's."""
+    if row is None:
+        raise StoreCorruptError(f"the store lacks its {what} row: it was deleted or damaged")
+    try:
+        return _int(row[0])
+    except ValueError as error:
+        raise StoreCorruptError(
+            f"the store holds a malformed {what} row {check.shown(tuple(row))}: "
+            f"{check.shown(error)}"
+        ) from None
+
 
 def _decoded(table: str) -> Callable[[Decoder[T]], Decoder[T]]:
     """A row decoder whose failures report a corrupt store, never pass on as they are."""
@@ -57,7 +82,7 @@ def _decoded(table: str) -> Callable[[Decoder[T]], Decoder[T]]:
 
 @_decoded("trust_postures")
 def posture_row(row: Sequence[Any]) -> PostureRow:
-    return PostureRow(agent_id=row[0], posture=row[1], version=int(row[2]), epoch=int(row[3]))
+    return PostureRow(agent_id=row[0], posture=row[1], version=_int(row[2]), epoch=_int(row[3]))
 
 
 @_decoded("trust_history")
@@ -72,13 +97,13 @@ def history_entry(row: Sequence[Any]) -> HistoryEntry:
         at=datetime.fromisoformat(row[6]),
         op_id=row[7],
         detail=row[8],
-        version=int(row[9]),
+        version=_int(row[9]),
     )
 
 
 @_decoded("trust_audit")
 def audit_record(row: Sequence[Any]) -> AuditRecord:
-    return AuditRecord(sequence=int(row[0]), previous_hash=row[1], hash=row[2], payload=row[3])
+    return AuditRecord(sequence=_int(row[0]), previous_hash=row[1], hash=row[2], payload=row[3])
 
 
 @_decoded("trust_breakers")
@@ -86,10 +111,10 @@ def breaker_row(row: Sequence[Any]) -> BreakerRow:
     return BreakerRow(
         key=row[0],
         state=row[1],
-        generation=int(row[2]),
+        generation=_int(row[2]),
         opened_at=None if row[3] is None else float(row[3]),
         displaced_posture=row[4],
-        displaced_version=None if row[5] is None else int(row[5]),
+        displaced_version=None if row[5] is None else _int(row[5]),
     )
 
 
@@ -99,6 +124,14 @@ class Stale(Exception):
     def __init__(self, row: PostureRow | None) -> None:
         super().__init__("stale")
         self.row = row
+
+
+class KeyReused(Exception):
+    """An op_id names another change of the same agent: this is not a retry of it."""
+
+    def __init__(self, entry: HistoryEntry) -> None:
+        super().__init__("op_id reused")
+        self.entry = entry
 
 
 def entry_checked(entry: object) -> HistoryEntry:

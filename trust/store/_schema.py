@@ -7,6 +7,8 @@ a newer writer may rely on rows this version would not keep up.
 
 from __future__ import annotations
 
+import re
+
 SCHEMA_VERSION = 1
 """The schema version this release writes and reads."""
 
@@ -31,9 +33,10 @@ TABLES = (
         reason TEXT NOT NULL,
         requester_id TEXT,
         at TEXT NOT NULL,
-        op_id TEXT UNIQUE,
+        op_id TEXT,
         detail TEXT NOT NULL,
-        PRIMARY KEY (agent_id, version))""",
+        PRIMARY KEY (agent_id, version),
+        UNIQUE (agent_id, op_id))""",
     """CREATE TABLE IF NOT EXISTS trust_breakers (
         key TEXT PRIMARY KEY,
         state TEXT NOT NULL,
@@ -58,6 +61,9 @@ TABLES = (
         next_sequence BIGINT NOT NULL,
         head TEXT NOT NULL)""",
 )
+
+TABLE_NAMES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(TABLES)))
+"""The tables a store of this version holds besides ``trust_meta``."""
 
 META = """CREATE TABLE IF NOT EXISTS trust_meta (
     name TEXT PRIMARY KEY,

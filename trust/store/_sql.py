@@ -10,10 +10,11 @@ import attrs
 
 from trust import _validators as check
 from trust._errors import InvalidValueError
-from trust.store._engine import Cursor, Retry, SqlEngine
-from trust.store._interface import DEFAULT_HISTORY_LIMIT, AuditBuilder, TrustStore
+from trust.postures._posture import TrustPosture
+from trust.store._audit import AuditChain
+from trust.store._engine import Cursor, Retry
+from trust.store._interface import DEFAULT_HISTORY_LIMIT, TrustStore
 from trust.store._records import (
-    AuditRecord,
     BreakerRow,
     HistoryEntry,
     PostureRow,
@@ -24,17 +25,18 @@ from trust.store._rows import (
     BREAKER,
     HISTORY,
     POSTURE,
+    KeyReused,
     Stale,
-    audit_record,
     breaker_row,
     breaker_write,
     entry_checked,
     history_entry,
     posture_row,
+    stored_count,
 )
 
 
-class SqlStore(SqlEngine, TrustStore):
+class SqlStore(AuditChain, TrustStore):
     """The operations of `TrustStore` over one connection of an SQL engine."""
 
     # -- postures ----------------------------------------------------------------------
@@ -52,8 +54,7 @@ class SqlStore(SqlEngine, TrustStore):
         epoch = check.non_negative_int(epoch, "epoch")
 
         def read(cursor: Cursor) -> tuple[int, list[PostureRow]]:
-            now = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
-            current = int(now.fetchone()[0])
+            current = self._epoch(cursor)
             if current == epoch:
                 return current, []
             rows = self._x(cursor, POSTURE + " WHERE epoch > ? ORDER BY epoch", (epoch,))
@@ -62,25 +63,32 @@ class SqlStore(SqlEngine, TrustStore):
         return self._run(read, write=False)
 
     def _applied(self, cursor: Cursor, entry: HistoryEntry) -> HistoryEntry | None:
+        """The stored entry ``entry`` retries: the agent's change under the same op_id.
+
+        A key names one change of one agent: under another agent it is another change (an
+        incident id used to block several agents blocks each). A key this agent already
+        used for a different change raises `KeyReused`: reporting that change as this
+        one's commit would tell the caller a change it did not make is stored.
+        """
         if entry.op_id is None:
             return None
-        row = self._x(cursor, HISTORY + " WHERE op_id = ?", (entry.op_id,)).fetchone()
+        row = self._x(
+            cursor, HISTORY + " WHERE agent_id = ? AND op_id = ?", (entry.agent_id, entry.op_id)
+        ).fetchone()
         if row is None:
             return None
         applied = history_entry(row)
-        if applied.agent_id != entry.agent_id:
-            # "Already applied" would tell the caller this agent changed when nothing did.
-            raise InvalidValueError(
-                f"op_id must name one change of one agent, got {check.shown(entry.op_id)} "
-                f"for agent {check.shown(entry.agent_id)}, already applied to agent "
-                f"{check.shown(applied.agent_id)}"
-            )
+        if (applied.kind, applied.to_posture) != (entry.kind, entry.to_posture):
+            raise KeyReused(applied)
         return applied
+
+    def _epoch(self, cursor: Cursor) -> int:
+        found = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
+        return stored_count(found.fetchone(), "trust_counters 'epoch'")
 
     def _next_epoch(self, cursor: Cursor) -> int:
         self._x(cursor, "UPDATE trust_counters SET value = value + 1 WHERE name = 'epoch'")
-        found = self._x(cursor, "SELECT value FROM trust_counters WHERE name = 'epoch'")
-        return int(found.fetchone()[0])
+        return self._epoch(cursor)
 
     def _record(
         self, cursor: Cursor, entry: HistoryEntry, version: int, limit: int
@@ -112,7 +120,15 @@ class SqlStore(SqlEngine, TrustStore):
         return stored
 
     def _cas(self, cursor: Cursor, entry: HistoryEntry, expected: int, limit: int) -> Written:
-        applied = self._applied(cursor, entry)
+        try:
+            applied = self._applied(cursor, entry)
+        except KeyReused as reused:
+            raise InvalidValueError(
+                f"op_id {check.shown(entry.op_id)} was already used for another change of "
+                f"agent {check.shown(entry.agent_id)} ({reused.entry.kind} to "
+                f"{reused.entry.to_posture.value}, version {reused.entry.version}): "
+                "use a new op_id for a new change"
+            ) from None
         if applied is not None:
             return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
         epoch = self._next_epoch(cursor)
@@ -162,10 +178,22 @@ class SqlStore(SqlEngine, TrustStore):
             raise InvalidValueError(
                 "an emergency entry must carry an op_id (its idempotency key), got None"
             )
+        if entry.to_posture is not TrustPosture.BLOCKED:
+            # Unconditional, so it may only lower: anything else would raise a posture
+            # past every compare-and-set.
+            raise InvalidValueError(
+                f"an emergency entry must go to blocked, got {entry.to_posture.value}"
+            )
         limit = check.positive_int(history_limit, "history_limit")
 
         def write(cursor: Cursor) -> Written:
-            applied = self._applied(cursor, entry)
+            keyed = entry
+            try:
+                applied = self._applied(cursor, entry)
+            except KeyReused:
+                # Not a retry of this emergency: it is applied all the same (an emergency
+                # never fails on its key), unkeyed, as the key is the other change's.
+                applied, keyed = None, attrs.evolve(entry, op_id=None)
             if applied is not None:
                 return Written(committed=True, row=self._row(cursor, entry.agent_id), entry=applied)
             # The epoch row first, as every posture write takes it: one lock order.
@@ -190,7 +218,7 @@ class SqlStore(SqlEngine, TrustStore):
                 ):
                     raise Retry
             else:
-                version = int(before[1]) + 1
+                version = stored_count(before[1:], f"trust_postures {entry.agent_id!r}") + 1
                 self._x(
                     cursor,
                     "UPDATE trust_postures SET posture = ?, version = ?, epoch = ? "
@@ -198,8 +226,9 @@ class SqlStore(SqlEngine, TrustStore):
                     (entry.to_posture.value, version, epoch, entry.agent_id),
                 )
             row = self._row(cursor, entry.agent_id)
-            held = entry if before is None else attrs.evolve(entry, from_posture=before[0])
-            stored = self._record(cursor, held, int(version), limit)
+            was = None if before is None else _was(before[0])
+            held = keyed if was is None else attrs.evolve(keyed, from_posture=was)
+            stored = self._record(cursor, held, version, limit)
             return Written(committed=True, row=row, entry=stored)
 
         return self._run(write, write=True)
@@ -231,6 +260,13 @@ class SqlStore(SqlEngine, TrustStore):
         def read(cursor: Cursor) -> BreakerRow | None:
             row = self._x(cursor, BREAKER + " WHERE key = ?", (key,)).fetchone()
             return None if row is None else breaker_row(row)
+
+        return self._run(read, write=False)
+
+    def open_breakers(self) -> list[BreakerRow]:
+        def read(cursor: Cursor) -> list[BreakerRow]:
+            rows = self._x(cursor, BREAKER + " WHERE state <> 'closed' ORDER BY key")
+            return [breaker_row(r) for r in rows.fetchall()]
 
         return self._run(read, write=False)
 
@@ -285,6 +321,22 @@ class SqlStore(SqlEngine, TrustStore):
         ttl = check.positive_finite(ttl, "ttl")
 
         def write(cursor: Cursor) -> int | None:
+            # Only the circuit's own generation probes: a process that missed a change
+            # (stale) would probe beside the current generation's holders, and one ahead
+            # of it would free their slots while they still probe. The circuit's row is
+            # locked, so it cannot change until this commits.
+            circuit = self._x(
+                cursor,
+                "SELECT generation FROM trust_breakers WHERE key = ?" + self._dialect.for_update,
+                (key,),
+            ).fetchone()
+            if circuit is not None and stored_count(circuit, "trust_breakers") != generation:
+                return None
+            newest = self._x(
+                cursor, "SELECT MAX(generation) FROM trust_probes WHERE key = ?", (key,)
+            ).fetchone()
+            if newest is not None and newest[0] is not None and newest[0] > generation:
+                return None
             self._x(
                 cursor,
                 "DELETE FROM trust_probes WHERE key = ? AND (generation < ? OR expires_at <= ?)",
@@ -320,63 +372,14 @@ class SqlStore(SqlEngine, TrustStore):
             write=True,
         )
 
-    # -- the audit chain ---------------------------------------------------------------
 
-    def append_audit(self, build: AuditBuilder) -> AuditRecord:
-        def write(cursor: Cursor) -> AuditRecord:
-            head = self._x(
-                cursor,
-                "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
-                + self._dialect.for_update,
-            ).fetchone()
-            sequence, previous = int(head[0]), str(head[1])
-            record = build(sequence, previous)
-            if type(record) is not AuditRecord or (record.sequence, record.previous_hash) != (
-                sequence,
-                previous,
-            ):
-                raise InvalidValueError(
-                    f"the audit builder must return an AuditRecord at sequence {sequence} "
-                    f"linked to {previous}, got {check.shown(record)}"
-                )
-            self._x(
-                cursor,
-                "INSERT INTO trust_audit (sequence, previous_hash, hash, payload) "
-                "VALUES (?, ?, ?, ?)",
-                (record.sequence, record.previous_hash, record.hash, record.payload),
-            )
-            self._x(
-                cursor,
-                "UPDATE trust_audit_head SET next_sequence = ?, head = ? WHERE id = 1",
-                (sequence + 1, record.hash),
-            )
-            return record
+def _was(stored: object) -> TrustPosture | None:
+    """The posture an emergency displaces, or None when the row's text names none.
 
-        return self._run(write, write=True)
-
-    def audit_head(self) -> tuple[int, str]:
-        def read(cursor: Cursor) -> tuple[int, str]:
-            row = self._x(
-                cursor, "SELECT next_sequence, head FROM trust_audit_head WHERE id = 1"
-            ).fetchone()
-            return int(row[0]), str(row[1])
-
-        return self._run(read, write=False)
-
-    def audit_records(self, start: int = 0, limit: int | None = None) -> list[AuditRecord]:
-        first = check.non_negative_int(start, "start")
-        count = -1 if limit is None else check.positive_int(limit, "limit")
-
-        def read(cursor: Cursor) -> list[AuditRecord]:
-            statement = (
-                "SELECT sequence, previous_hash, hash, payload FROM trust_audit "
-                "WHERE sequence >= ? ORDER BY sequence"
-            )
-            params: tuple[int, ...] = (first,)
-            if count >= 0:
-                statement += " LIMIT ?"
-                params = (first, count)
-            rows = self._x(cursor, statement, params).fetchall()
-            return [audit_record(r) for r in rows]
-
-        return self._run(read, write=False)
+    An emergency overwrites a row it cannot read (BLOCKED over damage fails closed);
+    its history entry then keeps the posture the caller saw.
+    """
+    try:
+        return TrustPosture.coerce(stored)
+    except (TypeError, ValueError):
+        return None

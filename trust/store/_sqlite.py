@@ -57,6 +57,7 @@ class SqliteStore(SqlStore):
             for_update="",
             real="REAL",
             triggers=SQLITE_TRIGGERS,
+            tables="SELECT name FROM sqlite_master WHERE type = 'table'",
         )
         url = "memory://" if path == ":memory:" else f"sqlite:///{path}"
         super().__init__(dialect, url, fault=fault)
