@@ -9,6 +9,7 @@ posture (found by tests/test_posture_durable_stateful.py).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from tests.fakes import FakeClock
@@ -64,4 +65,30 @@ def test_an_emergency_behind_a_pending_one_stores_the_posture_it_left(tmp_path: 
     assert machine.durable.refresh()  # and now the pending one lands
     stored = [(e.op_id, e.from_posture, e.to_posture) for e in store.history("agent-1")]
     assert stored == [("after", ASSISTED, BLOCKED), ("while-down", BLOCKED, BLOCKED)]
+    store.close()
+
+
+def test_a_store_restored_from_a_backup_forgets_the_stored_postures_it_lost(
+    tmp_path: Path,
+) -> None:
+    # The restored store holds no row for agent-2: an emergency of it moves it from the
+    # default, not from the posture the store held before the restore.
+    path = tmp_path / "trust.db"
+    clock = FakeClock()
+    store = Outage(str(path))
+    machine = machine_on(store, clock)
+    machine.set_posture("agent-1", TrustPosture.SUPERVISED)
+    with sqlite3.connect(path) as live, sqlite3.connect(tmp_path / "backup.db") as copy:
+        live.backup(copy)
+    for _ in range(3):
+        machine.set_posture("agent-1", TrustPosture.FULL_AUTONOMY)
+    machine.set_posture("agent-2", TrustPosture.FULL_AUTONOMY)
+    assert machine.durable is not None
+    assert machine.durable.refresh()
+    with sqlite3.connect(tmp_path / "backup.db") as copy, sqlite3.connect(path) as live:
+        copy.backup(live)  # the operator restores last night's backup
+    assert machine.durable.refresh()  # the store went back: read whole again
+    machine.emergency_downgrade("agent-2", op_id="after-restore")
+    [entry] = store.history("agent-2")
+    assert (entry.from_posture, entry.to_posture) == (ASSISTED, BLOCKED)
     store.close()
