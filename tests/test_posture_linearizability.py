@@ -29,8 +29,10 @@ from trust import TrustPosture
 DEEP = os.environ.get("CARE_TRUST_HYPOTHESIS") == "deep"
 PROCESSES, OPS = (8, 1000) if DEEP else (4, 150)
 AGENTS = ("a", "b")
-WORK = int(os.environ.get("LIN_WORK", "20000"))  # busy-work iterations, at most, per guard and read
-MIN_LOST = 5
+WORK = 20_000  # busy-work iterations, at most, per guard and per posture read (the workers)
+# Floors on lost races, well under the least a run showed (SQLite, 10 default runs: 4 to 23
+# while checked, 50 to 97 at the compare-and-set), so that the test cannot stop racing.
+MIN_LOST_WHILE_CHECKED, MIN_LOST_AT_COMMIT = 1, 15
 _TIMEOUT = 600 if DEEP else 120  # seconds: a stuck child fails the test, never hangs it
 
 SUPERVISED, ASSISTED, BLOCKED = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, TrustPosture.BLOCKED
@@ -79,10 +81,9 @@ def assert_linearizable(ops: list[Op], lost: dict[str, int], engine: str) -> Non
     assert verdict, f"not linearizable: agent {verdict.key}, stuck at {verdict.stuck_at}"
     assert verdict.ops == PROCESSES * OPS
     assert successes > 0
-    # Floors well under what a run shows (see the module), so that the test cannot
-    # silently stop racing: both windows, the guards' and the commit's, must be raced.
-    assert checked >= MIN_LOST, f"only {checked} races lost while checked: no overlap"
-    assert committed >= MIN_LOST, f"only {committed} races lost at the compare-and-set"
+    # Both windows, the guards' and the commit's, must have been raced.
+    assert checked >= MIN_LOST_WHILE_CHECKED, f"only {checked} races lost while checked"
+    assert committed >= MIN_LOST_AT_COMMIT, f"only {committed} races lost at the commit"
 
 
 def test_sqlite_posture_changes_are_linearizable(tmp_path: Path) -> None:
