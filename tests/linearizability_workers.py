@@ -84,13 +84,16 @@ def race(
 ) -> None:
     """Run ``ops`` random operations once every process is ready; put the records on ``out``.
 
-    The records are followed by how many lost races each reason counted (`STALE`).
+    Each record ends with what the process's cache served (``get_posture``, ``version``)
+    right after the operation: the records are followed by how many lost races each reason
+    counted (`STALE`).
     """
     store = open_store(url, timeout=120)  # a busy store waits: these runs measure no outage
     rng = random.Random(seed)
     machine = PostureStateMachine(
         store=LateReads(store, random.Random(seed + 1), work) if work else store,
         auto_refresh=False,
+        freshness=3600.0,  # never refreshed: the cache holds only what this process read or wrote
         require_upgrade_approval=True,
     )
     if work:
@@ -114,7 +117,8 @@ def race(
             resp = time.monotonic_ns()
             if result.metadata["durable"] is not True:
                 raise AssertionError(f"an emergency was not durable: {result.metadata}")
-            records.append((process, agent, inv, resp, ("emergency",), (result.version,)))
+            seen = (machine.get_posture(agent), machine.version(agent))
+            records.append((process, agent, inv, resp, ("emergency",), (result.version,), seen))
             continue
         if what == "set_posture":
             to = rng.choice(POSTURES)
@@ -142,6 +146,7 @@ def race(
             inv = time.monotonic_ns()
             result = machine.transition(request, expected_version=expected)
         resp = time.monotonic_ns()
+        seen = (machine.get_posture(agent), machine.version(agent))  # the cache, after the op
         if UNREACHABLE in result.reason:
             raise AssertionError(f"the store was unreachable: {result.reason}")
         stale = False
@@ -158,6 +163,7 @@ def race(
                 resp,
                 call,
                 (result.success, result.from_posture, result.version, stale),
+                seen,
             )
         )
     machine.durable.close()  # type: ignore[union-attr]

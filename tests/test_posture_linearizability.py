@@ -63,12 +63,31 @@ def race(
         child.join(_TIMEOUT)
         assert child.exitcode == 0
     lost = {words: sum(counts[words] for _, counts in lanes) for words in STALE}
-    history = [
-        Op(process=p, key=agent, inv=inv, resp=resp, call=call, result=result)
-        for records, _ in lanes
-        for (p, agent, inv, resp, call, result) in records
-    ]
+    history, stale_reads = [], []
+    for records, _ in lanes:
+        for p, agent, inv, resp, call, result, seen in records:
+            op = Op(process=p, key=agent, inv=inv, resp=resp, call=call, result=result)
+            history.append(op)
+            if not reads_own_write(op, seen):
+                stale_reads.append((op, seen))
+    assert not stale_reads, f"a cache served less than its own write: {stale_reads[:3]}"
     return history, lost
+
+
+def reads_own_write(op: Op, seen: tuple[TrustPosture, int]) -> bool:
+    """Whether the cache, read right after ``op``, served at least the change ``op`` made.
+
+    Reads of the cache may lag other processes' changes (by up to Δ), never the
+    process's own: once a change committed, its posture or a later one is served.
+    """
+    if op.call[0] == "emergency":
+        version, to = op.result[0], BLOCKED
+    elif op.result[0]:
+        version, to = op.result[2], op.call[-1] if op.call[0] == "set_posture" else op.call[2]
+    else:
+        return True
+    posture, at = seen
+    return at > version or (at == version and posture is to)
 
 
 def assert_linearizable(ops: list[Op], lost: dict[str, int], engine: str) -> None:
