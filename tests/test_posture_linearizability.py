@@ -9,8 +9,16 @@ agent by agent, some order of the operations that respects real time explains ev
 result. The checker is shown to reject histories that are not (a lost update, a stale
 read after a write that had already returned).
 
+The workers' guards and posture reads take time, as a real deployment's do (see
+`tests.linearizability_workers`), and the processes race mostly on one agent, so that
+several decide from the same version: a compare-and-set defeated by re-reading the version
+before the commit, or an emergency written compare-and-set, makes the SQLite run fail too,
+not only the PostgreSQL one. Floors on the races lost in each window keep the test racing.
+And each process's cache, read after each of its operations, never serves less than the
+process's own write.
+
 ``CARE_TRUST_HYPOTHESIS=deep`` runs 8 processes x 1,000 operations; the default profile
-4 x 150, to stay well under 30 s on two busy cores.
+4 x 150, to stay well under 15 s per engine on two busy cores.
 """
 
 from __future__ import annotations
@@ -22,8 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests import linearizability_workers
-from tests.linearizability_workers import STALE
 from tests.linearizability import INITIAL, Op, check, check_per_key, posture_step
+from tests.linearizability_workers import STALE
 from trust import TrustPosture
 
 DEEP = os.environ.get("CARE_TRUST_HYPOTHESIS") == "deep"
