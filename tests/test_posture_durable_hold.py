@@ -146,3 +146,27 @@ def _entry(agent: str, source: TrustPosture, target: TrustPosture) -> HistoryEnt
     return HistoryEntry(
         agent_id=agent, from_posture=source, to_posture=target, kind="upgrade", at=datetime.now(UTC)
     )
+
+
+def test_closing_writes_the_emergencies_held_here_once_more(store: SlowStore) -> None:
+    machine = machine_on(store)
+    machine.set_posture("a", ASSISTED, reason="reviewed")
+    store.down = True
+    result = machine.emergency_downgrade("a", "leaked a key", op_id="incident-1")
+    assert result.metadata["durable"] is False
+    store.down = False  # back before the next refresh: closing is the last chance
+    machine.durable.close()  # type: ignore[union-attr]
+    with open_store(store.url) as again:
+        assert again.read_posture("a").posture is BLOCKED  # type: ignore[union-attr]
+
+
+def test_closing_with_the_store_down_names_the_emergencies_it_could_not_write(
+    store: SlowStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    machine = machine_on(store)
+    store.down = True
+    machine.emergency_downgrade("a", "leaked a key", op_id="incident-1")
+    with caplog.at_level("ERROR", logger="trust.postures"):
+        machine.durable.close()  # type: ignore[union-attr]
+    assert "1 emergency downgrades not durable" in caplog.text
+    assert "('a', 'incident-1')" in caplog.text

@@ -27,6 +27,7 @@ readers: ``get_posture`` takes no lock).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,8 @@ from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
 _Via = Callable[[HistoryEntry, int], str | None] | None  # commits a circuit row with it
+
+_log = logging.getLogger("trust.postures")
 
 _STORE_DOWN = "the trust store cannot be reached ({error}): posture changes need it"
 
@@ -116,6 +119,17 @@ class Durable:
         """Finish the async writes asked for, stop refreshing (reads go BLOCKED after Δ), close."""
         self.writes.close()
         self._cache.stop()
+        # The last try for emergencies held here only: once closed, nothing retries them.
+        self._cache.flush()
+        unwritten = self._cache.unwritten()
+        if unwritten:
+            _log.error(
+                "closing the posture machine with %d emergency downgrades not durable in %s "
+                "(agent, op_id): %s; retry them with their op_id",
+                len(unwritten),
+                self._trust_store.url,
+                unwritten,
+            )
         self._trust_store.close()
 
     def get_posture(self, agent_id: str) -> TrustPosture:

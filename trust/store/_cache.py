@@ -156,8 +156,12 @@ class PostureCache:
 
     def pending(self, agent_id: str) -> bool:
         """Whether an emergency of the agent waits here to be written to the store."""
+        return any(agent == agent_id for agent, _ in self.unwritten())
+
+    def unwritten(self) -> list[tuple[str, str | None]]:
+        """The (agent, op_id) of every emergency held here and not yet in the store."""
         with self._lock:
-            return any(agent == agent_id for agent, _ in self._pending)
+            return list(self._pending)
 
     def hold(self, agent_id: str) -> None:
         """BLOCK the agent here at once, until the matching `release`.
