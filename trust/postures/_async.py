@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Protocol
 from trust import _validators as check
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import PostureTransitionRequest, TransitionResult
-from trust.store._offloop import wait_for
 
 if TYPE_CHECKING:
     from trust.postures._durable import Durable
@@ -122,6 +121,8 @@ async def aemergency_downgrade(
             return machine.emergency_downgrade(agent_id, reason, requester_id)
         finally:
             durable.release(agent_id)
+
+    from trust.store._offloop import wait_for  # asyncio: only once a loop is in use
 
     try:
         future = durable.writes.submit(emergency)

@@ -12,9 +12,10 @@ through the store. What it promises:
   cannot be stored becomes an emergency downgrade (the breaker never fails open).
 - ``emergency_downgrade`` BLOCKs the agent in this process at once, then writes durably
   (an unconditional write, idempotent by its ``op_id``). It returns once the write has
-  committed; if the store cannot be reached it returns at once with
-  ``metadata["durable"] is False`` (and ``metadata["durability"]``, the reason), keeps
-  the agent BLOCKED here and retries the write on every refresh until it is durable.
+  committed; if the store cannot be reached it returns once the write has failed (within
+  the store's timeout) with ``metadata["durable"] is False`` (and
+  ``metadata["durability"]``, the reason), keeps the agent BLOCKED here and retries the
+  write on every refresh until it is durable.
 - ``get_posture`` is a plain lookup in the process's `trust.store.PostureCache`, at most
   Δ (``freshness``) old; once no refresh has succeeded for Δ, every agent reads BLOCKED
   (`posture_status` says why).
