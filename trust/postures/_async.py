@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Protocol
 
+from trust import _validators as check
 from trust.postures._posture import TrustPosture
 from trust.postures._transition import PostureTransitionRequest, TransitionResult
 
@@ -102,13 +103,30 @@ async def aemergency_downgrade(
 
     On a store-backed machine it returns once the write is durable, or, with the store
     down, once the agent is BLOCKED here (``metadata["durable"] is False``), as the
-    synchronous call does. The agent is BLOCKED here as soon as the writer thread takes
-    the call (after the changes asked for before it); a cancelled caller's emergency
-    still goes through.
+    synchronous call does. The agent reads BLOCKED here at once, before the call waits
+    for the changes asked for before it; a cancelled caller's emergency still goes
+    through.
     """
     durable = machine.durable
     if durable is None:
         return machine.emergency_downgrade(agent_id, reason, requester_id)
-    return await durable.writes.run(
-        functools.partial(machine.emergency_downgrade, agent_id, reason, requester_id)
-    )
+    agent_id = check.identifier(agent_id)
+    check.text(reason, "reason")
+    check.optional_text(requester_id, "requester_id")
+    # BLOCKED here before it waits its turn: the writes queued ahead may take a while.
+    durable.hold(agent_id)
+
+    def emergency() -> TransitionResult:
+        try:
+            return machine.emergency_downgrade(agent_id, reason, requester_id)
+        finally:
+            durable.release(agent_id)
+
+    from trust.store._offloop import wait_for  # asyncio: only once a loop is in use
+
+    try:
+        future = durable.writes.submit(emergency)
+    except BaseException:
+        durable.release(agent_id)
+        raise
+    return await wait_for(future)

@@ -12,9 +12,10 @@ through the store. What it promises:
   cannot be stored becomes an emergency downgrade (the breaker never fails open).
 - ``emergency_downgrade`` BLOCKs the agent in this process at once, then writes durably
   (an unconditional write, idempotent by its ``op_id``). It returns once the write has
-  committed; if the store cannot be reached it returns at once with
-  ``metadata["durable"] is False`` (and ``metadata["durability"]``, the reason), keeps
-  the agent BLOCKED here and retries the write on every refresh until it is durable.
+  committed; if the store cannot be reached it returns once the write has failed (within
+  the store's timeout) with ``metadata["durable"] is False`` (and
+  ``metadata["durability"]``, the reason), keeps the agent BLOCKED here and retries the
+  write on every refresh until it is durable.
 - ``get_posture`` is a plain lookup in the process's `trust.store.PostureCache`, at most
   Δ (``freshness``) old; once no refresh has succeeded for Δ, every agent reads BLOCKED
   (`posture_status` says why).
@@ -27,6 +28,7 @@ readers: ``get_posture`` takes no lock).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +54,8 @@ from trust.store._offloop import OffLoop
 
 _Step = tuple[TransitionResult, Effects]
 _Via = Callable[[HistoryEntry, int], str | None] | None  # commits a circuit row with it
+
+_log = logging.getLogger("trust.postures")
 
 _STORE_DOWN = "the trust store cannot be reached ({error}): posture changes need it"
 
@@ -116,6 +120,17 @@ class Durable:
         """Finish the async writes asked for, stop refreshing (reads go BLOCKED after Δ), close."""
         self.writes.close()
         self._cache.stop()
+        # The last try for emergencies held here only: once closed, nothing retries them.
+        self._cache.flush()
+        unwritten = self._cache.unwritten()
+        if unwritten:
+            _log.error(
+                "closing the posture machine with %d emergency downgrades not durable in %s "
+                "(agent, op_id): %s; retry them with their op_id",
+                len(unwritten),
+                self._trust_store.url,
+                unwritten,
+            )
         self._trust_store.close()
 
     def get_posture(self, agent_id: str) -> TrustPosture:
@@ -129,6 +144,14 @@ class Durable:
     def posture_status(self, agent_id: str) -> CachedRead:
         """Like `get_posture`, with whether the cache is fresh and, if not, why BLOCKED."""
         return self._cache.read(check.identifier(agent_id))
+
+    def hold(self, agent_id: str) -> None:
+        """Read the agent BLOCKED here until `release`: an emergency waiting its turn."""
+        self._cache.hold(agent_id)
+
+    def release(self, agent_id: str) -> None:
+        """End one `hold`."""
+        self._cache.release(agent_id)
 
     def version(self, agent_id: str) -> int:
         """The agent's stored version as last read (0: never written); see the base class."""
@@ -146,7 +169,8 @@ class Durable:
         row = self._trust_store.read_posture(agent_id)
         if self._cache.pinned(agent_id):
             # An emergency here is not durable yet: the stored row is not the posture.
-            if self._cache.flush():
+            self._cache.flush()
+            if self._cache.pending(agent_id):
                 raise StoreError("an emergency downgrade of this agent is not durable yet")
             row = self._trust_store.read_posture(agent_id)
         if row is None and agent_id not in self._m._records:
@@ -362,35 +386,46 @@ class Durable:
         once the store committed it; False (``metadata["durability"]`` says why) while it
         is held here only, retried on every refresh.
         """
-        check.identifier(agent_id)
+        agent_id = check.identifier(agent_id)
         check.text(reason, "reason")
         check.optional_text(requester_id, "requester_id")
         key = uuid.uuid4().hex if op_id is None else check.identifier(op_id, "op_id")
-        store = self._m._store
-        with self._m._lock:
-            entry, effects = _emergency.emergency(
-                agent_id,
-                self._cache.stored(agent_id),  # not `get` (BLOCKED if stale): history explains
-                self._cache.version(agent_id),
-                True,
-                reason,
-                requester_id,
-                self._m._now(),
-                store.sequence + 1,
-            )
-            outcome = self._cache.emergency(_stored(entry, key))
-            row = outcome.row
-            metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
-            if not outcome.durable:
-                metadata["durability"] = outcome.reason
-            entry = attrs.evolve(
-                entry,
-                metadata=metadata,
-                version=entry.version if row is None else row.version,
-            )
-            self._m._keep(agent_id, store.record(agent_id), entry, effects)
+        self.hold(agent_id)  # BLOCKED here now, not once the writers ahead are done
+        try:
+            with self._m._lock:
+                entry = self._emergency(agent_id, reason, requester_id, key)
+        finally:
+            self.release(agent_id)
         if self._m._reports:
             self._m._report()
+        return entry
+
+    def _emergency(
+        self, agent_id: str, reason: str, requester_id: str | None, key: str
+    ) -> TransitionResult:
+        # With the lock held.
+        store = self._m._store
+        entry, effects = _emergency.emergency(
+            agent_id,
+            self._cache.stored(agent_id),  # not `get` (BLOCKED if stale): history explains
+            self._cache.version(agent_id),
+            True,
+            reason,
+            requester_id,
+            self._m._now(),
+            store.sequence + 1,
+        )
+        outcome = self._cache.emergency(_stored(entry, key))
+        row = outcome.row
+        metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
+        if not outcome.durable:
+            metadata["durability"] = outcome.reason
+        entry = attrs.evolve(
+            entry,
+            metadata=metadata,
+            version=entry.version if row is None else row.version,
+        )
+        self._m._keep(agent_id, store.record(agent_id), entry, effects)
         return entry
 
 

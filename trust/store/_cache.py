@@ -154,6 +154,42 @@ class PostureCache:
         """Whether the agent is held BLOCKED here by an emergency not yet durable."""
         return agent_id in self._pinned
 
+    def pending(self, agent_id: str) -> bool:
+        """Whether an emergency of the agent waits here to be written to the store."""
+        return any(agent == agent_id for agent, _ in self.unwritten())
+
+    def unwritten(self) -> list[tuple[str, str | None]]:
+        """The (agent, op_id) of every emergency held here and not yet in the store."""
+        with self._lock:
+            return list(self._pending)
+
+    def hold(self, agent_id: str) -> None:
+        """BLOCK the agent here at once, until the matching `release`.
+
+        For an emergency on its way to the store: it must not wait for the writes queued
+        before it (a slow store, another process's lock) to read BLOCKED.
+        """
+        with self._lock:
+            self._pinned[agent_id] = self._pinned.get(agent_id, 0) + 1
+            self._postures[agent_id] = _BLOCKED
+
+    def release(self, agent_id: str) -> None:
+        """End one `hold`; the agent reads its stored posture once nothing holds it."""
+        with self._lock:
+            self._unpin(agent_id)
+
+    def _unpin(self, agent_id: str) -> None:
+        left = self._pinned[agent_id] - 1
+        if left:
+            self._pinned[agent_id] = left
+            return
+        del self._pinned[agent_id]
+        # Rows read while it was held moved `_stored` on, not the posture.
+        if agent_id in self._stored:
+            self._postures[agent_id] = self._stored[agent_id]
+        else:
+            self._postures.pop(agent_id, None)
+
     def note(self, row: PostureRow) -> None:
         """Take in a row this process just wrote (or read), unless a newer one is known."""
         with self._lock:
@@ -255,14 +291,10 @@ class PostureCache:
                 reason=f"BLOCKED here, not yet durable ({why}): retried on every refresh",
             )
         with self._lock:
-            if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
-                left = self._pinned[entry.agent_id] - 1
-                if left:
-                    self._pinned[entry.agent_id] = left
-                else:
-                    del self._pinned[entry.agent_id]
             if written.row is not None:
                 self._apply(written.row)
+            if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
+                self._unpin(entry.agent_id)
         return EmergencyOutcome(durable=True, row=written.row)
 
     def flush(self) -> int:
