@@ -13,6 +13,8 @@ decide from the same version. So each machine here has a guard that busy-works o
 upgrade and downgrade, and its store replies to a posture read only after busy-working too
 (`LateReads`): a seeded, random number of iterations (``work``), never a timer, so several
 processes decide from one version and commit in turn, and a broken compare-and-set shows.
+The processes start each operation together (a `multiprocessing.Barrier`), so that they
+overlap however the host schedules them.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def race(
     start: Any,
     out: Any,
 ) -> None:
-    """Run ``ops`` random operations once every process is ready; put the records on ``out``.
+    """Run ``ops`` random operations in step with the other processes; put the records on ``out``.
 
     Each record ends with what the process's cache served (``get_posture``, ``version``)
     right after the operation: the records are followed by how many lost races each reason
@@ -107,8 +109,10 @@ def race(
         )
     records = []
     lost = dict.fromkeys(STALE, 0)
-    start.wait()
     for _ in range(ops):
+        # Every operation starts with every process's: on a busy host a process may
+        # otherwise run far ahead of the others, and race no one.
+        start.wait()
         agent = rng.choice(agents)
         what = rng.choices(("transition", "set_posture", "emergency"), weights=(6, 2, 1))[0]
         if what == "emergency":

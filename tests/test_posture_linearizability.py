@@ -23,8 +23,11 @@ process's own write.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import queue
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,7 @@ from tests import linearizability_workers
 from tests.linearizability import INITIAL, Op, check, check_per_key, posture_step
 from tests.linearizability_workers import STALE
 from trust import TrustPosture
+from trust.store import open_store
 
 DEEP = os.environ.get("CARE_TRUST_HYPOTHESIS") == "deep"
 PROCESSES, OPS = (8, 1000) if DEEP else (4, 150)
@@ -41,9 +45,11 @@ PROCESSES, OPS = (8, 1000) if DEEP else (4, 150)
 # version (with two equally hot agents, 2 SQLite runs in 10 missed a broken compare-and-set).
 AGENTS = ("a", "a", "a", "b")
 WORK = 20_000  # busy-work iterations, at most, per guard and per posture read (the workers)
-# Floors on lost races, well under the least a default run showed (SQLite, 10 runs: 7 to
-# 43 while checked, 92 to 141 at the compare-and-set), so that the test cannot stop racing.
-MIN_LOST_WHILE_CHECKED, MIN_LOST_AT_COMMIT = 2, 30
+# A floor on the races lost at the compare-and-set, well under the least a default run
+# showed (SQLite, processes in step: 265 to 277; PostgreSQL: 229 to 262), so that the test
+# cannot silently stop racing. Races lost while the guards ran are counted, not floored:
+# on SQLite they are few (3 to 11 a run), as most processes lose at the commit.
+MIN_LOST_AT_COMMIT = 100
 _TIMEOUT = 600 if DEEP else 120  # seconds: a stuck child fails the test, never hangs it
 
 SUPERVISED, ASSISTED, BLOCKED = TrustPosture.SUPERVISED, TrustPosture.ASSISTED, TrustPosture.BLOCKED
@@ -54,6 +60,10 @@ def race(
     url: str, processes: int = PROCESSES, ops: int = OPS, work: int = WORK
 ) -> tuple[list[Op], dict[str, int]]:
     """The history of ``processes`` racing ``ops`` operations each, and the lost races by reason."""
+    # Created here, before the race: several processes switching one new SQLite file to
+    # WAL at once can fail at once with "database is locked" (a first-open race, not what
+    # this test checks; see the report on issue 17).
+    open_store(url).close()
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Barrier(processes)
     out = ctx.Queue()
@@ -64,12 +74,26 @@ def race(
         )
         for p in range(processes)
     ]
-    for child in children:
-        child.start()
-    lanes = [out.get(timeout=_TIMEOUT) for _ in children]
-    for child in children:
-        child.join(_TIMEOUT)
-        assert child.exitcode == 0
+    try:
+        for child in children:
+            child.start()
+        lanes = []
+        deadline = time.monotonic() + _TIMEOUT
+        while len(lanes) < processes:
+            # A worker that died (before the barrier, the others wait there for good)
+            # fails the test at once; a stuck one, after _TIMEOUT.
+            failed = [child.exitcode for child in children if child.exitcode not in {None, 0}]
+            assert not failed, f"a worker failed with exit code {failed[0]} (its stderr says why)"
+            assert time.monotonic() < deadline, f"the workers did not finish in {_TIMEOUT} s"
+            with contextlib.suppress(queue.Empty):
+                lanes.append(out.get(timeout=1))
+        for child in children:
+            child.join(_TIMEOUT)
+            assert child.exitcode == 0
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.kill()  # never left waiting at the barrier, or pytest never exits
     lost = {words: sum(counts[words] for _, counts in lanes) for words in STALE}
     history, stale_reads = [], []
     for records, _ in lanes:
@@ -111,9 +135,7 @@ def assert_linearizable(ops: list[Op], lost: dict[str, int], engine: str) -> Non
     assert verdict, f"not linearizable: agent {verdict.key}, stuck at {verdict.stuck_at}"
     assert verdict.ops == PROCESSES * OPS
     assert successes > 0
-    # Both windows, the guards' and the commit's, must have been raced.
-    assert checked >= MIN_LOST_WHILE_CHECKED, f"only {checked} races lost while checked"
-    assert committed >= MIN_LOST_AT_COMMIT, f"only {committed} races lost at the commit"
+    assert committed >= MIN_LOST_AT_COMMIT, f"{engine}: only {committed} races lost at the commit"
 
 
 def test_sqlite_posture_changes_are_linearizable(tmp_path: Path) -> None:
