@@ -12,8 +12,8 @@ read after a write that had already returned).
 The workers' guards and posture reads take time, as a real deployment's do (see
 `tests.linearizability_workers`), and the processes race mostly on one agent, so that
 several decide from the same version: a compare-and-set defeated by re-reading the version
-before the commit, or an emergency written compare-and-set, makes the SQLite run fail too,
-not only the PostgreSQL one. A floor on the races lost at the commit keeps the test racing.
+before the commit makes the SQLite run fail too, not only the PostgreSQL one. A floor on the
+races lost at the commit keeps the test racing.
 And each process's cache, read after each of its operations, never serves less than the
 process's own write.
 
