@@ -90,3 +90,15 @@ def audit(url: str, count: int, barrier: Any, out: Any) -> None:
             duration_ms=1.0,
         )
     out.put(count)
+
+
+def open_fresh(folder: str, rounds: int, barrier: Any, out: Any) -> None:
+    """Open ``rounds`` new SQLite files, each at the same moment as the other children."""
+    failures = []
+    for number in range(rounds):
+        barrier.wait()
+        try:
+            open_store(f"sqlite:///{folder}/fresh-{number}.db", timeout=30).close()
+        except Exception as error:  # reported to the parent, which asserts
+            failures.append(f"{type(error).__name__}: {error}")
+    out.put(failures)

@@ -91,3 +91,11 @@ def test_half_open_probes_are_bounded_across_processes(url: str) -> None:
     slots = run_children(store_workers.take_probe, [(url,)] * 5)
     assert sorted(s for s in slots if s is not None) == [0, 1]  # type: ignore[type-var]
     assert slots.count(None) == 3
+
+
+def test_processes_opening_one_new_sqlite_file_at_once_all_open_it(tmp_path: Path) -> None:
+    # Each opening puts the new file in WAL mode, which takes its exclusive lock: SQLite
+    # answers "database is locked" at once, past no busy timeout, to a process that races
+    # another for it. Seen once in ~25 runs of a 4-process test before the retry.
+    failures = run_children(store_workers.open_fresh, [(str(tmp_path), 40)] * 6)
+    assert failures == [[]] * 6

@@ -9,6 +9,7 @@ unavailable (`StoreUnavailableError`), never hung.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from trust.store._engine import Connection, Dialect, Failure, FaultHook
 from trust.store._schema import SQLITE_TRIGGERS
@@ -23,6 +24,28 @@ def _classify(error: BaseException) -> Failure | None:
     if isinstance(error, sqlite3.Error):
         return Failure.ERROR
     return None
+
+
+def _enter_wal(connection: sqlite3.Connection, path: str, timeout: float) -> None:
+    # Putting a new file in WAL mode takes its exclusive lock. Two processes opening the
+    # same new file at once can each hold a shared lock and want the exclusive one: SQLite
+    # then answers "database is locked" at once, without waiting on the busy timeout (it
+    # would deadlock). So retry, within that timeout, as the busy handler would have.
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            break
+        except sqlite3.OperationalError:
+            if time.monotonic() + pause >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.05)
+    if str(mode).lower() != "wal":
+        # A file system without shared memory, say: WAL's reads beside a writer, and
+        # several processes on one file, are what this engine promises.
+        raise sqlite3.DatabaseError(f"cannot put {path} in WAL mode: it stays in {mode!r}")
 
 
 class SqliteStore(SqlStore):
@@ -45,7 +68,7 @@ class SqliteStore(SqlStore):
             )
             connection.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if path != ":memory:":
-                connection.execute("PRAGMA journal_mode = WAL")
+                _enter_wal(connection, path, timeout)
             connection.execute("PRAGMA synchronous = FULL")
             return connection
 
