@@ -15,10 +15,7 @@ def test_readme_has_examples() -> None:
     assert BLOCKS  # the story; the topics' examples are under docs/
 
 
-def test_readme_story_runs(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)  # the story keeps its trust store in ./trust.db
+def test_readme_story_runs(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {"__name__": "readme"}
     for number, block in enumerate(BLOCKS, start=1):
         code = compile(block, f"README.md python block {number}", "exec")
