@@ -1,0 +1,114 @@
+"""Adversarial review of the issue-17 engine: the defects it found, each pinned by a test.
+
+Real stores only: SQLite files and the real PostgreSQL server (``postgres_url``); a store
+"down" is `tests.test_posture_durable.Outage`, a real store that refuses every call.
+Refreshes are driven explicitly and time comes from `FakeClock`s: nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.hostile import LyingStr
+from tests.test_posture_durable import Outage
+from trust.postures import PostureStateMachine, TrustPosture
+from trust.store import PostureCache
+from trust.testing import FakeClock
+
+BLOCKED, FULL = TrustPosture.BLOCKED, TrustPosture.FULL_AUTONOMY
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'trust.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def outage(url: str) -> Iterator[Outage]:
+    store = Outage(url)
+    yield store
+    store.close()
+
+
+def machine_on(store: Outage, clock: FakeClock) -> PostureStateMachine:
+    return PostureStateMachine(
+        store=store, clock=clock, auto_refresh=False, require_upgrade_approval=False
+    )
+
+
+# -- a release ends a hold, never an emergency not yet durable ---------------------------
+
+
+def test_a_stray_release_does_not_lift_an_emergency_not_yet_durable(outage: Outage) -> None:
+    # `hold` and `release` counted in the same tally as the emergencies not yet durable:
+    # one release too many (a caller's, or a bug's) unpinned the emergency, and the agent
+    # read its old posture again while the emergency was still only held here.
+    machine = machine_on(outage, FakeClock())
+    durable = machine.durable
+    assert durable is not None
+    assert machine.set_posture("a", FULL).success
+    outage.down = True
+    assert machine.emergency_downgrade("a", "stop it").metadata["durable"] is False
+    with pytest.raises(ValueError, match=r"agent_id must be held here to be released, got 'a'"):
+        durable.release("a")
+    assert machine.get_posture("a") is BLOCKED
+    outage.down = False
+    assert durable.refresh()
+    assert machine.get_posture("a") is BLOCKED
+    assert outage.read_posture("a").posture is BLOCKED  # type: ignore[union-attr]
+    durable.close()
+
+
+def test_a_hold_released_while_an_emergency_is_pending_keeps_the_agent_blocked(
+    outage: Outage,
+) -> None:
+    machine = machine_on(outage, FakeClock())
+    durable = machine.durable
+    assert durable is not None
+    assert machine.set_posture("a", FULL).success
+    durable.hold("a")
+    outage.down = True
+    assert machine.emergency_downgrade("a", "stop it").metadata["durable"] is False
+    durable.release("a")  # the hold's own release: the emergency still holds it
+    assert machine.get_posture("a") is BLOCKED
+    outage.down = False
+    assert durable.refresh()
+    assert machine.get_posture("a") is BLOCKED
+    durable.close()
+
+
+def test_releasing_an_agent_never_held_is_a_value_error_naming_it(tmp_path: Path) -> None:
+    # It was a bare KeyError from the cache's tally.
+    store = _store(tmp_path)
+    cache = PostureCache(store)
+    with pytest.raises(ValueError, match=r"must be held here to be released, got 'never'"):
+        cache.release("never")
+    cache.hold("once")
+    cache.release("once")
+    with pytest.raises(ValueError, match=r"got 'once'"):
+        cache.release("once")
+    store.close()
+
+
+def test_hold_refuses_an_id_that_is_not_an_exact_str(tmp_path: Path) -> None:
+    # A str subclass was kept as the key: one that hashes unlike its text held nothing
+    # (the agent read its posture), and one whose __hash__ raises escaped as itself.
+    store = _store(tmp_path)
+    cache = PostureCache(store)
+    with pytest.raises(TypeError, match="agent_id must be a str, not a subclass"):
+        cache.hold(LyingStr("a"))
+    with pytest.raises(TypeError, match="agent_id must be a str, not a subclass"):
+        cache.release(LyingStr("a"))
+    with pytest.raises(ValueError, match="agent_id"):
+        cache.hold(" a")
+    assert not cache.pinned("a")
+    store.close()
+
+
+def _store(tmp_path: Path) -> Outage:
+    return Outage(f"sqlite:///{tmp_path / 'trust.db'}")
