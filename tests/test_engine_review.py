@@ -7,13 +7,16 @@ Refreshes are driven explicitly and time comes from `FakeClock`s: nothing sleeps
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.hostile import LyingStr
 from tests.test_posture_durable import Outage
+from trust.audit import AuditEntry, AuditLog, AuditOutcome
 from trust.postures import PostureStateMachine, TrustPosture
 from trust.store import PostureCache
 from trust.testing import FakeClock
@@ -112,3 +115,71 @@ def test_hold_refuses_an_id_that_is_not_an_exact_str(tmp_path: Path) -> None:
 
 def _store(tmp_path: Path) -> Outage:
     return Outage(f"sqlite:///{tmp_path / 'trust.db'}")
+
+
+# -- the audit log's new surfaces check what they are given ------------------------------
+
+
+def _audited(**changes: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "agent_id": "a",
+        "posture": TrustPosture.SUPERVISED,
+        "action": "run",
+        "kwargs": {},
+        "outcome": AuditOutcome.EXECUTED,
+        "duration_ms": 1.0,
+    }
+    return {**fields, **changes}
+
+
+MALFORMED = [
+    (_audited(posture=object()), TypeError, r"posture must be a TrustPosture, got <object"),
+    (_audited(posture="sideways"), ValueError, r"posture"),
+    (_audited(outcome=None), TypeError, r"outcome must be an AuditOutcome, got None"),
+    (_audited(outcome="won"), ValueError, r"outcome must be one of executed, .*got 'won'"),
+    (_audited(run_id="x"), TypeError, r"run_id must be a non-negative integer, got 'x'"),
+    (_audited(run_id=True), TypeError, r"run_id must be a non-negative integer, got True"),
+]
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_submit_refuses_a_malformed_field_naming_it_and_queues_nothing(
+    url: str, fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    # It queued the entry, whose write then failed on the writer thread with an
+    # AttributeError ('str' object has no attribute 'value'), or chained a run_id of any
+    # type into the store.
+    log = AuditLog(store=url)
+    with pytest.raises(error, match=message):
+        log.submit(**fields)
+    assert log.submit(**_audited()).result(timeout=60).sequence == 0  # nothing before it
+    assert log.verify().valid
+    assert log.store is not None
+    log.store.close()
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_arecord_refuses_a_malformed_field_naming_it(
+    tmp_path: Path, fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    log = AuditLog(store=f"sqlite:///{tmp_path / 'audit.db'}")
+
+    async def main() -> AuditEntry:
+        with pytest.raises(error, match=message):
+            await log.arecord(**fields)
+        return await log.arecord(**_audited(outcome="executed"))
+
+    assert asyncio.run(main()).outcome is AuditOutcome.EXECUTED
+    assert len(log.entries()) == 1
+    assert log.store is not None
+    log.store.close()
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_record_in_memory_refuses_a_malformed_field_naming_it(
+    fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    log = AuditLog()
+    with pytest.raises(error, match=message):
+        log.record(**fields)
+    assert log.verify().entries == 0
