@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from tests.breaker_workers import close, pair
 from tests.hostile import LyingStr
 from tests.test_posture_durable import Outage
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
+from trust.circuit_breaker import CircuitState
 from trust.postures import PostureStateMachine, TrustPosture
 from trust.store import PostureCache
 from trust.testing import FakeClock
@@ -183,3 +185,48 @@ def test_record_in_memory_refuses_a_malformed_field_naming_it(
     with pytest.raises(error, match=message):
         log.record(**fields)
     assert log.verify().entries == 0
+
+
+# -- a breaker step never raises for a store that blips while it adopts a trip -----------
+
+
+class Blip(Outage):
+    """A real store whose network fails for exactly one call, ``after`` calls from now."""
+
+    after: int | None = None
+
+    def _run(self, work, *, write):  # type: ignore[no-untyped-def]
+        if self.after is not None:
+            if self.after == 0:
+                self.after, self.down = None, True
+                try:
+                    return super()._run(work, write=write)
+                finally:
+                    self.down = False
+            self.after -= 1
+        return super()._run(work, write=write)
+
+
+def test_a_trip_that_adopts_another_process_trip_survives_a_store_blip(url: str) -> None:
+    # The trip read the stored OPEN row (another process's), then adopting it read the
+    # posture; a blip there raised StoreUnavailableError out of record_failure_sync, in
+    # the middle of the breaker's step.
+    first, first_breaker = pair(url, FakeClock())
+    blip = Blip(url)
+    second, second_breaker = pair(blip, FakeClock())
+    assert first.set_posture("a", FULL).success
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    assert second.durable is not None
+    assert second.durable.refresh()
+    second_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    blip.after = 1  # the trip's read of the row answers; the adoption's read fails
+    second_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    assert second_breaker.get_state("a") is CircuitState.OPEN
+    assert not second_breaker.can_proceed_sync("a")
+    row = blip.read_breaker("a")
+    assert row is not None
+    assert (row.state, row.generation) == ("open", 1)  # one trip, the first process's
+    assert second.get_posture("a") is not FULL
+    close(first, first_breaker)
+    close(second, second_breaker)
