@@ -13,7 +13,8 @@ from typing import Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError
+from trust._errors import InvalidTypeError, InvalidValueError
+from trust._exact import exact_str
 from trust._shown import absorb, deferring
 from trust.audit._entry import (
     GENESIS_HASH,
@@ -300,6 +301,13 @@ class AuditLog:
     ) -> dict[str, Any]:
         # Snapshots run the caller's __repr__ and __str__: never under the lock, so that
         # one that is slow, or that reads this log, cannot stall or deadlock it.
+        # Checked before anything is queued or linked: a malformed posture or outcome
+        # failed only when the entry was hashed (an AttributeError), a run_id of any type
+        # was chained as it was.
+        posture = TrustPosture.coerce(posture, "posture")
+        outcome = _outcome(outcome)
+        if run_id is not None:
+            run_id = check.non_negative_int(run_id, "run_id")
         kept_kwargs = snapshot(kwargs)
         if type(kept_kwargs) is not dict:
             kept_kwargs = {"<kwargs>": kept_kwargs}
@@ -398,3 +406,19 @@ class AuditLog:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _outcome(value: object) -> AuditOutcome:
+    """``value`` as an `AuditOutcome` (a member, or its value as an exact str)."""
+    if type(value) is AuditOutcome:
+        return value
+    text = exact_str(value)
+    if text is None:
+        raise InvalidTypeError(f"outcome must be an AuditOutcome, got {check.shown(value)}")
+    try:
+        return AuditOutcome(text)
+    except ValueError:
+        raise InvalidValueError(
+            f"outcome must be one of {', '.join(o.value for o in AuditOutcome)}, "
+            f"got {check.shown(value)}"
+        ) from None

@@ -339,8 +339,19 @@ class StoredCircuits:
                 b._agents.check_at(b._last_now + b._config.failure_window_seconds, agent_id)
             return
         agent.circuit = rows.circuit_of(row, generation, *self._times())
-        agent.hold = rows.hold_of(row, self._store.read_posture(agent_id))
         agent.reason = f"opened: by another process (stored generation {row.generation})"
+        try:
+            posture = self._store.read_posture(agent_id)
+        except StoreError as error:
+            # The circuit is OPEN here all the same. A hold that cannot be checked is
+            # forfeited (the posture stays lowered until an operator lifts it): raising
+            # here escaped from `record_failure` halfway through a breaker step.
+            agent.hold = None
+            logger.warning(
+                "circuit of agent %s adopted without its hold (no restore): %s", agent_id, error
+            )
+            return
+        agent.hold = rows.hold_of(row, posture)
 
     def refresh(self) -> bool:
         """Read other processes' trips and closes, store what is not stored yet.

@@ -150,7 +150,7 @@ class Durable:
         self._cache.hold(agent_id)
 
     def release(self, agent_id: str) -> None:
-        """End one `hold`."""
+        """End one `hold` (ValueError if none is held); never an emergency not yet durable."""
         self._cache.release(agent_id)
 
     def version(self, agent_id: str) -> int:

@@ -104,6 +104,9 @@ class PostureCache:
         # (agent, op_id) -> emergency not yet durable: a key is scoped to its agent.
         self._pending: dict[tuple[str, str | None], HistoryEntry] = {}
         self._pinned: dict[str, int] = {}  # agent -> pending emergencies held BLOCKED
+        # agent -> `hold`s not yet released: counted apart from the pending emergencies,
+        # so that a `release` can only end a hold, never an emergency not yet durable.
+        self._held: dict[str, int] = {}
         self._epoch = 0
         # Fresh only from the start of the last refresh that succeeded until Δ after it:
         # a clock stepped back (a wall clock passed as monotonic) must not stretch Δ.
@@ -151,8 +154,8 @@ class PostureCache:
         return self._stored.get(agent_id, self._default)
 
     def pinned(self, agent_id: str) -> bool:
-        """Whether the agent is held BLOCKED here by an emergency not yet durable."""
-        return agent_id in self._pinned
+        """Whether the agent is held BLOCKED here: an emergency not yet durable, or a `hold`."""
+        return agent_id in self._pinned or agent_id in self._held
 
     def pending(self, agent_id: str) -> bool:
         """Whether an emergency of the agent waits here to be written to the store."""
@@ -168,22 +171,40 @@ class PostureCache:
 
         For an emergency on its way to the store: it must not wait for the writes queued
         before it (a slow store, another process's lock) to read BLOCKED.
+
+        Raises:
+            ValueError: ``agent_id`` is not a non-blank string.
         """
+        agent_id = check.identifier(agent_id)
         with self._lock:
-            self._pinned[agent_id] = self._pinned.get(agent_id, 0) + 1
+            self._held[agent_id] = self._held.get(agent_id, 0) + 1
             self._postures[agent_id] = _BLOCKED
 
     def release(self, agent_id: str) -> None:
-        """End one `hold`; the agent reads its stored posture once nothing holds it."""
-        with self._lock:
-            self._unpin(agent_id)
+        """End one `hold`; the agent reads its stored posture once nothing holds it.
 
-    def _unpin(self, agent_id: str) -> None:
-        left = self._pinned[agent_id] - 1
+        An emergency not yet durable keeps the agent BLOCKED whatever is released.
+
+        Raises:
+            ValueError: ``agent_id`` is not a non-blank string, or is not held here.
+        """
+        agent_id = check.identifier(agent_id)
+        with self._lock:
+            if agent_id not in self._held:
+                raise InvalidValueError(
+                    f"agent_id must be held here to be released, got {check.shown(agent_id)}"
+                )
+            self._unpin(agent_id, self._held)
+
+    def _unpin(self, agent_id: str, counts: dict[str, int]) -> None:
+        # With the lock held: end one of the agent's holds or pending emergencies.
+        left = counts[agent_id] - 1
         if left:
-            self._pinned[agent_id] = left
+            counts[agent_id] = left
             return
-        del self._pinned[agent_id]
+        del counts[agent_id]
+        if agent_id in self._pinned or agent_id in self._held:
+            return  # still BLOCKED by the other kind
         # Rows read while it was held moved `_stored` on, not the posture.
         if agent_id in self._stored:
             self._postures[agent_id] = self._stored[agent_id]
@@ -200,7 +221,7 @@ class PostureCache:
             return
         self._versions[row.agent_id] = row.version
         self._stored[row.agent_id] = row.posture
-        if row.agent_id not in self._pinned:
+        if row.agent_id not in self._pinned and row.agent_id not in self._held:
             self._postures[row.agent_id] = row.posture
 
     def refresh(self) -> bool:
@@ -237,7 +258,7 @@ class PostureCache:
         with self._lock:
             if rewound:
                 # Built aside and swapped in: `get` reads without the lock.
-                postures = dict.fromkeys(self._pinned, _BLOCKED)
+                postures = dict.fromkeys([*self._pinned, *self._held], _BLOCKED)
                 versions: dict[str, int] = {}
                 self._stored = {}
                 for row in rows:
@@ -294,7 +315,7 @@ class PostureCache:
             if written.row is not None:
                 self._apply(written.row)
             if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
-                self._unpin(entry.agent_id)
+                self._unpin(entry.agent_id, self._pinned)
         return EmergencyOutcome(durable=True, row=written.row)
 
     def flush(self) -> int:

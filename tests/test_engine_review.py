@@ -1,0 +1,232 @@
+"""Adversarial review of the issue-17 engine: the defects it found, each pinned by a test.
+
+Real stores only: SQLite files and the real PostgreSQL server (``postgres_url``); a store
+"down" is `tests.test_posture_durable.Outage`, a real store that refuses every call.
+Refreshes are driven explicitly and time comes from `FakeClock`s: nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.breaker_workers import close, pair
+from tests.hostile import LyingStr
+from tests.test_posture_durable import Outage
+from trust.audit import AuditEntry, AuditLog, AuditOutcome
+from trust.circuit_breaker import CircuitState
+from trust.postures import PostureStateMachine, TrustPosture
+from trust.store import PostureCache
+from trust.testing import FakeClock
+
+BLOCKED, FULL = TrustPosture.BLOCKED, TrustPosture.FULL_AUTONOMY
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'trust.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def outage(url: str) -> Iterator[Outage]:
+    store = Outage(url)
+    yield store
+    store.close()
+
+
+def machine_on(store: Outage, clock: FakeClock) -> PostureStateMachine:
+    return PostureStateMachine(
+        store=store, clock=clock, auto_refresh=False, require_upgrade_approval=False
+    )
+
+
+# -- a release ends a hold, never an emergency not yet durable ---------------------------
+
+
+def test_a_stray_release_does_not_lift_an_emergency_not_yet_durable(outage: Outage) -> None:
+    # `hold` and `release` counted in the same tally as the emergencies not yet durable:
+    # one release too many (a caller's, or a bug's) unpinned the emergency, and the agent
+    # read its old posture again while the emergency was still only held here.
+    machine = machine_on(outage, FakeClock())
+    durable = machine.durable
+    assert durable is not None
+    assert machine.set_posture("a", FULL).success
+    outage.down = True
+    assert machine.emergency_downgrade("a", "stop it").metadata["durable"] is False
+    with pytest.raises(ValueError, match=r"agent_id must be held here to be released, got 'a'"):
+        durable.release("a")
+    assert machine.get_posture("a") is BLOCKED
+    outage.down = False
+    assert durable.refresh()
+    assert machine.get_posture("a") is BLOCKED
+    assert outage.read_posture("a").posture is BLOCKED  # type: ignore[union-attr]
+    durable.close()
+
+
+def test_a_hold_released_while_an_emergency_is_pending_keeps_the_agent_blocked(
+    outage: Outage,
+) -> None:
+    machine = machine_on(outage, FakeClock())
+    durable = machine.durable
+    assert durable is not None
+    assert machine.set_posture("a", FULL).success
+    durable.hold("a")
+    outage.down = True
+    assert machine.emergency_downgrade("a", "stop it").metadata["durable"] is False
+    durable.release("a")  # the hold's own release: the emergency still holds it
+    assert machine.get_posture("a") is BLOCKED
+    outage.down = False
+    assert durable.refresh()
+    assert machine.get_posture("a") is BLOCKED
+    durable.close()
+
+
+def test_releasing_an_agent_never_held_is_a_value_error_naming_it(tmp_path: Path) -> None:
+    # It was a bare KeyError from the cache's tally.
+    store = _store(tmp_path)
+    cache = PostureCache(store)
+    with pytest.raises(ValueError, match=r"must be held here to be released, got 'never'"):
+        cache.release("never")
+    cache.hold("once")
+    cache.release("once")
+    with pytest.raises(ValueError, match=r"got 'once'"):
+        cache.release("once")
+    store.close()
+
+
+def test_hold_refuses_an_id_that_is_not_an_exact_str(tmp_path: Path) -> None:
+    # A str subclass was kept as the key: one that hashes unlike its text held nothing
+    # (the agent read its posture), and one whose __hash__ raises escaped as itself.
+    store = _store(tmp_path)
+    cache = PostureCache(store)
+    with pytest.raises(TypeError, match="agent_id must be a str, not a subclass"):
+        cache.hold(LyingStr("a"))
+    with pytest.raises(TypeError, match="agent_id must be a str, not a subclass"):
+        cache.release(LyingStr("a"))
+    with pytest.raises(ValueError, match="agent_id"):
+        cache.hold(" a")
+    assert not cache.pinned("a")
+    store.close()
+
+
+def _store(tmp_path: Path) -> Outage:
+    return Outage(f"sqlite:///{tmp_path / 'trust.db'}")
+
+
+# -- the audit log's new surfaces check what they are given ------------------------------
+
+
+def _audited(**changes: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "agent_id": "a",
+        "posture": TrustPosture.SUPERVISED,
+        "action": "run",
+        "kwargs": {},
+        "outcome": AuditOutcome.EXECUTED,
+        "duration_ms": 1.0,
+    }
+    return {**fields, **changes}
+
+
+MALFORMED = [
+    (_audited(posture=object()), TypeError, r"posture must be a TrustPosture, got <object"),
+    (_audited(posture="sideways"), ValueError, r"posture"),
+    (_audited(outcome=None), TypeError, r"outcome must be an AuditOutcome, got None"),
+    (_audited(outcome="won"), ValueError, r"outcome must be one of executed, .*got 'won'"),
+    (_audited(run_id="x"), TypeError, r"run_id must be a non-negative integer, got 'x'"),
+    (_audited(run_id=True), TypeError, r"run_id must be a non-negative integer, got True"),
+]
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_submit_refuses_a_malformed_field_naming_it_and_queues_nothing(
+    url: str, fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    # It queued the entry, whose write then failed on the writer thread with an
+    # AttributeError ('str' object has no attribute 'value'), or chained a run_id of any
+    # type into the store.
+    log = AuditLog(store=url)
+    with pytest.raises(error, match=message):
+        log.submit(**fields)
+    assert log.submit(**_audited()).result(timeout=60).sequence == 0  # nothing before it
+    assert log.verify().valid
+    assert log.store is not None
+    log.store.close()
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_arecord_refuses_a_malformed_field_naming_it(
+    tmp_path: Path, fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    log = AuditLog(store=f"sqlite:///{tmp_path / 'audit.db'}")
+
+    async def main() -> AuditEntry:
+        with pytest.raises(error, match=message):
+            await log.arecord(**fields)
+        return await log.arecord(**_audited(outcome="executed"))
+
+    assert asyncio.run(main()).outcome is AuditOutcome.EXECUTED
+    assert len(log.entries()) == 1
+    assert log.store is not None
+    log.store.close()
+
+
+@pytest.mark.parametrize(("fields", "error", "message"), MALFORMED)
+def test_record_in_memory_refuses_a_malformed_field_naming_it(
+    fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    log = AuditLog()
+    with pytest.raises(error, match=message):
+        log.record(**fields)
+    assert log.verify().entries == 0
+
+
+# -- a breaker step never raises for a store that blips while it adopts a trip -----------
+
+
+class Blip(Outage):
+    """A real store whose network fails for exactly one call, ``after`` calls from now."""
+
+    after: int | None = None
+
+    def _run(self, work, *, write):  # type: ignore[no-untyped-def]
+        if self.after is not None:
+            if self.after == 0:
+                self.after, self.down = None, True
+                try:
+                    return super()._run(work, write=write)
+                finally:
+                    self.down = False
+            self.after -= 1
+        return super()._run(work, write=write)
+
+
+def test_a_trip_that_adopts_another_process_trip_survives_a_store_blip(url: str) -> None:
+    # The trip read the stored OPEN row (another process's), then adopting it read the
+    # posture; a blip there raised StoreUnavailableError out of record_failure_sync, in
+    # the middle of the breaker's step.
+    first, first_breaker = pair(url, FakeClock())
+    blip = Blip(url)
+    second, second_breaker = pair(blip, FakeClock())
+    assert first.set_posture("a", FULL).success
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    assert second.durable is not None
+    assert second.durable.refresh()
+    second_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    blip.after = 1  # the trip's read of the row answers; the adoption's read fails
+    second_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    assert second_breaker.get_state("a") is CircuitState.OPEN
+    assert not second_breaker.can_proceed_sync("a")
+    row = blip.read_breaker("a")
+    assert row is not None
+    assert (row.state, row.generation) == ("open", 1)  # one trip, the first process's
+    assert second.get_posture("a") is not FULL
+    close(first, first_breaker)
+    close(second, second_breaker)
