@@ -18,7 +18,7 @@ from tests.breaker_workers import close, pair
 from tests.hostile import LyingStr
 from tests.test_posture_durable import Outage
 from trust.audit import AuditEntry, AuditLog, AuditOutcome
-from trust.circuit_breaker import CircuitState
+from trust.circuit_breaker import CircuitState, PostureCircuitBreaker
 from trust.postures import PostureStateMachine, TrustPosture
 from trust.store import PostureCache
 from trust.testing import FakeClock
@@ -228,5 +228,56 @@ def test_a_trip_that_adopts_another_process_trip_survives_a_store_blip(url: str)
     assert row is not None
     assert (row.state, row.generation) == ("open", 1)  # one trip, the first process's
     assert second.get_posture("a") is not FULL
+    close(first, first_breaker)
+    close(second, second_breaker)
+
+
+def test_a_closed_circuit_is_not_vouched_for_once_the_store_has_been_down_for_delta(
+    url: str,
+) -> None:
+    # Another process trips the agent while this one cannot reach the store: past Δ this
+    # breaker used to go on admitting calls on the circuit it still read closed.
+    clock = FakeClock()
+    first, first_breaker = pair(url, clock)
+    cut = Outage(url)
+    second, second_breaker = pair(cut, clock)
+    assert first.set_posture("a", FULL).success
+    assert second_breaker.can_proceed_sync("a")
+    cut.down = True
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    assert not second_breaker.refresh()
+    assert second_breaker.can_proceed_sync("a")  # within Δ of the last refresh: as read
+    clock.advance(2)  # past Δ (1 s) with no refresh that succeeded
+    admission = second_breaker.admit_sync("a")
+    assert not admission.allowed
+    assert "circuit state unknown" in admission.reason
+    assert "connection refused" in admission.reason
+    assert not second_breaker.can_proceed_sync("a")
+    assert not asyncio.run(second_breaker.can_proceed("a"))
+    cut.down = False
+    assert second_breaker.refresh()  # the store answers: the trip is read, not forgotten
+    assert second_breaker.get_state("a") is CircuitState.OPEN
+    assert not second_breaker.can_proceed_sync("a")
+    assert second_breaker.can_proceed_sync("b")  # and other agents admit again
+    close(first, first_breaker)
+    close(second, second_breaker)
+
+
+def test_a_breaker_started_while_the_store_is_down_admits_nothing_it_has_not_read(
+    url: str,
+) -> None:
+    clock = FakeClock()
+    first, first_breaker = pair(url, clock)
+    assert first.set_posture("a", FULL).success
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    first_breaker.record_failure_sync("a", "Timeout", "upstream timed out")
+    cut = Outage(url)
+    second, second_breaker = pair(cut, clock)  # opened while it answered
+    cut.down = True
+    restarted = PostureCircuitBreaker(second, second_breaker.config, auto_refresh=False)
+    assert not restarted.can_proceed_sync("a")  # the stored OPEN row was never read here
+    assert not restarted.can_proceed_sync("b")
+    restarted.close()
     close(first, first_breaker)
     close(second, second_breaker)

@@ -218,6 +218,19 @@ class PostureCircuitBreaker:
         if token is not None:
             return make_admission(True, agent_id, CircuitState.CLOSED, token, False, CLOSED_REASON)
         follow_ups: list[_FollowUp] = []
+        stored = self._stored
+        if stored is not None:
+            # A circuit that reads closed here may have been tripped by another process
+            # since the store last answered. An open one refuses anyway, and a probe of a
+            # half-open one needs a lease from the store.
+            check.identifier(agent_id)
+            agent = self._agents.get(agent_id)
+            if agent is None or agent.circuit.state is CircuitState.CLOSED:
+                why = stored.stale()
+                if why is not None:
+                    return make_admission(
+                        False, agent_id, CircuitState.CLOSED, self._epoch, False, why
+                    )
         with self._lock:
             now = self._now()
             agent = self._agents.get(agent_id)
@@ -271,6 +284,9 @@ class PostureCircuitBreaker:
         caller takes the lock.
         """
         token = self._epoch
+        stored = self._stored
+        if stored is not None and stored.stale() is not None:
+            return None  # a store-backed breaker vouches for a closed circuit only while fresh
         agent = self._agents.get(agent_id)
         if agent is None:
             check.identifier(agent_id)

@@ -86,6 +86,14 @@ class StoredCircuits:
         self._last: BreakerRow | None = None  # the row the latest write committed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Fresh from the start of the last refresh that succeeded until Δ after it, as the
+        # posture cache: past that, another process's trip may be unseen, so calls on a
+        # circuit that reads closed here are refused (`stale`).
+        self._freshness = durable.freshness
+        self._monotonic = breaker._clock.monotonic
+        self._fresh_from = float("inf")
+        self._fresh_until = -float("inf")
+        self._failure = "the breaker has not read the store yet"
         with breaker._lock:
             breaker._now()
             self._refresh_locked()
@@ -362,8 +370,21 @@ class StoredCircuits:
             self._b._now()
             return self._refresh_locked()
 
+    def stale(self) -> str | None:
+        """Why this breaker cannot vouch for a closed circuit now, or None while fresh.
+
+        Lock-free: two float reads and the clock.
+        """
+        if self._fresh_from <= self._monotonic() < self._fresh_until:
+            return None
+        return (
+            f"circuit state unknown for {self._freshness:g} s or more ({self._failure}): "
+            "another process may have tripped it; calls refused until the store answers"
+        )
+
     def _refresh_locked(self) -> bool:
         b = self._b
+        began = self._monotonic()
         try:
             opened = {row.key: row for row in self._store.open_breakers()}
             for agent_id in b._agents.ids():
@@ -390,8 +411,11 @@ class StoredCircuits:
                     continue
                 self._adopt(agent_id, agent, row)
         except StoreError as error:
+            self._failure = str(error)
             logger.warning("circuit breaker not refreshed: %s", error)
             return False
+        if began + self._freshness > self._fresh_until or began < self._fresh_from:
+            self._fresh_from, self._fresh_until = began, began + self._freshness
         return True
 
     def _run(self) -> None:
