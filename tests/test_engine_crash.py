@@ -130,11 +130,11 @@ def check_trial(lane: Lane, status: int, said: str, killed: Counter[tuple[str, s
         assert lane.acknowledged <= set(stored), "an acknowledged emergency was lost"
         assert len(stored) == len(set(stored)), "an emergency was applied twice"
         if started is not None and started[1] == "emergency":
-            # The caller never heard: it retries with its key, as the engine retries an
+            # The caller never heard: it repeats its call with its key, as the engine retries an
             # emergency it could not confirm. It lands exactly once.
             agent, retry_key = started[2], started[3]
             before = [e.op_id for e in store.history(agent)]
-            again = restarted.emergency_downgrade(agent, reason="retry", op_id=retry_key)
+            again = restarted.emergency_downgrade(agent, reason="incident", op_id=retry_key)
             assert again.metadata["durable"] is True
             after = [e.op_id for e in store.history(agent)]
             assert after.count(retry_key) == 1

@@ -281,3 +281,43 @@ def test_a_breaker_started_while_the_store_is_down_admits_nothing_it_has_not_rea
     restarted.close()
     close(first, first_breaker)
     close(second, second_breaker)
+
+
+def test_a_new_emergency_reusing_a_key_blocks_the_agent_again(url: str) -> None:
+    # The key of an emergency an operator lifted, reused for a new incident: it used to be
+    # taken for a retry, reported "BLOCKED, durable", and left the agent at FULL_AUTONOMY.
+    machine = PostureStateMachine(
+        store=url, clock=FakeClock(), auto_refresh=False, require_upgrade_approval=False
+    )
+    machine.emergency_downgrade("a", "leaked a key", op_id="k1")
+    assert machine.set_posture("a", FULL, reason="lifted after review").success
+    again = machine.emergency_downgrade("a", "a new incident", op_id="k1")
+    assert again.metadata["durable"] is True
+    assert "replayed" not in again.metadata
+    assert machine.get_posture("a") is TrustPosture.BLOCKED
+    assert machine.durable is not None
+    assert machine.durable.store.read_posture("a").posture is TrustPosture.BLOCKED  # type: ignore[union-attr]
+    machine.durable.close()
+
+
+def test_a_retry_of_a_lifted_emergency_changes_nothing_and_says_so(url: str) -> None:
+    machine = PostureStateMachine(
+        store=url, clock=FakeClock(), auto_refresh=False, require_upgrade_approval=False
+    )
+    first = machine.emergency_downgrade("a", "leaked a key", "ops", op_id="k1")
+    assert "replayed" not in first.metadata
+    retried = machine.emergency_downgrade("a", "leaked a key", "ops", op_id="k1")
+    assert "replayed" not in retried.metadata  # nothing changed since: it is the block
+    assert machine.set_posture("a", FULL, reason="lifted after review").success
+    late = machine.emergency_downgrade("a", "leaked a key", "ops", op_id="k1")
+    assert late.metadata["replayed"] is True
+    assert late.metadata["posture"] == "full_autonomy"
+    # A late retry does not undo the operator's later decision, nor claim it blocked.
+    assert machine.get_posture("a") is FULL
+    assert machine.durable is not None
+    assert [e.kind for e in machine.durable.stored_history("a")] == [
+        "emergency_downgrade",
+        "upgrade",
+    ]
+    assert (late.from_posture, late.to_posture) == (FULL, FULL)  # the result: no move
+    machine.durable.close()

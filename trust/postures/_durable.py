@@ -57,6 +57,9 @@ _Via = Callable[[HistoryEntry, int], str | None] | None  # commits a circuit row
 
 _log = logging.getLogger("trust.postures")
 
+_REPLAYED = Effects(record=True, report=False, level=logging.INFO)
+"""A retried emergency that changed nothing: recorded, not reported as a change."""
+
 _STORE_DOWN = "the trust store cannot be reached ({error}): posture changes need it"
 
 
@@ -384,7 +387,10 @@ class Durable:
         ``op_id`` is the idempotency key (a new one when None): a retry with the same key
         changes nothing more in the store. The entry's ``metadata["durable"]`` is True
         once the store committed it; False (``metadata["durability"]`` says why) while it
-        is held here only, retried on every refresh.
+        is held here only, retried on every refresh. A retry (same key, reason and
+        requester) of an emergency the agent has changed since, an operator's lift say,
+        changes nothing: ``metadata["replayed"]`` is True and ``metadata["posture"]`` the
+        posture it holds. The same key with another reason or requester is a new emergency.
         """
         agent_id = check.identifier(agent_id)
         check.text(reason, "reason")
@@ -420,6 +426,13 @@ class Durable:
         metadata: dict[str, object] = {"durable": outcome.durable, "op_id": key}
         if not outcome.durable:
             metadata["durability"] = outcome.reason
+        elif row is not None and _superseded(outcome.entry, row.version):
+            # A retry of an emergency applied at an earlier version, changed since (an
+            # operator lifted it, say): it changed nothing, and must not read as a block.
+            metadata["replayed"] = True
+            metadata["posture"] = row.posture.value
+            entry = attrs.evolve(entry, from_posture=row.posture, to_posture=row.posture)
+            effects = _REPLAYED
         entry = attrs.evolve(
             entry,
             metadata=metadata,
@@ -441,3 +454,8 @@ def _stored(entry: TransitionResult, op_id: str) -> HistoryEntry:
         at=entry.timestamp,
         op_id=op_id,
     )
+
+
+def _superseded(entry: HistoryEntry | None, version: int) -> bool:
+    """Whether ``entry`` was stored before the agent's ``version``: changed since."""
+    return entry is not None and entry.version is not None and entry.version < version

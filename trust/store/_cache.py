@@ -61,11 +61,15 @@ class EmergencyOutcome:
         durable: True once the store committed it; False while it is only held here.
         row: The stored row after the write (None while not durable).
         reason: Why it is not durable yet (empty when durable).
+        entry: The stored entry of the emergency (None while not durable). A retry of
+            one applied before gets that earlier entry: if its version is older than the
+            row's, the agent has changed since, and the retry changed nothing.
     """
 
     durable: bool
     row: PostureRow | None = None
     reason: str = ""
+    entry: HistoryEntry | None = None
 
 
 class PostureCache:
@@ -316,7 +320,7 @@ class PostureCache:
                 self._apply(written.row)
             if self._pending.pop((entry.agent_id, entry.op_id), None) is not None:
                 self._unpin(entry.agent_id, self._pinned)
-        return EmergencyOutcome(durable=True, row=written.row)
+        return EmergencyOutcome(durable=True, row=written.row, entry=written.entry)
 
     def flush(self) -> int:
         """Retry the emergencies not yet durable; how many still are not."""

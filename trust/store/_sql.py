@@ -66,9 +66,10 @@ class SqlStore(AuditChain, TrustStore):
         """The stored entry ``entry`` retries: the agent's change under the same op_id.
 
         A key names one change of one agent: under another agent it is another change (an
-        incident id used to block several agents blocks each). A key this agent already
-        used for a different change raises `KeyReused`: reporting that change as this
-        one's commit would tell the caller a change it did not make is stored.
+        incident id used to block several agents blocks each). A retry repeats its call:
+        a key this agent already used for a different change (another kind, target,
+        reason or requester) raises `KeyReused`: reporting that change as this one's
+        commit would tell the caller a change it did not make is stored.
         """
         if entry.op_id is None:
             return None
@@ -78,7 +79,7 @@ class SqlStore(AuditChain, TrustStore):
         if row is None:
             return None
         applied = history_entry(row)
-        if (applied.kind, applied.to_posture) != (entry.kind, entry.to_posture):
+        if _call(applied) != _call(entry):
             raise KeyReused(applied)
         return applied
 
@@ -383,3 +384,8 @@ def _was(stored: object) -> TrustPosture | None:
         return TrustPosture.coerce(stored)
     except (TypeError, ValueError):
         return None
+
+
+def _call(entry: HistoryEntry) -> tuple[object, ...]:
+    """What a retry of ``entry`` repeats (its time and version are the store's)."""
+    return (entry.kind, entry.to_posture, entry.reason, entry.requester_id)
