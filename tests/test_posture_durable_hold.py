@@ -99,13 +99,24 @@ def test_an_awaited_emergency_reads_blocked_before_it_waits_its_turn(store: Slow
     machine.durable.close()  # type: ignore[union-attr]
 
 
-def test_an_awaited_emergency_on_a_closed_machine_leaves_no_hold(store: SlowStore) -> None:
+def test_awaited_calls_on_a_closed_machine_fail_closed_as_the_synchronous_ones(
+    store: SlowStore,
+) -> None:
+    # They used to raise StoreError ("is closed") from the writer thread: the emergency
+    # did not even BLOCK the agent here, where the synchronous call does.
     machine = machine_on(store)
     machine.set_posture("a", ASSISTED, reason="reviewed")
-    machine.durable.writes.close()  # type: ignore[union-attr]
-    with pytest.raises(Exception, match="closed"):
-        asyncio.run(machine.aemergency_downgrade("a", "leaked a key"))
-    assert not machine.durable._cache.pinned("a")  # type: ignore[union-attr]
+    durable = machine.durable
+    assert durable is not None
+    durable.close()
+    result = asyncio.run(machine.aemergency_downgrade("a", "leaked a key", op_id="late"))
+    assert result.metadata["durable"] is False
+    assert machine.get_posture("a") is BLOCKED
+    with pytest.raises(ValueError, match="must be held here"):
+        durable.release("a")  # the emergency's own hold was released
+    refused = asyncio.run(machine.aset_posture("a", FULL, reason="review"))
+    assert not refused.success
+    assert "cannot be reached" in refused.reason
 
 
 def test_a_change_read_while_held_is_served_once_released(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ outcome is in the history (``get_transition_history``) as any other.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trust import _validators as check
 from trust.postures._posture import TrustPosture
@@ -52,7 +53,7 @@ class PostureStateMachine(Protocol):
     ) -> TransitionResult: ...
 
     def emergency_downgrade(
-        self, agent_id: str, reason: str = ..., requester_id: str | None = None
+        self, agent_id: str, reason: str = ..., requester_id: str | None = None, **keyed: Any
     ) -> TransitionResult: ...
 
 
@@ -66,12 +67,11 @@ async def atransition(
 
     See `trust.postures._async` for where it runs and what cancelling it does.
     """
+    call = functools.partial(machine.transition, request, expected_version=expected_version)
     durable = machine.durable
     if durable is None:
-        return machine.transition(request, expected_version=expected_version)
-    return await durable.writes.run(
-        functools.partial(machine.transition, request, expected_version=expected_version)
-    )
+        return call()
+    return await _off_loop(durable, call)
 
 
 async def aset_posture(
@@ -83,14 +83,13 @@ async def aset_posture(
     requester_id: str | None = None,
 ) -> TransitionResult:
     """`set_posture`, awaitable: a store-backed machine does it off the loop."""
+    call = functools.partial(
+        machine.set_posture, agent_id, posture, reason=reason, requester_id=requester_id
+    )
     durable = machine.durable
     if durable is None:
-        return machine.set_posture(agent_id, posture, reason=reason, requester_id=requester_id)
-    return await durable.writes.run(
-        functools.partial(
-            machine.set_posture, agent_id, posture, reason=reason, requester_id=requester_id
-        )
-    )
+        return call()
+    return await _off_loop(durable, call)
 
 
 async def aemergency_downgrade(
@@ -98,6 +97,8 @@ async def aemergency_downgrade(
     agent_id: str,
     reason: str = "Emergency downgrade",
     requester_id: str | None = None,
+    *,
+    op_id: str | None = None,
 ) -> TransitionResult:
     """`emergency_downgrade`, awaitable: a store-backed machine does it off the loop.
 
@@ -105,11 +106,13 @@ async def aemergency_downgrade(
     down, once the agent is BLOCKED here (``metadata["durable"] is False``), as the
     synchronous call does. The agent reads BLOCKED here at once, before the call waits
     for the changes asked for before it; a cancelled caller's emergency still goes
-    through.
+    through. ``op_id`` is the store's idempotency key, as for the synchronous call (a
+    machine without a store takes none).
     """
+    keyed: dict[str, Any] = {} if op_id is None else {"op_id": op_id}
     durable = machine.durable
     if durable is None:
-        return machine.emergency_downgrade(agent_id, reason, requester_id)
+        return machine.emergency_downgrade(agent_id, reason, requester_id, **keyed)
     agent_id = check.identifier(agent_id)
     check.text(reason, "reason")
     check.optional_text(requester_id, "requester_id")
@@ -118,15 +121,24 @@ async def aemergency_downgrade(
 
     def emergency() -> TransitionResult:
         try:
-            return machine.emergency_downgrade(agent_id, reason, requester_id)
+            return machine.emergency_downgrade(agent_id, reason, requester_id, **keyed)
         finally:
             durable.release(agent_id)
 
-    from trust.store._offloop import wait_for  # asyncio: only once a loop is in use
+    return await _off_loop(durable, emergency)
+
+
+async def _off_loop(durable: Durable, call: Callable[[], TransitionResult]) -> TransitionResult:
+    """Run ``call`` on the machine's writer thread, and wait for it without cancelling it."""
+    # Imported here: `trust.store` brings asyncio, wanted only once a loop is in use.
+    from trust.store import StoreError
+    from trust.store._offloop import wait_for
 
     try:
-        future = durable.writes.submit(emergency)
-    except BaseException:
-        durable.release(agent_id)
-        raise
+        future = durable.writes.submit(call)
+    except StoreError:
+        # The machine is closed: nothing runs on its writer any more. The call then fails
+        # closed here as its synchronous twin does on a closed machine (a refusal; an
+        # emergency BLOCKED here, not durable): once closed, its store does no I/O.
+        return call()
     return await wait_for(future)
