@@ -103,6 +103,7 @@ class DurableAgainstModel(RuleBasedStateMachine):
         self.applied: set[str] = set()  # emergency op_ids the store holds
         self.unapplied: set[str] = set()  # op_ids whose write died before its commit
         self.owner: dict[str, str] = {}  # op_id -> the agent it was made for
+        self.others: set[str] = set()  # op_ids of calls other than the emergency rule's
         self.pending: list[tuple[str, str]] = []  # (op_id, agent): BLOCKED here, not durable
         self.down = False
         self.crash_at: str | None = None
@@ -252,14 +253,25 @@ class DurableAgainstModel(RuleBasedStateMachine):
     @rule(agent=agents, retry=st.booleans(), pick=st.integers(0, 50))
     def emergency_downgrade(self, agent: str, retry: bool, pick: int) -> None:
         # A retry reuses a key made for this agent: applied, died before its commit, or
-        # pending.
-        known = sorted(o for o, a in self.owner.items() if a == agent)
+        # pending. A retry is the same call: keys of protective downgrades stored as
+        # emergencies were made for another reason (another call: a new emergency).
+        known = sorted(o for o, a in self.owner.items() if a == agent and o not in self.others)
         op_id = known[pick % len(known)] if retry and known else f"new-{self._serial()}"
         self.owner[op_id] = agent
         result = self.machine.emergency_downgrade(agent, reason="incident", op_id=op_id)
         assert result.success
-        assert result.to_posture is BLOCKED
         assert result.metadata["op_id"] == op_id
+        held = self.model[agent]
+        applied_at = next((v for v, *_, o in held.history if o == op_id), None)
+        if not self.down and applied_at is not None and applied_at < held.version:
+            # A retry of an emergency the agent has changed since: nothing changes.
+            assert result.metadata["replayed"] is True
+            assert result.to_posture is held.posture
+            assert result.metadata["durable"] is True
+            self.pending = [(o, a) for o, a in self.pending if o != op_id]
+            return
+        assert "replayed" not in result.metadata
+        assert result.to_posture is BLOCKED
         if self.down:
             assert result.metadata["durable"] is False
             assert "not yet durable" in str(result.metadata["durability"])
@@ -289,6 +301,7 @@ class DurableAgainstModel(RuleBasedStateMachine):
             assert result.to_posture is BLOCKED
             assert result.metadata["durable"] is False
             self.owner[str(result.metadata["op_id"])] = agent
+            self.others.add(str(result.metadata["op_id"]))
             self._pend(str(result.metadata["op_id"]), agent)
             return
         held = self.model[agent]

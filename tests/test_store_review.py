@@ -699,14 +699,16 @@ def test_a_cache_rereads_a_store_restored_from_a_backup(tmp_path: Path) -> None:
         reader.close()
 
 
-def test_an_async_change_on_a_closed_machine_raises_a_store_error(tmp_path: Path) -> None:
+def test_an_async_change_on_a_closed_machine_fails_closed(tmp_path: Path) -> None:
     # The machine's writer thread was shut down: an awaited emergency raised the
     # executor's bare RuntimeError, which callers failing closed on StoreError let through.
+    # Now it fails closed as the synchronous call does on a closed machine.
     machine = machine_on(f"sqlite:///{tmp_path / 'trust.db'}")
     durable(machine).close()
 
     async def scenario() -> None:
-        with pytest.raises(StoreError, match="is closed"):
-            await machine.aemergency_downgrade("a")
+        result = await machine.aemergency_downgrade("a")
+        assert result.metadata["durable"] is False
+        assert "is closed" in str(result.metadata["durability"])
 
     asyncio.run(scenario())

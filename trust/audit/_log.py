@@ -13,8 +13,7 @@ from typing import Any
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError, InvalidValueError
-from trust._exact import exact_str
+from trust._errors import InvalidTypeError
 from trust._shown import absorb, deferring
 from trust.audit._entry import (
     GENESIS_HASH,
@@ -25,8 +24,8 @@ from trust.audit._entry import (
     digest,
     verify_audit_chain,
 )
+from trust.audit._fields import entry_fields
 from trust.audit._sink import AuditSink, JsonLinesSink
-from trust.audit._snapshot import snapshot, snapshot_text
 from trust.audit._stored import stored_entries, verify_stored
 from trust.postures import TrustPosture
 from trust.store import AuditRecord, TrustStore, resolve_store
@@ -286,42 +285,7 @@ class AuditLog:
             self._deliver(entry)
         return entry
 
-    def _fields(
-        self,
-        *,
-        agent_id: str,
-        posture: TrustPosture,
-        action: str,
-        kwargs: Mapping[str, Any],
-        outcome: AuditOutcome,
-        duration_ms: float,
-        result: Any,
-        error: str | None,
-        run_id: int | None,
-    ) -> dict[str, Any]:
-        # Snapshots run the caller's __repr__ and __str__: never under the lock, so that
-        # one that is slow, or that reads this log, cannot stall or deadlock it.
-        # Checked before anything is queued or linked: a malformed posture or outcome
-        # failed only when the entry was hashed (an AttributeError), a run_id of any type
-        # was chained as it was.
-        posture = TrustPosture.coerce(posture, "posture")
-        outcome = _outcome(outcome)
-        if run_id is not None:
-            run_id = check.non_negative_int(run_id, "run_id")
-        kept_kwargs = snapshot(kwargs)
-        if type(kept_kwargs) is not dict:
-            kept_kwargs = {"<kwargs>": kept_kwargs}
-        return {
-            "agent_id": snapshot_text(agent_id),
-            "posture": posture,
-            "action": snapshot_text(action),
-            "kwargs": kept_kwargs,
-            "outcome": outcome,
-            "result": snapshot(result),
-            "error": None if error is None else snapshot_text(error),
-            "duration_ms": float(duration_ms),
-            "run_id": run_id,
-        }
+    _fields = staticmethod(entry_fields)
 
     def _link(self, fields: dict[str, Any]) -> AuditEntry:
         """Stamp, number and chain an entry (in the store, if any), under the lock."""
@@ -406,19 +370,3 @@ class AuditLog:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-def _outcome(value: object) -> AuditOutcome:
-    """``value`` as an `AuditOutcome` (a member, or its value as an exact str)."""
-    if type(value) is AuditOutcome:
-        return value
-    text = exact_str(value)
-    if text is None:
-        raise InvalidTypeError(f"outcome must be an AuditOutcome, got {check.shown(value)}")
-    try:
-        return AuditOutcome(text)
-    except ValueError:
-        raise InvalidValueError(
-            f"outcome must be one of {', '.join(o.value for o in AuditOutcome)}, "
-            f"got {check.shown(value)}"
-        ) from None

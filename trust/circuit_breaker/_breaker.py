@@ -225,7 +225,8 @@ class PostureCircuitBreaker:
             # half-open one needs a lease from the store.
             check.identifier(agent_id)
             agent = self._agents.get(agent_id)
-            if agent is None or agent.circuit.state is CircuitState.CLOSED:
+            here = CircuitState.CLOSED if agent is None else agent.circuit.state
+            if here is CircuitState.CLOSED:
                 why = stored.stale()
                 if why is not None:
                     return make_admission(

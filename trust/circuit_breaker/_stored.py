@@ -1,26 +1,21 @@
 """The circuit breaker over a trust store: what ``PostureCircuitBreaker(store=...)`` adds.
 
-Each agent's circuit has a row in the store (see `trust.circuit_breaker._rows`), its
-generation raised by every stored change. What this promises:
+Each agent's circuit has a row in the store (`trust.circuit_breaker._rows`), its
+generation raised by every stored change; docs/durability.md states the promises.
 
-- A trip writes the OPEN row and the protective downgrade in one transaction
-  (handed to the machine's `protect` as the commit to use); a restore writes the CLOSED
-  row and the restored posture in one transaction. Both are compare-and-set on the
-  row's generation, so two processes' breakers agree: the second trip finds the first's
-  generation and adopts the stored OPEN circuit instead of tripping again, and a
-  restore commits at most once fleet-wide.
-- Half-open probes are bounded fleet-wide by lease rows (`TrustStore.acquire_probe`):
-  at most ``half_open_max_calls`` per stored generation, each held ``probe_timeout`` s.
-- Failure counting stays in memory, per process: each process trips on its own window.
-- `StoredCircuits.refresh` (when the breaker is built, then every Δ/4 on a thread,
-  unless ``auto_refresh=False``) reads every circuit row stored as open, and the row of
-  each circuit this breaker holds open whose row is not: another process's trip or
-  close is seen within Δ, and a restarted process starts with every open circuit.
-- While the store is down: a trip still lowers the posture (by an emergency downgrade,
-  which needs no compare-and-set, and which the breaker never restores: an operator
-  lifts it) and the circuit is OPEN here; the row is written once the store answers.
-  A probe that cannot get a lease is refused with a reason that names the store; a
-  restore is refused (an upgrade needs the store) and the posture stays lowered.
+- A trip writes the OPEN row with the protective downgrade, a restore the CLOSED row
+  with the restored posture, each in one transaction, compare-and-set on the generation:
+  a second process's trip adopts the stored OPEN circuit, a restore commits at most once.
+- Half-open probes hold lease rows (`TrustStore.acquire_probe`): at most
+  ``half_open_max_calls`` per stored generation, fleet-wide, each for ``probe_timeout``.
+- Failure counting stays in memory, per process.
+- `StoredCircuits.refresh` (at start, then every Δ/4 unless ``auto_refresh=False``)
+  reads the rows stored open and those of the circuits held open here: another
+  process's trip or close is seen within Δ. Past Δ without one, a circuit that reads
+  closed here is not vouched for (`stale`): its calls are refused.
+- Store down: a trip still lowers the posture (an emergency downgrade, never restored by
+  the breaker) and the circuit is OPEN here, its row written once the store answers; a
+  probe without a lease and a restore (an upgrade) are refused.
 
 Every method runs with the breaker's lock held (the store I/O too, as the posture
 machine holds its lock during its own), except `restore_via`'s caller, the restore.
@@ -29,7 +24,6 @@ machine holds its lock during its own), except `restore_via`'s caller, the resto
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -38,15 +32,9 @@ from trust.circuit_breaker import _rows as rows
 from trust.circuit_breaker._agents import AgentRecord
 from trust.circuit_breaker._core import Circuit, CircuitState
 from trust.circuit_breaker._coupling import REQUESTER, Hold
+from trust.circuit_breaker._refreshing import Freshness, Refresher
 from trust.postures import PostureTransition, TransitionResult, TrustPosture
-from trust.store import (
-    BreakerRow,
-    HistoryEntry,
-    PostureRow,
-    PostureWrite,
-    StoreError,
-    TrustStore,
-)
+from trust.store import BreakerRow, HistoryEntry, PostureRow, PostureWrite, StoreError, TrustStore
 
 if TYPE_CHECKING:
     from trust.postures._durable import Durable
@@ -84,24 +72,16 @@ class StoredCircuits:
         self._forfeit: set[str] = set()
         self._written: dict[str, BreakerRow] = {}
         self._last: BreakerRow | None = None  # the row the latest write committed
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        # Fresh from the start of the last refresh that succeeded until Δ after it, as the
-        # posture cache: past that, another process's trip may be unseen, so calls on a
-        # circuit that reads closed here are refused (`stale`).
-        self._freshness = durable.freshness
-        self._monotonic = breaker._clock.monotonic
-        self._fresh_from = float("inf")
-        self._fresh_until = -float("inf")
-        self._failure = "the breaker has not read the store yet"
+        # Past Δ without a refresh, calls on a circuit that reads closed here are refused.
+        self._fresh = Freshness(durable.freshness, breaker._clock.monotonic)
         with breaker._lock:
             breaker._now()
             self._refresh_locked()
+        self._refresher: Refresher | None = None
         if auto_refresh:
-            self._thread = threading.Thread(
-                target=self._run, name="trust-breaker-refresh", daemon=True
+            self._refresher = Refresher(
+                self.refresh, durable.freshness / 4, "trust-breaker-refresh"
             )
-            self._thread.start()
 
     @property
     def store(self) -> TrustStore:
@@ -371,20 +351,12 @@ class StoredCircuits:
             return self._refresh_locked()
 
     def stale(self) -> str | None:
-        """Why this breaker cannot vouch for a closed circuit now, or None while fresh.
-
-        Lock-free: two float reads and the clock.
-        """
-        if self._fresh_from <= self._monotonic() < self._fresh_until:
-            return None
-        return (
-            f"circuit state unknown for {self._freshness:g} s or more ({self._failure}): "
-            "another process may have tripped it; calls refused until the store answers"
-        )
+        """Why this breaker cannot vouch for a closed circuit now; None while fresh."""
+        return self._fresh.stale()
 
     def _refresh_locked(self) -> bool:
         b = self._b
-        began = self._monotonic()
+        began = self._fresh.began()
         try:
             opened = {row.key: row for row in self._store.open_breakers()}
             for agent_id in b._agents.ids():
@@ -411,23 +383,14 @@ class StoredCircuits:
                     continue
                 self._adopt(agent_id, agent, row)
         except StoreError as error:
-            self._failure = str(error)
+            self._fresh.failed(str(error))
             logger.warning("circuit breaker not refreshed: %s", error)
             return False
-        if began + self._freshness > self._fresh_until or began < self._fresh_from:
-            self._fresh_from, self._fresh_until = began, began + self._freshness
+        self._fresh.succeeded(began)
         return True
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._durable.freshness / 4):
-            try:
-                self.refresh()
-            except Exception:  # a bug must not stop refreshing silently
-                logger.exception("circuit breaker refresh failed")
 
     def close(self) -> None:
         """Stop the refresh thread."""
-        thread, self._thread = self._thread, None
-        self._stop.set()
-        if thread is not None:
-            thread.join()
+        refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            refresher.close()

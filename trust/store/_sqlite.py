@@ -9,8 +9,9 @@ unavailable (`StoreUnavailableError`), never hung.
 from __future__ import annotations
 
 import sqlite3
-import time
+import threading
 
+from trust._clock import SYSTEM_CLOCK
 from trust.store._engine import Connection, Dialect, Failure, FaultHook
 from trust.store._schema import SQLITE_TRIGGERS
 from trust.store._sql import SqlStore
@@ -31,16 +32,16 @@ def _enter_wal(connection: sqlite3.Connection, path: str, timeout: float) -> Non
     # same new file at once can each hold a shared lock and want the exclusive one: SQLite
     # then answers "database is locked" at once, without waiting on the busy timeout (it
     # would deadlock). So retry, within that timeout, as the busy handler would have.
-    deadline = time.monotonic() + timeout
+    deadline = SYSTEM_CLOCK.monotonic() + timeout
     pause = 0.001
     while True:
         try:
             mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             break
         except sqlite3.OperationalError:
-            if time.monotonic() + pause >= deadline:
+            if SYSTEM_CLOCK.monotonic() + pause >= deadline:
                 raise
-            time.sleep(pause)
+            threading.Event().wait(pause)  # the other opener's switch takes a moment
             pause = min(2 * pause, 0.05)
     if str(mode).lower() != "wal":
         # A file system without shared memory, say: WAL's reads beside a writer, and
