@@ -17,7 +17,7 @@ import attrs
 
 from trust import _validators as check
 from trust._clock import Clock, resolve_clock
-from trust._errors import InvalidTypeError, InvalidValueError
+from trust._errors import InvalidTypeError
 from trust.circuit_breaker import _core
 from trust.circuit_breaker._admission import (
     CLOSED_REASON,
@@ -38,6 +38,7 @@ from trust.circuit_breaker._core import (
 )
 from trust.circuit_breaker._coupling import Hold, PostureCoupling
 from trust.circuit_breaker._coupling_core import TRIGGERS
+from trust.circuit_breaker._durable import durable_of
 from trust.circuit_breaker._failures import FailureEvent, failure_event
 from trust.circuit_breaker._metrics import breaker_metrics
 from trust.postures import PostureStateMachine
@@ -142,7 +143,7 @@ class PostureCircuitBreaker:
             raise InvalidTypeError(
                 f"config must be a CircuitBreakerConfig, got {check.shown(config)}"
             )
-        durable = _durable_of(posture_machine, store, auto_refresh)
+        durable = durable_of(posture_machine, store, auto_refresh)
         self._machine = posture_machine
         self._config = config
         self._clock = posture_machine.clock if clock is None else resolve_clock(clock)
@@ -626,36 +627,3 @@ async def _to_thread(call: Callable[..., _T], *args: Any) -> _T:
     import asyncio
 
     return await asyncio.to_thread(call, *args)
-
-
-def _durable_of(
-    machine: PostureStateMachine, store: object, auto_refresh: object
-) -> tuple[Any, bool] | None:
-    """The machine's `Durable` part and whether to refresh, if the breaker is stored.
-
-    The trip's row and its protective downgrade commit in one transaction, so the only
-    store a breaker can use is its machine's.
-    """
-    durable = machine.durable
-    if auto_refresh is not None and not isinstance(auto_refresh, bool):
-        raise InvalidTypeError(f"auto_refresh must be a bool, got {check.shown(auto_refresh)}")
-    if store is None:
-        if durable is None:
-            if auto_refresh is not None:
-                raise InvalidValueError(
-                    "auto_refresh needs a store (the posture machine has none), "
-                    f"got {auto_refresh!r}"
-                )
-            return None
-    elif durable is None or (
-        store is not durable.store and not (type(store) is str and store == durable.store.url)
-    ):
-        kept = "no store" if durable is None else f"the store {durable.store.url}"
-        raise InvalidValueError(
-            "store must be the posture machine's store (a trip and its protective "
-            f"downgrade commit in one transaction; the machine has {kept}), "
-            f"got {check.shown(store)}"
-        )
-    if auto_refresh is None:
-        auto_refresh = durable._cache._thread is not None
-    return durable, auto_refresh
