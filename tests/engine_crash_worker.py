@@ -17,6 +17,7 @@ import signal
 import uuid
 from typing import Any
 
+from tests.zygote import serve
 from trust import PostureStateMachine, TrustPosture
 from trust.audit import AuditLog, AuditOutcome
 from trust.postures import PostureTransitionRequest
@@ -91,28 +92,5 @@ def trial(url: str, seed: int, ops: int, kill_at: int, point: str, ack_fd: int) 
 
 
 def zygote(conn: Any) -> None:
-    """Fork a child per trial asked for on ``conn``; answer how it ended and what it said."""
-    while True:
-        asked = conn.recv()
-        if asked is None:
-            return
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child
-            os.close(read_fd)
-            code = 0
-            try:
-                trial(*asked, ack_fd=write_fd)
-            except BaseException:  # reported by its exit code; the parent fails the trial
-                import traceback
-
-                traceback.print_exc()
-                code = 1
-            os._exit(code)
-        os.close(write_fd)
-        chunks = []
-        while chunk := os.read(read_fd, 65536):
-            chunks.append(chunk)
-        os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-        conn.send((status, b"".join(chunks).decode()))
+    """The zygote's loop (`tests.zygote.serve`) over this module's `trial`."""
+    serve(conn, lambda asked, fd: trial(*asked, ack_fd=fd))

@@ -22,7 +22,6 @@ profile (``CARE_TRUST_HYPOTHESIS=deep``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import signal
@@ -31,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests import breaker_crash_worker as worker
+from tests.zygote import Zygote
 from trust.circuit_breaker import REQUESTER, CircuitState, PostureCircuitBreaker
 from trust.postures import PostureStateMachine, TrustPosture
 from trust.store import HistoryEntry, TrustStore
@@ -122,10 +122,7 @@ class Lane:
     """
 
     def __init__(self, folder: Path, name: str) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, theirs = ctx.Pipe()
-        self._zygote = ctx.Process(target=worker.zygote, args=(theirs,))
-        self._zygote.start()
+        self._zygote = Zygote(worker.zygote)
         self._folder, self._name = folder, name
         self.runs = 0
         self.url = ""
@@ -141,17 +138,13 @@ class Lane:
         self.kind, self.point = rng.choice(worker.KINDS), rng.choice(worker.POINTS)
         kill_at = rng.randint(1, 2) if self.kind == "trip" else 1
         seed = rng.randrange(2**32)
-        self._conn.send((self.url, seed, self.wall, OPS, self.kind, kill_at, self.point))
+        self._zygote.ask(self.url, seed, self.wall, OPS, self.kind, kill_at, self.point)
 
     def finish(self) -> tuple[int, str]:
-        if not self._conn.poll(120):  # a stuck child fails the run instead of hanging it
-            raise AssertionError(f"a crash trial on {self.url} did not end within 120 s")
-        result: tuple[int, str] = self._conn.recv()
-        return result
+        return self._zygote.answer(self.url)
 
     def close(self) -> None:
-        self._conn.send(None)
-        self._zygote.join(60)
+        self._zygote.close()
 
 
 def check_trial(lane: Lane, status: int, said: str, killed: Counter[tuple[str, str]]) -> None:

@@ -20,7 +20,6 @@ the deep profile (``CARE_TRUST_HYPOTHESIS=deep``).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import signal
@@ -28,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests import engine_crash_worker as worker
+from tests.zygote import Zygote
 from trust import PostureStateMachine, TrustPosture
 from trust.audit import AuditLog
 from trust.model import PostureLifecycle
@@ -71,10 +71,7 @@ class Lane:
     """One zygote and the store files its trials write, one after another."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, theirs = ctx.Pipe()
-        self._zygote = ctx.Process(target=worker.zygote, args=(theirs,))
-        self._zygote.start()
+        self._zygote = Zygote(worker.zygote)
         self._folder, self._name = folder, name
         self.runs = 0
         self.url = ""
@@ -89,17 +86,13 @@ class Lane:
         self.runs += 1
         self.point = rng.choice(worker.POINTS)
         kill_at = rng.randint(1, 2 * OPS)
-        self._conn.send((self.url, rng.randrange(2**32), OPS, kill_at, self.point))
+        self._zygote.ask(self.url, rng.randrange(2**32), OPS, kill_at, self.point)
 
     def finish(self) -> tuple[int, str]:
-        if not self._conn.poll(120):  # a stuck child fails the run instead of hanging it
-            raise AssertionError(f"a crash trial on {self.url} did not end within 120 s")
-        result: tuple[int, str] = self._conn.recv()
-        return result
+        return self._zygote.answer(self.url)
 
     def close(self) -> None:
-        self._conn.send(None)
-        self._zygote.join(60)
+        self._zygote.close()
 
 
 def check_trial(lane: Lane, status: int, said: str, killed: Counter[tuple[str, str]]) -> None:

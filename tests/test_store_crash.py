@@ -22,7 +22,6 @@ the deep profile (``CARE_TRUST_HYPOTHESIS=deep``).
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import random
 import signal
@@ -30,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests import crash_worker
+from tests.zygote import Zygote
 from trust import TrustPosture
 from trust.audit import AuditLog
 from trust.postures._transition import EDGES, PostureTransition
@@ -88,10 +88,7 @@ class Lane:
     """
 
     def __init__(self, folder: Path, name: str) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, theirs = ctx.Pipe()
-        self._zygote = ctx.Process(target=crash_worker.zygote, args=(theirs,))
-        self._zygote.start()
+        self._zygote = Zygote(crash_worker.zygote)
         self._folder, self._name = folder, name
         self.runs = 0
         self.url = ""
@@ -106,17 +103,13 @@ class Lane:
         self.runs += 1
         self.point = rng.choice(crash_worker.POINTS)
         kill_at = rng.randint(1, OPS)
-        self._conn.send((self.url, rng.randrange(2**32), OPS, kill_at, self.point))
+        self._zygote.ask(self.url, rng.randrange(2**32), OPS, kill_at, self.point)
 
     def finish(self) -> tuple[int, str]:
-        if not self._conn.poll(120):  # a stuck child fails the run instead of hanging it
-            raise AssertionError(f"a crash trial on {self.url} did not end within 120 s")
-        result: tuple[int, str] = self._conn.recv()
-        return result
+        return self._zygote.answer(self.url)
 
     def close(self) -> None:
-        self._conn.send(None)
-        self._zygote.join(60)
+        self._zygote.close()
 
 
 def check_trial(lane: Lane, status: int, said: str, killed: Counter[tuple[str, str]]) -> None:
