@@ -19,7 +19,6 @@ Run: python bench/breaker_store.py [--ops N] [--postgres URL]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -28,17 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._stores import percentiles, postgres  # noqa: E402
 from trust import TrustPosture  # noqa: E402
 from trust.circuit_breaker import CircuitBreakerConfig, PostureCircuitBreaker  # noqa: E402
 from trust.postures import PostureStateMachine  # noqa: E402
 from trust.testing import FakeClock  # noqa: E402
 
 RECOVERY = 30.0
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49] * 1e3, cuts[98] * 1e3
 
 
 def build(url: str) -> tuple[PostureStateMachine, PostureCircuitBreaker, FakeClock]:
@@ -113,23 +108,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         report("sqlite", f"sqlite:///{folder}/bench.db", args.ops)
-    server = None
-    url = args.postgres
-    if url is None:
-        from tests import pgserver
-
-        reason = pgserver.unavailable_reason()
-        binaries = pgserver.find_binaries()
-        if reason is not None or binaries is None:
-            print(f"postgresql  skipped: {reason}")
-            return
-        server = pgserver.Server(binaries)
-        url = server.new_database()
-    try:
-        report("postgresql", url, args.ops)
-    finally:
-        if server is not None:
-            server.stop()
+    with postgres(args.postgres) as url:
+        if url is not None:
+            report("postgresql", url, args.ops)
 
 
 if __name__ == "__main__":

@@ -22,18 +22,17 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._stores import postgres, report, timed  # noqa: E402
 from trust import PostureStateMachine, TrustPosture  # noqa: E402
 from trust.audit import AuditLog, AuditOutcome  # noqa: E402
 from trust.postures import PostureTransitionRequest  # noqa: E402
@@ -41,20 +40,6 @@ from trust.store import open_store  # noqa: E402
 
 UP, DOWN = TrustPosture.ASSISTED, TrustPosture.SUPERVISED
 WARM_UP = 1_000
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49] * 1e3, cuts[98] * 1e3
-
-
-def timed(ops: int, call: Callable[[int], object]) -> tuple[float, float]:
-    samples = []
-    for i in range(ops):
-        started = time.perf_counter()
-        call(i)
-        samples.append(time.perf_counter() - started)
-    return percentiles(samples)
 
 
 def flip(agent: str, i: int) -> PostureTransitionRequest:
@@ -144,11 +129,6 @@ def throughput(url: str, processes: int, each: int) -> float:
     return processes * each / wall
 
 
-def report(engine: str, results: dict[str, tuple[float, float]]) -> None:
-    for name, (p50, p99) in results.items():
-        print(f"{engine:<11} {name:<20} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=500)
@@ -166,23 +146,9 @@ def main() -> None:
             f"sqlite      {args.processes} processes x {args.each} transitions through "
             f"PostureStateMachine, one file: {rate:,.0f} transitions/s"
         )
-    server = None
-    url = args.postgres
-    if url is None:
-        from tests import pgserver
-
-        reason = pgserver.unavailable_reason()
-        binaries = pgserver.find_binaries()
-        if reason is not None or binaries is None:
-            print(f"postgresql  skipped: {reason}")
-            return
-        server = pgserver.Server(binaries)
-        url = server.new_database()
-    try:
-        engine("postgresql", url, args.ops)
-    finally:
-        if server is not None:
-            server.stop()
+    with postgres(args.postgres) as url:
+        if url is not None:
+            engine("postgresql", url, args.ops)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._stores import postgres, report, timed  # noqa: E402
 from trust import TrustPosture  # noqa: E402
 from trust.audit import AuditLog, AuditOutcome  # noqa: E402
 from trust.store import (  # noqa: E402
@@ -49,20 +48,6 @@ def entry(agent: str, frm: TrustPosture, to: TrustPosture, **extra: Any) -> Hist
     return HistoryEntry(
         agent_id=agent, from_posture=frm, to_posture=to, kind="bench", at=datetime.now(UTC), **extra
     )
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49] * 1e3, cuts[98] * 1e3
-
-
-def timed(ops: int, call: Callable[[int], object]) -> tuple[float, float]:
-    samples = []
-    for i in range(ops):
-        started = time.perf_counter()
-        call(i)
-        samples.append(time.perf_counter() - started)
-    return percentiles(samples)
 
 
 WARM_UP = 1_000
@@ -147,11 +132,6 @@ def cached_get_us(store: TrustStore, ops: int = 1_000_000) -> float:
     return best / ops * 1e6
 
 
-def report(engine: str, results: dict[str, tuple[float, float]]) -> None:
-    for name, (p50, p99) in results.items():
-        print(f"{engine:<11} {name:<20} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=500)
@@ -168,24 +148,10 @@ def main() -> None:
             f"sqlite      {args.processes} processes x {args.each} transitions, one file: "
             f"{rate:,.0f} transitions/s"
         )
-    server = None
-    url = args.postgres
-    if url is None:
-        from tests import pgserver
-
-        reason = pgserver.unavailable_reason()
-        binaries = pgserver.find_binaries()
-        if reason is not None or binaries is None:
-            print(f"postgresql  skipped: {reason}")
-            return
-        server = pgserver.Server(binaries)
-        url = server.new_database()
-    try:
-        with open_store(url) as store:
-            report("postgresql", workloads(store, args.ops))
-    finally:
-        if server is not None:
-            server.stop()
+    with postgres(args.postgres) as url:
+        if url is not None:
+            with open_store(url) as store:
+                report("postgresql", workloads(store, args.ops))
 
 
 if __name__ == "__main__":
