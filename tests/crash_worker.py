@@ -16,12 +16,11 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.zygote import serve
+from tests.zygote import KillSwitch, serve
 from trust import TrustPosture
 from trust.audit import AuditLog, AuditOutcome
 from trust.postures._transition import EDGES
@@ -126,21 +125,10 @@ def run_op(
 def trial(url: str, seed: int, ops: int, kill_at: int, point: str, ack_fd: int) -> None:
     """The forked child: run ``ops`` operations, and die at ``point`` of write ``kill_at``."""
     rng = random.Random(seed)
-    writes = 0
-    armed = False
-
-    def fault(name: str) -> None:
-        nonlocal writes
-        if not armed:
-            return
-        if name == "begun":
-            writes += 1
-        elif name == point and writes == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
+    fault = KillSwitch(point, kill_at)
     store = open_store(url, fault=fault, timeout=30)
     log = AuditLog(store=store)
-    armed = True
+    fault.armed = True
     for _ in range(ops):
         kind, agent, op_id = rng.choice(KINDS), rng.choice(AGENTS), uuid.uuid4().hex
         os.write(ack_fd, f"start {kind} {agent} {op_id}\n".encode())

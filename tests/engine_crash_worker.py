@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import uuid
 from typing import Any
 
-from tests.zygote import serve
+from tests.zygote import KillSwitch, serve
 from trust import PostureStateMachine, TrustPosture
 from trust.audit import AuditLog, AuditOutcome
 from trust.postures import PostureTransitionRequest
@@ -56,24 +55,13 @@ def run_op(
 def trial(url: str, seed: int, ops: int, kill_at: int, point: str, ack_fd: int) -> None:
     """The forked child: run ``ops`` operations, and die at ``point`` of write ``kill_at``."""
     rng = random.Random(seed)
-    writes = 0
-    armed = False
-
-    def fault(name: str) -> None:
-        nonlocal writes
-        if not armed:
-            return
-        if name == "begun":
-            writes += 1
-        elif name == point and writes == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
+    fault = KillSwitch(point, kill_at)
     store = open_store(url, fault=fault, timeout=30)
     machine = PostureStateMachine(
         store=store, auto_refresh=False, require_upgrade_approval=True, history_limit=HISTORY
     )
     log = AuditLog(store=store)
-    armed = True
+    fault.armed = True
     for _ in range(ops):
         kind, agent, op_id = rng.choice(KINDS), rng.choice(AGENTS), uuid.uuid4().hex
         os.write(ack_fd, f"start {kind} {agent} {op_id}\n".encode())

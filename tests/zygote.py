@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -66,3 +67,23 @@ class Zygote:
     def close(self) -> None:
         self._conn.send(None)
         self._process.join(60)
+
+
+class KillSwitch:
+    """A store's fault hook for a trial: SIGKILL at ``point`` of write ``kill_at``.
+
+    Writes are counted from when it is ``armed`` (after the trial's set-up writes).
+    """
+
+    def __init__(self, point: str, kill_at: int) -> None:
+        self.point, self.kill_at = point, kill_at
+        self.armed = False
+        self.writes = 0
+
+    def __call__(self, name: str) -> None:
+        if not self.armed:
+            return
+        if name == "begun":
+            self.writes += 1
+        elif name == self.point and self.writes == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
