@@ -8,6 +8,8 @@ Refreshes are driven explicitly and time comes from `FakeClock`s: nothing sleeps
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -321,3 +323,70 @@ def test_a_retry_of_a_lifted_emergency_changes_nothing_and_says_so(url: str) -> 
     ]
     assert (late.from_posture, late.to_posture) == (FULL, FULL)  # the result: no move
     machine.durable.close()
+
+
+def test_a_stale_breaker_admits_nothing_while_its_circuit_flips(tmp_path: Path) -> None:
+    # The staleness check read the circuit before the lock: a circuit read OPEN there and
+    # closed (reset, a probe's success) by the time the lock was taken was admitted.
+    clock = FakeClock()
+    machine, breaker = pair(f"sqlite:///{tmp_path / 'trust.db'}", clock)
+    clock.advance(5)  # past Δ with no refresh: nothing closed here is vouched for
+    stop = threading.Event()
+
+    def flip() -> None:
+        while not stop.is_set():
+            breaker.force_open("a", "operator")
+            breaker.reset("a")
+
+    flipper = threading.Thread(target=flip)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # interleave the two threads as often as possible
+    flipper.start()
+    try:
+        admitted = [breaker.admit_sync("a") for _ in range(20_000)]
+    finally:
+        stop.set()
+        flipper.join()
+        sys.setswitchinterval(switch)
+    assert [a for a in admitted if a.allowed] == []
+    close(machine, breaker)
+
+
+def test_a_retry_held_while_the_store_was_down_and_found_lifted_is_logged(
+    outage: Outage, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Held BLOCKED here and reported "retried on every refresh"; once the store answered,
+    # the retry turned out to repeat an emergency an operator had lifted since, and the
+    # agent went back to that posture without a word.
+    clock = FakeClock()
+    machine = machine_on(outage, clock)
+    machine.emergency_downgrade("a", "leaked a key", op_id="inc-1")
+    assert machine.set_posture("a", FULL, reason="lifted after review").success
+    outage.down = True
+    held = machine.emergency_downgrade("a", "leaked a key", op_id="inc-1")
+    assert held.metadata["durable"] is False
+    outage.down = False
+    assert machine.durable is not None
+    with caplog.at_level("WARNING", logger="trust.store"):
+        assert machine.durable.refresh()
+    assert "emergency inc-1 of a was applied at version 1 and changed since" in caplog.text
+    assert machine.get_posture("a") is FULL  # the operator's later decision stands
+    machine.durable.close()
+
+
+def test_a_refresh_that_raises_a_bug_names_it_in_the_refusals(url: str) -> None:
+    clock = FakeClock()
+    machine, breaker = pair(url, clock)
+    assert machine.durable is not None
+
+    def broken() -> list[Any]:
+        raise RuntimeError("bug in open_breakers")
+
+    machine.durable.store.open_breakers = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        breaker.refresh()
+    clock.advance(5)
+    refused = breaker.admit_sync("a")
+    assert not refused.allowed
+    assert "the last refresh failed: RuntimeError" in refused.reason
+    close(machine, breaker)

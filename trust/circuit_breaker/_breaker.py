@@ -219,38 +219,33 @@ class PostureCircuitBreaker:
         if token is not None:
             return make_admission(True, agent_id, CircuitState.CLOSED, token, False, CLOSED_REASON)
         follow_ups: list[_FollowUp] = []
-        stored = self._stored
-        if stored is not None:
-            # A circuit that reads closed here may have been tripped by another process
-            # since the store last answered. An open one refuses anyway, and a probe of a
-            # half-open one needs a lease from the store.
-            check.identifier(agent_id)
-            agent = self._agents.get(agent_id)
-            here = CircuitState.CLOSED if agent is None else agent.circuit.state
-            if here is CircuitState.CLOSED:
-                why = stored.stale()
-                if why is not None:
-                    return make_admission(
-                        False, agent_id, CircuitState.CLOSED, self._epoch, False, why
-                    )
         with self._lock:
             now = self._now()
             agent = self._agents.get(agent_id)
             if agent is None:  # forgotten meanwhile: idle after all
-                return make_admission(
+                admission = make_admission(
                     True, agent_id, CircuitState.CLOSED, self._epoch, False, CLOSED_REASON
                 )
-            step = _core.admit(agent.circuit, now, self._config, self._epoch + 1)
-            if self._stored is not None and step.effects[-1] == _PROBE:
-                # Fleet-wide: a probe runs only with one of the store's probe leases.
-                why = self._stored.lease(agent_id, agent)
-                if why is not None:
-                    step = _core.advance(agent.circuit, now, self._config, self._epoch + 1)
-                    step = attrs.evolve(step, effects=(*step.effects, Refused(why)))
-            if step.fired:  # otherwise nothing changed: only the decision is new
-                follow_ups = self._commit(agent_id, agent, step, now)
-            admission = decide(agent_id, step, self._epoch, agent.reason)
+            else:
+                step = _core.admit(agent.circuit, now, self._config, self._epoch + 1)
+                if self._stored is not None and step.effects[-1] == _PROBE:
+                    # Fleet-wide: a probe runs only with one of the store's probe leases.
+                    why = self._stored.lease(agent_id, agent)
+                    if why is not None:
+                        step = _core.advance(agent.circuit, now, self._config, self._epoch + 1)
+                        step = attrs.evolve(step, effects=(*step.effects, Refused(why)))
+                if step.fired:  # otherwise nothing changed: only the decision is new
+                    follow_ups = self._commit(agent_id, agent, step, now)
+                admission = decide(agent_id, step, self._epoch, agent.reason)
         self._follow_up(follow_ups)
+        stored = self._stored
+        if stored is not None and admission.allowed and not admission.probe:
+            # A call on a circuit closed here: another process may have tripped it since
+            # the store last answered. (An open circuit refuses anyway; a probe holds a
+            # lease the store granted just now.)
+            why = stored.stale()
+            if why is not None:
+                return make_admission(False, agent_id, CircuitState.CLOSED, self._epoch, False, why)
         return admission
 
     async def admit(self, agent_id: str) -> Admission:

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from trust import _validators as check
 from trust.circuit_breaker import _rows as rows
 from trust.circuit_breaker._agents import AgentRecord
 from trust.circuit_breaker._core import Circuit, CircuitState
@@ -386,6 +387,9 @@ class StoredCircuits:
             self._fresh.failed(str(error))
             logger.warning("circuit breaker not refreshed: %s", error)
             return False
+        except Exception as error:  # a bug: raised, but refusals say why they refuse
+            self._fresh.failed(f"the last refresh failed: {check.shown(error)}")
+            raise
         self._fresh.succeeded(began)
         return True
 

@@ -315,6 +315,19 @@ class PostureCache:
                 durable=False,
                 reason=f"BLOCKED here, not yet durable ({why}): retried on every refresh",
             )
+        row, stored = written.row, written.entry
+        if row is not None and stored is not None and (stored.version or 0) < row.version:
+            # Applied before, and the agent changed since (an operator lifted it): this
+            # retry changes nothing, though it was held BLOCKED here meanwhile.
+            _log.warning(
+                "emergency %s of %s was applied at version %s and changed since: now %s "
+                "(version %d), nothing changed",
+                entry.op_id,
+                entry.agent_id,
+                stored.version,
+                row.posture.value,
+                row.version,
+            )
         with self._lock:
             if written.row is not None:
                 self._apply(written.row)
